@@ -1,0 +1,70 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// Every target of ours is built in Swift 6 mode with the same upcoming features, and
+// warnings fail the build: a warning is a defect we have not fixed yet.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "aifs",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "AIFS", targets: ["AIFS"]),
+        .executable(name: "aifs", targets: ["aifs"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    ],
+    targets: [
+        // C declarations Glibc's Swift module does not export (getdents64, memmem, memrchr).
+        .target(name: "CAIFSShims"),
+        .target(
+            name: "AIFSCore",
+            dependencies: [
+                "CAIFSShims",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "AIFS",
+            dependencies: ["AIFSCore"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "aifs",
+            dependencies: [
+                "AIFS",
+                "AIFSCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Fixtures shared by the test targets: temporary directories and trees.
+        .target(
+            name: "AIFSTestSupport",
+            path: "Tests/AIFSTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AIFSCoreTests",
+            dependencies: [
+                "AIFSCore",
+                "AIFSTestSupport",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AIFSEndToEndTests",
+            dependencies: ["aifs", "AIFSTestSupport"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

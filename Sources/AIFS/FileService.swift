@@ -1,0 +1,77 @@
+public import AIFSCore
+
+/// The one entry point the faces (the `aifs` CLI and the MCP server) use.
+///
+/// `FileService` composes the subsystems and is where paths meet the ``Roots``: with
+/// roots, every path a caller passes is resolved and refused if it leaves them; without
+/// roots (the CLI, run by a user on their own files), paths are used as given.
+///
+/// ```swift
+/// let service = try FileService(roots: Roots(["/srv/project"]))
+/// let (entries, errors) = try service.files(["src"])
+/// ```
+///
+/// ## Threading
+/// Immutable and `Sendable`. The walking methods block the calling thread while worker
+/// threads do the work; call them from a thread that may block.
+public struct FileService: Sendable {
+    /// The directories paths must stay inside, or `nil` for no restriction.
+    public let roots: Roots?
+
+    /// A service confined to `roots`.
+    public init(roots: Roots) {
+        self.roots = roots
+    }
+
+    /// A service that uses every path as given, for a command-line user on their own
+    /// files.
+    public static func unrestricted() -> FileService { FileService(roots: nil) }
+
+    private init(roots: Roots?) {
+        self.roots = roots
+    }
+
+    /// Walks `paths`, handing entries to one visitor per worker thread.
+    ///
+    /// - Parameters:
+    ///   - paths: Starting paths; with roots they are resolved first (and entries carry
+    ///     the canonical paths). An empty list means the current directory, or the
+    ///     first root.
+    ///   - options: What to include.
+    ///   - makeVisitor: Called once on each worker thread.
+    /// - Throws: ``CoreError`` for an invalid glob or option, or a path outside the
+    ///   roots. Errors met during the walk go to the visitors instead.
+    public func walk(
+        _ paths: [String], options: WalkOptions,
+        makeVisitor: @escaping @Sendable () -> any WalkVisitor
+    ) throws(CoreError) {
+        let (walker, resolved) = try prepare(paths, options: options)
+        walker.walk(resolved, makeVisitor: makeVisitor)
+    }
+
+    /// Walks `paths` and returns every entry and error, sorted by path.
+    ///
+    /// - Throws: As ``walk(_:options:makeVisitor:)``.
+    public func files(
+        _ paths: [String], options: WalkOptions = WalkOptions()
+    ) throws(CoreError) -> (entries: [WalkEntry], errors: [CoreError]) {
+        let (walker, resolved) = try prepare(paths, options: options)
+        return walker.collect(resolved)
+    }
+
+    private func prepare(_ paths: [String], options: WalkOptions) throws(CoreError) -> (Walker, [String]) {
+        guard let roots else { return (try Walker(options: options), paths) }
+        if options.followSymlinks {
+            // A followed link could lead out of the roots mid-walk; until each link
+            // target is checked against the roots, refuse rather than leak.
+            throw CoreError(
+                .invalidArgument,
+                "following symbolic links is not available for a service confined to roots; walk without it")
+        }
+        var resolved: [String] = []
+        for path in paths.isEmpty ? [roots.paths[0]] : paths {
+            resolved.append(try roots.resolve(path))
+        }
+        return (try Walker(options: options), resolved)
+    }
+}

@@ -1,0 +1,101 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#else
+#error("Unsupported Platform")
+#endif
+import CAIFSShims
+
+/// A dedicated OS thread for blocking work (directory reads, inotify), so that blocking
+/// system calls never occupy Swift's cooperative thread pool.
+///
+/// ## Threading
+/// `init` may be called from anywhere; `join` from any one thread, once.
+final class OSThread {
+    private let handle: pthread_t
+    private var joined = false
+
+    /// Starts `body` on a new thread.
+    ///
+    /// - Precondition: The system can create a thread. Failing that (`EAGAIN` at the
+    ///   process's thread limit) is not recoverable for the callers here, so it traps.
+    init(name: String? = nil, _ body: @escaping @Sendable () -> Void) {
+        final class Box: Sendable {
+            let body: @Sendable () -> Void
+            init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+        }
+        let run: @Sendable () -> Void
+        if let name {
+            run = {
+                caifs_set_thread_name(name)
+                body()
+            }
+        } else {
+            run = body
+        }
+        let box = Unmanaged.passRetained(Box(run)).toOpaque()
+        var handle = pthread_t()
+        let result = pthread_create(&handle, nil, { raw in
+            let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
+            box.body()
+            return nil
+        }, box)
+        precondition(result == 0, "pthread_create failed with \(result)")
+        self.handle = handle
+    }
+
+    /// Waits for the thread to finish.
+    func join() {
+        precondition(!joined, "a thread is joined once")
+        joined = true
+        _ = pthread_join(handle, nil)
+    }
+
+    deinit {
+        if !joined { _ = pthread_detach(handle) }
+    }
+}
+
+/// A mutex with a condition variable, for the few places that must block a thread
+/// until another signals it (the walker's idle workers).
+///
+/// ## Threading
+/// Any thread may call any method; `wait()` only while holding the lock.
+final class ConditionLock: @unchecked Sendable {
+    // @unchecked: the pthread objects are only touched through pthread calls, which
+    // synchronize themselves; the pointers never change after init.
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private let condition: UnsafeMutablePointer<pthread_cond_t>
+
+    init() {
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+        condition = .allocate(capacity: 1)
+        condition.initialize(to: pthread_cond_t())
+        pthread_cond_init(condition, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
+
+    func lock() { pthread_mutex_lock(mutex) }
+    func unlock() { pthread_mutex_unlock(mutex) }
+    /// Releases the lock, sleeps until signalled, and takes the lock again.
+    func wait() { pthread_cond_wait(condition, mutex) }
+    func signal() { pthread_cond_signal(condition) }
+    func broadcast() { pthread_cond_broadcast(condition) }
+
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        lock()
+        defer { unlock() }
+        return try body()
+    }
+}

@@ -1,0 +1,251 @@
+/// Walks directory trees on every core, with ripgrep's filters: ignore files, hidden
+/// entries, globs, depth and size limits.
+///
+/// ```swift
+/// var options = WalkOptions()
+/// options.globs = ["*.swift"]
+/// let walker = try Walker(options: options)
+/// let (entries, errors) = walker.collect(["Sources"])
+/// ```
+///
+/// Each worker thread reads whole directories (`getdents64` into a reused buffer),
+/// filters their entries, hands the survivors to its own ``WalkVisitor`` and pushes
+/// subdirectories onto a shared stack for whichever worker is free.
+///
+/// ## Threading
+/// A `Walker` is immutable and may be shared. ``walk(_:makeVisitor:)`` blocks the
+/// calling thread until the walk is over; the work happens on threads the walker
+/// starts, so call it from a thread that may block (not from Swift's cooperative pool).
+///
+/// ## Known problems
+/// - Unless ``WalkOptions/sortByPath`` is set, the order of entries depends on
+///   scheduling.
+/// - `.git/info/exclude` is read only where `.git` is a directory, not from the
+///   common directory of a linked worktree; the global git excludes file
+///   (`core.excludesFile`) is not read.
+public struct Walker: Sendable {
+    /// The options the walker was made with.
+    public let options: WalkOptions
+    let overrides: OverrideGlobs?
+
+    /// Ignore files larger than this are refused, as a guard against a stray huge file
+    /// with an ignore file's name.
+    static let ignoreFileLimit = 16 * 1024 * 1024
+
+    /// Creates a walker.
+    ///
+    /// - Throws: ``CoreError`` with `.invalidGlob` for a glob that does not parse, or
+    ///   `.invalidArgument` for a negative limit.
+    public init(options: WalkOptions = WalkOptions()) throws(CoreError) {
+        if let maxDepth = options.maxDepth, maxDepth < 0 {
+            throw CoreError(.invalidArgument, "invalid maximum depth \(maxDepth): it must be 0 or more")
+        }
+        if let maxFileSize = options.maxFileSize, maxFileSize < 0 {
+            throw CoreError(.invalidArgument, "invalid maximum file size \(maxFileSize): it must be 0 or more")
+        }
+        guard options.threads >= 0 else {
+            throw CoreError(.invalidArgument, "invalid thread count \(options.threads): use 0 for one per processor, or a positive number")
+        }
+        self.options = options
+        self.overrides = options.globs.isEmpty
+            ? nil : try OverrideGlobs(options.globs, caseInsensitive: options.globsCaseInsensitive)
+    }
+
+    /// Walks `paths` and hands every entry to a visitor.
+    ///
+    /// - Parameters:
+    ///   - paths: Files and directories to start from. An empty list walks the current
+    ///     directory and reports paths relative to it (`src/main.swift`, as ripgrep
+    ///     does); a path given as `.` yields `./src/main.swift`.
+    ///   - makeVisitor: Makes one visitor per worker thread, called on that thread.
+    public func walk(_ paths: [String], makeVisitor: @escaping @Sendable () -> any WalkVisitor) {
+        if options.sortByPath {
+            walkSorted(paths, makeVisitor: makeVisitor)
+            return
+        }
+        let roots: [WalkItem] = paths.isEmpty ? [.root("")] : paths.map { .root($0) }
+        let queue = WalkQueue(roots)
+        let context = WalkContext(options: options, overrides: overrides, queue: queue)
+        let count = options.threads > 0 ? options.threads : Syscall.processorCount()
+        var threads: [OSThread] = []
+        for index in 0..<count {
+            threads.append(OSThread(name: "aifs-walk-\(index)") {
+                let worker = WalkWorker(context: context, visitor: makeVisitor())
+                worker.run()
+            })
+        }
+        while let thread = threads.popLast() { thread.join() }
+    }
+
+    /// Walks `paths` and returns every entry and error, sorted by path.
+    public func collect(_ paths: [String]) -> (entries: [WalkEntry], errors: [CoreError]) {
+        var sorted = options
+        sorted.sortByPath = true
+        let walker = Walker(validated: sorted, overrides: overrides)
+        let collector = Collector()
+        walker.walk(paths) { collector }
+        return collector.take()
+    }
+
+    private init(validated options: WalkOptions, overrides: OverrideGlobs?) {
+        self.options = options
+        self.overrides = overrides
+    }
+
+    /// Walks in parallel into per-thread lists, sorts them, then delivers in order to a
+    /// single visitor. A directory the visitor skips has its contents skipped too: in
+    /// path order they follow it directly.
+    private func walkSorted(_ paths: [String], makeVisitor: @escaping @Sendable () -> any WalkVisitor) {
+        var unsorted = options
+        unsorted.sortByPath = false
+        let walker = Walker(validated: unsorted, overrides: overrides)
+        let buckets = BucketCollector()
+        walker.walk(paths) { buckets.makeBucket() }
+        var results = buckets.results()
+        results.sort { PathOrder.precedes($0.key, $1.key) }
+
+        let visitor = makeVisitor()
+        var skipped: [UInt8]?
+        for result in results {
+            if let prefix = skipped {
+                if PathOrder.isInside(result.key, directory: prefix) { continue }
+                skipped = nil
+            }
+            let action: WalkAction
+            switch result.value {
+            case .entry(let entry):
+                action = visitor.visit(entry)
+                if action == .skip && entry.kind == .directory { skipped = entry.pathBytes }
+            case .error(let error):
+                action = visitor.visit(error: error)
+            case .warning(let warning):
+                visitor.visit(warning: warning)
+                action = .continue
+            }
+            if action == .quit { break }
+        }
+        visitor.finish()
+    }
+}
+
+/// Byte-wise path order with `/` ranked below every other byte, which is the order of
+/// comparing paths component by component (`a/b` before `a.b`, `a/z` before `ab`):
+/// a depth-first walk with each directory's entries sorted by name.
+enum PathOrder {
+    static func precedes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        let count = min(a.count, b.count)
+        var index = 0
+        while index < count {
+            let x = a[index], y = b[index]
+            if x != y {
+                if x == UInt8(ascii: "/") { return true }
+                if y == UInt8(ascii: "/") { return false }
+                return x < y
+            }
+            index += 1
+        }
+        return a.count < b.count
+    }
+
+    /// The components of an absolute path with `.` and `..` resolved by text alone.
+    static func lexicallyNormalized(_ path: String) -> [Substring] {
+        var result: [Substring] = []
+        for component in path.split(separator: "/") {
+            if component == "." { continue }
+            if component == ".." {
+                if !result.isEmpty { result.removeLast() }
+                continue
+            }
+            result.append(component)
+        }
+        return result
+    }
+
+    static func isInside(_ path: [UInt8], directory: [UInt8]) -> Bool {
+        guard path.count > directory.count, path.starts(with: directory) else { return false }
+        return directory.last == UInt8(ascii: "/") || path[directory.count] == UInt8(ascii: "/")
+    }
+}
+
+/// Everything the workers share.
+final class WalkContext: Sendable {
+    let options: WalkOptions
+    let overrides: OverrideGlobs?
+    let queue: WalkQueue
+    let maxDepth: Int
+
+    init(options: WalkOptions, overrides: OverrideGlobs?, queue: WalkQueue) {
+        self.options = options
+        self.overrides = overrides
+        self.queue = queue
+        self.maxDepth = options.maxDepth ?? Int.max
+    }
+}
+
+// MARK: - Collecting visitors
+
+/// One result, keyed by the path bytes it sorts under.
+struct KeyedResult {
+    enum Value {
+        case entry(WalkEntry)
+        case error(CoreError)
+        case warning(CoreError)
+    }
+
+    var key: [UInt8]
+    var value: Value
+}
+
+/// Gathers each worker's results in its own list, so workers never contend.
+final class BucketCollector: Sendable {
+    final class Bucket: WalkVisitor {
+        var results: [KeyedResult] = []
+        func visit(_ entry: WalkEntry) -> WalkAction {
+            results.append(KeyedResult(key: entry.pathBytes, value: .entry(entry)))
+            return .continue
+        }
+        func visit(error: CoreError) -> WalkAction {
+            results.append(KeyedResult(key: Array((error.path ?? "").utf8), value: .error(error)))
+            return .continue
+        }
+        func visit(warning: CoreError) {
+            results.append(KeyedResult(key: Array((warning.path ?? "").utf8), value: .warning(warning)))
+        }
+    }
+
+    private let lock = ConditionLock()
+    // nonisolated(unsafe): `buckets` is only touched under `lock`; each bucket's own
+    // contents only by its worker thread, and read after the walk's threads joined.
+    private nonisolated(unsafe) var buckets: [Bucket] = []
+
+    func makeBucket() -> Bucket {
+        let bucket = Bucket()
+        lock.withLock { buckets.append(bucket) }
+        return bucket
+    }
+
+    /// All results; call only after the walk returned.
+    func results() -> [KeyedResult] {
+        lock.withLock { buckets.flatMap(\.results) }
+    }
+}
+
+/// Collects sorted results on the thread that delivers them.
+final class Collector: WalkVisitor, @unchecked Sendable {
+    // @unchecked: a sorted walk delivers to its one visitor on the calling thread only,
+    // and `take()` runs on that thread after the walk.
+    private var entries: [WalkEntry] = []
+    private var errors: [CoreError] = []
+
+    func visit(_ entry: WalkEntry) -> WalkAction {
+        entries.append(entry)
+        return .continue
+    }
+
+    func visit(error: CoreError) -> WalkAction {
+        errors.append(error)
+        return .continue
+    }
+
+    func take() -> (entries: [WalkEntry], errors: [CoreError]) { (entries, errors) }
+}

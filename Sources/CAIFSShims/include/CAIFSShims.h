@@ -1,0 +1,43 @@
+#ifndef CAIFS_SHIMS_H
+#define CAIFS_SHIMS_H
+
+// Declarations that Glibc's Swift module does not export. Each is a thin inline
+// wrapper so Swift sees a plain, non-variadic C function.
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __linux__
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/// getdents64(2): read directory entries from `fd` into `buffer`.
+/// Returns the number of bytes read, 0 at the end, or -1 with errno set.
+static inline ssize_t caifs_getdents64(int fd, void *buffer, size_t count) {
+    return (ssize_t)syscall(SYS_getdents64, fd, buffer, count);
+}
+#endif
+
+/// The layout of one record that getdents64 writes (struct linux_dirent64).
+typedef struct caifs_dirent64 {
+    uint64_t d_ino;
+    int64_t d_off;
+    unsigned short d_reclen;
+    unsigned char d_type;
+    char d_name[];
+} caifs_dirent64;
+
+/// memmem(3), a GNU extension.
+void *caifs_memmem(const void *haystack, size_t haystacklen, const void *needle, size_t needlelen);
+
+/// memrchr(3), a GNU extension.
+void *caifs_memrchr(const void *s, int c, size_t n);
+
+/// Names the calling thread (shown by top, perf and gdb); longer names are cut to 15 bytes.
+void caifs_set_thread_name(const char *name);
+
+/// The processors this process may run on (its affinity mask), at least 1.
+int caifs_available_processors(void);
+
+#endif

@@ -1,0 +1,35 @@
+import AIFSCore
+import ArgumentParser
+
+/// `aifs`: the command-line face of the aifs engine.
+@main
+struct AIFSCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "aifs",
+        abstract: "A fast file-system engine for AI coding agents: list, search, watch and batch-process files.",
+        subcommands: [FilesCommand.self]
+    )
+
+    /// Parses and runs, with ripgrep's exit codes: 0 success, 1 nothing found, 2 for
+    /// any error, usage errors included (ArgumentParser's default would be 64).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let code as ExitCode {
+            exitProcess(code.rawValue)
+        } catch {
+            if exitCode(for: error) == .success {
+                // --help, --version: ArgumentParser renders them as errors.
+                print(fullMessage(for: error))
+                exitProcess(0)
+            }
+            try? Console.standardError.write("aifs: \(fullMessage(for: error))\n")
+            exitProcess(2)
+        }
+    }
+
+    static func exitProcess(_ code: Int32) -> Never {
+        Self.exit(withError: code == 0 ? nil : ExitCode(code))
+    }
+}

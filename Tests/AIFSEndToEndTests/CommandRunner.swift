@@ -1,0 +1,73 @@
+import Foundation
+import Synchronization
+
+/// Runs the built `aifs` binary as a user would, in a temporary directory.
+struct CommandResult: CustomStringConvertible {
+    var stdout: String
+    var stderr: String
+    var status: Int32
+
+    var lines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: true).map(String.init) }
+
+    var description: String {
+        "exit \(status)\n--- stdout ---\n\(stdout)--- stderr ---\n\(stderr)--------------"
+    }
+}
+
+enum AIFS {
+    /// The `aifs` executable next to the test bundle (SwiftPM builds it first because
+    /// the test target depends on it).
+    static let executable: String = {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("aifs").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        fatalError("cannot find the built aifs binary near \(CommandLine.arguments[0])")
+    }()
+
+    /// Runs `aifs arguments…` in `directory` and waits for it to exit.
+    static func run(_ arguments: [String], in directory: String) throws -> CommandResult {
+        try Process.capture(executable, arguments, in: directory)
+    }
+}
+
+extension Process {
+    private static let counter = Atomic<Int>(0)
+
+    /// Runs a program with stdout and stderr captured through files (no pipe
+    /// deadlocks however much it prints).
+    static func capture(_ program: String, _ arguments: [String], in directory: String) throws -> CommandResult {
+        let number = counter.add(1, ordering: .relaxed).newValue
+        let base = NSTemporaryDirectory() + "aifs-e2e-\(getpid())-\(number)"
+        _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
+        _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
+        defer {
+            try? FileManager.default.removeItem(atPath: base + ".out")
+            try? FileManager.default.removeItem(atPath: base + ".err")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle(forWritingAtPath: base + ".out")
+        process.standardError = FileHandle(forWritingAtPath: base + ".err")
+        try process.run()
+        process.waitUntilExit()
+        let out = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
+        let err = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
+        return CommandResult(stdout: out, stderr: err, status: process.terminationStatus)
+    }
+
+    /// The path of `name` on PATH, if installed.
+    static func which(_ name: String) -> String? {
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let candidate = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+}
