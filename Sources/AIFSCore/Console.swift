@@ -43,7 +43,12 @@ public final class Console: Sendable {
     }
 }
 
-/// A buffer in front of a ``Console`` that writes only in large blocks.
+/// A buffer in front of a ``Console`` that writes only in large blocks, and only whole
+/// records.
+///
+/// Append the parts of a record, then call ``endRecord()``; the buffer is written out
+/// only there (once it holds `capacity` bytes) or by ``flush()``. So records written by
+/// several threads through their own buffers to one console never interleave.
 ///
 /// ## Threading
 /// Owned by one thread.
@@ -61,15 +66,18 @@ public final class BufferedOutput {
         buffer.reserveCapacity(capacity + 4096)
     }
 
-    /// Appends bytes, flushing when the buffer is full.
+    /// Appends bytes to the current record.
     public func append(_ bytes: some Collection<UInt8>) {
         buffer.append(contentsOf: bytes)
-        if buffer.count >= capacity { flush() }
     }
 
-    /// Appends one byte.
+    /// Appends one byte to the current record.
     public func append(byte: UInt8) {
         buffer.append(byte)
+    }
+
+    /// Ends a record, writing the buffer out if it is full.
+    public func endRecord() {
         if buffer.count >= capacity { flush() }
     }
 

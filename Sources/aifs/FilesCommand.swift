@@ -127,6 +127,7 @@ final class FilesPrinter: WalkVisitor {
         guard listed else { return .continue }
         output.append(entry.pathBytes)
         output.append(byte: report.terminator)
+        output.endRecord()
         printedAny = true
         return output.failure == nil ? .continue : .quit
     }

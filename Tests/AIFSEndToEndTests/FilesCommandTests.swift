@@ -78,6 +78,25 @@ import Testing
         #expect(nul.stdout == "docs/final.md\0")
     }
 
+    /// Regression: a worker's buffer was flushed in the middle of a line, so another
+    /// worker's output could land between a path and its newline.
+    @Test func largeOutputNeverSplitsALine() throws {
+        let dir = try TemporaryDirectory()
+        var expected: [String] = []
+        for d in 0..<40 {
+            for f in 0..<300 {
+                let name = "directory-\(d)/a-rather-long-file-name-to-fill-buffers-\(f).txt"
+                try dir.file(name)
+                expected.append(name)
+            }
+        }
+        for _ in 0..<3 {
+            let result = try AIFS.run(["files", "-j", "4"], in: dir.path)
+            #expect(result.status == 0)
+            #expect(result.lines.sorted() == expected.sorted())
+        }
+    }
+
     @Test func nothingFoundExitsOne() throws {
         let dir = try TemporaryDirectory()
         try dir.directory("empty")
@@ -94,6 +113,23 @@ import Testing
         #expect(result.lines == ["docs/final.md"])
         #expect(result.stderr.contains("'nope'"))
         #expect(result.stderr.contains("no such file or directory"))
+    }
+
+    @Test func emptyPathIsAnErrorNotTheCurrentDirectory() throws {
+        let dir = try Self.makeProject()
+        let result = try AIFS.run(["files", ""], in: dir.path)
+        #expect(result.status == 2, "\(result)")
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("no such file or directory"))
+    }
+
+    @Test func absurdThreadCountsStillWork() throws {
+        let dir = try Self.makeProject()
+        for threads in ["1", "1000"] {
+            let result = try AIFS.run(["files", "-j", threads, "--sort", "path"], in: dir.path)
+            #expect(result.status == 0, "\(result)")
+            #expect(result.lines == Self.visible)
+        }
     }
 
     @Test func fileWhereADirectoryIsExpected() throws {

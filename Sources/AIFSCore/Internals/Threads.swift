@@ -18,11 +18,9 @@ final class OSThread {
     private let handle: pthread_t
     private var joined = false
 
-    /// Starts `body` on a new thread.
-    ///
-    /// - Precondition: The system can create a thread. Failing that (`EAGAIN` at the
-    ///   process's thread limit) is not recoverable for the callers here, so it traps.
-    init(name: String? = nil, _ body: @escaping @Sendable () -> Void) {
+    /// Starts `body` on a new thread, or returns `nil` when the system refuses one
+    /// (`EAGAIN` at the process's thread limit).
+    init?(name: String? = nil, _ body: @escaping @Sendable () -> Void) {
         final class Box: Sendable {
             let body: @Sendable () -> Void
             init(_ body: @escaping @Sendable () -> Void) { self.body = body }
@@ -43,7 +41,10 @@ final class OSThread {
             box.body()
             return nil
         }, box)
-        precondition(result == 0, "pthread_create failed with \(result)")
+        guard result == 0 else {
+            Unmanaged<Box>.fromOpaque(box).release()
+            return nil
+        }
         self.handle = handle
     }
 

@@ -43,7 +43,8 @@ final class Ancestry: Sendable {
 
 /// What a worker takes from the queue.
 enum WalkItem: Sendable {
-    case root(String)
+    /// A starting path; `nil` is the current directory, shown without a `./` prefix.
+    case root(String?)
     case directory(DirectoryWork)
 }
 

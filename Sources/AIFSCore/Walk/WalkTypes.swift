@@ -34,7 +34,7 @@ public struct WalkOptions: Sendable, Hashable {
     /// Deliver entries sorted by path (component by component, byte order) instead of
     /// as found. Sorting waits for the whole walk before the first entry is delivered.
     public var sortByPath = false
-    /// Worker threads; `0` means one per processor.
+    /// Worker threads; `0` means one per processor. At most 256 are started.
     public var threads = 0
 
     /// Creates options with ripgrep's defaults.

@@ -55,15 +55,18 @@ final class WalkWorker {
 
     // MARK: - Starting paths
 
-    private func visitRoot(_ path: String) {
-        // An empty path means "the current directory, shown without a ./ prefix".
+    /// - Parameter given: The starting path, or `nil` for the current directory shown
+    ///   without a `./` prefix.
+    private func visitRoot(_ given: String?) {
+        let path = given ?? ""
         let display = Array(path.utf8)
-        let shown = path.isEmpty ? "." : path
+        let shown = given == nil ? "." : path
         guard !display.contains(0) else {
             deliver(error: .nulInPath(path))
             return
         }
-        let openPath = path.isEmpty ? "." : path
+        // An explicit empty path is opened as given, and fails as the kernel says.
+        let openPath = given == nil ? "." : path
         let link: FileIdentity
         do {
             link = try Syscall.status(path: openPath, followSymlinks: false)
@@ -82,7 +85,7 @@ final class WalkWorker {
             }
         }
         let entry = WalkEntry(
-            pathBytes: path.isEmpty ? Array(".".utf8) : display, kind: identity.kind, depth: 0,
+            pathBytes: given == nil ? Array(".".utf8) : display, kind: identity.kind, depth: 0,
             isSymlink: link.kind == .symlink, inode: link.inode)
         let action = deliver(entry)
         guard identity.kind == .directory, action == .continue, context.maxDepth > 0 else { return }

@@ -32,6 +32,10 @@ public struct Walker: Sendable {
     /// with an ignore file's name.
     static let ignoreFileLimit = 16 * 1024 * 1024
 
+    /// More threads than this only add contention: directory reads are bound by the
+    /// kernel's locks long before.
+    static let maximumThreads = 256
+
     /// Creates a walker.
     ///
     /// - Throws: ``CoreError`` with `.invalidGlob` for a glob that does not parse, or
@@ -63,16 +67,22 @@ public struct Walker: Sendable {
             walkSorted(paths, makeVisitor: makeVisitor)
             return
         }
-        let roots: [WalkItem] = paths.isEmpty ? [.root("")] : paths.map { .root($0) }
+        let roots: [WalkItem] = paths.isEmpty ? [.root(nil)] : paths.map { .root($0) }
         let queue = WalkQueue(roots)
         let context = WalkContext(options: options, overrides: overrides, queue: queue)
-        let count = options.threads > 0 ? options.threads : Syscall.processorCount()
+        let count = min(options.threads > 0 ? options.threads : Syscall.processorCount(), Walker.maximumThreads)
         var threads: [OSThread] = []
         for index in 0..<count {
-            threads.append(OSThread(name: "aifs-walk-\(index)") {
+            let thread = OSThread(name: "aifs-walk-\(index)") {
                 let worker = WalkWorker(context: context, visitor: makeVisitor())
                 worker.run()
-            })
+            }
+            // At the process's thread limit, walk with the threads we got, or on this one.
+            guard let thread else { break }
+            threads.append(thread)
+        }
+        if threads.isEmpty {
+            WalkWorker(context: context, visitor: makeVisitor()).run()
         }
         while let thread = threads.popLast() { thread.join() }
     }
