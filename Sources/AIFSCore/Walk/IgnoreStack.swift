@@ -62,17 +62,10 @@ final class IgnoreNode: Sendable {
                 guard let rules = current.rules[kind], !rules.isEmpty else { continue }
                 if IgnoreNode.gitKinds.contains(kind) && (!considerGit || sawGit) { continue }
                 if found[kind] != .none { continue }
-                let result: IgnoreMatch
                 let suffix = UnsafeBufferPointer(rebasing: path[min(current.offset, path.count)...])
-                if current.prefix.isEmpty {
-                    result = rules.match(suffix, isDirectory: isDirectory)
-                } else {
-                    scratch.removeAll(keepingCapacity: true)
-                    scratch.append(contentsOf: current.prefix)
-                    scratch.append(contentsOf: suffix)
-                    result = scratch.withUnsafeBufferPointer { rules.match($0, isDirectory: isDirectory) }
+                found[kind] = withJoined(current.prefix, suffix, scratch: &scratch) {
+                    rules.match($0, isDirectory: isDirectory)
                 }
-                found[kind] = result
             }
             sawGit = sawGit || current.hasGit
             node = current.parent
@@ -80,4 +73,17 @@ final class IgnoreNode: Sendable {
         for kind in 0..<IgnoreNode.kindCount where found[kind] != .none { return found[kind] }
         return .none
     }
+}
+
+/// Calls `body` with `prefix + suffix`, building it in `scratch` only when there is a
+/// prefix: the common case (no prefix) does not copy.
+func withJoined<R>(
+    _ prefix: [UInt8], _ suffix: UnsafeBufferPointer<UInt8>, scratch: inout [UInt8],
+    _ body: (UnsafeBufferPointer<UInt8>) -> R
+) -> R {
+    if prefix.isEmpty { return body(suffix) }
+    scratch.removeAll(keepingCapacity: true)
+    scratch.append(contentsOf: prefix)
+    scratch.append(contentsOf: suffix)
+    return scratch.withUnsafeBufferPointer(body)
 }

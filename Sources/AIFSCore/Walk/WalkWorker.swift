@@ -346,14 +346,8 @@ final class WalkWorker {
             let path = UnsafeBufferPointer(rebasing: whole[0..<length])
             if let overrides = context.overrides {
                 let relative = UnsafeBufferPointer(rebasing: path[min(work.overrideOffset, length)...])
-                let result: IgnoreMatch
-                if work.overridePrefix.isEmpty {
-                    result = overrides.match(relative, isDirectory: isDirectory)
-                } else {
-                    matchScratch.removeAll(keepingCapacity: true)
-                    matchScratch.append(contentsOf: work.overridePrefix)
-                    matchScratch.append(contentsOf: relative)
-                    result = matchScratch.withUnsafeBufferPointer { overrides.match($0, isDirectory: isDirectory) }
+                let result = withJoined(work.overridePrefix, relative, scratch: &matchScratch) {
+                    overrides.match($0, isDirectory: isDirectory)
                 }
                 switch result {
                 case .ignore: return true
