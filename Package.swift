@@ -33,8 +33,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "AIFSSearch",
+            dependencies: [
+                "AIFSCore",
+                "CAIFSShims",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "AIFS",
-            dependencies: ["AIFSCore"],
+            dependencies: ["AIFSCore", "AIFSSearch"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -42,6 +51,7 @@ let package = Package(
             dependencies: [
                 "AIFS",
                 "AIFSCore",
+                "AIFSSearch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -59,6 +69,16 @@ let package = Package(
                 "AIFSTestSupport",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AIFSSearchTests",
+            dependencies: ["AIFSSearch", "AIFSCore", "AIFSTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AIFSTests",
+            dependencies: ["AIFS", "AIFSCore", "AIFSSearch", "AIFSTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

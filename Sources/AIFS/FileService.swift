@@ -1,4 +1,5 @@
 public import AIFSCore
+public import AIFSSearch
 
 /// The one entry point the faces (the `aifs` CLI and the MCP server) use.
 ///
@@ -57,6 +58,34 @@ public struct FileService: Sendable {
     ) throws(CoreError) -> (entries: [WalkEntry], errors: [CoreError]) {
         let (walker, resolved) = try prepare(paths, options: options)
         return walker.collect(resolved)
+    }
+
+    /// Searches the files under `paths` on every core, handing each file to one
+    /// handler per worker thread; blocks until done.
+    ///
+    /// - Parameters:
+    ///   - paths: Starting paths, resolved inside the roots when there are roots.
+    ///   - walkOptions: Which files; ``AIFSCore/WalkOptions/sortByPath`` makes the
+    ///     tasks carry their place in path order.
+    ///   - matcher: What to look for (see ``AIFSSearch/SearchQuery/makeMatcher()``).
+    ///   - configuration: How each file is searched.
+    ///   - makeHandler: Called once on each worker thread.
+    /// - Throws: ``CoreError`` for invalid walk options or a path outside the roots.
+    public func search(
+        _ paths: [String], walkOptions: WalkOptions, matcher: any Matcher,
+        configuration: SearcherConfiguration,
+        makeHandler: @escaping @Sendable () -> any SearchHandler
+    ) throws(CoreError) {
+        let (search, resolved) = try preparedSearch(
+            paths, walkOptions: walkOptions, matcher: matcher, configuration: configuration)
+        search.run(resolved, makeHandler: makeHandler)
+    }
+
+    func preparedSearch(
+        _ paths: [String], walkOptions: WalkOptions, matcher: any Matcher, configuration: SearcherConfiguration
+    ) throws(CoreError) -> (ParallelSearch, [String]) {
+        let (_, resolved) = try prepare(paths, options: walkOptions)
+        return (try ParallelSearch(walkOptions: walkOptions, matcher: matcher, configuration: configuration), resolved)
     }
 
     private func prepare(_ paths: [String], options: WalkOptions) throws(CoreError) -> (Walker, [String]) {

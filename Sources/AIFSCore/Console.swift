@@ -15,7 +15,8 @@ public final class Console: Sendable {
     public static let standardError = Console(fd: 2)
 
     private let fd: CInt
-    private let lock = ConditionLock()
+    // Recursive, so a thread holding the console (see `hold()`) can still `write`.
+    private let lock = ConditionLock(recursive: true)
 
     init(fd: CInt) { self.fd = fd }
 
@@ -36,9 +37,22 @@ public final class Console: Sendable {
         }
     }
 
+    /// Keeps every other thread's writes out until ``release()``: for output that must
+    /// stay together but is too large to buffer whole (one file's search results).
+    ///
+    /// - Precondition: Paired with one ``release()`` on the same thread.
+    public func hold() { lock.lock() }
+
+    /// Ends a ``hold()``.
+    public func release() { lock.unlock() }
+
     /// Writes a string's UTF-8 bytes.
     public func write(_ string: String) throws(CoreError) {
-        let bytes = Array(string.utf8)
+        try write(Array(string.utf8))
+    }
+
+    /// Writes all of `bytes`.
+    public func write(_ bytes: [UInt8]) throws(CoreError) {
         try bytes.withBytes { buffer throws(CoreError) in try write(buffer) }
     }
 }

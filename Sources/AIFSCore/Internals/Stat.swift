@@ -146,3 +146,15 @@ extension Syscall {
     /// The corresponding C function is `isatty`.
     static func isTerminal(fd: CInt) -> Bool { isatty(fd) == 1 }
 }
+
+extension Syscall {
+    /// Opens a file read-only with `O_CLOEXEC`.
+    static func openForReading(cPath: UnsafePointer<CChar>) throws(Errno) -> CInt {
+        try valueOrErrno { system_open(cPath, O_RDONLY | O_CLOEXEC) }.get()
+    }
+
+    /// Reads into `buffer`, retrying `EINTR`.
+    static func read(fd: CInt, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        try valueOrErrno { system_read(fd, buffer.baseAddress, buffer.count) }.get()
+    }
+}

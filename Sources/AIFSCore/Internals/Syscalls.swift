@@ -76,3 +76,18 @@ internal func system_read(_ fd: CInt, _ buffer: UnsafeMutableRawPointer?, _ coun
 internal func system_write(_ fd: CInt, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
     write(fd, buffer, count)
 }
+
+@inline(__always)
+internal func system_memchr(_ s: UnsafePointer<UInt8>, _ c: CInt, _ n: Int) -> UnsafeMutableRawPointer? {
+    memchr(s, c, n)
+}
+
+@inline(__always)
+internal func system_memrchr(_ s: UnsafePointer<UInt8>, _ c: CInt, _ n: Int) -> UnsafeMutableRawPointer? {
+    caifs_memrchr(s, c, n)
+}
+
+@inline(__always)
+internal func system_memcmp(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> CInt {
+    memcmp(a, b, n)
+}

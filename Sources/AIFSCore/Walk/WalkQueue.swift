@@ -11,6 +11,8 @@ struct DirectoryWork: Sendable {
     var overridePrefix: [UInt8]
     var overrideOffset: Int
     var rootDevice: UInt64
+    /// The index of the starting path this directory is under.
+    var rootIndex: Int
     /// The directories above, by device and inode, when following links.
     var ancestors: Ancestry?
 }
@@ -43,8 +45,9 @@ final class Ancestry: Sendable {
 
 /// What a worker takes from the queue.
 enum WalkItem: Sendable {
-    /// A starting path; `nil` is the current directory, shown without a `./` prefix.
-    case root(String?)
+    /// A starting path and its index; `nil` is the current directory, shown without a
+    /// `./` prefix.
+    case root(String?, index: Int)
     case directory(DirectoryWork)
 }
 

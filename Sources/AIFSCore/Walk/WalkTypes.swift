@@ -32,7 +32,9 @@ public struct WalkOptions: Sendable, Hashable {
     /// Do not descend into directories on another file system than their starting path.
     public var sameFileSystem = false
     /// Deliver entries sorted by path (component by component, byte order) instead of
-    /// as found. Sorting waits for the whole walk before the first entry is delivered.
+    /// as found; the starting paths keep the order they were given in, as with
+    /// ripgrep's `--sort path`. Sorting waits for the whole walk before the first entry
+    /// is delivered.
     public var sortByPath = false
     /// Worker threads; `0` means one per processor. At most 256 are started.
     public var threads = 0
@@ -54,14 +56,18 @@ public struct WalkEntry: Sendable, Hashable {
     public var isSymlink: Bool
     /// The inode number from the directory listing (the link's own for symbolic links).
     public var inode: UInt64
+    /// Which of the starting paths this entry was found under (its index in the list
+    /// given to the walk).
+    public var rootIndex: Int
 
     /// Creates an entry.
-    public init(pathBytes: [UInt8], kind: FileKind, depth: Int, isSymlink: Bool, inode: UInt64) {
+    public init(pathBytes: [UInt8], kind: FileKind, depth: Int, isSymlink: Bool, inode: UInt64, rootIndex: Int = 0) {
         self.pathBytes = pathBytes
         self.kind = kind
         self.depth = depth
         self.isSymlink = isSymlink
         self.inode = inode
+        self.rootIndex = rootIndex
     }
 
     /// The path as a string; bytes that are not UTF-8 become U+FFFD.

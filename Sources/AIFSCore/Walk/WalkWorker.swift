@@ -27,7 +27,7 @@ final class WalkWorker {
         let queue = context.queue
         while let item = queue.pop() {
             switch item {
-            case .root(let path): visitRoot(path)
+            case .root(let path, let index): visitRoot(path, index: index)
             case .directory(let work): visitDirectory(work)
             }
             queue.finished()
@@ -57,7 +57,7 @@ final class WalkWorker {
 
     /// - Parameter given: The starting path, or `nil` for the current directory shown
     ///   without a `./` prefix.
-    private func visitRoot(_ given: String?) {
+    private func visitRoot(_ given: String?, index: Int) {
         let path = given ?? ""
         let display = Array(path.utf8)
         let shown = given == nil ? "." : path
@@ -86,7 +86,7 @@ final class WalkWorker {
         }
         let entry = WalkEntry(
             pathBytes: given == nil ? Array(".".utf8) : display, kind: identity.kind, depth: 0,
-            isSymlink: link.kind == .symlink, inode: link.inode)
+            isSymlink: link.kind == .symlink, inode: link.inode, rootIndex: index)
         let action = deliver(entry)
         guard identity.kind == .directory, action == .continue, context.maxDepth > 0 else { return }
 
@@ -98,7 +98,7 @@ final class WalkWorker {
         visitDirectory(DirectoryWork(
             path: display, depth: 0, ignore: ignore,
             overridePrefix: overridePrefix, overrideOffset: overrideOffset,
-            rootDevice: identity.device, ancestors: nil))
+            rootDevice: identity.device, rootIndex: index, ancestors: nil))
     }
 
     /// How to turn the paths of entries under the starting directory `display` into
@@ -266,7 +266,8 @@ final class WalkWorker {
             let path = Array(childPath[0..<(childPath.count - 1)])
             let entry = WalkEntry(
                 pathBytes: path, kind: examined.kind, depth: childDepth,
-                isSymlink: record.type == DirentType.symlink || examined.isSymlink, inode: record.inode)
+                isSymlink: record.type == DirentType.symlink || examined.isSymlink, inode: record.inode,
+                rootIndex: work.rootIndex)
             let action = deliver(entry)
             if action == .quit { return }
             guard isDirectory, action == .continue, childDepth < context.maxDepth else { continue }
@@ -278,7 +279,7 @@ final class WalkWorker {
             subdirectories.append(DirectoryWork(
                 path: path, depth: childDepth, ignore: ignore,
                 overridePrefix: work.overridePrefix, overrideOffset: work.overrideOffset,
-                rootDevice: work.rootDevice, ancestors: ancestors))
+                rootDevice: work.rootDevice, rootIndex: work.rootIndex, ancestors: ancestors))
         }
         context.queue.push(subdirectories)
     }

@@ -67,24 +67,14 @@ public struct Walker: Sendable {
             walkSorted(paths, makeVisitor: makeVisitor)
             return
         }
-        let roots: [WalkItem] = paths.isEmpty ? [.root(nil)] : paths.map { .root($0) }
+        let roots: [WalkItem] = paths.isEmpty
+            ? [.root(nil, index: 0)] : paths.enumerated().map { .root($0.element, index: $0.offset) }
         let queue = WalkQueue(roots)
         let context = WalkContext(options: options, overrides: overrides, queue: queue)
         let count = min(options.threads > 0 ? options.threads : Syscall.processorCount(), Walker.maximumThreads)
-        var threads: [OSThread] = []
-        for index in 0..<count {
-            let thread = OSThread(name: "aifs-walk-\(index)") {
-                let worker = WalkWorker(context: context, visitor: makeVisitor())
-                worker.run()
-            }
-            // At the process's thread limit, walk with the threads we got, or on this one.
-            guard let thread else { break }
-            threads.append(thread)
-        }
-        if threads.isEmpty {
+        DedicatedThreads.run(count: count, name: "aifs-walk") { _ in
             WalkWorker(context: context, visitor: makeVisitor()).run()
         }
-        while let thread = threads.popLast() { thread.join() }
     }
 
     /// Walks `paths` and returns every entry and error, sorted by path.
@@ -112,7 +102,16 @@ public struct Walker: Sendable {
         let buckets = BucketCollector()
         walker.walk(paths) { buckets.makeBucket() }
         var results = buckets.results()
-        results.sort { PathOrder.precedes($0.key, $1.key) }
+        // Errors carry no starting path: give each the first one it lies under.
+        let roots = paths.map { Array($0.utf8) }
+        for index in results.indices where results[index].rootIndex < 0 {
+            results[index].rootIndex = roots.firstIndex {
+                results[index].key == $0 || PathOrder.isInside(results[index].key, directory: $0)
+            } ?? 0
+        }
+        results.sort {
+            $0.rootIndex != $1.rootIndex ? $0.rootIndex < $1.rootIndex : PathOrder.precedes($0.key, $1.key)
+        }
 
         let visitor = makeVisitor()
         var skipped: [UInt8]?
@@ -203,6 +202,7 @@ struct KeyedResult {
     }
 
     var key: [UInt8]
+    var rootIndex: Int
     var value: Value
 }
 
@@ -211,15 +211,15 @@ final class BucketCollector: Sendable {
     final class Bucket: WalkVisitor {
         var results: [KeyedResult] = []
         func visit(_ entry: WalkEntry) -> WalkAction {
-            results.append(KeyedResult(key: entry.pathBytes, value: .entry(entry)))
+            results.append(KeyedResult(key: entry.pathBytes, rootIndex: entry.rootIndex, value: .entry(entry)))
             return .continue
         }
         func visit(error: CoreError) -> WalkAction {
-            results.append(KeyedResult(key: Array((error.path ?? "").utf8), value: .error(error)))
+            results.append(KeyedResult(key: Array((error.path ?? "").utf8), rootIndex: -1, value: .error(error)))
             return .continue
         }
         func visit(warning: CoreError) {
-            results.append(KeyedResult(key: Array((warning.path ?? "").utf8), value: .warning(warning)))
+            results.append(KeyedResult(key: Array((warning.path ?? "").utf8), rootIndex: -1, value: .warning(warning)))
         }
     }
 

@@ -1,0 +1,87 @@
+public import AIFSCore
+public import AIFSSearch
+
+extension FileService {
+    /// Searches the files under `paths` and streams what it finds, as it finds it.
+    ///
+    /// The search runs on dedicated threads, one per core. Results wait in a bounded
+    /// queue: when the consumer is slower than the search, the search waits too, so
+    /// memory stays bounded. Breaking out of the loop, or cancelling the consuming
+    /// task, stops the search.
+    ///
+    /// ```swift
+    /// var query = SearchQuery(patterns: ["TODO"])
+    /// query.caseMode = .smart
+    /// for try await event in try service.search(query, in: ["Sources"]) {
+    ///     if case .line(let line) = event { print(line.path, line.lineNumber ?? 0, line.text) }
+    /// }
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - query: What to look for.
+    ///   - paths: Where; resolved inside the roots when the service has roots. Empty
+    ///     means the current directory (or the first root).
+    ///   - walkOptions: Which files (ripgrep's defaults unless changed).
+    ///   - configuration: How each file is searched; line numbers are on by default here.
+    ///   - capacity: How many events may wait for the consumer.
+    /// - Throws: ``AIFSSearch/SearchError`` for an invalid pattern, an invalid walk
+    ///   option, or a path outside the roots. Files that cannot be read arrive as
+    ///   ``AIFSSearch/SearchEvent/error(_:)`` events instead.
+    public func search(
+        _ query: SearchQuery, in paths: [String], walkOptions: WalkOptions = WalkOptions(),
+        configuration: SearcherConfiguration = FileService.streamingSearchConfiguration,
+        capacity: Int = 256
+    ) throws(SearchError) -> SearchStream {
+        let matcher = try query.makeMatcher()
+        let channel = BoundedChannel<SearchEvent>(capacity: capacity)
+        let invert = configuration.invert
+        do {
+            let (walker, resolved) = try preparedSearch(paths, walkOptions: walkOptions, matcher: matcher, configuration: configuration)
+            DedicatedThreads.start(name: "aifs-search") {
+                walker.run(resolved) { ChannelHandler(channel: channel, matcher: matcher, invert: invert) }
+                channel.finish()
+            }
+        } catch {
+            throw SearchError(error)
+        }
+        return SearchStream(owner: SearchStream.Owner(channel: channel))
+    }
+
+    /// Searcher settings for streamed searches: line numbers on.
+    public static var streamingSearchConfiguration: SearcherConfiguration {
+        var configuration = SearcherConfiguration()
+        configuration.lineNumbers = true
+        return configuration
+    }
+}
+
+/// The results of ``AIFS/FileService/search(_:in:walkOptions:configuration:capacity:)``,
+/// in the order the workers find them (each file's lines in file order).
+///
+/// Iterate it once. When the stream and its iterator are gone — the loop ended early,
+/// or the stream was never iterated — the search stops.
+public struct SearchStream: AsyncSequence, Sendable {
+    public typealias Element = SearchEvent
+
+    let owner: Owner
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(owner: owner)
+    }
+
+    /// Pulls events from the search.
+    public struct Iterator: AsyncIteratorProtocol {
+        fileprivate let owner: Owner
+
+        public mutating func next() async throws -> SearchEvent? {
+            try await owner.channel.next()
+        }
+    }
+
+    /// Cancels the search when the last copy of the stream or its iterator is gone.
+    final class Owner: Sendable {
+        let channel: BoundedChannel<SearchEvent>
+        init(channel: BoundedChannel<SearchEvent>) { self.channel = channel }
+        deinit { channel.cancel() }
+    }
+}

@@ -1,0 +1,68 @@
+import SystemPackage
+
+/// An open file to read from start to end in chunks: the one reader that search, batch
+/// counting and streaming share.
+///
+/// It owns its descriptor (opened with `O_CLOEXEC`) and closes it when it goes away;
+/// it cannot be copied, so there is never a second owner.
+///
+/// ```swift
+/// let file = try ReadableFile(path: "big.log")
+/// var buffer = [UInt8](repeating: 0, count: 1 << 20)
+/// while try buffer.withUnsafeMutableBytes({ try file.read(into: $0) }) > 0 { … }
+/// ```
+///
+/// ## Threading
+/// Use from one thread at a time.
+public struct ReadableFile: ~Copyable {
+    private let fd: CInt
+    /// The path, as given, for messages.
+    public let path: String
+
+    /// Opens a file for reading.
+    ///
+    /// - Throws: ``CoreError``: `.notFound`, `.permissionDenied`, `.isADirectory` (a
+    ///   directory opens, but reading it fails, so it is refused here), `.invalidPath`.
+    public init(path: String) throws(CoreError) {
+        try self.init(pathBytes: Array(path.utf8))
+    }
+
+    /// Opens a file whose name is given as raw bytes (file names need not be UTF-8).
+    ///
+    /// - Throws: As ``init(path:)``.
+    public init(pathBytes: [UInt8]) throws(CoreError) {
+        let path = String(decoding: pathBytes, as: UTF8.self)
+        guard !pathBytes.contains(0) else { throw CoreError.nulInPath(path) }
+        let opened: CInt
+        do {
+            opened = try (pathBytes + [0]).withCPath { cPath throws(Errno) in try Syscall.openForReading(cPath: cPath) }
+        } catch {
+            throw CoreError(errno: error, operation: "open", path: path)
+        }
+        if let identity = try? Syscall.status(fd: opened), identity.kind == .directory {
+            Syscall.close(opened)
+            throw CoreError(errno: .isDirectory, operation: "read", path: path)
+        }
+        fd = opened
+        self.path = path
+    }
+
+    deinit { Syscall.close(fd) }
+
+    /// Reads the next bytes into `buffer`; 0 means the end of the file.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(CoreError) -> Int {
+        guard buffer.count > 0 else { return 0 }
+        do {
+            return try Syscall.read(fd: fd, into: buffer)
+        } catch {
+            throw CoreError(errno: error, operation: "read", path: path)
+        }
+    }
+
+    /// The file's identity now.
+    public func identity() throws(CoreError) -> FileIdentity {
+        do { return try Syscall.status(fd: fd) } catch {
+            throw CoreError(errno: error, operation: "read the status of", path: path)
+        }
+    }
+}

@@ -1,0 +1,46 @@
+/// Finds matches of a pattern in bytes.
+///
+/// The searcher knows matchers only through this protocol; ``LiteralMatcher`` and
+/// ``RegexMatcher`` conform to it.
+///
+/// ## The prefilter contract
+/// ``candidate(in:from:)`` may report false positives — a position whose line turns out
+/// not to match — but never false negatives: when it returns `nil`, no line that starts
+/// or ends inside `haystack[start...]` holds a match. The searcher confirms each
+/// candidate with ``firstMatch(in:from:)`` on that one line.
+///
+/// ## Threading
+/// Matchers are immutable and `Sendable`: one instance serves every worker thread.
+public protocol Matcher: Sendable {
+    /// The leftmost match in `haystack` that starts at or after `start`, as byte offsets
+    /// into `haystack`.
+    ///
+    /// The searcher calls this on one line at a time (without its terminator) to
+    /// confirm and to find every match on a line, so a matcher need not know about lines.
+    /// A pattern that can match the empty string may return an empty range.
+    func firstMatch(in haystack: UnsafeBufferPointer<UInt8>, from start: Int) -> Range<Int>?
+
+    /// A position in `haystack[start...]` on whose line a match may be, or `nil` when no
+    /// line can match (see the prefilter contract above).
+    ///
+    /// The default is the start of ``firstMatch(in:from:)`` over the whole range, which
+    /// is exact. Matchers with a cheaper test (a literal the match must contain) should
+    /// provide it.
+    func candidate(in haystack: UnsafeBufferPointer<UInt8>, from start: Int) -> Int?
+}
+
+extension Matcher {
+    public func candidate(in haystack: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        firstMatch(in: haystack, from: start)?.lowerBound
+    }
+
+    /// Calls `body` with each non-overlapping match in `line`, left to right. After an
+    /// empty match the search resumes one byte further, so it always ends.
+    public func forEachMatch(in line: UnsafeBufferPointer<UInt8>, _ body: (Range<Int>) -> Bool) {
+        var position = 0
+        while position <= line.count, let match = firstMatch(in: line, from: position) {
+            if !body(match) { return }
+            position = match.isEmpty ? match.upperBound + 1 : match.upperBound
+        }
+    }
+}

@@ -1,0 +1,124 @@
+/// The pieces of JSON the ``JSONPrinter`` writes, byte-compatible with ripgrep 13's
+/// serde_json output.
+enum JSONEncoding {
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+    private static let base64Alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    /// Appends ripgrep's "arbitrary data" object: `{"text":"…"}` when `bytes` are valid
+    /// UTF-8, otherwise `{"bytes":"<base64>"}`.
+    static func appendData(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        if isValidUTF8(bytes) {
+            out.append(contentsOf: #"{"text":"#.utf8)
+            appendString(bytes, to: &out)
+        } else {
+            out.append(contentsOf: #"{"bytes":""#.utf8)
+            appendBase64(bytes, to: &out)
+            out.append(UInt8(ascii: "\""))
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// Appends `bytes`, which are valid UTF-8, as a quoted JSON string escaped as
+    /// serde_json escapes: `\"`, `\\`, the short forms `\b \t \n \f \r`, `\u00xx` (lower
+    /// case hex) for the other control characters; everything else, DEL and non-ASCII
+    /// included, as is.
+    static func appendString(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var start = 0
+        for (index, byte) in bytes.enumerated() {
+            let escape: UInt8
+            switch byte {
+            case UInt8(ascii: "\""): escape = UInt8(ascii: "\"")
+            case UInt8(ascii: "\\"): escape = UInt8(ascii: "\\")
+            case 0x08: escape = UInt8(ascii: "b")
+            case 0x09: escape = UInt8(ascii: "t")
+            case 0x0A: escape = UInt8(ascii: "n")
+            case 0x0C: escape = UInt8(ascii: "f")
+            case 0x0D: escape = UInt8(ascii: "r")
+            case 0x00..<0x20: escape = UInt8(ascii: "u")
+            default: continue
+            }
+            // Copy the run of plain bytes before this one in one go.
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+            out.append(UInt8(ascii: "\\"))
+            out.append(escape)
+            if escape == UInt8(ascii: "u") {
+                out.append(contentsOf: "00".utf8)
+                out.append(hexDigits[Int(byte >> 4)])
+                out.append(hexDigits[Int(byte & 0xF)])
+            }
+            start = index + 1
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends a Swift string (always valid UTF-8) as a quoted JSON string.
+    static func appendString(_ string: String, to out: inout [UInt8]) {
+        var string = string
+        string.withUTF8 { appendString($0, to: &out) }
+    }
+
+    /// Appends standard base64 (RFC 4648, `+/`, padded with `=`), as ripgrep's own
+    /// encoder writes it.
+    static func appendBase64(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        var index = 0
+        while index + 3 <= bytes.count {
+            let group = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+            out.append(base64Alphabet[Int(group >> 18 & 63)])
+            out.append(base64Alphabet[Int(group >> 12 & 63)])
+            out.append(base64Alphabet[Int(group >> 6 & 63)])
+            out.append(base64Alphabet[Int(group & 63)])
+            index += 3
+        }
+        switch bytes.count - index {
+        case 1:
+            let group = UInt32(bytes[index]) << 16
+            out.append(base64Alphabet[Int(group >> 18 & 63)])
+            out.append(base64Alphabet[Int(group >> 12 & 63)])
+            out.append(contentsOf: "==".utf8)
+        case 2:
+            let group = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8
+            out.append(base64Alphabet[Int(group >> 18 & 63)])
+            out.append(base64Alphabet[Int(group >> 12 & 63)])
+            out.append(base64Alphabet[Int(group >> 6 & 63)])
+            out.append(UInt8(ascii: "="))
+        default:
+            break
+        }
+    }
+
+    /// Whether `bytes` are well-formed UTF-8 as Rust's `str::from_utf8` requires: no
+    /// overlong forms, no surrogates, nothing above U+10FFFF, no truncated sequences.
+    static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let lead = bytes[index]
+            if lead < 0x80 {
+                index += 1
+                continue
+            }
+            // The allowed range of the second byte depends on the lead byte (Unicode
+            // table 3-7); later bytes are always 0x80...0xBF.
+            let length: Int
+            var secondRange: ClosedRange<UInt8> = 0x80...0xBF
+            switch lead {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; secondRange = 0xA0...0xBF
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; secondRange = 0x80...0x9F
+            case 0xF0: length = 4; secondRange = 0x90...0xBF
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; secondRange = 0x80...0x8F
+            default: return false
+            }
+            guard index + length <= count, secondRange.contains(bytes[index + 1]) else { return false }
+            for offset in 2..<length where bytes[index + offset] & 0xC0 != 0x80 {
+                return false
+            }
+            index += length
+        }
+        return true
+    }
+}

@@ -1,0 +1,43 @@
+/// The matches within one reported line, found the way ripgrep 13's printers find them.
+///
+/// Two rules of ripgrep's `find_iter` that ``Matcher/forEachMatch(in:_:)`` does not
+/// apply, and that change what is printed for patterns that can match the empty string:
+/// - an empty match that starts where the previous match ended is skipped (`l*` on
+///   `hello` yields `""` at 0 and 1, `ll`, then `""` at 5, not at 4);
+/// - an empty match at the very end of the line, terminator included, is dropped, so a
+///   last line without a terminator loses its final empty match while other lines keep
+///   the one just before their `\n`.
+///
+/// Reused line after line, so the storage is allocated once per printer.
+struct LineMatches {
+    /// Byte ranges into the line, left to right, never overlapping.
+    private(set) var ranges: [Range<Int>] = []
+
+    /// Forgets the matches of the previous line.
+    mutating func removeAll() {
+        ranges.removeAll(keepingCapacity: true)
+    }
+
+    /// Finds the matches of `matcher` in `line`, which may end with its `\n`.
+    mutating func find(_ matcher: any Matcher, in line: UnsafeBufferPointer<UInt8>) {
+        ranges.removeAll(keepingCapacity: true)
+        let content = LineMatches.withoutTerminator(line)
+        var previousEnd: Int?
+        matcher.forEachMatch(in: content) { range in
+            if range.isEmpty, range.lowerBound == previousEnd { return true }
+            ranges.append(range)
+            previousEnd = range.upperBound
+            return true
+        }
+        if let last = ranges.last, last.isEmpty, last.lowerBound >= line.count {
+            ranges.removeLast()
+        }
+    }
+
+    /// `line` without its trailing `\n`, if it has one. A `\r` before it stays: ripgrep's
+    /// line terminator is `\n` alone unless `--crlf` is given.
+    static func withoutTerminator(_ line: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        guard let last = line.last, last == UInt8(ascii: "\n") else { return line }
+        return UnsafeBufferPointer(rebasing: line[..<(line.count - 1)])
+    }
+}

@@ -1,0 +1,217 @@
+/// ripgrep 13's default colours, as `termcolor` writes them: every coloured span starts
+/// with a reset, then bold, then the foreground colour, and ends with a reset.
+enum Palette {
+    static let reset: [UInt8] = Array("\u{1B}[0m".utf8)
+    /// Paths: magenta.
+    static let path: [UInt8] = Array("\u{1B}[0m\u{1B}[35m".utf8)
+    /// Line numbers: green.
+    static let lineNumber: [UInt8] = Array("\u{1B}[0m\u{1B}[32m".utf8)
+    /// Columns have an empty colour spec, which still writes the resets.
+    static let column: [UInt8] = Array("\u{1B}[0m".utf8)
+    /// Matches: bold red.
+    static let match: [UInt8] = Array("\u{1B}[0m\u{1B}[1m\u{1B}[31m".utf8)
+}
+
+extension StandardPrinter {
+    private static let newline = UInt8(ascii: "\n")
+
+    /// Writes a matching or context line in ``Mode/lines`` mode, with `lineMatches`
+    /// holding the matches to show (none for plain output, an inverted match or an
+    /// ordinary context line).
+    func writeLine(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int?, isContext: Bool) {
+        writeFilePrelude()
+        let separator = isContext ? configuration.fieldContextSeparator : configuration.fieldMatchSeparator
+        let ranges = lineMatches.ranges
+        guard let first = ranges.first else {
+            writePrefix(separator: separator, lineNumber: lineNumber, column: nil)
+            if exceedsMaxColumns(line.count) {
+                appendOmitted(isContext: isContext)
+            } else {
+                appendTerminated(line)
+            }
+            endRecord()
+            return
+        }
+        if configuration.onlyMatching {
+            for range in ranges {
+                writePrefix(separator: separator, lineNumber: lineNumber, column: range.lowerBound + 1)
+                // As ripgrep, the limit applies to the match printed, not to its line.
+                if exceedsMaxColumns(range.count) {
+                    appendOmitted(isContext: isContext)
+                } else {
+                    let piece = UnsafeBufferPointer(rebasing: line[range])
+                    if configuration.color && !range.isEmpty {
+                        appendEscape(Palette.match)
+                        record.append(contentsOf: piece)
+                        appendEscape(Palette.reset)
+                        record.append(Self.newline)
+                    } else {
+                        appendTerminated(piece)
+                    }
+                }
+                endRecord()
+            }
+            return
+        }
+        writePrefix(separator: separator, lineNumber: lineNumber, column: first.lowerBound + 1)
+        if exceedsMaxColumns(line.count) {
+            record.append(contentsOf: Array("[Omitted long line with \(ranges.count) matches]\n".utf8))
+        } else if configuration.color {
+            appendColored(line, matches: ranges)
+        } else {
+            appendTerminated(line)
+        }
+        endRecord()
+    }
+
+    /// Before a file's first line: the file separator, when something was printed
+    /// before, and the heading.
+    private func writeFilePrelude() {
+        guard !fileHasOutput else { return }
+        fileHasOutput = true
+        if let separator = configuration.fileSeparator, hasPrintedBefore {
+            record.append(contentsOf: separator)
+            record.append(Self.newline)
+        }
+        if configuration.heading && configuration.withFilename {
+            appendPath()
+            record.append(configuration.pathTerminator ?? Self.newline)
+        }
+    }
+
+    /// The fields before a line: path (without headings), line number, column.
+    private func writePrefix(separator: [UInt8], lineNumber: Int?, column: Int?) {
+        if configuration.withFilename && !configuration.heading {
+            appendPath()
+            if let terminator = configuration.pathTerminator {
+                record.append(terminator)
+            } else {
+                record.append(contentsOf: separator)
+            }
+        }
+        if configuration.lineNumber || configuration.column, let lineNumber {
+            appendNumber(lineNumber, color: Palette.lineNumber)
+            record.append(contentsOf: separator)
+        }
+        if configuration.column, let column {
+            appendNumber(column, color: Palette.column)
+            record.append(contentsOf: separator)
+        }
+    }
+
+    func appendPath() {
+        if configuration.color { appendEscape(Palette.path) }
+        record.append(contentsOf: path)
+        if configuration.color { appendEscape(Palette.reset) }
+    }
+
+    private func appendNumber(_ number: Int, color: [UInt8]) {
+        if configuration.color { appendEscape(color) }
+        record.append(contentsOf: String(number).utf8)
+        if configuration.color { appendEscape(Palette.reset) }
+    }
+
+    /// Appends a colour escape sequence. ripgrep 13 writes those past the counter of
+    /// printed bytes, so they are kept out of ``Stats/bytesPrinted`` too.
+    private func appendEscape(_ sequence: [UInt8]) {
+        record.append(contentsOf: sequence)
+        escapeBytesInRecord += sequence.count
+    }
+
+    /// `bytes`, plus the `\n` ripgrep adds when a file's last line has none.
+    private func appendTerminated(_ bytes: UnsafeBufferPointer<UInt8>) {
+        record.append(contentsOf: bytes)
+        if bytes.last != Self.newline { record.append(Self.newline) }
+    }
+
+    /// A line with its matches coloured, as ripgrep's `write_colored_line`: adjacent
+    /// matches share one coloured span and empty matches colour nothing.
+    private func appendColored(_ line: UnsafeBufferPointer<UInt8>, matches: [Range<Int>]) {
+        var written = 0
+        var inColor = false
+        for var range in matches {
+            if written < range.lowerBound {
+                if inColor {
+                    appendEscape(Palette.reset)
+                    inColor = false
+                }
+                record.append(contentsOf: UnsafeBufferPointer(rebasing: line[written..<range.lowerBound]))
+            } else if written < range.upperBound {
+                range = written..<range.upperBound
+            } else {
+                continue
+            }
+            if !range.isEmpty {
+                if !inColor {
+                    appendEscape(Palette.match)
+                    inColor = true
+                }
+                record.append(contentsOf: UnsafeBufferPointer(rebasing: line[range]))
+            }
+            written = range.upperBound
+        }
+        if inColor { appendEscape(Palette.reset) }
+        appendTerminated(UnsafeBufferPointer(rebasing: line[written...]))
+    }
+
+    private func exceedsMaxColumns(_ count: Int) -> Bool {
+        guard let limit = configuration.maxColumns, limit > 0 else { return false }
+        return count > limit
+    }
+
+    private func appendOmitted(isContext: Bool) {
+        let message = isContext ? "[Omitted long context line]\n" : "[Omitted long matching line]\n"
+        record.append(contentsOf: message.utf8)
+    }
+
+    /// ripgrep's note after a binary file's matches. It bypasses the file prelude (no
+    /// heading, no separator), as in ripgrep, and uses ": " whatever the separators.
+    func writeBinaryMessage(offset: Int64) {
+        let message: String
+        switch binaryDetection {
+        case .quit where matchedLineCount > 0:
+            message = "WARNING: stopped searching binary file after match"
+        case .convert where binaryMatched:
+            message = "binary file matches"
+        default:
+            return
+        }
+        if configuration.withFilename {
+            appendPath()
+            record.append(contentsOf: ": ".utf8)
+        }
+        record.append(contentsOf: "\(message) (found \"\\0\" byte around offset \(offset))\n".utf8)
+        endRecord()
+    }
+
+    /// The output of the count and list modes, at the end of a file.
+    func writeSummary(binaryOffset: Int64?) {
+        // ripgrep treats quitting on binary data as a filter: such a file is neither
+        // counted nor listed, whatever was found before the binary data.
+        if binaryDetection == .quit && binaryOffset != nil { return }
+        let pathEnd = configuration.pathTerminator ?? Self.newline
+        switch configuration.mode {
+        case .lines:
+            return
+        case .count, .countMatches:
+            let count = configuration.mode == .count ? matchedLineCount : matchCount
+            guard count > 0 || configuration.includeZeroCounts else { return }
+            if configuration.withFilename {
+                appendPath()
+                // ripgrep's summary printer ignores --field-match-separator.
+                record.append(configuration.pathTerminator ?? UInt8(ascii: ":"))
+            }
+            record.append(contentsOf: String(count).utf8)
+            record.append(Self.newline)
+        case .filesWithMatches:
+            guard matchedLineCount > 0 else { return }
+            appendPath()
+            record.append(pathEnd)
+        case .filesWithoutMatch:
+            guard matchedLineCount == 0 else { return }
+            appendPath()
+            record.append(pathEnd)
+        }
+        endRecord()
+    }
+}

@@ -1,0 +1,304 @@
+/// A ``Matcher`` for PCRE2 regular expressions (`rg -P`), JIT-compiled, with a literal
+/// prefilter.
+///
+/// ```swift
+/// let matcher = try RegexMatcher(patterns: [#"[A-Z][a-z]+Manager"#])
+/// let line = Array("let fileManager = FileManager.default".utf8)
+/// let range = line.withUnsafeBufferPointer { matcher.firstMatch(in: $0, from: 0) }
+/// // range == 18..<29, "FileManager"
+/// ```
+///
+/// Patterns use PCRE2 syntax and are compiled in UTF mode with Unicode properties (`\w`,
+/// `\d`, `\b` and case folding know about non-ASCII letters), as `rg -P` does by default.
+/// Invalid UTF-8 in a haystack is searched, not rejected: it never matches `.` or a class,
+/// and text around it matches as usual.
+///
+/// ## Engines
+/// libpcre2-8 is loaded at run time (``pcre2LoadProblem`` says why not, when it cannot be);
+/// ``engineDescription`` names what runs: PCRE2 with JIT, interpreted PCRE2 (a build
+/// without JIT, or no executable memory), or, without libpcre2-8, a slower fallback on
+/// Swift's `Regex` that lacks lookbehind and replaces invalid UTF-8 by U+FFFD.
+///
+/// ## The prefilter
+/// ``candidate(in:from:)`` first looks for a literal that every match must contain,
+/// worked out from the pattern (`Manager` in `[A-Z][a-z]+Manager`; `foo` or `bar`,
+/// whichever is rarer, in `foo\d+bar`; one of several for `Error|Warning`), with `memchr`
+/// or a SIMD scan. Without one, it runs the regex over the whole buffer, or, when the
+/// pattern's meaning depends on where a line ends (`^`, `$`, lookaround), over each
+/// `\n`-terminated line in turn (also trying a line without a final `\r`).
+///
+/// ## Threading
+/// Immutable after `init`: one matcher serves every thread at once. Each thread gets its
+/// own PCRE2 match data (kept for the thread's life), so matching allocates nothing in the
+/// steady state.
+///
+/// ## Known problems
+/// - ``candidate(in:from:)`` assumes lines end in `\n` (or `\r\n`): with NUL-terminated
+///   records (`--null-data`), a pattern that depends on line bounds and matches across a
+///   `\n` inside a record can be missed by the prefilter.
+/// - As in ripgrep, patterns are combined into one with `(?:P1)|(?:P2)`: a pattern that
+///   ends in an unterminated `(?x)` comment swallows the closing parenthesis, and the
+///   combination then fails to compile even though each pattern alone compiles.
+public final class RegexMatcher: Matcher {
+    /// Which engine to build: tests force the interpreter or the fallback.
+    enum EngineChoice: Sendable {
+        /// PCRE2 with JIT if possible, else interpreted PCRE2, else the fallback.
+        case automatic
+        /// PCRE2 without JIT (the fallback if PCRE2 is unavailable).
+        case pcre2Interpreter
+        /// Swift's `Regex`, as when libpcre2-8 cannot be loaded.
+        case fallback
+    }
+
+    private enum Prefilter: Sendable {
+        /// Scan for a required literal (``literals``).
+        case literals
+        /// Run the regex once over the rest of the buffer.
+        case wholeBuffer
+        /// Run the regex on each line.
+        case lineByLine
+        /// There are no patterns: nothing matches.
+        case nothing
+    }
+
+    // Exactly one of `pcre2` and `fallback` is set. The hot path reads `pcre2`, a plain
+    // value, rather than the `PCRE2Code` object: see PCRE2Program's design rationale.
+    private let pcre2: PCRE2Program?
+    /// Keeps the compiled pattern that `pcre2` points to alive.
+    private let pcre2Owner: PCRE2Code?
+    private let fallback: FallbackRegex?
+    private let prefilter: Prefilter
+    private let literals: LiteralSetScanner?
+    /// What the pattern analysis found (for tests and logs).
+    let analysis: PatternAnalysis
+
+    /// Which engine is in use, for logs and stats: `"pcre2-jit"`, `"pcre2"` (interpreted:
+    /// this PCRE2 has no JIT, or the JIT could not get executable memory), or `"fallback"`
+    /// (Swift's `Regex`, because libpcre2-8 could not be loaded; see
+    /// ``pcre2LoadProblem``).
+    public let engineDescription: String
+
+    /// Why libpcre2-8 could not be loaded, or nil when it was: for example `libpcre2-8
+    /// could not be loaded (libpcre2-8.so.0: cannot open shared object file: No such file
+    /// or directory)`.
+    ///
+    /// When this is not nil, every ``RegexMatcher`` uses the slower fallback engine. The
+    /// library prints nothing itself; a command-line tool should warn once.
+    public static var pcre2LoadProblem: String? {
+        if case .failure(let failure) = PCRE2Library.shared {
+            return "libpcre2-8 could not be loaded (\(failure.message))"
+        }
+        return nil
+    }
+
+    /// Compiles one or more patterns (`rg -e P1 -e P2`); a line matches when any pattern
+    /// does. Several patterns are combined as `(?:P1)|(?:P2)`.
+    ///
+    /// An empty list gives a matcher that matches nothing.
+    ///
+    /// - Parameters:
+    ///   - patterns: patterns in PCRE2 syntax, or literal strings with
+    ///     ``RegexOptions/literal``.
+    ///   - options: case, `-w`, `-x` and `-F`.
+    /// - Throws: ``SearchError/Code/invalidPattern`` when a pattern does not compile; the
+    ///   message names the pattern, PCRE2's 0-based byte offset and its explanation, e.g.
+    ///   `invalid pattern 'a(b': missing closing parenthesis at offset 3`.
+    public convenience init(patterns: [String], options: RegexOptions = RegexOptions()) throws(SearchError) {
+        try self.init(patterns: patterns, options: options, engine: .automatic)
+    }
+
+    /// Compiles `patterns` with the engine chosen (tests use this to force one).
+    init(patterns: [String], options: RegexOptions, engine choice: EngineChoice) throws(SearchError) {
+        let pieces = patterns.isEmpty ? ["(?!)"] : RegexPatternBuilder.pieces(of: patterns, options: options)
+        var analysis = PatternAnalysis.alternation(
+            of: pieces.map { PatternAnalysis(pattern: $0.utf8, caseInsensitive: options.caseInsensitive) })
+        if options.wholeLine { analysis.matchesDependOnLineBounds = true }
+
+        let library: PCRE2Library? = switch (choice, PCRE2Library.shared) {
+        case (.fallback, _), (_, .failure): nil
+        case (_, .success(let library)): library
+        }
+        if let library {
+            let code = try Self.compilePCRE2(pieces, options: options, jit: choice == .automatic, library: library)
+            pcre2Owner = code
+            pcre2 = code.program
+            fallback = nil
+            engineDescription = code.program.usesJIT ? "pcre2-jit" : "pcre2"
+            // PCRE2's own analysis as a safety net for ours: a pattern that can match the
+            // empty string, or whose shortest match is shorter than every required
+            // literal, cannot have that literal in every match.
+            if let literals = analysis.requiredLiterals {
+                let shortest = literals.members.map(\.scalarCount).min() ?? 0
+                if code.canMatchEmpty == true || (code.minimumLength.map { $0 < shortest } ?? false) {
+                    analysis.requiredLiterals = nil
+                }
+            }
+        } else {
+            fallback = try Self.compileFallback(pieces, options: options)
+            pcre2 = nil
+            pcre2Owner = nil
+            engineDescription = "fallback"
+        }
+        self.analysis = analysis
+
+        literals = analysis.requiredLiterals.map(LiteralSetScanner.init)
+        if patterns.isEmpty {
+            prefilter = .nothing
+        } else if literals != nil {
+            prefilter = .literals
+        } else if pcre2 != nil, !analysis.matchesDependOnLineBounds {
+            prefilter = .wholeBuffer
+        } else {
+            // The fallback engine works on Strings: converting a whole buffer would cost
+            // more than matching its lines one at a time.
+            prefilter = .lineByLine
+        }
+    }
+
+    /// How ``candidate(in:from:)`` works, for logs: `literal Manager`, `whole buffer`,
+    /// `line by line` or `nothing`.
+    var prefilterDescription: String {
+        switch prefilter {
+        case .literals: "literal " + (literals?.scanners.map(\.literal.description).joined(separator: "|") ?? "")
+        case .wholeBuffer: "whole buffer"
+        case .lineByLine: "line by line"
+        case .nothing: "nothing"
+        }
+    }
+
+    // MARK: Compiling
+
+    private static let compileOptions = PCRE2.utf | PCRE2.matchInvalidUTF | PCRE2.ucp
+
+    private static func compilePCRE2(
+        _ pieces: [String], options: RegexOptions, jit: Bool, library: PCRE2Library
+    ) throws(SearchError) -> PCRE2Code {
+        let flags = compileOptions | (options.caseInsensitive ? PCRE2.caseless : 0)
+        let combined = RegexPatternBuilder.combined(pieces, options: options)
+        // When wrapped or joined, each pattern is first compiled alone: inside the
+        // combination an error would be reported at the wrong offset, and an unbalanced
+        // pattern such as `a)|(b` could even compile into something else.
+        if combined != pieces[0] || pieces.count > 1 {
+            for piece in pieces {
+                do {
+                    _ = try PCRE2Code(pattern: Array(piece.utf8), options: flags, jit: false, library: library)
+                } catch {
+                    throw invalidPattern(piece, error)
+                }
+            }
+        }
+        do {
+            return try PCRE2Code(pattern: Array(combined.utf8), options: flags, jit: jit, library: library)
+        } catch {
+            throw invalidPattern(combined, error)
+        }
+    }
+
+    private static func invalidPattern(_ pattern: String, _ error: PCRE2CompileError) -> SearchError {
+        SearchError(
+            .invalidPattern, "invalid pattern '\(pattern)': \(error.message) at offset \(error.offset)",
+            path: pattern)
+    }
+
+    private static func compileFallback(_ pieces: [String], options: RegexOptions) throws(SearchError) -> FallbackRegex {
+        let combined = RegexPatternBuilder.combined(pieces, options: options, lookbehindAvailable: false)
+        let checkWordStart = options.wordBoundary && !options.wholeLine
+        func compile(_ pattern: String) throws(FallbackCompileError) -> FallbackRegex {
+            try FallbackRegex(pattern: pattern, caseInsensitive: options.caseInsensitive, checkWordStart: checkWordStart)
+        }
+        let engineNote = pcre2LoadProblem.map { " (checked by the fallback engine: \($0))" }
+            ?? " (checked by the fallback engine)"
+        for piece in pieces where pieces.count > 1 || combined != piece {
+            do {
+                _ = try compile(piece)
+            } catch {
+                throw SearchError(.invalidPattern, "invalid pattern '\(piece)': \(error.message)\(engineNote)", path: piece)
+            }
+        }
+        do {
+            return try compile(combined)
+        } catch {
+            throw SearchError(
+                .invalidPattern, "invalid pattern '\(combined)': \(error.message)\(engineNote)", path: combined)
+        }
+    }
+
+    // MARK: Matching
+
+    /// The leftmost match starting at or after `start`, as byte offsets into `haystack`.
+    ///
+    /// The whole of `haystack` is the subject: `haystack[..<start]` is context that
+    /// lookbehind and `\b` see, and `^` matches only at offset 0. A `start` inside a
+    /// multi-byte UTF-8 character moves to the character's end. A pattern that can match
+    /// the empty string may return an empty range. When PCRE2 gives up (its match, depth
+    /// or heap limit, on a pathological pattern), this reports no match.
+    ///
+    /// - Returns: the match, or nil (also when `start` is outside `0...haystack.count`).
+    public func firstMatch(in haystack: UnsafeBufferPointer<UInt8>, from start: Int) -> Range<Int>? {
+        guard start >= 0, start <= haystack.count else { return nil }
+        let from = UTF8Scalars.boundary(atOrAfter: start, in: haystack)
+        if let pcre2 {
+            if case .match(let range) = pcre2.match(haystack, from: from) { return range }
+            return nil
+        }
+        return fallback?.firstMatch(in: haystack, from: from)
+    }
+
+    /// A position at or after `start` on whose line a match may be, or nil when no line
+    /// that holds `start` or follows it can match (the prefilter contract of ``Matcher``).
+    ///
+    /// With a required literal, this is where the literal occurs (or `start`, when it
+    /// occurs earlier on `start`'s line). Otherwise it is where the regex matches in the
+    /// buffer, or the first line that matches; see the type's discussion. Lines end in
+    /// `\n`, and the line that holds `start` is considered from its beginning.
+    public func candidate(in haystack: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard start >= 0, start <= haystack.count else { return nil }
+        switch prefilter {
+        case .nothing:
+            return nil
+        case .literals:
+            let lineStart = LineBoundaries.start(containing: start, in: haystack)
+            return literals?.firstOccurrence(in: haystack, from: lineStart).map { max($0, start) }
+        case .wholeBuffer:
+            guard let code = pcre2 else { return lineByLineCandidate(in: haystack, from: start) }
+            let lineStart = LineBoundaries.start(containing: start, in: haystack)
+            // When the buffer ends in invalid UTF-8 and the JIT would read past it (see
+            // PCRE2Code), the JIT searches up to the last line's start and the last line
+            // is tried alone, instead of the interpreter running over the whole buffer.
+            let searchEnd = code.jitMayReadPastEnd(of: haystack)
+                ? LineBoundaries.start(containing: haystack.count, in: haystack) : haystack.count
+            if lineStart < searchEnd || searchEnd == haystack.count {
+                switch code.match(UnsafeBufferPointer(rebasing: haystack[..<searchEnd]), from: lineStart) {
+                case .match(let range): return max(range.lowerBound, start)
+                case .noMatch: break
+                // A limit hit over the long buffer says nothing about single lines.
+                case .failed: return lineByLineCandidate(in: haystack, from: start)
+                }
+            }
+            guard searchEnd < haystack.count else { return nil }
+            return lineByLineCandidate(in: haystack, from: max(searchEnd, start))
+        case .lineByLine:
+            return lineByLineCandidate(in: haystack, from: start)
+        }
+    }
+
+    /// The first line from `start`'s on that matches, tried alone (and, if it ends in
+    /// `\r`, also without it, for searchers that strip `\r\n`).
+    private func lineByLineCandidate(in haystack: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        var lineStart = LineBoundaries.start(containing: start, in: haystack)
+        while true {
+            let lineEnd = LineBoundaries.end(from: lineStart, in: haystack)
+            let line = UnsafeBufferPointer(rebasing: haystack[lineStart..<lineEnd])
+            if firstMatch(in: line, from: 0) != nil {
+                return max(lineStart, start)
+            }
+            if line.last == UInt8(ascii: "\r"),
+               firstMatch(in: UnsafeBufferPointer(rebasing: line.dropLast()), from: 0) != nil {
+                return max(lineStart, start)
+            }
+            // After a final `\n` there is no further line.
+            guard lineEnd + 1 < haystack.count else { return nil }
+            lineStart = lineEnd + 1
+        }
+    }
+}

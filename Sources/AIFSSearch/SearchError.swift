@@ -1,0 +1,72 @@
+public import AIFSCore
+public import SystemPackage
+
+/// The error every AIFSSearch operation throws.
+///
+/// Like ``AIFSCore/CoreError``: a ``Code`` to branch on, a message that says what
+/// happened, where and what to do, the path and the operating system's error.
+public struct SearchError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The kind of failure.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        fileprivate enum Value: Hashable, Sendable {
+            case invalidPattern, invalidArgument, io
+        }
+
+        fileprivate var value: Value
+
+        /// A pattern that does not compile; the message names the position.
+        public static var invalidPattern: Code { Code(value: .invalidPattern) }
+        /// An option or combination of options that cannot work.
+        public static var invalidArgument: Code { Code(value: .invalidArgument) }
+        /// A file could not be opened or read.
+        public static var io: Code { Code(value: .io) }
+
+        public var description: String {
+            switch value {
+            case .invalidPattern: "invalidPattern"
+            case .invalidArgument: "invalidArgument"
+            case .io: "io"
+            }
+        }
+    }
+
+    /// The kind of failure.
+    public var code: Code
+    /// What happened, where, and what to do.
+    public var message: String
+    /// The file or pattern concerned.
+    public var path: String?
+    /// The operating system's error, when one caused this.
+    public var underlying: Errno?
+    /// Where the error was made.
+    public var location: CoreError.SourceLocation
+
+    /// Creates an error.
+    public init(
+        _ code: Code, _ message: String, path: String? = nil, underlying: Errno? = nil,
+        file: String = #fileID, line: Int = #line
+    ) {
+        self.code = code
+        self.message = message
+        self.path = path
+        self.underlying = underlying
+        self.location = CoreError.SourceLocation(file: file, line: line)
+    }
+
+    /// Wraps a core error (a file that cannot be opened or read).
+    public init(_ error: CoreError) {
+        self.init(.io, error.message, path: error.path, underlying: error.underlying,
+                  file: error.location.file, line: error.location.line)
+    }
+
+    public var description: String { message }
+
+    /// A multi-line rendering with every field, for logs.
+    public var detailedDescription: String {
+        var lines = ["SearchError.\(code): \(message)"]
+        if let path { lines.append("  path: \(path)") }
+        if let underlying { lines.append("  underlying: \(underlying) (errno \(underlying.rawValue))") }
+        lines.append("  at: \(location.file):\(location.line)")
+        return lines.joined(separator: "\n")
+    }
+}

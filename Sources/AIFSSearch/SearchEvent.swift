@@ -1,0 +1,149 @@
+public import AIFSCore
+
+/// One line a search reports, copied out of the searcher's buffer so it can travel.
+public struct SearchLine: Sendable, Hashable {
+    /// Whether the line matched or stands around a match.
+    public enum Kind: Sendable, Hashable {
+        /// A matching line (with `invert`, a non-matching one).
+        case match
+        /// Context before a match.
+        case before
+        /// Context after a match.
+        case after
+    }
+
+    /// The file's path as shown, in raw bytes.
+    public var pathBytes: [UInt8]
+    /// The 1-based line number, when lines were counted.
+    public var lineNumber: Int?
+    /// The offset of the line's first byte in the file.
+    public var absoluteOffset: Int64
+    /// The line without its terminator.
+    public var bytes: [UInt8]
+    /// The byte ranges of the matches within ``bytes`` (empty for context lines and
+    /// inverted matches).
+    public var submatches: [Range<Int>]
+    /// Match or context.
+    public var kind: Kind
+
+    /// The path; bytes that are not UTF-8 become U+FFFD.
+    public var path: String { String(decoding: pathBytes, as: UTF8.self) }
+    /// The line; bytes that are not UTF-8 become U+FFFD.
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+    /// Whether ``bytes`` is valid UTF-8 (``text`` shows it exactly).
+    public var isUTF8: Bool { String(validating: bytes, as: UTF8.self) != nil }
+
+    /// Creates a line.
+    public init(
+        pathBytes: [UInt8], lineNumber: Int?, absoluteOffset: Int64, bytes: [UInt8],
+        submatches: [Range<Int>], kind: Kind
+    ) {
+        self.pathBytes = pathBytes
+        self.lineNumber = lineNumber
+        self.absoluteOffset = absoluteOffset
+        self.bytes = bytes
+        self.submatches = submatches
+        self.kind = kind
+    }
+}
+
+/// What a streamed search delivers.
+public enum SearchEvent: Sendable, Hashable {
+    /// A matching or context line.
+    case line(SearchLine)
+    /// A binary file matched; its lines are not reported (ripgrep's "binary file
+    /// matches").
+    case binaryFile(pathBytes: [UInt8], offset: Int64)
+    /// One file's search is done.
+    case fileFinished(pathBytes: [UInt8], finish: SinkFinish)
+    /// A file or directory could not be read; the search went on.
+    case error(SearchError)
+}
+
+/// A sink that turns one worker's results into ``SearchEvent``s for a channel.
+///
+/// ## Threading
+/// One per worker thread.
+public final class ChannelSink: Sink {
+    private let channel: BoundedChannel<SearchEvent>
+    private let matcher: any Matcher
+    private let invert: Bool
+    private var path: [UInt8] = []
+    private var hasMatched = false
+
+    /// Creates a sink that sends to `channel`, finding submatches with `matcher`.
+    public init(channel: BoundedChannel<SearchEvent>, matcher: any Matcher, invert: Bool) {
+        self.channel = channel
+        self.matcher = matcher
+        self.invert = invert
+    }
+
+    public func begin(path: [UInt8]) -> Bool {
+        self.path = path
+        hasMatched = false
+        return !channel.isCancelled
+    }
+
+    public func matched(_ match: SinkMatch) -> Bool {
+        hasMatched = true
+        return send(match.bytes, lineNumber: match.lineNumber, offset: match.absoluteOffset, kind: .match)
+    }
+
+    public func context(_ context: SinkContext) -> Bool {
+        send(context.bytes, lineNumber: context.lineNumber, offset: context.absoluteOffset,
+             kind: context.kind == .before ? .before : .after)
+    }
+
+    public func binaryData(offset: Int64) -> Bool {
+        // Quitting on binary data before any match reports nothing, as ripgrep.
+        channel.send(.binaryFile(pathBytes: path, offset: offset))
+    }
+
+    public func finish(_ finish: SinkFinish) {
+        channel.send(.fileFinished(pathBytes: path, finish: finish))
+    }
+
+    private func send(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int?, offset: Int64, kind: SearchLine.Kind) -> Bool {
+        var length = line.count
+        if length > 0 && line[length - 1] == UInt8(ascii: "\n") { length -= 1 }
+        let content = UnsafeBufferPointer(rebasing: line[0..<length])
+        var submatches: [Range<Int>] = []
+        if (kind == .match) != invert {
+            matcher.forEachMatch(in: content) { range in
+                if !range.isEmpty { submatches.append(range) }
+                return true
+            }
+        }
+        return channel.send(.line(SearchLine(
+            pathBytes: path, lineNumber: lineNumber, absoluteOffset: offset, bytes: Array(content),
+            submatches: submatches, kind: kind)))
+    }
+}
+
+/// The ``SearchHandler`` behind a streamed search: each worker's files go to the
+/// channel through a ``ChannelSink``.
+public final class ChannelHandler: SearchHandler {
+    private let channel: BoundedChannel<SearchEvent>
+    private let sink: ChannelSink
+
+    /// Creates the handler of one worker.
+    public init(channel: BoundedChannel<SearchEvent>, matcher: any Matcher, invert: Bool) {
+        self.channel = channel
+        self.sink = ChannelSink(channel: channel, matcher: matcher, invert: invert)
+    }
+
+    public var shouldStop: Bool { channel.isCancelled }
+
+    public func search(_ task: SearchTask, with searcher: Searcher) {
+        do {
+            try searcher.search(
+                pathBytes: task.entry.pathBytes, binaryDetection: task.binaryDetection, sink: sink)
+        } catch {
+            channel.send(.error(error))
+        }
+    }
+
+    public func walkError(_ error: CoreError) {
+        channel.send(.error(SearchError(error)))
+    }
+}

@@ -1,0 +1,123 @@
+/// Receives the results of searching one file, as they are found (the push model).
+///
+/// The searcher calls ``begin(path:)`` once, then ``matched(_:)``, ``context(_:)``,
+/// ``contextBreak()`` and ``binaryData(offset:)`` in file order, then ``finish(_:)``.
+/// Returning `false` from any of them stops the search of this file; ``finish(_:)`` is
+/// still called. An I/O error stops the search without ``finish(_:)`` and is thrown to
+/// the searcher's caller.
+///
+/// The printers (``StandardPrinter``, ``JSONPrinter``) and the library's streams are
+/// sinks.
+///
+/// ## Threading
+/// A sink belongs to one worker thread; the bytes it is handed are valid only during
+/// the call.
+public protocol Sink: AnyObject {
+    /// A file's search starts. `path` is the path as it will be shown.
+    func begin(path: [UInt8]) -> Bool
+    /// A matching line (or, when inverted, a non-matching one).
+    func matched(_ match: SinkMatch) -> Bool
+    /// A line of context before or after a match.
+    func context(_ context: SinkContext) -> Bool
+    /// Lines were skipped between two groups of context (ripgrep prints `--`).
+    func contextBreak() -> Bool
+    /// A NUL byte was found at `offset`: the file is binary. What follows depends on the
+    /// searcher's ``BinaryDetection``.
+    func binaryData(offset: Int64) -> Bool
+    /// The search of the file ended, normally or because a call returned `false`.
+    func finish(_ finish: SinkFinish)
+}
+
+extension Sink {
+    public func begin(path: [UInt8]) -> Bool { true }
+    public func context(_ context: SinkContext) -> Bool { true }
+    public func contextBreak() -> Bool { true }
+    public func binaryData(offset: Int64) -> Bool { true }
+    public func finish(_ finish: SinkFinish) {}
+}
+
+/// One reported line.
+///
+/// `bytes` includes the line terminator when the line has one (the last line of a file
+/// may not). It points into the searcher's buffer and is valid only during the call.
+public struct SinkMatch {
+    /// The line, with its terminator if it has one.
+    public var bytes: UnsafeBufferPointer<UInt8>
+    /// The 1-based line number, when the searcher counts lines.
+    public var lineNumber: Int?
+    /// The offset of the line's first byte from the start of the file.
+    public var absoluteOffset: Int64
+
+    /// Creates a match.
+    public init(bytes: UnsafeBufferPointer<UInt8>, lineNumber: Int?, absoluteOffset: Int64) {
+        self.bytes = bytes
+        self.lineNumber = lineNumber
+        self.absoluteOffset = absoluteOffset
+    }
+}
+
+/// Where a context line stands relative to the matches.
+public enum ContextKind: Sendable, Hashable {
+    /// Before a match (`-B`).
+    case before
+    /// After a match (`-A`).
+    case after
+}
+
+/// One line of context.
+public struct SinkContext {
+    /// The line, with its terminator if it has one; valid only during the call.
+    public var bytes: UnsafeBufferPointer<UInt8>
+    /// The 1-based line number, when the searcher counts lines.
+    public var lineNumber: Int?
+    /// The offset of the line's first byte from the start of the file.
+    public var absoluteOffset: Int64
+    /// Before or after a match.
+    public var kind: ContextKind
+
+    /// Creates a context line.
+    public init(bytes: UnsafeBufferPointer<UInt8>, lineNumber: Int?, absoluteOffset: Int64, kind: ContextKind) {
+        self.bytes = bytes
+        self.lineNumber = lineNumber
+        self.absoluteOffset = absoluteOffset
+        self.kind = kind
+    }
+}
+
+/// How a file's search ended.
+public struct SinkFinish: Sendable, Hashable {
+    /// Bytes of the file that were searched.
+    public var bytesSearched: Int64
+    /// The offset of the first NUL byte, when the file was found to be binary.
+    public var binaryOffset: Int64?
+    /// Lines reported through ``Sink/matched(_:)``.
+    public var matchedLines: Int
+    /// The time the search of this file took, in nanoseconds.
+    public var elapsedNanoseconds: Int64
+
+    /// Creates a summary.
+    public init(bytesSearched: Int64, binaryOffset: Int64?, matchedLines: Int, elapsedNanoseconds: Int64) {
+        self.bytesSearched = bytesSearched
+        self.binaryOffset = binaryOffset
+        self.matchedLines = matchedLines
+        self.elapsedNanoseconds = elapsedNanoseconds
+    }
+}
+
+/// What the searcher does on finding a NUL byte, as ripgrep.
+///
+/// Detection works on buffers, as ripgrep's does: each buffer is checked for a NUL byte
+/// before it is searched, so lines that precede the NUL in the same buffer are treated
+/// like the rest of that buffer.
+public enum BinaryDetection: Sendable, Hashable {
+    /// Search everything as text (`-a`, `--text`).
+    case none
+    /// Stop before searching the first buffer that holds a NUL byte (files found by
+    /// walking a directory): matches in earlier buffers are reported, then
+    /// ``Sink/binaryData(offset:)``; a small binary file reports nothing.
+    case quit
+    /// Once a buffer holding a NUL byte is reached, report the next match as
+    /// ``Sink/binaryData(offset:)`` instead of the line and stop (files named
+    /// explicitly: ripgrep's "binary file matches").
+    case convert
+}

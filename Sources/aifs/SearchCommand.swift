@@ -1,0 +1,328 @@
+import AIFS
+import AIFSCore
+import AIFSSearch
+import ArgumentParser
+import Synchronization
+
+/// `aifs search`: ripgrep's flags, output and exit codes over the streaming parallel
+/// searcher.
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Search files for lines matching a pattern (ripgrep's flags and output).",
+        discussion: """
+            PATTERN is a PCRE2 regular expression unless -F is given. With -e, every \
+            positional argument is a PATH. Files are chosen as by `aifs files`. Exit \
+            status: 0 if a line matched, 1 if none did, 2 on any error.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The pattern (unless -e is used), then files and directories to search.", valueName: "PATTERN | PATH"))
+    var positionals: [String] = []
+
+    @Option(name: [.customShort("e"), .customLong("regexp")], help: ArgumentHelp("A pattern to search for; may be repeated (a line matches if any does).", valueName: "PATTERN"))
+    var patterns: [String] = []
+
+    @Flag(name: [.customShort("F"), .customLong("fixed-strings")], help: "Treat patterns as literal strings.")
+    var fixedStrings = false
+
+    @Flag(name: [.customShort("i"), .customLong("ignore-case")], help: "Search case-insensitively.")
+    var ignoreCase = false
+
+    @Flag(name: [.customShort("S"), .customLong("smart-case")], help: "Search case-insensitively unless a pattern has an uppercase letter.")
+    var smartCase = false
+
+    @Flag(name: [.customShort("s"), .customLong("case-sensitive")], help: "Search case-sensitively (the default; overrides -i and -S).")
+    var caseSensitive = false
+
+    @Flag(name: [.customShort("w"), .customLong("word-regexp")], help: "Only match whole words.")
+    var wordRegexp = false
+
+    @Flag(name: [.customShort("x"), .customLong("line-regexp")], help: "Only match whole lines.")
+    var lineRegexp = false
+
+    @Flag(name: [.customShort("v"), .customLong("invert-match")], help: "Print the lines that do not match.")
+    var invertMatch = false
+
+    @Flag(name: [.customShort("c"), .customLong("count")], help: "Print the number of matching lines per file.")
+    var count = false
+
+    @Flag(name: .customLong("count-matches"), help: "Print the number of matches per file.")
+    var countMatches = false
+
+    @Flag(name: [.customShort("l"), .customLong("files-with-matches")], help: "Print only the paths of files with a match.")
+    var filesWithMatches = false
+
+    @Flag(name: .customLong("files-without-match"), help: "Print only the paths of files without a match.")
+    var filesWithoutMatch = false
+
+    @Flag(name: [.customShort("o"), .customLong("only-matching")], help: "Print each match on its own line, not whole lines.")
+    var onlyMatching = false
+
+    @Flag(name: [.customShort("n"), .customLong("line-number")], help: "Print line numbers (the default on a terminal).")
+    var lineNumber = false
+
+    @Flag(name: [.customShort("N"), .customLong("no-line-number")], help: "Do not print line numbers.")
+    var noLineNumber = false
+
+    @Flag(name: .customLong("column"), help: "Print the column of the first match (implies -n).")
+    var column = false
+
+    @Option(name: [.customShort("A"), .customLong("after-context")], help: ArgumentHelp("Print NUM lines after each match.", valueName: "NUM"))
+    var afterContext: Int?
+
+    @Option(name: [.customShort("B"), .customLong("before-context")], help: ArgumentHelp("Print NUM lines before each match.", valueName: "NUM"))
+    var beforeContext: Int?
+
+    @Option(name: [.customShort("C"), .customLong("context")], help: ArgumentHelp("Print NUM lines before and after each match.", valueName: "NUM"))
+    var context: Int?
+
+    @Option(name: [.customShort("m"), .customLong("max-count")], help: ArgumentHelp("Stop each file after NUM matching lines.", valueName: "NUM"))
+    var maxCount: Int?
+
+    @Flag(name: .customLong("json"), help: "Print results as JSON Lines in ripgrep's format.")
+    var json = false
+
+    @Flag(name: [.customShort("a"), .customLong("text")], help: "Search binary files as if they were text.")
+    var text = false
+
+    @Flag(name: .customLong("stats"), help: "Print statistics about the search at the end.")
+    var stats = false
+
+    @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Print nothing; exit 0 at the first match.")
+    var quiet = false
+
+    @Flag(name: [.customShort("H"), .customLong("with-filename")], help: "Print the path with each match (the default for directories and several files).")
+    var withFilename = false
+
+    @Flag(name: [.customShort("I"), .customLong("no-filename")], help: "Never print paths with matches.")
+    var noFilename = false
+
+    @Flag(name: .customLong("heading"), help: "Print each path once, above its matches (the default on a terminal).")
+    var heading = false
+
+    @Flag(name: .customLong("no-heading"), help: "Print the path on every line.")
+    var noHeading = false
+
+    @Option(name: .customLong("color"), help: ArgumentHelp("When to colour the output: never, auto, always.", valueName: "WHEN"))
+    var color: ColorChoice = .auto
+
+    @Flag(name: [.customShort("0"), .customLong("null")], help: "Follow each path with a NUL byte.")
+    var null = false
+
+    @OptionGroup var walk: WalkFlags
+
+    enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+        case never, auto, always, ansi
+    }
+
+    func validate() throws {
+        for (name, value) in [("-A", afterContext), ("-B", beforeContext), ("-C", context), ("-m", maxCount)] {
+            if let value, value < 0 { throw ValidationError("invalid \(name) value \(value): it must be 0 or more") }
+        }
+        let modes = [count, countMatches, filesWithMatches, filesWithoutMatch].filter { $0 }.count
+        if json && (modes > 0 || onlyMatching) {
+            throw ValidationError("--json cannot be combined with -c, --count-matches, -l, --files-without-match or -o")
+        }
+    }
+
+    func run() throws {
+        var walkOptions = try walk.options()
+        var allPatterns = patterns
+        var paths = positionals
+        if allPatterns.isEmpty {
+            guard !paths.isEmpty else {
+                throw ValidationError("no pattern given: aifs search PATTERN [PATH...], or -e PATTERN")
+            }
+            allPatterns = [paths.removeFirst()]
+        }
+        walkOptions.threads = walk.threads
+
+        var query = SearchQuery(patterns: allPatterns)
+        query.literal = fixedStrings
+        query.caseMode = caseSensitive ? .sensitive : ignoreCase ? .insensitive : smartCase ? .smart : .sensitive
+        query.wordBoundary = wordRegexp
+        query.wholeLine = lineRegexp
+        let matcher: any Matcher
+        do { matcher = try query.makeMatcher() } catch {
+            try? Console.standardError.write("aifs: \(error.message)\n")
+            throw ExitCode(2)
+        }
+        if let problem = RegexMatcher.pcre2LoadProblem, matcher is RegexMatcher {
+            try? Console.standardError.write("aifs: warning: \(problem); using the slower fallback regex engine\n")
+        }
+
+        let terminal = Console.standardOutput.isTerminal
+        let mode: StandardPrinter.Mode =
+            count ? .count : countMatches ? .countMatches : filesWithMatches ? .filesWithMatches
+            : filesWithoutMatch ? .filesWithoutMatch : .lines
+        let listsFiles = mode == .filesWithMatches || mode == .filesWithoutMatch
+
+        var searcher = SearcherConfiguration()
+        searcher.invert = invertMatch
+        searcher.beforeContext = beforeContext ?? context ?? 0
+        searcher.afterContext = afterContext ?? context ?? 0
+        if mode != .lines || json { searcher.beforeContext = 0; searcher.afterContext = 0 }
+        searcher.maxReportedLines = maxCount
+        if (listsFiles || quiet) && !stats { searcher.maxReportedLines = 1 }
+        searcher.binaryDetection = text ? .none : .quit
+        let showLineNumbers = !noLineNumber && (lineNumber || column || (terminal && !json && mode == .lines))
+        searcher.lineNumbers = showLineNumbers || json
+
+        var printer = StandardPrinter.Configuration()
+        printer.mode = mode
+        printer.withFilename = noFilename ? false : withFilename || Self.searchesSeveralFiles(paths)
+        printer.heading = printer.withFilename && !noHeading && (heading || terminal)
+        printer.color = color == .always || color == .ansi || (color == .auto && terminal)
+        printer.lineNumber = showLineNumbers
+        printer.column = column && !noLineNumber
+        printer.onlyMatching = onlyMatching
+        printer.invert = invertMatch
+        printer.null = null
+        printer.stats = stats
+        let context = searcher.beforeContext > 0 || searcher.afterContext > 0
+        let separator = json || quiet ? nil : StandardPrinter.Configuration.ripgrepFileSeparator(
+            heading: printer.heading, context: context, contextSeparator: printer.contextSeparator)
+        printer.fileSeparator = nil
+
+        let started = ContinuousClock.now
+        let shared = SharedOutput(console: .standardOutput, separator: separator, sorted: walkOptions.sortByPath)
+        let report = SearchReport()
+        var jsonConfiguration = JSONPrinter.Configuration()
+        jsonConfiguration.invert = invertMatch
+        let style: OutputStyle = quiet ? .quiet : json ? .json(jsonConfiguration) : .standard(printer)
+        do {
+            try FileService.unrestricted().search(paths, walkOptions: walkOptions, matcher: matcher, configuration: searcher) {
+                PrintingHandler(style: style, matcher: matcher, output: GroupedOutput(shared: shared), report: report)
+            }
+        } catch {
+            try? Console.standardError.write("aifs: \(error.message)\n")
+            throw ExitCode(2)
+        }
+
+        let totals = report.totals
+        if json {
+            try? Console.standardOutput.write(JSONPrinter.summaryMessage(stats: totals, totalElapsed: ContinuousClock.now - started))
+        } else if stats && !quiet {
+            try? Console.standardOutput.write(totals.formatted(totalElapsed: ContinuousClock.now - started))
+        }
+        let matched = report.matched.load(ordering: .relaxed)
+        if quiet && matched { throw ExitCode(0) }
+        if report.errored.load(ordering: .relaxed) { throw ExitCode(2) }
+        if !matched { throw ExitCode(1) }
+    }
+
+    /// ripgrep shows paths unless exactly one path is given and it is not a directory.
+    static func searchesSeveralFiles(_ paths: [String]) -> Bool {
+        guard paths.count == 1 else { return true }
+        return (try? FileIdentity(path: paths[0]))?.kind == .directory
+    }
+}
+
+/// Which printer a worker uses.
+enum OutputStyle: Sendable {
+    case standard(StandardPrinter.Configuration)
+    case json(JSONPrinter.Configuration)
+    case quiet
+}
+
+/// What all workers found, for the exit code and `--stats`.
+final class SearchReport: Sendable {
+    let matched = Atomic<Bool>(false)
+    let errored = Atomic<Bool>(false)
+    private let stats = Mutex(Stats())
+
+    func add(_ more: Stats) { stats.withLock { $0.add(more) } }
+    var totals: Stats { stats.withLock { $0 } }
+}
+
+/// Searches one worker's files and prints their results through the worker's output.
+final class PrintingHandler: SearchHandler {
+    private let standard: StandardPrinter?
+    private let json: JSONPrinter?
+    private let quiet: QuietSink?
+    private let output: GroupedOutput
+    private let report: SearchReport
+
+    init(style: OutputStyle, matcher: any Matcher, output: GroupedOutput, report: SearchReport) {
+        self.output = output
+        self.report = report
+        switch style {
+        case .standard(let configuration):
+            standard = StandardPrinter(configuration: configuration, matcher: matcher, target: output)
+            json = nil
+            quiet = nil
+        case .json(let configuration):
+            standard = nil
+            json = JSONPrinter(configuration: configuration, matcher: matcher, target: output)
+            quiet = nil
+        case .quiet:
+            standard = nil
+            json = nil
+            quiet = QuietSink()
+        }
+    }
+
+    var shouldStop: Bool {
+        (quiet != nil && report.matched.load(ordering: .relaxed)) || output.hasFailed
+    }
+
+    func search(_ task: SearchTask, with searcher: Searcher) {
+        if shouldStop { return }
+        output.beginFile(sequence: task.sequence)
+        standard?.binaryDetection = task.binaryDetection
+        do {
+            try searcher.search(
+                pathBytes: task.entry.pathBytes, displayPath: task.entry.pathBytes,
+                binaryDetection: task.binaryDetection, sink: sink)
+        } catch {
+            output.endFile()
+            report.errored.store(true, ordering: .relaxed)
+            try? Console.standardError.write("aifs: \(error.message)\n")
+            return
+        }
+        output.endFile()
+        if hasMatched { report.matched.store(true, ordering: .relaxed) }
+    }
+
+    private var sink: any Sink {
+        if let standard { return standard }
+        if let json { return json }
+        return quiet!
+    }
+
+    private var hasMatched: Bool {
+        if let standard { return standard.hasMatched }
+        if let json { return json.hasMatched }
+        return quiet?.hasMatched ?? false
+    }
+
+    func walkError(_ error: CoreError) {
+        report.errored.store(true, ordering: .relaxed)
+        try? Console.standardError.write("aifs: \(error.message)\n")
+    }
+
+    func walkWarning(_ warning: CoreError) {
+        try? Console.standardError.write("aifs: warning: \(warning.message)\n")
+    }
+
+    func finish() {
+        if let standard { report.add(standard.stats) }
+        if let json { report.add(json.stats) }
+    }
+}
+
+/// `-q`: remembers that something matched and stops the file there.
+final class QuietSink: Sink {
+    private(set) var hasMatched = false
+
+    func begin(path: [UInt8]) -> Bool {
+        hasMatched = false
+        return true
+    }
+
+    func matched(_ match: SinkMatch) -> Bool {
+        hasMatched = true
+        return false
+    }
+}

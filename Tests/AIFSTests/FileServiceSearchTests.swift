@@ -1,0 +1,80 @@
+import AIFS
+import AIFSCore
+import AIFSSearch
+import AIFSTestSupport
+import Testing
+
+@Suite struct FileServiceSearchTests {
+    func lines(_ stream: SearchStream) async throws -> [SearchLine] {
+        var lines: [SearchLine] = []
+        for try await event in stream {
+            if case .line(let line) = event { lines.append(line) }
+        }
+        return lines.sorted { ($0.path, $0.absoluteOffset) < ($1.path, $1.absoluteOffset) }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func streamsMatchesWithPositionsAndSubmatches() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.file("a.swift", "let x = 1\n// TODO: one\n")
+        try dir.file("sub/b.swift", "TODO two TODO\nnothing\n")
+        let service = FileService(roots: try Roots([dir.path]))
+        let found = try await lines(try service.search(SearchQuery(patterns: ["TODO"]), in: []))
+        #expect(found.map(\.path) == [dir.path("a.swift"), dir.path("sub/b.swift")])
+        #expect(found.map(\.lineNumber) == [2, 1])
+        #expect(found.map(\.text) == ["// TODO: one", "TODO two TODO"])
+        #expect(found[1].submatches == [0..<4, 9..<13])
+        #expect(found[0].absoluteOffset == 10)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func contextAndErrorsArriveAsEvents() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.file("a.txt", "before\nneedle\nafter\n")
+        var configuration = FileService.streamingSearchConfiguration
+        configuration.beforeContext = 1
+        configuration.afterContext = 1
+        var kinds: [SearchLine.Kind] = []
+        var errors: [SearchError] = []
+        for try await event in try FileService.unrestricted().search(
+            SearchQuery(patterns: ["needle"]), in: [dir.path("a.txt"), dir.path("missing")], configuration: configuration)
+        {
+            switch event {
+            case .line(let line): kinds.append(line.kind)
+            case .error(let error): errors.append(error)
+            default: break
+            }
+        }
+        #expect(kinds == [.before, .match, .after])
+        #expect(errors.count == 1)
+        #expect(errors.first?.message.contains("missing") == true)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func leavingTheLoopEarlyStopsTheSearch() async throws {
+        let dir = try TemporaryDirectory()
+        for i in 0..<200 {
+            try dir.file("f\(i).txt", String(repeating: "match here\n", count: 200))
+        }
+        // A tiny queue: the workers block almost at once and must be released by the
+        // cancellation, or this test hangs past its time limit.
+        var seen = 0
+        for try await event in try FileService.unrestricted().search(SearchQuery(patterns: ["match"]), in: [dir.path], capacity: 2) {
+            if case .line = event { seen += 1 }
+            if seen == 5 { break }
+        }
+        #expect(seen == 5)
+    }
+
+    @Test func badQueriesAndPathsAreTypedErrors() throws {
+        let dir = try TemporaryDirectory()
+        try dir.directory("root")
+        let service = FileService(roots: try Roots([dir.path("root")]))
+        let invalid = #expect(throws: SearchError.self) { try service.search(SearchQuery(patterns: ["a(b"]), in: []) }
+        #expect(invalid?.code == .invalidPattern)
+        let outside = #expect(throws: SearchError.self) { try service.search(SearchQuery(patterns: ["x"]), in: [dir.path]) }
+        #expect(outside?.message.contains("outside the allowed roots") == true)
+        let none = #expect(throws: SearchError.self) { try service.search(SearchQuery(patterns: []), in: []) }
+        #expect(none?.code == .invalidArgument)
+    }
+}
