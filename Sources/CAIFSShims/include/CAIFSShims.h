@@ -40,4 +40,11 @@ void caifs_set_thread_name(const char *name);
 /// The processors this process may run on (its affinity mask), at least 1.
 int caifs_available_processors(void);
 
+/// The first position i in [start, last] where (haystack[i + offset1] | mask1) == byte1
+/// and (haystack[i + offset2] | mask2) == byte2, or -1. The caller guarantees that
+/// haystack[last + max(offset1, offset2)] is readable. AVX2 when the CPU has it.
+ptrdiff_t caifs_find_pair(const uint8_t *haystack, size_t start, size_t last,
+                          uint8_t byte1, uint8_t mask1, size_t offset1,
+                          uint8_t byte2, uint8_t mask2, size_t offset2);
+
 #endif
