@@ -164,7 +164,8 @@ public final class Searcher {
         let started = ContinuousClock.now
         reset(sink: sink)
         defer { self.sink = nil }
-        guard sink.begin(path: displayPath) else {
+        // `-m 0` reports nothing, as ripgrep: no need to read at all.
+        guard sink.begin(path: displayPath), configuration.maxReportedLines != 0 else {
             finish(sink: sink, started: started)
             return
         }

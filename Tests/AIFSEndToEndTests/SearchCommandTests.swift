@@ -44,6 +44,7 @@ import Testing
         ["-n", "-B", "2", "TODO", "src"],
         ["-n", "-C", "1", "return|Readme", "."],
         ["-m", "1", "-n", "TODO"],
+        ["-m", "0", "TODO"],
         ["-e", "helper", "-e", "manager"],
         ["[A-Z][a-z]+Manager"],
         ["func\\s+\\w+"],

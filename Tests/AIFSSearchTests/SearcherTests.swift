@@ -200,6 +200,13 @@ let bufferSizes = [1, 2, 3, 5, 8, 13, 64, 4096, 256 * 1024]
         #expect(finish?.bytesSearched == Int64(text.count))
     }
 
+    @Test func maxCountZeroReportsNothing() throws {
+        var configuration = SearcherConfiguration()
+        configuration.maxReportedLines = 0
+        let (events, _) = try search(Array("a\na\n".utf8), matcher: try LiteralMatcher("a"), configuration: configuration)
+        #expect(events == [.begin("<memory>"), .finish(lines: 0, binary: nil)])
+    }
+
     @Test func contextAroundMatchesWithBreaks() throws {
         var configuration = SearcherConfiguration()
         configuration.lineNumbers = true
