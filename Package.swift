@@ -42,8 +42,22 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "AIFSWatch",
+            dependencies: [
+                "AIFSCore",
+                "CAIFSShims",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "AIFSCache",
+            dependencies: ["AIFSCore"],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "AIFS",
-            dependencies: ["AIFSCore", "AIFSSearch"],
+            dependencies: ["AIFSCore", "AIFSSearch", "AIFSWatch"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -52,6 +66,7 @@ let package = Package(
                 "AIFS",
                 "AIFSCore",
                 "AIFSSearch",
+                "AIFSWatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -74,6 +89,16 @@ let package = Package(
         .testTarget(
             name: "AIFSSearchTests",
             dependencies: ["AIFSSearch", "AIFSCore", "AIFSTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AIFSWatchIntegrationTests",
+            dependencies: ["AIFSWatch", "AIFSCore", "AIFSTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AIFSCacheTests",
+            dependencies: ["AIFSCache", "AIFSCore", "AIFSTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

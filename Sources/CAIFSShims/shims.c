@@ -1,5 +1,7 @@
 #define _GNU_SOURCE
 #include <string.h>
+#include <errno.h>
+#include <unistd.h>
 #include "CAIFSShims.h"
 
 void *caifs_memmem(const void *haystack, size_t haystacklen, const void *needle, size_t needlelen) {
@@ -103,4 +105,31 @@ ptrdiff_t caifs_find_pair(const uint8_t *haystack, size_t start, size_t last,
     }
     return -1;
 #endif
+}
+
+#include <signal.h>
+#include <fcntl.h>
+
+// SIGINT and SIGTERM become a byte on a pipe, so that a normal thread can react to them
+// (a signal handler may do almost nothing itself). Whichever thread the kernel picks
+// to deliver the signal to, the byte arrives.
+static int caifs_termination_pipe[2] = {-1, -1};
+
+static void caifs_termination_handler(int signal) {
+    int saved = errno;
+    unsigned char byte = (unsigned char)signal;
+    ssize_t ignored = write(caifs_termination_pipe[1], &byte, 1);
+    (void)ignored;
+    errno = saved;
+}
+
+int caifs_install_termination_pipe(void) {
+    if (pipe2(caifs_termination_pipe, O_CLOEXEC) != 0) return -1;
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = caifs_termination_handler;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    if (sigaction(SIGINT, &action, NULL) != 0 || sigaction(SIGTERM, &action, NULL) != 0) return -1;
+    return caifs_termination_pipe[0];
 }

@@ -3,19 +3,23 @@ import ArgumentParser
 
 /// `aifs`: the command-line face of the aifs engine.
 @main
-struct AIFSCommand: ParsableCommand {
+struct AIFSCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aifs",
         abstract: "A fast file-system engine for AI coding agents: list, search, watch and batch-process files.",
-        subcommands: [FilesCommand.self, SearchCommand.self]
+        subcommands: [FilesCommand.self, SearchCommand.self, WatchCommand.self]
     )
 
     /// Parses and runs, with ripgrep's exit codes: 0 success, 1 nothing found, 2 for
     /// any error, usage errors included (ArgumentParser's default would be 64).
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
         } catch let code as ExitCode {
             exitProcess(code.rawValue)
         } catch {

@@ -1,0 +1,165 @@
+#if os(Linux)
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#else
+#error("Unsupported Platform")
+#endif
+import CAIFSShims
+import SystemPackage
+
+// The three layers of every system call, after swift-system (as in AIFSCore's
+// Internals/Syscalls.swift, whose helpers are internal to AIFSCore):
+//   system_xxx          the raw C call, nothing else;
+//   valueOrErrno(...)    turns -1 + errno into a typed Errno, retrying EINTR;
+//   a typed function     what the rest of AIFSWatch calls (`throws(Errno)`).
+// Only files under Internals/ import the C library.
+
+@inline(__always)
+internal func valueOrErrno<I: FixedWidthInteger>(
+    retryOnInterrupt: Bool = true, _ body: () -> I
+) -> Result<I, Errno> {
+    while true {
+        let result = body()
+        if result != -1 { return .success(result) }
+        let error = Errno(rawValue: errno)
+        if retryOnInterrupt && error == .interrupted { continue }
+        return .failure(error)
+    }
+}
+
+@inline(__always) func system_inotify_init1(_ flags: CInt) -> CInt { caifs_inotify_init1(flags) }
+@inline(__always) func system_inotify_add_watch(_ fd: CInt, _ path: UnsafePointer<CChar>, _ mask: UInt32) -> CInt {
+    caifs_inotify_add_watch(fd, path, mask)
+}
+@inline(__always) func system_inotify_rm_watch(_ fd: CInt, _ wd: CInt) -> CInt { caifs_inotify_rm_watch(fd, wd) }
+@inline(__always) func system_epoll_create1(_ flags: CInt) -> CInt { caifs_epoll_create1(flags) }
+@inline(__always) func system_epoll_add_readable(_ epfd: CInt, _ fd: CInt) -> CInt { caifs_epoll_add_readable(epfd, fd) }
+@inline(__always) func system_epoll_wait(_ epfd: CInt, _ fds: UnsafeMutablePointer<CInt>, _ max: CInt, _ timeout: CInt) -> CInt {
+    caifs_epoll_wait_readable(epfd, fds, max, timeout)
+}
+@inline(__always) func system_eventfd(_ initial: CUnsignedInt, _ flags: CInt) -> CInt { caifs_eventfd(initial, flags) }
+@inline(__always) func system_read(_ fd: CInt, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { read(fd, buffer, count) }
+@inline(__always) func system_write(_ fd: CInt, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int { write(fd, buffer, count) }
+@inline(__always) func system_close(_ fd: CInt) -> CInt { close(fd) }
+
+/// Typed system calls for the watcher.
+enum Syscall {
+    /// Creates an inotify instance, non-blocking and close-on-exec.
+    /// The corresponding C function is `inotify_init1`.
+    static func inotifyInit() throws(Errno) -> CInt {
+        try valueOrErrno { system_inotify_init1(CAIFS_IN_NONBLOCK | CAIFS_IN_CLOEXEC) }.get()
+    }
+
+    /// Watches `path` on inotify instance `fd`. The corresponding C function is `inotify_add_watch`.
+    static func inotifyAddWatch(_ fd: CInt, path: String, mask: UInt32) throws(Errno) -> CInt {
+        try path.withCString { p in valueOrErrno { system_inotify_add_watch(fd, p, mask) } }.get()
+    }
+
+    /// Removes a watch. The corresponding C function is `inotify_rm_watch`.
+    static func inotifyRemoveWatch(_ fd: CInt, _ wd: CInt) throws(Errno) {
+        _ = try valueOrErrno { system_inotify_rm_watch(fd, wd) }.get()
+    }
+
+    /// Creates a close-on-exec epoll instance. The corresponding C function is `epoll_create1`.
+    static func epollCreate() throws(Errno) -> CInt {
+        try valueOrErrno { system_epoll_create1(CAIFS_EPOLL_CLOEXEC) }.get()
+    }
+
+    /// Adds `fd` for readability. The corresponding C function is `epoll_ctl`.
+    static func epollAddReadable(_ epfd: CInt, _ fd: CInt) throws(Errno) {
+        _ = try valueOrErrno { system_epoll_add_readable(epfd, fd) }.get()
+    }
+
+    /// Waits for readable descriptors; `timeoutMilliseconds` -1 waits forever.
+    /// The corresponding C function is `epoll_wait`.
+    static func epollWait(
+        _ epfd: CInt, into fds: UnsafeMutableBufferPointer<CInt>, timeoutMilliseconds: CInt,
+        retryOnInterrupt: Bool = true
+    ) throws(Errno) -> Int {
+        Int(try valueOrErrno(retryOnInterrupt: retryOnInterrupt) {
+            system_epoll_wait(epfd, fds.baseAddress!, CInt(fds.count), timeoutMilliseconds)
+        }.get())
+    }
+
+    /// Creates a non-blocking close-on-exec eventfd. The corresponding C function is `eventfd`.
+    static func eventFD() throws(Errno) -> CInt {
+        try valueOrErrno { system_eventfd(0, CAIFS_EFD_CLOEXEC | CAIFS_EFD_NONBLOCK) }.get()
+    }
+
+    /// Reads into `buffer`; returns 0 instead of throwing when nothing is ready (`EAGAIN`).
+    static func read(_ fd: CInt, into buffer: UnsafeMutableRawBufferPointer, retryOnInterrupt: Bool = true) throws(Errno) -> Int {
+        let result = valueOrErrno(retryOnInterrupt: retryOnInterrupt) { system_read(fd, buffer.baseAddress, buffer.count) }
+        switch result {
+        case .success(let n): return n
+        case .failure(let e) where e == .resourceTemporarilyUnavailable: return 0
+        case .failure(let e): throw e
+        }
+    }
+
+    /// Adds 1 to an eventfd's counter, waking its reader.
+    static func signal(eventFD fd: CInt) {
+        var one: UInt64 = 1
+        _ = valueOrErrno { withUnsafeBytes(of: &one) { system_write(fd, $0.baseAddress, 8) } }
+    }
+
+    /// Closes `fd`, ignoring errors (nothing useful can be done about them here).
+    static func close(_ fd: CInt) { _ = system_close(fd) }
+
+    /// The current wall-clock time in nanoseconds since the epoch.
+    static func now() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+
+    /// The first integer in a small text file such as `/proc/sys/fs/inotify/max_user_watches`.
+    static func readInteger(atPath path: String) -> Int? {
+        let fd = path.withCString { open($0, O_RDONLY | O_CLOEXEC) }
+        guard fd >= 0 else { return nil }
+        defer { _ = system_close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 64)
+        let n = bytes.withUnsafeMutableBytes { (try? read(fd, into: $0)) ?? 0 }
+        guard n > 0 else { return nil }
+        return Int(String(decoding: bytes[..<n], as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == " " }).first ?? "")
+    }
+
+    /// What kind of entry is at `path`, not following a final symbolic link;
+    /// `nil` when it does not exist (or cannot be stat'ed).
+    static func entryKind(atPath path: String) -> EntryKind? {
+        var st = stat()
+        guard path.withCString({ lstat($0, &st) }) == 0 else { return nil }
+        return (st.st_mode & S_IFMT) == S_IFDIR ? .directory : .file
+    }
+
+    /// The names and kinds of a directory's entries (without `.` and `..`). Symbolic
+    /// links count as files: they are reported but not followed.
+    static func listDirectory(atPath path: String) throws(Errno) -> [(name: String, kind: EntryKind)] {
+        guard let dir = path.withCString({ opendir($0) }) else { throw Errno(rawValue: errno) }
+        defer { closedir(dir) }
+        var result: [(name: String, kind: EntryKind)] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name == "." || name == ".." { continue }
+            let kind: EntryKind
+            switch Int32(entry.pointee.d_type) {
+            case Int32(DT_DIR): kind = .directory
+            case Int32(DT_UNKNOWN): kind = entryKind(atPath: path + "/" + name) ?? .file
+            default: kind = .file
+            }
+            result.append((name, kind))
+        }
+        return result
+    }
+
+    /// The canonical absolute path (symbolic links resolved). The corresponding C function is `realpath`.
+    static func realPath(_ path: String) throws(Errno) -> String {
+        guard let resolved = path.withCString({ realpath($0, nil) }) else { throw Errno(rawValue: errno) }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+}
+#endif

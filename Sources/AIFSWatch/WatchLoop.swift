@@ -1,0 +1,451 @@
+#if os(Linux)
+import AIFSCore
+import SystemPackage
+import Synchronization
+
+/// The driving loop of one ``Watcher``: it waits on the backend, turns raw events into
+/// chokidar events with the help of the ``WatchTree``, and sends them to the consumer.
+///
+/// ## Threading
+/// Created on the caller's thread, then owned and run by one dedicated thread; no
+/// method is called from anywhere else. It blocks in the backend's wait and in
+/// `BoundedChannel.send` (back-pressure: a slow consumer makes the kernel queue the
+/// events; if that queue overflows, the rescan reports the difference).
+final class WatchLoop {
+    struct Root {
+        var path: String
+        var kind: EntryKind
+    }
+
+    /// One half of a rename waiting for its other half.
+    struct PendingMove {
+        var path: String
+        var kind: EntryKind
+        var deadline: ContinuousClock.Instant
+    }
+
+    /// How long a `movedFrom` waits for its `movedTo` before it counts as a move out of
+    /// the tree. The kernel queues both halves in the same `rename(2)`, so this only
+    /// covers a read that fell between them.
+    static let renamePairingWindow = Duration.milliseconds(10)
+
+    private let backend: any FileWatcherBackend
+    private let channel: BoundedChannel<WatchEvent>
+    private let options: WatchOptions
+    private let ignore: IgnoreRules
+    private(set) var roots: [Root]
+    private(set) var tree = WatchTree()
+    private var pathByDescriptor: [WatchDescriptor: String] = [:]
+    private var descriptorByPath: [String: WatchDescriptor] = [:]
+    /// Directories moved away whose watches still report under the old path; their
+    /// events are dropped until the move is resolved.
+    private var limbo: Set<WatchDescriptor> = []
+    /// Files whose current write burst was already reported (by `add` or `change`);
+    /// the burst ends at `closeWrite`.
+    private var reportedBurst: Set<String> = []
+    private var pendingMoves: [UInt32: PendingMove] = [:]
+    private var consumerGone = false
+    private var watchLimitReported = false
+    let counters: WatchCounters
+
+    init(
+        backend: any FileWatcherBackend, channel: BoundedChannel<WatchEvent>, options: WatchOptions, ignore: IgnoreRules,
+        roots: [Root], counters: WatchCounters = WatchCounters()
+    ) {
+        self.counters = counters
+        self.backend = backend
+        self.channel = channel
+        self.options = options
+        self.ignore = ignore
+        self.roots = roots
+    }
+
+    /// The number of kernel watches in use.
+    var watchCount: Int { descriptorByPath.count }
+
+    // MARK: - Running
+
+    /// Scans, reports `ready`, then reports changes until stopped, until the consumer
+    /// goes away or until every root is gone; finishes the channel either way.
+    func run() {
+        defer { channel.finish() }
+        start()
+        var events: [RawEvent] = []
+        events.reserveCapacity(1024)
+        while !consumerGone && !roots.isEmpty {
+            let wake: BackendWake
+            do {
+                wake = try backend.wait(timeoutMilliseconds: nextTimeoutMilliseconds())
+            } catch {
+                emit(.error(message: WatchError.from(error, operation: "wait for events on", path: roots.first?.path ?? "").message), roots.first?.path ?? "")
+                return
+            }
+            switch wake {
+            case .stopRequested:
+                return
+            case .timedOut:
+                resolvePendingMoves(now: .now)
+            case .events:
+                events.removeAll(keepingCapacity: true)
+                do {
+                    try backend.readEvents(into: &events)
+                } catch {
+                    emit(.error(message: WatchError.from(error, operation: "read events for", path: roots.first?.path ?? "").message), roots.first?.path ?? "")
+                    return
+                }
+                step(events)
+                resolvePendingMoves(now: .now)
+            }
+        }
+    }
+
+    /// The initial scan and the `ready` event.
+    func start() {
+        let report = !options.ignoreInitial
+        for root in roots {
+            switch root.kind {
+            case .directory:
+                tree.insert(root.path, kind: .directory)
+                if report { emit(.addDir, root.path) }
+                reconcile(root.path, report: report)
+            case .file:
+                let (parent, _) = WatchTree.split(root.path)
+                _ = watch(parent)
+                if Syscall.entryKind(atPath: root.path) != nil {
+                    tree.insert(root.path, kind: .file)
+                    if report { emit(.add, root.path) }
+                }
+            }
+        }
+        var backends: [String: String] = [:]
+        for root in roots { backends[root.path] = "inotify" }
+        emit(.ready(backends: backends, watches: watchCount), roots.first?.path ?? "")
+    }
+
+    private func nextTimeoutMilliseconds() -> Int? {
+        guard let earliest = pendingMoves.values.map(\.deadline).min() else { return nil }
+        let remaining = ContinuousClock.now.duration(to: earliest)
+        let ms = remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000
+        return max(0, Int(ms) + 1)
+    }
+
+    // MARK: - Raw events to chokidar events
+
+    /// Handles one batch of raw events, in order. Exposed for tests (no threads).
+    func step(_ events: [RawEvent]) {
+        for event in events {
+            if consumerGone { return }
+            if event.mask.contains(.queueOverflow) {
+                rescan()
+                continue
+            }
+            guard let directory = pathByDescriptor[event.descriptor] else { continue }
+            if event.mask.contains(.ignored) {
+                forgetWatch(event.descriptor)
+                continue
+            }
+            if limbo.contains(event.descriptor) { continue }
+            if event.name.isEmpty {
+                if event.mask.contains(.deleteSelf) || event.mask.contains(.moveSelf) || event.mask.contains(.unmount) {
+                    watchedDirectoryWentAway(directory)
+                }
+                continue
+            }
+            let path = directory + "/" + event.name
+            let kind: EntryKind = event.mask.contains(.isDirectory) ? .directory : .file
+            if event.mask.contains(.create) {
+                appeared(path, kind: kind, created: true)
+            } else if event.mask.contains(.movedTo) {
+                if let source = pendingMoves.removeValue(forKey: event.cookie) {
+                    renamed(source, to: path, kind: kind)
+                } else {
+                    appeared(path, kind: kind, created: false)
+                }
+            } else if event.mask.contains(.movedFrom) {
+                if let known = tree.kind(of: path) {
+                    pendingMoves[event.cookie] = PendingMove(path: path, kind: known, deadline: .now + Self.renamePairingWindow)
+                    if known == .directory { setLimbo(under: path, true) }
+                }
+            } else if event.mask.contains(.delete) {
+                disappeared(path)
+            } else if event.mask.contains(.modify) {
+                guard tree.kind(of: path) == .file else { continue }
+                if reportedBurst.insert(path).inserted { emit(.change, path) }
+            } else if event.mask.contains(.closeWrite) {
+                guard tree.kind(of: path) == .file else { continue }
+                if reportedBurst.remove(path) == nil { emit(.change, path) }
+            }
+            // attrib alone (chmod, touch -a) is not a content change: not reported.
+        }
+    }
+
+    private func appeared(_ path: String, kind: EntryKind, created: Bool) {
+        guard include(path, kind: kind) else { return }
+        switch kind {
+        case .file:
+            if tree.kind(of: path) == .directory { disappeared(path) }
+            if tree.kind(of: path) == .file {
+                // Moved over a known file (an atomic save from an ignored temp file):
+                // the contents changed.
+                if !created { emit(.change, path) }
+                return
+            }
+            tree.insert(path, kind: .file)
+            if created { reportedBurst.insert(path) }
+            emit(.add, path)
+        case .directory:
+            if tree.kind(of: path) == .file { disappeared(path) }
+            if tree.kind(of: path) == nil {
+                tree.insert(path, kind: .directory)
+                emit(.addDir, path)
+            }
+            // Watch first, then list: whatever is made in between is found by the list
+            // or reported by the new watch, and the tree drops the duplicates.
+            reconcile(path, report: true)
+        }
+    }
+
+    private func disappeared(_ path: String) {
+        let removed = tree.remove(path)
+        for entry in removed {
+            reportedBurst.remove(entry.path)
+            if entry.kind == .directory, let descriptor = descriptorByPath.removeValue(forKey: entry.path) {
+                // The kernel drops the watch itself and then says `ignored`.
+                limbo.remove(descriptor)
+            }
+            emit(entry.kind == .directory ? .unlinkDir : .unlink, entry.path)
+        }
+    }
+
+    private func renamed(_ source: PendingMove, to destination: String, kind: EntryKind) {
+        if source.kind == .directory { setLimbo(under: source.path, false) }
+        guard include(destination, kind: kind) else {
+            // Renamed to an ignored name or beyond the depth: gone, as far as we report.
+            removeWatches(under: source.path)
+            disappeared(source.path)
+            return
+        }
+        if source.path == destination { return }
+        if let existing = tree.kind(of: destination), existing != kind { disappeared(destination) }
+        if kind == .directory, tree.kind(of: destination) == .directory { removeWatches(under: destination) }
+        for entry in tree.subtree(destination) { reportedBurst.remove(entry.path) }
+        let moved = tree.move(source.path, to: destination)
+        for entry in moved {
+            if reportedBurst.remove(entry.from) != nil { reportedBurst.insert(entry.to) }
+            if entry.kind == .directory, let descriptor = descriptorByPath.removeValue(forKey: entry.from) {
+                descriptorByPath[entry.to] = descriptor
+                pathByDescriptor[descriptor] = entry.to
+            }
+        }
+        emit(.rename(from: source.path), destination)
+        if kind == .directory {
+            // Events from inside the directory while it was in limbo were dropped.
+            reconcile(destination, report: true)
+        }
+    }
+
+    /// Pending `movedFrom` halves past their deadline moved out of the tree.
+    private func resolvePendingMoves(now: ContinuousClock.Instant) {
+        for (cookie, move) in pendingMoves.sorted(by: { $0.key < $1.key }) where move.deadline <= now {
+            pendingMoves[cookie] = nil
+            removeWatches(under: move.path)
+            disappeared(move.path)
+        }
+    }
+
+    private func watchedDirectoryWentAway(_ directory: String) {
+        if let index = roots.firstIndex(where: { $0.kind == .directory && $0.path == directory }) {
+            removeWatches(under: directory)
+            disappeared(directory)
+            roots.remove(at: index)
+            return
+        }
+        // The parent of single-file roots went away: those roots end.
+        let endedFiles = roots.filter { $0.kind == .file && WatchTree.split($0.path).parent == directory }
+        guard !endedFiles.isEmpty else { return }
+        for root in endedFiles { disappeared(root.path) }
+        roots.removeAll { $0.kind == .file && WatchTree.split($0.path).parent == directory }
+    }
+
+    /// A queue overflow: scan every root again, report the differences, then `rescan`.
+    private func rescan() {
+        resolvePendingMoves(now: .now + .seconds(3600))
+        reportedBurst.removeAll()
+        for root in roots {
+            switch root.kind {
+            case .directory:
+                if Syscall.entryKind(atPath: root.path) == .directory {
+                    reconcile(root.path, report: true)
+                } else {
+                    removeWatches(under: root.path)
+                    disappeared(root.path)
+                }
+            case .file:
+                let exists = Syscall.entryKind(atPath: root.path) != nil
+                if exists && tree.kind(of: root.path) == nil {
+                    tree.insert(root.path, kind: .file)
+                    emit(.add, root.path)
+                } else if !exists {
+                    disappeared(root.path)
+                }
+            }
+        }
+        roots.removeAll { $0.kind == .directory && tree.kind(of: $0.path) == nil }
+        counters.rescans.add(1, ordering: .relaxed)
+        emit(.rescan, roots.first?.path ?? "")
+    }
+
+    // MARK: - Scanning
+
+    /// Makes the tree under `directory` (already in the tree) match the disk: watches
+    /// and lists each directory, then reports what is new (parents first) and what is
+    /// gone (deepest first) when `report` is set.
+    private func reconcile(_ directory: String, report: Bool) {
+        var found: [(path: String, kind: EntryKind)] = []
+        scan(directory, into: &found)
+        let foundPaths = Set(found.map(\.path))
+        for entry in tree.subtree(directory).dropFirst() where !foundPaths.contains(entry.path) && tree.kind(of: entry.path) != nil {
+            if entry.kind == .directory { removeWatches(under: entry.path) }
+            if report {
+                disappeared(entry.path)
+            } else {
+                tree.remove(entry.path)
+            }
+        }
+        for entry in found {
+            let known = tree.kind(of: entry.path)
+            if known == entry.kind { continue }
+            if known != nil {
+                if report { disappeared(entry.path) } else { tree.remove(entry.path) }
+            }
+            tree.insert(entry.path, kind: entry.kind)
+            if report { emit(entry.kind == .directory ? .addDir : .add, entry.path) }
+        }
+    }
+
+    /// Watches `directory` (when within the depth), lists it and recurses; appends what
+    /// it finds, parents first.
+    private func scan(_ directory: String, into found: inout [(path: String, kind: EntryKind)]) {
+        guard shouldWatch(directory) else { return }
+        guard watch(directory) else { return }
+        let entries: [(name: String, kind: EntryKind)]
+        do {
+            entries = try Syscall.listDirectory(atPath: directory)
+        } catch {
+            if error != .noSuchFileOrDirectory && error != .notDirectory {
+                emit(.error(message: WatchError.from(error, operation: "read directory", path: directory).message), directory)
+            }
+            return
+        }
+        for entry in entries.sorted(by: { $0.name < $1.name }) {
+            let path = directory + "/" + entry.name
+            guard include(path, kind: entry.kind) else { continue }
+            found.append((path, entry.kind))
+            if entry.kind == .directory { scan(path, into: &found) }
+        }
+    }
+
+    /// Adds a watch unless one exists; reports failures as `error` events.
+    ///
+    /// - Returns: Whether the directory may still be listed (it exists).
+    private func watch(_ directory: String) -> Bool {
+        if descriptorByPath[directory] != nil { return true }
+        do {
+            let descriptor = try backend.addWatch(directory: directory)
+            if let previous = pathByDescriptor[descriptor], previous != directory {
+                // The same directory under a new name (its rename was not seen).
+                descriptorByPath[previous] = nil
+            }
+            limbo.remove(descriptor)
+            pathByDescriptor[descriptor] = directory
+            descriptorByPath[directory] = descriptor
+            return true
+        } catch {
+            switch error {
+            case .noSuchFileOrDirectory, .notDirectory:
+                return false
+            case .noSpace:
+                // One error per watch session: every further directory would fail the same way.
+                if !watchLimitReported {
+                    watchLimitReported = true
+                    let failure = WatchError.from(error, operation: "watch", path: directory, currentWatchLimit: {
+                        Syscall.readInteger(atPath: "/proc/sys/fs/inotify/max_user_watches")
+                    })
+                    emit(.error(message: failure.message), directory)
+                }
+                return true
+            case .permissionDenied, .notPermitted:
+                // Listing would fail the same way: one error for the directory.
+                emit(.error(message: WatchError.from(error, operation: "watch", path: directory).message), directory)
+                return false
+            default:
+                emit(.error(message: WatchError.from(error, operation: "watch", path: directory).message), directory)
+                return true
+            }
+        }
+    }
+
+    private func removeWatches(under path: String) {
+        for entry in tree.subtree(path) where entry.kind == .directory {
+            if let descriptor = descriptorByPath.removeValue(forKey: entry.path) {
+                backend.removeWatch(descriptor)
+                limbo.insert(descriptor)  // until its `ignored` arrives
+            }
+        }
+    }
+
+    private func forgetWatch(_ descriptor: WatchDescriptor) {
+        limbo.remove(descriptor)
+        guard let path = pathByDescriptor.removeValue(forKey: descriptor) else { return }
+        if descriptorByPath[path] == descriptor { descriptorByPath[path] = nil }
+    }
+
+    private func setLimbo(under path: String, _ value: Bool) {
+        for entry in tree.subtree(path) where entry.kind == .directory {
+            guard let descriptor = descriptorByPath[entry.path] else { continue }
+            if value { limbo.insert(descriptor) } else { limbo.remove(descriptor) }
+        }
+    }
+
+    // MARK: - Filters
+
+    /// The root that `path` belongs to and the path relative to it ("" for the root).
+    private func locate(_ path: String) -> (root: Root, relative: String)? {
+        for root in roots {
+            if root.path == path { return (root, "") }
+            if root.kind == .directory, path.hasPrefix(root.path + "/") {
+                return (root, String(path.dropFirst(root.path.count + 1)))
+            }
+        }
+        return nil
+    }
+
+    /// Whether `path` is reported: inside a root, within the depth, not ignored.
+    private func include(_ path: String, kind: EntryKind) -> Bool {
+        guard let (root, relative) = locate(path) else { return false }
+        if relative.isEmpty { return true }
+        if root.kind == .file { return false }
+        if let depth = options.depth, Self.components(relative) > depth + 1 { return false }
+        return ignore.match(relative, isDirectory: kind == .directory) != .ignore
+    }
+
+    /// Whether the directory at `path` is entered and watched.
+    private func shouldWatch(_ path: String) -> Bool {
+        guard let (root, relative) = locate(path), root.kind == .directory else { return false }
+        if relative.isEmpty { return true }
+        if let depth = options.depth, Self.components(relative) > depth { return false }
+        return true
+    }
+
+    private static func components(_ relative: String) -> Int {
+        relative.utf8.reduce(1) { $1 == UInt8(ascii: "/") ? $0 + 1 : $0 }
+    }
+
+    private func emit(_ kind: WatchEvent.Kind, _ path: String) {
+        guard !consumerGone else { return }
+        counters.watches.store(descriptorByPath.count, ordering: .relaxed)
+        counters.events.add(1, ordering: .relaxed)
+        if !channel.send(WatchEvent(kind, path: path, timestamp: Syscall.now())) { consumerGone = true }
+    }
+}
+#endif

@@ -1,0 +1,24 @@
+import Synchronization
+
+/// Figures about one watch, for `get_watcher_stats` and logs.
+public struct WatchStats: Sendable, Hashable {
+    /// Kernel watches in use (one per watched directory).
+    public var watches: Int
+    /// Events handed to the consumer so far (including `ready`).
+    public var events: Int
+    /// How many times the kernel queue overflowed and the tree was rescanned.
+    public var rescans: Int
+    /// Each root and the backend watching it (`"inotify"`).
+    public var backends: [String: String]
+}
+
+/// Counters the watch loop updates and ``Watcher/stats`` reads.
+///
+/// ## Threading
+/// The loop thread writes, any thread reads; each figure is atomic on its own, so a
+/// snapshot may mix figures from slightly different moments.
+final class WatchCounters: Sendable {
+    let watches = Atomic<Int>(0)
+    let events = Atomic<Int>(0)
+    let rescans = Atomic<Int>(0)
+}

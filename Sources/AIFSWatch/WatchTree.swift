@@ -1,0 +1,90 @@
+/// The set of files and directories the watcher knows, by absolute path: the tree
+/// state that turns raw kernel events into chokidar events and that a rescan is
+/// compared against.
+///
+/// A pure value: no system calls, no threads.
+///
+/// ## Invariants
+/// Every entry except a root has its parent directory in the tree, and appears in that
+/// parent's children.
+public struct WatchTree: Sendable {
+    private var kinds: [String: EntryKind] = [:]
+    private var children: [String: Set<String>] = [:]
+
+    /// An empty tree.
+    public init() {}
+
+    /// How many entries the tree holds.
+    public var count: Int { kinds.count }
+
+    /// The kind of the entry at `path`, or `nil` when the tree does not have it.
+    public func kind(of path: String) -> EntryKind? { kinds[path] }
+
+    /// Adds an entry (a root, or a child of a directory in the tree). Re-adding an
+    /// existing path with another kind replaces it and drops the old subtree.
+    public mutating func insert(_ path: String, kind: EntryKind) {
+        if let old = kinds[path], old != kind { _ = remove(path) }
+        kinds[path] = kind
+        if kind == .directory, children[path] == nil { children[path] = [] }
+        let (parent, name) = Self.split(path)
+        if kinds[parent] == .directory { children[parent, default: []].insert(name) }
+    }
+
+    /// Removes `path` and everything under it.
+    ///
+    /// - Returns: The removed entries, deepest first (the order of unlink events).
+    @discardableResult
+    public mutating func remove(_ path: String) -> [(path: String, kind: EntryKind)] {
+        guard kinds[path] != nil else { return [] }
+        let removed = subtree(path).reversed()
+        for entry in removed {
+            kinds[entry.path] = nil
+            children[entry.path] = nil
+        }
+        let (parent, name) = Self.split(path)
+        children[parent]?.remove(name)
+        return Array(removed)
+    }
+
+    /// `path` and everything under it, parents before children, siblings by name.
+    public func subtree(_ path: String) -> [(path: String, kind: EntryKind)] {
+        guard let kind = kinds[path] else { return [] }
+        var result: [(path: String, kind: EntryKind)] = [(path, kind)]
+        var index = 0
+        while index < result.count {
+            let entry = result[index]
+            index += 1
+            guard entry.kind == .directory, let names = children[entry.path] else { continue }
+            for name in names.sorted() {
+                let child = entry.path + "/" + name
+                if let childKind = kinds[child] { result.append((child, childKind)) }
+            }
+        }
+        return result
+    }
+
+    /// Moves `source` and its subtree to `destination` (which is replaced if present).
+    ///
+    /// - Returns: The moved entries as (old path, new path, kind), parents first.
+    @discardableResult
+    public mutating func move(_ source: String, to destination: String) -> [(from: String, to: String, kind: EntryKind)] {
+        let entries = subtree(source)
+        guard !entries.isEmpty else { return [] }
+        remove(source)
+        remove(destination)
+        var moved: [(from: String, to: String, kind: EntryKind)] = []
+        for entry in entries {
+            let newPath = destination + entry.path.dropFirst(source.count)
+            insert(newPath, kind: entry.kind)
+            moved.append((entry.path, newPath, entry.kind))
+        }
+        return moved
+    }
+
+    /// The parent path and the last component of an absolute path.
+    static func split(_ path: String) -> (parent: String, name: String) {
+        guard let slash = path.lastIndex(of: "/") else { return ("", path) }
+        let parent = slash == path.startIndex ? "/" : String(path[..<slash])
+        return (parent, String(path[path.index(after: slash)...]))
+    }
+}

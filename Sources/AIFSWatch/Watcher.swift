@@ -1,0 +1,179 @@
+import AIFSCore
+import SystemPackage
+import Synchronization
+
+/// Watches files and directory trees and reports their changes as ``WatchEvent``s,
+/// with chokidar's options and event names.
+///
+/// ```swift
+/// var options = WatchOptions()
+/// options.ignored = ["node_modules/", "*.tmp"]
+/// let watcher = try Watcher(paths: ["/home/me/project"], options: options)
+/// for await event in watcher.events {
+///     print(event)           // addDir /home/me/project, add ..., ready ..., change ...
+/// }
+/// ```
+///
+/// ## Design rationale
+/// One inotify descriptor and one dedicated thread per watcher (``InotifyBackend``);
+/// the thread blocks in `epoll_wait` on the inotify descriptor and an eventfd that
+/// ``stop()`` signals. Events reach the consumer through AIFSCore's
+/// `BoundedChannel` rather than an `AsyncStream`: an `AsyncStream` with a bounded
+/// buffer drops events when full, while the channel blocks the watcher thread, so the
+/// kernel keeps queueing, and if even its queue overflows the watcher rescans and says
+/// so (`rescan`). Nothing is lost silently.
+///
+/// ## Threading
+/// `init` and ``stop()`` from anywhere; ``events`` is iterated by one task at a time.
+/// The watch stops when ``stop()`` is called, when every root is gone, or when the
+/// watcher, its ``events`` and their iterators are all released.
+///
+/// ## Known problems
+/// - Each watched directory uses one of the kernel's watches
+///   (`fs.inotify.max_user_watches`); when they run out, an `error` event says how to
+///   raise the limit, and directories without a watch are not followed (a polling
+///   fallback is not built yet).
+/// - Network and FUSE file systems may not report changes made by other machines.
+/// - A consumer that stops iterating without releasing the watcher leaves its thread
+///   asleep until ``stop()``.
+public final class Watcher: Sendable {
+    /// The events, from the initial scan (unless `ignoreInitial`) through `ready` to
+    /// the end of the watch.
+    public let events: WatchEvents
+    private let control: WatchControl
+    private let counters = WatchCounters()
+    private let backends: [String: String]
+
+    /// Starts watching `paths`: directories with everything under them, files alone
+    /// (through their directory, filtered).
+    ///
+    /// - Parameters:
+    ///   - paths: Files or directories; each is resolved with `realpath`, and events
+    ///     carry resolved paths.
+    ///   - options: What to ignore, how deep, and the buffer size.
+    /// - Throws: ``WatchError`` when a path does not exist (``WatchError/Code/notFound``),
+    ///   an ignore glob does not parse (``WatchError/Code/invalidArgument``) or inotify
+    ///   cannot start (``WatchError/Code/instanceLimitReached``).
+    public init(paths: [String], options: WatchOptions = WatchOptions()) throws(WatchError) {
+        guard !paths.isEmpty else { throw WatchError(.invalidArgument, "nothing to watch: give at least one path") }
+        var roots: [WatchLoop.Root] = []
+        for path in paths {
+            let resolved: String
+            do {
+                resolved = try Syscall.realPath(path)
+            } catch {
+                throw WatchError.from(error, operation: "watch", path: path)
+            }
+            guard let kind = Syscall.entryKind(atPath: resolved) else {
+                throw WatchError(.notFound, "cannot watch '\(path)': no such file or directory", path: path)
+            }
+            if !roots.contains(where: { $0.path == resolved }) { roots.append(WatchLoop.Root(path: resolved, kind: kind)) }
+        }
+        do {
+            // Only to reject what gitignore files would skip silently (an unclosed `[`).
+            _ = try OverrideGlobs(options.ignored)
+        } catch {
+            throw WatchError(.invalidArgument, "invalid ignore glob: \(error.message)")
+        }
+        let rules = IgnoreRules(parsing: Array(options.ignored.joined(separator: "\n").utf8), source: "ignored")
+        if let problem = rules.problems.first {
+            throw WatchError(.invalidArgument, "invalid ignore glob: \(problem.message)")
+        }
+        let backend: InotifyBackend
+        do {
+            backend = try InotifyBackend(addWatchFailure: options._addWatchFailure)
+        } catch {
+            throw WatchError.from(error, operation: "start inotify", path: roots[0].path)
+        }
+        let channel = BoundedChannel<WatchEvent>(capacity: options.bufferCapacity)
+        control = WatchControl(waker: backend.waker, channel: channel)
+        events = WatchEvents(channel: channel, control: control)
+        backends = Dictionary(roots.map { ($0.path, "inotify") }, uniquingKeysWith: { first, _ in first })
+        let loop = LoopTransfer(
+            WatchLoop(backend: backend, channel: channel, options: options, ignore: rules, roots: roots, counters: counters))
+        DedicatedThreads.start(name: "aifs-watch") { loop.take().run() }
+    }
+
+    /// Ends the watch: the thread wakes, closes its descriptors and finishes ``events``
+    /// after the events already queued. Calling it again does nothing.
+    public func stop() { control.stop() }
+
+    /// The watch's figures now: kernel watches, events sent, rescans, backends.
+    public var stats: WatchStats {
+        WatchStats(
+            watches: counters.watches.load(ordering: .relaxed),
+            events: counters.events.load(ordering: .relaxed),
+            rescans: counters.rescans.load(ordering: .relaxed),
+            backends: backends)
+    }
+}
+
+/// The events of a ``Watcher``, as an `AsyncSequence` that ends when the watch ends.
+public struct WatchEvents: AsyncSequence, Sendable {
+    public typealias Element = WatchEvent
+    public typealias Failure = Never
+
+    private let channel: BoundedChannel<WatchEvent>
+    private let control: WatchControl
+
+    fileprivate init(channel: BoundedChannel<WatchEvent>, control: WatchControl) {
+        self.channel = channel
+        self.control = control
+    }
+
+    public func makeAsyncIterator() -> Iterator { Iterator(channel: channel, control: control) }
+
+    /// Iterates the events; not `Sendable`: one task iterates.
+    public struct Iterator: AsyncIteratorProtocol {
+        public typealias Failure = Never
+        private let channel: BoundedChannel<WatchEvent>
+        // Keeps the watch alive while iterating, even if the Watcher is released.
+        private let control: WatchControl
+
+        fileprivate init(channel: BoundedChannel<WatchEvent>, control: WatchControl) {
+            self.channel = channel
+            self.control = control
+        }
+
+        /// The next event, or `nil` when the watch has ended (or the task is cancelled).
+        public mutating func next() async -> WatchEvent? {
+            // The channel is only ever finished without an error.
+            (try? await channel.next()) ?? nil
+        }
+    }
+}
+
+@available(*, unavailable)
+extension WatchEvents.Iterator: Sendable {}
+
+/// Stops the loop when the last of the watcher, its events and iterators goes.
+final class WatchControl: Sendable {
+    private let waker: InotifyBackend.Waker
+    private let channel: BoundedChannel<WatchEvent>
+
+    init(waker: InotifyBackend.Waker, channel: BoundedChannel<WatchEvent>) {
+        self.waker = waker
+        self.channel = channel
+    }
+
+    func stop() { waker.wake() }
+
+    deinit {
+        waker.wake()
+        // Unblocks the loop if it is waiting in `send` for a consumer that is gone.
+        channel.cancel()
+    }
+}
+
+/// Hands the loop to its thread.
+// @unchecked Sendable: the creating thread gives up its reference right after starting
+// the thread (it keeps none), so only the loop thread ever touches the loop.
+private final class LoopTransfer: @unchecked Sendable {
+    private var loop: WatchLoop?
+    init(_ loop: WatchLoop) { self.loop = loop }
+    func take() -> WatchLoop {
+        guard let loop else { preconditionFailure("the loop is taken once") }
+        self.loop = nil
+        return loop
+    }
+}

@@ -1,0 +1,107 @@
+import AIFSTestSupport
+import Foundation
+import Testing
+
+/// `aifs watch` as a process: JSON lines on stdout as things change, clean exit on
+/// SIGINT and SIGTERM.
+@Suite struct WatchCommandTests {
+    /// A running `aifs watch` whose stdout goes to a file the test polls, with a deadline.
+    final class RunningWatch {
+        let process = Process()
+        let output: String
+
+        init(_ arguments: [String], in directory: String) throws {
+            output = directory + "/../watch-output-\(UUID().uuidString).jsonl"
+            _ = FileManager.default.createFile(atPath: output, contents: nil)
+            process.executableURL = URL(fileURLWithPath: AIFS.executable)
+            process.arguments = ["watch", "--json"] + arguments
+            process.currentDirectoryURL = URL(fileURLWithPath: directory)
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = FileHandle(forWritingAtPath: output)
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+        }
+
+        deinit {
+            if process.isRunning { process.terminate() }
+            try? FileManager.default.removeItem(atPath: output)
+        }
+
+        var events: [[String: Any]] {
+            let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+        }
+
+        /// Waits until an event matching `predicate` was printed, or fails at the deadline.
+        @discardableResult
+        func waitFor(_ what: String, within seconds: Double = 10, _ predicate: ([String: Any]) -> Bool) -> [String: Any]? {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if let found = events.first(where: predicate) { return found }
+                usleep(2_000)  // polling a file with a deadline, not sleeping to synchronise
+            }
+            Issue.record("no \(what) event within \(seconds) s; got \(events)")
+            return nil
+        }
+
+        func exitStatus(within seconds: Double = 10) -> Int32? {
+            let deadline = Date().addingTimeInterval(seconds)
+            while process.isRunning && Date() < deadline { usleep(2_000) }
+            return process.isRunning ? nil : process.terminationStatus
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func printsChangesAsJSONLinesAndStopsOnSignals() throws {
+        let dir = try TemporaryDirectory()
+        let root = try dir.directory("root")
+        try dir.file("root/existing.txt", "x")
+        let watch = try RunningWatch(["root"], in: dir.path)
+        let ready = watch.waitFor("ready") { $0["event"] as? String == "ready" }
+        #expect(ready?["watches"] as? Int == 1)
+        #expect((ready?["backends"] as? [String: String])?[root] == "inotify")
+        #expect(watch.events.contains { $0["event"] as? String == "add" && $0["path"] as? String == root + "/existing.txt" })
+
+        try dir.file("root/new.txt", "hello")
+        watch.waitFor("add") { $0["event"] as? String == "add" && $0["path"] as? String == root + "/new.txt" }
+        try FileManager.default.moveItem(atPath: root + "/new.txt", toPath: root + "/renamed.txt")
+        let rename = watch.waitFor("rename") { $0["event"] as? String == "rename" }
+        #expect(rename?["from"] as? String == root + "/new.txt")
+        #expect(rename?["path"] as? String == root + "/renamed.txt")
+        #expect((rename?["time"] as? Int ?? 0) > 1_700_000_000_000_000_000)
+
+        watch.process.interrupt()
+        #expect(watch.exitStatus() == 0)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func sigtermEndsCleanly() throws {
+        let dir = try TemporaryDirectory()
+        try dir.directory("root")
+        let watch = try RunningWatch(["--ignore-initial", "root"], in: dir.path)
+        watch.waitFor("ready") { $0["event"] as? String == "ready" }
+        watch.process.terminate()
+        #expect(watch.exitStatus() == 0)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func removingTheRootEndsTheWatch() throws {
+        let dir = try TemporaryDirectory()
+        let root = try dir.directory("root")
+        let watch = try RunningWatch(["root"], in: dir.path)
+        watch.waitFor("ready") { $0["event"] as? String == "ready" }
+        try FileManager.default.removeItem(atPath: root)
+        watch.waitFor("unlinkDir") { $0["event"] as? String == "unlinkDir" && $0["path"] as? String == root }
+        #expect(watch.exitStatus() == 0)
+    }
+
+    @Test func missingPathExitsTwo() throws {
+        let dir = try TemporaryDirectory()
+        let result = try AIFS.run(["watch", "nope"], in: dir.path)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("nope"))
+        #expect(try AIFS.run(["watch"], in: dir.path).status == 2)
+    }
+}

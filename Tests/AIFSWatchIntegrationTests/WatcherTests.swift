@@ -1,0 +1,303 @@
+import AIFSTestSupport
+import Foundation
+import Glibc
+import SystemPackage
+import Testing
+
+@testable import AIFSWatch
+
+/// Real inotify on temporary directories; every test waits with a deadline, never sleeps.
+@Suite struct WatcherTests {
+    @Test(.timeLimit(.minutes(1)))
+    func initialScanReportsEverythingThenReady() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["a/b.txt": "b", "c.txt": "c", "empty/": ""])
+        let events = try EventRecorder(paths: [dir.path])
+        let seen = try await events.expect([
+            .addDir(dir.path), .addDir(dir.path("a")), .add(dir.path("a/b.txt")), .add(dir.path("c.txt")),
+            .addDir(dir.path("empty")), .ready(dir.path),
+        ])
+        // `ready` comes after the whole initial scan.
+        #expect(seen.last?.kind.name == "ready")
+        #expect(seen.count == 6)
+        guard case .ready(let backends, let watches)? = seen.last?.kind else { return }
+        #expect(backends == [dir.path: "inotify"])
+        #expect(watches == 3)
+        let stats = events.watcher.stats
+        #expect(stats.watches == 3)
+        #expect(stats.events >= 6)
+        #expect(stats.rescans == 0)
+        #expect(stats.backends == [dir.path: "inotify"])
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func ignoreInitialReportsOnlyReadyAndLaterChanges() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["a/b.txt": "b", "c.txt": "c"])
+        var options = WatchOptions()
+        options.ignoreInitial = true
+        let events = try EventRecorder(paths: [dir.path], options: options)
+        let seen = try await events.expect([.ready(dir.path)])
+        #expect(seen.count == 1)
+        FS.write(dir.path("a/new.txt"), "n")
+        try await events.expect([.add(dir.path("a/new.txt"))])
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func createModifyDelete() async throws {
+        let dir = try TemporaryDirectory()
+        let events = try EventRecorder(paths: [dir.path])
+        try await events.expect([.ready(dir.path)])
+        let file = dir.path("f.txt")
+        FS.write(file, "one")
+        // One write+close burst on a new file is one `add`, no `change`.
+        #expect(try await events.expect([.add(file)]).count == 1)
+        FS.write(file, " two", append: true)
+        try await events.expect([.change(file)])
+        FS.unlink(file)
+        try await events.expect([.unlink(file)])
+        #expect(try await events.eventsBeforeCookie(in: dir.path).isEmpty)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func mkdirPWithFilesWrittenAtOnceAreAllReported() async throws {
+        let dir = try TemporaryDirectory()
+        let events = try EventRecorder(paths: [dir.path])
+        try await events.expect([.ready(dir.path)])
+        // No pause between creating a directory and writing into it: the files made
+        // before its watch exists are found by the scan that follows the watch.
+        try FileManager.default.createDirectory(atPath: dir.path("a/b/c"), withIntermediateDirectories: true)
+        FS.write(dir.path("a/1.txt"), "1")
+        FS.write(dir.path("a/b/2.txt"), "2")
+        FS.write(dir.path("a/b/c/3.txt"), "3")
+        let seen = try await events.expect([
+            .addDir(dir.path("a")), .addDir(dir.path("a/b")), .addDir(dir.path("a/b/c")),
+            .add(dir.path("a/1.txt")), .add(dir.path("a/b/2.txt")), .add(dir.path("a/b/c/3.txt")),
+        ])
+        // Each entry is reported once, however the scan and the watch events overlap.
+        let adds = seen.filter { $0.kind == .add || $0.kind == .addDir }
+        #expect(Set(adds.map(\.path)).count == adds.count)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func directoryMovedInAndOut() async throws {
+        let dir = try TemporaryDirectory()
+        let outside = try TemporaryDirectory()
+        try outside.tree(["pkg/x.txt": "x", "pkg/sub/y.txt": "y"])
+        let events = try EventRecorder(paths: [dir.path])
+        try await events.expect([.ready(dir.path)])
+
+        FS.rename(outside.path("pkg"), dir.path("pkg"))
+        try await events.expect([
+            .addDir(dir.path("pkg")), .add(dir.path("pkg/x.txt")), .addDir(dir.path("pkg/sub")),
+            .add(dir.path("pkg/sub/y.txt")),
+        ])
+        // The moved-in directory is watched: a new file inside is reported.
+        FS.write(dir.path("pkg/sub/z.txt"), "z")
+        try await events.expect([.add(dir.path("pkg/sub/z.txt"))])
+
+        FS.rename(dir.path("pkg"), outside.path("gone"))
+        try await events.expect([
+            .unlink(dir.path("pkg/x.txt")), .unlink(dir.path("pkg/sub/y.txt")), .unlink(dir.path("pkg/sub/z.txt")),
+            .unlinkDir(dir.path("pkg/sub")), .unlinkDir(dir.path("pkg")),
+        ])
+        // Its watches are gone: writing in the old directory, now outside, is silent.
+        FS.write(outside.path("gone/sub/late.txt"), "late")
+        #expect(try await events.eventsBeforeCookie(in: dir.path).isEmpty)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func renameInsideIsOneRenameEvent() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["old.txt": "o", "d/inner.txt": "i"])
+        let events = try EventRecorder(paths: [dir.path])
+        try await events.expect([.ready(dir.path)])
+
+        FS.rename(dir.path("old.txt"), dir.path("new.txt"))
+        #expect(try await events.expect([.rename(dir.path("old.txt"), dir.path("new.txt"))]).count == 1)
+
+        // A directory rename is one event; its contents move with it and stay watched.
+        FS.rename(dir.path("d"), dir.path("e"))
+        #expect(try await events.expect([.rename(dir.path("d"), dir.path("e"))]).count == 1)
+        FS.write(dir.path("e/more.txt"), "m")
+        try await events.expect([.add(dir.path("e/more.txt"))])
+        FS.unlink(dir.path("e/inner.txt"))
+        try await events.expect([.unlink(dir.path("e/inner.txt"))])
+        #expect(try await events.eventsBeforeCookie(in: dir.path).isEmpty)
+    }
+
+    /// An editor's atomic save: write a temporary file, rename it over the target.
+    /// chokidar (with its default `atomic`) shows `change target`. Here, when the
+    /// temporary file is watched, the consumer sees `add tmp` then `rename tmp -> target`
+    /// (a rename onto an existing path replaces it); when the temporary file is ignored,
+    /// it sees exactly chokidar's `change target`.
+    @Test(.timeLimit(.minutes(1)))
+    func atomicSave() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["doc.txt": "v1"])
+        let events = try EventRecorder(paths: [dir.path])
+        try await events.expect([.ready(dir.path)])
+        FS.write(dir.path("doc.txt.swp"), "v2")
+        FS.rename(dir.path("doc.txt.swp"), dir.path("doc.txt"))
+        let seen = try await events.expect([.add(dir.path("doc.txt.swp")), .rename(dir.path("doc.txt.swp"), dir.path("doc.txt"))])
+        #expect(!seen.contains { $0.kind == .unlink })
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func atomicSaveFromIgnoredTemporaryFileIsAChange() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["doc.txt": "v1"])
+        var options = WatchOptions()
+        options.ignored = ["*.swp"]
+        let events = try EventRecorder(paths: [dir.path], options: options)
+        try await events.expect([.ready(dir.path)])
+        FS.write(dir.path("doc.txt.swp"), "v2")
+        FS.rename(dir.path("doc.txt.swp"), dir.path("doc.txt"))
+        #expect(try await events.expect([.change(dir.path("doc.txt"))]).count == 1)
+        #expect(try await events.eventsBeforeCookie(in: dir.path).isEmpty)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func removingATreeReportsEveryEntry() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["t/a.txt": "a", "t/u/b.txt": "b", "t/u/v/": ""])
+        let events = try EventRecorder(paths: [dir.path])
+        try await events.expect([.ready(dir.path)])
+        try FS.removeTree(dir.path("t"))
+        try await events.expect([
+            .unlink(dir.path("t/a.txt")), .unlink(dir.path("t/u/b.txt")), .unlinkDir(dir.path("t/u/v")),
+            .unlinkDir(dir.path("t/u")), .unlinkDir(dir.path("t")),
+        ])
+        #expect(try await events.eventsBeforeCookie(in: dir.path).isEmpty)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func ignoredPathsStaySilent() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["build/old.o": "", "keep.txt": "k", "x.log": ""])
+        var options = WatchOptions()
+        options.ignored = ["*.log", "build/"]
+        let events = try EventRecorder(paths: [dir.path], options: options)
+        let initial = try await events.expect([.ready(dir.path)])
+        #expect(Set(initial.map(\.path)) == [dir.path, dir.path("keep.txt")])
+        FS.write(dir.path("y.log"), "y")
+        FS.write(dir.path("build/new.o"), "o")
+        FS.mkdir(dir.path("sub"))
+        try await events.expect([.addDir(dir.path("sub"))])
+        FS.write(dir.path("sub/deep.log"), "d")
+        FS.write(dir.path("x.log"), "more", append: true)
+        #expect(try await events.eventsBeforeCookie(in: dir.path).isEmpty)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func depthLimitsWhatIsReportedAndWatched() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["a/x.txt": "", "a/b/y.txt": "", "top.txt": ""])
+        var options = WatchOptions()
+        options.depth = 1
+        let events = try EventRecorder(paths: [dir.path], options: options)
+        let initial = try await events.expect([.ready(dir.path)])
+        #expect(Set(initial.map(\.path)) == [
+            dir.path, dir.path("top.txt"), dir.path("a"), dir.path("a/x.txt"), dir.path("a/b"),
+        ])
+        FS.write(dir.path("a/b/deeper.txt"), "")
+        FS.write(dir.path("a/new.txt"), "")
+        try await events.expect([.add(dir.path("a/new.txt"))])
+        #expect(try await events.eventsBeforeCookie(in: dir.path).isEmpty)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func removedRootEndsWithUnlinkDirAndTheStreamFinishes() async throws {
+        let dir = try TemporaryDirectory()
+        let root = try dir.directory("root")
+        try dir.file("root/f.txt", "f")
+        let events = try EventRecorder(paths: [root])
+        try await events.expect([.ready(root)])
+        try FS.removeTree(root)
+        try await events.expect([.unlink(root + "/f.txt"), .unlinkDir(root)])
+        try await events.expectFinished()
+        #expect(events.all.last?.kind == .unlinkDir)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func singleFileIsWatchedThroughItsDirectory() async throws {
+        let dir = try TemporaryDirectory()
+        let file = try dir.file("watched.txt", "1")
+        let events = try EventRecorder(paths: [file])
+        try await events.expect([.add(file), .ready(file)])
+        // Sibling first: events of one descriptor are in order, so if the sibling were
+        // reported, it would come before the change.
+        FS.write(dir.path("sibling.txt"), "s")
+        FS.write(file, "2", append: true)
+        let seen = try await events.expect([.change(file)])
+        #expect(seen.count == 1)
+        FS.unlink(file)
+        try await events.expect([.unlink(file)])
+        FS.write(file, "again")
+        try await events.expect([.add(file)])
+    }
+
+    /// A burst of creations: every file is reported once (if the kernel queue overflowed,
+    /// the rescan reports the rest), and nothing arrives twice.
+    @Test(.timeLimit(.minutes(1)))
+    func burstOfCreationsLosesNothing() async throws {
+        let dir = try TemporaryDirectory()
+        let events = try EventRecorder(paths: [dir.path])
+        try await events.expect([.ready(dir.path)])
+        let paths = (0..<2000).map { dir.path("burst-\($0).txt") }
+        for path in paths { FS.write(path, "b") }
+        let seen = try await events.eventsBeforeCookie(in: dir.path, within: .seconds(30))
+        let adds = seen.filter { $0.kind == .add }.map(\.path)
+        #expect(adds.count == paths.count)
+        #expect(Set(adds) == Set(paths))
+    }
+
+    @Test func missingPathThrowsNotFound() throws {
+        let dir = try TemporaryDirectory()
+        #expect(throws: WatchError.self) { try Watcher(paths: [dir.path("nope")]) }
+        do {
+            _ = try Watcher(paths: [dir.path("nope")])
+        } catch {
+            #expect(error.code == .notFound)
+            #expect(error.message.contains("nope"))
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func watchLimitReachedIsAnErrorEventAndWatchingGoesOn() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["ok/": "", "huge/inner.txt": ""])
+        var options = WatchOptions()
+        let huge = dir.path("huge")
+        options._addWatchFailure = { path in path == huge ? Errno.noSpace : nil }
+        let events = try EventRecorder(paths: [dir.path], options: options)
+        let seen = try await events.expect([.error(huge), .add(dir.path("huge/inner.txt")), .ready(dir.path)])
+        let message = seen.compactMap { event -> String? in
+            if case .error(let message) = event.kind { return message }
+            return nil
+        }.first ?? ""
+        #expect(message.contains("fs.inotify.max_user_watches"))
+        #expect(message.contains("sysctl fs.inotify.max_user_watches=524288"))
+        FS.write(dir.path("ok/still.txt"), "")
+        try await events.expect([.add(dir.path("ok/still.txt"))])
+    }
+
+    @Test func watchLimitMessageNamesTheLimitItsValueAndTheFix() {
+        let message = WatchError.watchLimitMessage(path: "/src", currentLimit: 8192)
+        #expect(message.contains("'/src'"))
+        #expect(message.contains("fs.inotify.max_user_watches is 8192"))
+        #expect(message.contains("sudo sysctl fs.inotify.max_user_watches=524288"))
+        #expect(WatchError.watchLimitMessage(path: "/src", currentLimit: nil).contains("could not be read"))
+        let error = WatchError.from(.noSpace, operation: "watch", path: "/src", currentWatchLimit: { 8192 })
+        #expect(error.code == .watchLimitReached)
+        #expect(error.underlying == .noSpace)
+        #expect(error.message == message)
+    }
+
+    @Test func invalidIgnoreGlobThrows() throws {
+        let dir = try TemporaryDirectory()
+        var options = WatchOptions()
+        options.ignored = ["[unclosed"]
+        #expect(throws: WatchError.self) { try Watcher(paths: [dir.path], options: options) }
+    }
+}
