@@ -103,7 +103,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AIFSTests",
-            dependencies: ["AIFS", "AIFSCore", "AIFSSearch", "AIFSTestSupport"],
+            dependencies: ["AIFS", "AIFSCore", "AIFSSearch", "AIFSWatch", "AIFSTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -2,6 +2,7 @@ import AIFS
 import AIFSCore
 import AIFSSearch
 import AIFSTestSupport
+import AIFSWatch
 import Testing
 
 @Suite struct FileServiceSearchTests {
@@ -76,5 +77,31 @@ import Testing
         #expect(outside?.message.contains("outside the allowed roots") == true)
         let none = #expect(throws: SearchError.self) { try service.search(SearchQuery(patterns: []), in: []) }
         #expect(none?.code == .invalidArgument)
+    }
+}
+
+@Suite struct FileServiceWatchTests {
+    @Test(.timeLimit(.minutes(1)))
+    func watchesInsideTheRootsAndRefusesOutside() async throws {
+        let dir = try TemporaryDirectory()
+        let root = try dir.directory("root")
+        let service = FileService(roots: try Roots([root]))
+        let outside = #expect(throws: WatchError.self) { try service.watch([dir.path]) }
+        #expect(outside?.code == .invalidArgument)
+        #expect(outside?.message.contains("outside the allowed roots") == true)
+
+        let watcher = try service.watch([])
+        defer { watcher.stop() }
+        var iterator = watcher.events.makeAsyncIterator()
+        while let event = await iterator.next() {
+            if case .ready = event.kind { break }
+        }
+        try dir.file("root/new.txt", "x")
+        while let event = await iterator.next() {
+            if event.kind == .add {
+                #expect(event.path == root + "/new.txt")
+                break
+            }
+        }
     }
 }
