@@ -46,9 +46,6 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
     private let lock = ConditionLock()
     // nonisolated(unsafe): only touched while `lock` is held.
     private nonisolated(unsafe) var state = State()
-    // nonisolated(unsafe): only touched while `lock` is held. Threads blocked in
-    // `receive()`, which a `send` must wake.
-    private nonisolated(unsafe) var receivers = 0
 
     /// Creates a channel that holds at most `capacity` (at least 1) waiting elements.
     public init(capacity: Int) {
@@ -75,7 +72,6 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
             return true
         }
         state.buffer.append(element)
-        if receivers > 0 { lock.broadcast() }
         lock.unlock()
         return true
     }
@@ -113,40 +109,6 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
 
     /// Whether the consumer has gone away.
     public var isCancelled: Bool { lock.withLock { state.cancelled } }
-
-    /// The next element, blocking the calling thread until there is one; `nil` at the
-    /// end or after ``cancel()``.
-    ///
-    /// For a consumer on a dedicated thread: it skips the hop through Swift's
-    /// cooperative pool that ``next()`` makes, which matters when each element is
-    /// printed as soon as it arrives (`aifs watch`). Never call it from an async task.
-    ///
-    /// - Throws: The error given to ``finish(throwing:)``, after the elements sent
-    ///   before it.
-    public func receive() throws -> Element? {
-        lock.lock()
-        while true {
-            if let element = state.popFirst() {
-                lock.broadcast()
-                lock.unlock()
-                return element
-            }
-            if state.cancelled {
-                lock.unlock()
-                return nil
-            }
-            if state.finished {
-                let failure = state.failure
-                state.failure = nil
-                lock.unlock()
-                if let failure { throw failure }
-                return nil
-            }
-            receivers += 1
-            lock.wait()
-            receivers -= 1
-        }
-    }
 
     /// The next element, or `nil` at the end.
     ///

@@ -123,16 +123,6 @@ public struct WatchEvents: AsyncSequence, Sendable {
 
     public func makeAsyncIterator() -> Iterator { Iterator(channel: channel, control: control) }
 
-    /// The next event, blocking the calling thread; `nil` when the watch has ended.
-    ///
-    /// For a consumer on a dedicated thread that prints each event at once (`aifs
-    /// watch`): it skips the wake-up of a task in Swift's cooperative pool that the
-    /// async iterator needs. Never call it from an async task. Iterate one way only.
-    public func nextBlocking() -> WatchEvent? {
-        // The channel is only ever finished without an error.
-        (try? channel.receive()) ?? nil
-    }
-
     /// Iterates the events; not `Sendable`: one task iterates.
     public struct Iterator: AsyncIteratorProtocol {
         public typealias Failure = Never

@@ -54,16 +54,11 @@ struct WatchCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         TerminationSignals.handle { watcher.stop() }
-        // Print from a dedicated thread that blocks on the queue: each event goes out
-        // as soon as the watcher thread hands it over, without waking an async task.
-        let events = watcher.events
-        DedicatedThreads.run(count: 1, name: "aifs-print") { _ in
-            while let event = events.nextBlocking() {
-                let line = readable ? Self.humanLine(event) : Self.jsonLine(event)
-                do { try Console.standardOutput.write(line) } catch {
-                    watcher.stop()  // the reader went away
-                    break
-                }
+        for await event in watcher.events {
+            let line = readable ? Self.humanLine(event) : Self.jsonLine(event)
+            do { try Console.standardOutput.write(line) } catch {
+                watcher.stop()  // the reader went away
+                break
             }
         }
     }
