@@ -20,6 +20,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
     ],
     targets: [
         // C declarations Glibc's Swift module does not export (getdents64, memmem, memrchr).
@@ -60,6 +62,16 @@ let package = Package(
             dependencies: ["AIFSCore", "AIFSSearch", "AIFSWatch"],
             swiftSettings: strictSettings
         ),
+        // The MCP server: tool schemas, argument decoding, results, our stdio transport.
+        .target(
+            name: "AIFSServer",
+            dependencies: [
+                "AIFS", "AIFSCore", "AIFSSearch",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "aifs",
             dependencies: [
@@ -67,6 +79,7 @@ let package = Package(
                 "AIFSCore",
                 "AIFSSearch",
                 "AIFSWatch",
+                "AIFSServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -104,6 +117,12 @@ let package = Package(
         .testTarget(
             name: "AIFSTests",
             dependencies: ["AIFS", "AIFSCore", "AIFSSearch", "AIFSWatch", "AIFSTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        // End-to-end tests of `aifs serve`: the built binary as a process, the SDK's Client.
+        .testTarget(
+            name: "AIFSServerTests",
+            dependencies: ["aifs", "AIFSTestSupport", .product(name: "MCP", package: "swift-sdk")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -15,7 +15,8 @@ import SystemPackage
 /// ## Threading
 /// Use from one thread at a time.
 public struct ReadableFile: ~Copyable {
-    private let fd: CInt
+    // Internal (not private) so the positional read in ReadableFile+Positional.swift can use it.
+    let fd: CInt
     /// The path, as given, for messages.
     public let path: String
 

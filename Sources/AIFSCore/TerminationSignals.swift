@@ -17,3 +17,9 @@ public enum TerminationSignals {
         }
     }
 }
+
+/// `SIGPIPE` handling for long-running servers.
+public enum BrokenPipe {
+    /// Makes writes to a closed pipe fail with `EPIPE` instead of killing the process.
+    public static func ignore() { Syscall.ignoreBrokenPipe() }
+}

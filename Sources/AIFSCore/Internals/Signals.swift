@@ -28,3 +28,10 @@ extension Syscall {
         _exit(status)
     }
 }
+
+extension Syscall {
+    /// Sets `SIGPIPE` to be ignored.
+    static func ignoreBrokenPipe() {
+        _ = signal(SIGPIPE, SIG_IGN)
+    }
+}

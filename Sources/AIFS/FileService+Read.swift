@@ -1,0 +1,362 @@
+public import AIFSCore
+
+/// Which part of a file ``AIFS/FileService/readFile(path:range:maxBytes:)`` returns.
+public enum ReadRange: Sendable, Hashable {
+    /// The whole file (up to the byte limit).
+    case whole
+    /// The first `lines` lines.
+    case head(lines: Int)
+    /// The last `lines` lines, read from the end of the file: a huge log costs only
+    /// the bytes of its last lines.
+    case tail(lines: Int)
+    /// Lines `start` through `end`, 1-based and inclusive; `end == nil` means to the
+    /// end of the file.
+    case lines(start: Int, end: Int?)
+    /// `length` bytes (`nil`: up to the byte limit) from byte `offset`. The only range
+    /// that reads binary files.
+    case bytes(offset: Int64, length: Int?)
+}
+
+/// What ``AIFS/FileService/readFile(path:range:maxBytes:)`` read.
+public struct FileContent: Sendable, Hashable {
+    /// The canonical path of the file.
+    public var path: String
+    /// The bytes read. For the line ranges they are whole lines (each with its
+    /// terminator, except perhaps the file's last line).
+    public var bytes: [UInt8]
+    /// The size of the file when it was opened.
+    public var fileSize: Int64
+    /// The offset in the file of the first byte of ``bytes``.
+    public var byteOffset: Int64
+    /// The number of the first line in ``bytes`` (1-based), when known: always for
+    /// `whole`, `head` and `lines`; for `tail` only when the read reached the start
+    /// of the file.
+    public var firstLine: Int?
+    /// The number of lines in ``bytes`` (a last line without a terminator counts).
+    public var lineCount: Int
+    /// Whether the limit cut the range short: more of what was asked for exists.
+    public var truncated: Bool
+    /// Whether the file looks binary (a NUL byte in its first 8 KiB). Only byte ranges
+    /// of binary files are returned.
+    public var isBinary: Bool
+
+    /// The number of the last line in ``bytes``, when ``firstLine`` is known.
+    public var lastLine: Int? {
+        guard let firstLine, lineCount > 0 else { return nil }
+        return firstLine + lineCount - 1
+    }
+}
+
+extension ReadRange {
+    var isByteRange: Bool {
+        if case .bytes = self { return true }
+        return false
+    }
+}
+
+extension FileService {
+    /// The default bound on the bytes one read returns: 256 KiB, about 64 thousand
+    /// tokens, a large but not context-filling answer for an agent.
+    public static let defaultReadLimit = 256 * 1024
+
+    /// How much of the file's start is checked for a NUL byte, as ripgrep and git do.
+    static let binaryProbeSize = 8 * 1024
+
+    /// Reads a file, or part of it, streaming through a fixed buffer.
+    ///
+    /// Line ranges stop at `maxBytes` on a line boundary (a single longer line is cut at a
+    /// UTF-8 character boundary) and say ``FileContent/truncated``. `tail` reads
+    /// backwards from the end with positional reads, so its cost is the size of the
+    /// lines returned, not of the file.
+    ///
+    /// ## Binary files
+    /// A file with a NUL byte in its first 8 KiB is binary. Asking for its text (any range
+    /// but ``ReadRange/bytes(offset:length:)``) throws `.invalidArgument` with a message
+    /// that says so and suggests a byte range, so an agent never gets a screenful of
+    /// mojibake.
+    ///
+    /// - Parameters:
+    ///   - path: The file; with roots, resolved inside them.
+    ///   - range: Which part.
+    ///   - maxBytes: The most bytes returned (at least 1).
+    /// - Throws: ``CoreError``: `.outsideRoots`, `.notFound`, `.isADirectory`,
+    ///   `.permissionDenied`, `.invalidArgument` for a binary file read as text or a
+    ///   range that makes no sense (line 0, a negative count or offset).
+    ///
+    /// ## Threading
+    /// Blocks the calling thread on file I/O: call it from a thread that may block.
+    public func readFile(
+        path: String, range: ReadRange = .whole, maxBytes: Int = FileService.defaultReadLimit
+    ) throws(CoreError) -> FileContent {
+        let resolved = try roots?.resolve(path) ?? path
+        try Self.validate(range, path: path)
+        let limit = max(1, maxBytes)
+        // A FIFO or device would block the open or never end: refuse anything but a
+        // regular file before opening it.
+        let kind = try FileIdentity(path: resolved).kind
+        if kind == .directory {
+            throw CoreError(
+                .isADirectory,
+                "cannot read '\(path)': it is a directory; list it with list_directory or directory_tree, or pass a file",
+                path: path)
+        }
+        guard kind == .regular else {
+            throw CoreError(.invalidArgument, "cannot read '\(path)': it is not a regular file (a FIFO, socket or device)", path: path)
+        }
+        let file = try ReadableFile(path: resolved)
+        let size = try file.identity().size
+        let probe = try Self.readFully(file, at: 0, count: Int(min(size, Int64(Self.binaryProbeSize))))
+        let isBinary = probe.contains(0)
+        var content = FileContent(
+            path: resolved, bytes: [], fileSize: size, byteOffset: 0, firstLine: 1, lineCount: 0,
+            truncated: false, isBinary: isBinary)
+        if isBinary, !range.isByteRange {
+            throw CoreError(
+                .invalidArgument,
+                "'\(path)' is a binary file (\(size) bytes, a NUL byte at offset \(probe.firstIndex(of: 0) ?? 0)); "
+                    + "read it with byteOffset and byteLength, which return the bytes as base64",
+                path: path)
+        }
+        switch range {
+        case .whole:
+            try Self.readLines(file, from: 1, through: nil, limit: limit, into: &content)
+        case .head(let lines):
+            try Self.readLines(file, from: 1, through: lines, limit: limit, into: &content)
+        case .lines(let start, let end):
+            try Self.readLines(file, from: start, through: end, limit: limit, into: &content)
+        case .tail(let lines):
+            try Self.readTail(file, lines: lines, size: size, limit: limit, into: &content)
+        case .bytes(let offset, let length):
+            let count = min(length ?? limit, limit)
+            content.firstLine = nil
+            content.byteOffset = offset
+            content.bytes = try Self.readFully(file, at: offset, count: count)
+            let available = max(0, size - offset)
+            let wanted = length.map { min(Int64($0), available) } ?? available
+            content.truncated = Int64(content.bytes.count) < wanted
+            content.lineCount = Self.countLines(content.bytes[...])
+        }
+        return content
+    }
+
+    private static func validate(_ range: ReadRange, path: String) throws(CoreError) {
+        func refuse(_ why: String) -> CoreError {
+            CoreError(.invalidArgument, "cannot read '\(path)': \(why)", path: path)
+        }
+        switch range {
+        case .whole: break
+        case .head(let lines), .tail(let lines):
+            guard lines >= 0 else { throw refuse("the number of lines must be 0 or more, not \(lines)") }
+        case .lines(let start, let end):
+            guard start >= 1 else { throw refuse("lines are numbered from 1; lineStart \(start) is not a line") }
+            if let end, end < start {
+                throw refuse("lineEnd \(end) comes before lineStart \(start); pass lineEnd >= lineStart")
+            }
+        case .bytes(let offset, let length):
+            guard offset >= 0 else { throw refuse("byteOffset must be 0 or more, not \(offset)") }
+            if let length, length < 0 { throw refuse("byteLength must be 0 or more, not \(length)") }
+        }
+    }
+
+    /// The size of the buffer line ranges stream through.
+    static let streamBufferSize = 64 * 1024
+
+    /// Streams from the start, keeping lines `first...last` (whole lines) up to `limit`
+    /// bytes.
+    private static func readLines(
+        _ file: borrowing ReadableFile, from first: Int, through last: Int?, limit: Int,
+        into content: inout FileContent
+    ) throws(CoreError) {
+        content.firstLine = first
+        if let last, last < first { return }
+        var buffer = [UInt8](repeating: 0, count: streamBufferSize)
+        var line = 1  // the number of the line the next byte belongs to
+        var offset: Int64 = 0
+        var kept: [UInt8] = []
+        var started = first == 1
+        if started { content.byteOffset = 0 }
+        reading: while true {
+            let count = try positionalRead(file, into: &buffer, from: 0, atOffset: offset)
+            if count == 0 { break }
+            var index = 0
+            while index < count {
+                if !started {
+                    // Skip to the line `first`.
+                    guard let newline = buffer[index..<count].firstIndex(of: UInt8(ascii: "\n")) else {
+                        index = count
+                        break
+                    }
+                    line += 1
+                    index = newline + 1
+                    if line == first {
+                        started = true
+                        content.byteOffset = offset + Int64(index)
+                    }
+                    continue
+                }
+                // Keep bytes up to the end of line `last`.
+                var end = count
+                var finished = false
+                if let last {
+                    var scan = index
+                    while scan < count, let newline = buffer[scan..<count].firstIndex(of: UInt8(ascii: "\n")) {
+                        if line == last {
+                            end = newline + 1
+                            finished = true
+                            break
+                        }
+                        line += 1
+                        scan = newline + 1
+                    }
+                }
+                let room = limit - kept.count
+                if end - index > room {
+                    kept.append(contentsOf: buffer[index..<(index + room)])
+                    content.truncated = true
+                    break reading
+                }
+                kept.append(contentsOf: buffer[index..<end])
+                index = end
+                if finished { break reading }
+            }
+            offset += Int64(count)
+        }
+        if content.truncated {
+            kept = trimmedToLine(kept)
+        }
+        content.bytes = kept
+        content.lineCount = countLines(kept[...])
+    }
+
+    /// Reads backwards from the end in fixed chunks until `lines` lines are found.
+    private static func readTail(
+        _ file: borrowing ReadableFile, lines: Int, size: Int64, limit: Int,
+        into content: inout FileContent
+    ) throws(CoreError) {
+        content.firstLine = nil
+        content.byteOffset = size
+        guard lines > 0, size > 0 else {
+            if size == 0 { content.firstLine = 1 }
+            return
+        }
+        var chunks: [[UInt8]] = []
+        var position = size
+        var newlines = 0
+        var start: Int64 = 0  // the offset of the first byte of the tail
+        var total = 0
+        var found = false
+        // A terminator at the very end closes the last line; it does not start another.
+        var skipFinal = true
+        var linesBefore: Int?
+        search: while position > 0 {
+            let chunkSize = Int(min(Int64(streamBufferSize), position))
+            position -= Int64(chunkSize)
+            let chunk = try readFully(file, at: position, count: chunkSize)
+            var index = chunk.count
+            while index > 0 {
+                index -= 1
+                guard chunk[index] == UInt8(ascii: "\n") else { continue }
+                if skipFinal && position + Int64(index) == size - 1 {
+                    continue
+                }
+                newlines += 1
+                if newlines == lines {
+                    if position == 0 {
+                        // The chunk holds the file's start: the line number is known.
+                        linesBefore = countLines(chunk[...index])
+                    }
+                    start = position + Int64(index) + 1
+                    chunks.append(Array(chunk[(index + 1)...]))
+                    total += chunk.count - index - 1
+                    found = true
+                    break search
+                }
+            }
+            skipFinal = false
+            chunks.append(chunk)
+            total += chunk.count
+            if total > limit + streamBufferSize { break }
+        }
+        if !found && position > 0 {
+            // Stopped by the limit before finding the lines.
+            start = position
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(total)
+        for chunk in chunks.reversed() { bytes.append(contentsOf: chunk) }
+        if bytes.count > limit {
+            // Keep the last `limit` bytes, from the first whole line in them.
+            let cut = bytes.count - limit
+            var from = cut
+            if let newline = bytes[cut...].firstIndex(of: UInt8(ascii: "\n")), newline + 1 < bytes.count {
+                from = newline + 1
+            } else {
+                while from < bytes.count && bytes[from] & 0xC0 == 0x80 { from += 1 }
+            }
+            bytes.removeFirst(from)
+            start += Int64(from)
+            content.truncated = true
+        }
+        content.bytes = bytes
+        content.byteOffset = start
+        content.lineCount = countLines(bytes[...])
+        if start == 0 {
+            content.firstLine = 1
+        } else if let linesBefore, !content.truncated {
+            content.firstLine = linesBefore + 1
+        }
+    }
+
+    /// Reads `count` bytes at `offset`, fewer only at the end of the file.
+    static func readFully(_ file: borrowing ReadableFile, at offset: Int64, count: Int) throws(CoreError) -> [UInt8] {
+        guard count > 0 else { return [] }
+        var bytes = [UInt8](repeating: 0, count: count)
+        var filled = 0
+        while filled < count {
+            let got = try positionalRead(file, into: &bytes, from: filled, atOffset: offset + Int64(filled))
+            if got == 0 { break }
+            filled += got
+        }
+        bytes.removeLast(count - filled)
+        return bytes
+    }
+
+    /// Reads into `bytes[start...]` at `offset` (`withUnsafeMutableBytes` only rethrows
+    /// untyped errors, so the typed error travels in a `Result`).
+    private static func positionalRead(
+        _ file: borrowing ReadableFile, into bytes: inout [UInt8], from start: Int, atOffset offset: Int64
+    ) throws(CoreError) -> Int {
+        let result = bytes.withUnsafeMutableBytes { raw in
+            Result { () throws(CoreError) -> Int in
+                try file.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[start...]), atOffset: offset)
+            }
+        }
+        return try result.get()
+    }
+
+    /// Cuts bytes cut short by a limit back to the end of their last whole line, or,
+    /// with no line end in them, to a UTF-8 character boundary.
+    static func trimmedToLine(_ bytes: [UInt8]) -> [UInt8] {
+        if let newline = bytes.lastIndex(of: UInt8(ascii: "\n")) {
+            return Array(bytes[...newline])
+        }
+        var end = bytes.count
+        // Step back over a partial character: continuation bytes and their lead byte.
+        var back = end
+        while back > 0 && bytes[back - 1] & 0xC0 == 0x80 { back -= 1 }
+        if back > 0 && bytes[back - 1] >= 0xC0 {
+            let lead = bytes[back - 1]
+            let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+            if end - (back - 1) < length { end = back - 1 }
+        }
+        return Array(bytes[..<end])
+    }
+
+    /// Lines in `bytes`: its terminators, plus one for a last line without one.
+    static func countLines(_ bytes: ArraySlice<UInt8>) -> Int {
+        var count = 0
+        for byte in bytes where byte == UInt8(ascii: "\n") { count += 1 }
+        if let last = bytes.last, last != UInt8(ascii: "\n") { count += 1 }
+        return count
+    }
+}

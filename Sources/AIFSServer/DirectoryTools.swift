@@ -1,0 +1,272 @@
+import AIFS
+import AIFSCore
+import MCP
+
+/// `list_directory`, `directory_tree` and `search_files`: the walker through the facade.
+enum DirectoryTools {
+    static let readOnly = ReadTools.readOnly
+
+    static let includeHiddenSchema = Schema.boolean(
+        "Include hidden entries (names starting with '.'); default false.", example: false)
+    static let respectIgnoreSchema = Schema.boolean(
+        "Skip what .gitignore (inside git repositories), .ignore and .rgignore exclude; default true.", example: true)
+    static let excludeSchema = Schema.array(
+        Schema.string("A glob, as in .gitignore: without '/' it matches a name at any depth."),
+        "Globs of entries to leave out, relative to the starting directory.", example: ["*.o", "build/**"])
+    static let cursorSchema = Schema.string(
+        "The nextCursor of a previous result, to get the next page; leave out to start.", example: "500")
+    static let errorsSchema = Schema.array(
+        Schema.string("A problem met while walking; the walk went on."),
+        "Directories that could not be read (at most 20).")
+
+    /// Walk options from the shared arguments: ripgrep's defaults unless changed.
+    static func walkOptions(_ arguments: Arguments, base: String) throws(ToolFailure) -> WalkOptions {
+        var options = WalkOptions()
+        options.includeHidden = try arguments.bool("includeHidden") ?? false
+        options.respectIgnoreFiles = try arguments.bool("respectIgnoreFiles") ?? true
+        options.globBase = base
+        return options
+    }
+
+    /// Walks from a directory given by the agent, refusing files and missing paths with
+    /// clear messages.
+    static func walkDirectory(
+        _ path: String, options: WalkOptions, context: ToolContext, tool: String
+    ) async throws(ToolFailure) -> (base: String, entries: [WalkEntry], errors: [CoreError]) {
+        let service = context.service
+        return try await onDedicatedThread { () throws(ToolFailure) -> (String, [WalkEntry], [CoreError]) in
+            do {
+                let info = try service.fileInfo(path: path)
+                guard info.identity.kind == .directory else {
+                    throw ToolFailure(
+                        "notADirectory",
+                        "\(tool): '\(path)' is a \(info.identity.kind), not a directory; pass a directory (read a file with read_file)")
+                }
+                let (entries, errors) = try service.files([info.path], options: options)
+                return (info.path, entries, errors)
+            } catch let error as CoreError {
+                throw ToolFailure(error)
+            } catch let failure as ToolFailure {
+                throw failure
+            } catch {
+                throw ToolFailure("io", "\(tool): \(error)")
+            }
+        }
+    }
+
+    static func page<T>(_ items: [T], cursor: Int, limit: Int) -> (items: ArraySlice<T>, next: Value) {
+        let start = min(cursor, items.count)
+        let end = min(items.count, start + limit)
+        return (items[start..<end], end < items.count ? .string(String(end)) : .null)
+    }
+
+    static func errorValues(_ errors: [CoreError]) -> Value {
+        .array(errors.prefix(20).map { .string($0.message) })
+    }
+
+    static func relative(_ path: String, to base: String) -> String {
+        let prefix = base.hasSuffix("/") ? base : base + "/"
+        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+    }
+
+    static func kindName(_ entry: WalkEntry) -> String {
+        entry.isSymlink ? "symlink" : "\(entry.kind)"
+    }
+
+    // MARK: list_directory
+
+    static let listDirectory = ToolDefinition(
+        tool: Tool(
+            name: "list_directory",
+            title: "List a directory",
+            description: """
+                List the entries of one directory (hidden ones and ignored ones included, like ls -A), \
+                sorted by name, with kind and size. At most maxEntries (default 500) per call; \
+                truncated:true and nextCursor give the rest.
+                """,
+            inputSchema: Schema.object(
+                [
+                    "path": Schema.string("The directory; '.' is the first root.", example: "Sources"),
+                    "maxEntries": Schema.integer("The most entries to return (default 500).", example: 500, minimum: 1, maximum: 10000),
+                    "cursor": cursorSchema,
+                ], required: ["path"]),
+            annotations: readOnly,
+            outputSchema: Schema.object(
+                [
+                    "path": Schema.string("The directory, relative to the first root when inside it.", example: "Sources"),
+                    "entries": Schema.array(
+                        Schema.object(
+                            [
+                                "name": Schema.string("The entry's name.", example: "main.swift"),
+                                "kind": Schema.string("What it is (a symbolic link is not followed).", example: "file", enum: ["file", "directory", "symlink", "other"]),
+                                "size": Schema.nullable(Schema.integer("Size in bytes (of the link itself for a symlink).", example: 812)),
+                            ], required: ["name", "kind"]),
+                        "The entries, sorted by name."),
+                    "totalCount": Schema.integer("How many entries the directory has.", example: 12),
+                    "truncated": Schema.truncated,
+                    "nextCursor": Schema.nextCursor,
+                    "errors": errorsSchema,
+                ], required: ["path", "entries", "totalCount", "truncated"])),
+        run: { arguments, context async throws(ToolFailure) in
+            try arguments.checkKnown(["path", "maxEntries", "cursor"])
+            let path = try arguments.requiredString("path")
+            let limit = try arguments.int("maxEntries", minimum: 1, maximum: 10000) ?? 500
+            let cursor = try arguments.cursor()
+            var options = WalkOptions()
+            options.includeHidden = true
+            options.respectIgnoreFiles = false
+            options.maxDepth = 1
+            let (base, entries, errors) = try await walkDirectory(path, options: options, context: context, tool: "list_directory")
+            let children = entries.filter { $0.depth == 1 }
+            let (shown, next) = page(children, cursor: cursor, limit: limit)
+            var values: [Value] = []
+            var lines: [String] = []
+            for entry in shown {
+                let name = relative(entry.path, to: base)
+                let size = (try? FileIdentity(path: entry.path, followSymlinks: false)).map { Value.int(Int($0.size)) } ?? .null
+                let kind = kindName(entry)
+                values.append(["name": .string(name), "kind": .string(kind), "size": size])
+                lines.append(kind == "directory" ? name + "/" : kind == "symlink" ? name + "@" : name)
+            }
+            let truncated = next != .null
+            if truncated { lines.append("[\(shown.count) of \(children.count) entries; more with cursor \(next.stringValue ?? "")]") }
+            if children.isEmpty { lines.append("(empty directory)") }
+            return ToolOutput(
+                structured: [
+                    "path": .string(context.display(base)), "entries": .array(values), "totalCount": .int(children.count),
+                    "truncated": .bool(truncated), "nextCursor": next, "errors": errorValues(errors),
+                ],
+                text: lines.joined(separator: "\n"))
+        })
+
+    // MARK: directory_tree
+
+    static let directoryTree = ToolDefinition(
+        tool: Tool(
+            name: "directory_tree",
+            title: "Directory tree",
+            description: """
+                The tree under a directory down to maxDepth (default 3), sorted by path, as a flat \
+                list of entries with their depth, plus an indented rendering. Like a search, it skips \
+                hidden entries and what ignore files exclude unless told otherwise. At most maxEntries \
+                (default 1000) per call; truncated:true and nextCursor give the rest.
+                """,
+            inputSchema: Schema.object(
+                [
+                    "path": Schema.string("The directory at the top of the tree; '.' is the first root.", example: "."),
+                    "maxDepth": Schema.integer("How many levels to descend (default 3).", example: 3, minimum: 1, maximum: 64),
+                    "exclude": excludeSchema,
+                    "includeHidden": includeHiddenSchema,
+                    "respectIgnoreFiles": respectIgnoreSchema,
+                    "maxEntries": Schema.integer("The most entries to return (default 1000).", example: 1000, minimum: 1, maximum: 20000),
+                    "cursor": cursorSchema,
+                ], required: ["path"]),
+            annotations: readOnly,
+            outputSchema: Schema.object(
+                [
+                    "path": Schema.string("The top directory, relative to the first root when inside it.", example: "."),
+                    "entries": Schema.array(
+                        Schema.object(
+                            [
+                                "path": Schema.string("The entry, relative to the top directory.", example: "Sources/App/main.swift"),
+                                "kind": Schema.string("What it is (a symbolic link is not followed).", example: "file", enum: ["file", "directory", "symlink", "other"]),
+                                "depth": Schema.integer("Levels below the top directory (1 for its children).", example: 3),
+                            ], required: ["path", "kind", "depth"]),
+                        "The entries, sorted by path."),
+                    "totalCount": Schema.integer("How many entries the tree has down to maxDepth.", example: 42),
+                    "truncated": Schema.truncated,
+                    "nextCursor": Schema.nextCursor,
+                    "errors": errorsSchema,
+                ], required: ["path", "entries", "totalCount", "truncated"])),
+        run: { arguments, context async throws(ToolFailure) in
+            try arguments.checkKnown(["path", "maxDepth", "exclude", "includeHidden", "respectIgnoreFiles", "maxEntries", "cursor"])
+            let path = try arguments.requiredString("path")
+            let depth = try arguments.int("maxDepth", minimum: 1, maximum: 64) ?? 3
+            let limit = try arguments.int("maxEntries", minimum: 1, maximum: 20000) ?? 1000
+            let cursor = try arguments.cursor()
+            let base = try context.resolve(path)
+            var options = try walkOptions(arguments, base: base)
+            options.maxDepth = depth
+            options.globs = (try arguments.strings("exclude") ?? []).map { "!" + $0 }
+            let (top, entries, errors) = try await walkDirectory(path, options: options, context: context, tool: "directory_tree")
+            let below = entries.filter { $0.depth >= 1 }
+            let (shown, next) = page(below, cursor: cursor, limit: limit)
+            var values: [Value] = []
+            var lines: [String] = cursor == 0 ? [context.display(top) + "/"] : []
+            for entry in shown {
+                let relativePath = relative(entry.path, to: top)
+                let kind = kindName(entry)
+                values.append(["path": .string(relativePath), "kind": .string(kind), "depth": .int(entry.depth)])
+                let name = relativePath.split(separator: "/").last.map(String.init) ?? relativePath
+                let indent = String(repeating: "  ", count: entry.depth)
+                lines.append(indent + (kind == "directory" ? name + "/" : kind == "symlink" ? name + "@" : name))
+            }
+            let truncated = next != .null
+            if truncated { lines.append("[\(shown.count) of \(below.count) entries; more with cursor \(next.stringValue ?? "")]") }
+            return ToolOutput(
+                structured: [
+                    "path": .string(context.display(top)), "entries": .array(values), "totalCount": .int(below.count),
+                    "truncated": .bool(truncated), "nextCursor": next, "errors": errorValues(errors),
+                ],
+                text: lines.joined(separator: "\n"))
+        })
+
+    // MARK: search_files
+
+    static let searchFiles = ToolDefinition(
+        tool: Tool(
+            name: "search_files",
+            title: "Find files by name",
+            description: """
+                Find files whose path matches a glob, under a directory (default: the first root), \
+                sorted by path. Globs follow .gitignore rules: '*.swift' matches at any depth, \
+                'Sources/**/*.swift' is relative to the directory searched. Skips hidden entries and \
+                what ignore files exclude unless told otherwise. At most maxResults (default 200) per \
+                call; truncated:true and nextCursor give the rest.
+                """,
+            inputSchema: Schema.object(
+                [
+                    "path": Schema.string("The directory to search under (default '.', the first root).", example: "Sources"),
+                    "pattern": Schema.string("The glob file paths must match.", example: "*.swift"),
+                    "exclude": excludeSchema,
+                    "includeHidden": includeHiddenSchema,
+                    "respectIgnoreFiles": respectIgnoreSchema,
+                    "maxResults": Schema.integer("The most paths to return (default 200).", example: 200, minimum: 1, maximum: 20000),
+                    "cursor": cursorSchema,
+                ], required: ["pattern"]),
+            annotations: readOnly,
+            outputSchema: Schema.object(
+                [
+                    "paths": Schema.array(
+                        Schema.string("A matching file, relative to the first root when inside it."),
+                        "The matching files, sorted by path.", example: ["Sources/App/main.swift"]),
+                    "totalCount": Schema.integer("How many files match.", example: 1),
+                    "truncated": Schema.truncated,
+                    "nextCursor": Schema.nextCursor,
+                    "errors": errorsSchema,
+                ], required: ["paths", "totalCount", "truncated"])),
+        run: { arguments, context async throws(ToolFailure) in
+            try arguments.checkKnown(["path", "pattern", "exclude", "includeHidden", "respectIgnoreFiles", "maxResults", "cursor"])
+            let path = try arguments.string("path") ?? "."
+            let pattern = try arguments.requiredString("pattern")
+            guard !pattern.isEmpty else { throw ToolFailure("invalidArgument", "search_files: 'pattern' is empty; pass a glob such as '*.swift'") }
+            let limit = try arguments.int("maxResults", minimum: 1, maximum: 20000) ?? 200
+            let cursor = try arguments.cursor()
+            let base = try context.resolve(path)
+            var options = try walkOptions(arguments, base: base)
+            options.globs = [pattern] + (try arguments.strings("exclude") ?? []).map { "!" + $0 }
+            let (_, entries, errors) = try await walkDirectory(path, options: options, context: context, tool: "search_files")
+            let files = entries.filter { $0.kind != .directory && $0.depth >= 1 }.map { context.display($0.path) }
+            let (shown, next) = page(files, cursor: cursor, limit: limit)
+            let truncated = next != .null
+            var lines = Array(shown)
+            if files.isEmpty { lines.append("no file under '\(path)' matches '\(pattern)'") }
+            if truncated { lines.append("[\(shown.count) of \(files.count) files; more with cursor \(next.stringValue ?? "")]") }
+            return ToolOutput(
+                structured: [
+                    "paths": .strings(Array(shown)), "totalCount": .int(files.count), "truncated": .bool(truncated),
+                    "nextCursor": next, "errors": errorValues(errors),
+                ],
+                text: lines.joined(separator: "\n"))
+        })
+}

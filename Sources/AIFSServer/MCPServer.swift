@@ -1,0 +1,99 @@
+import AIFS
+public import AIFSCore
+import Foundation
+import Logging
+import MCP
+
+/// The aifs MCP server: the file-system tools, confined to the roots, over stdio.
+///
+/// ```swift
+/// let server = AIFSMCPServer(roots: try Roots(["."]))
+/// try await server.run()   // returns when the client closes stdin
+/// ```
+///
+/// Every tool calls ``AIFS/FileService``; every path goes through its ``AIFSCore/Roots``.
+/// A failure of any kind — a path outside the roots, a missing file, an invalid
+/// pattern, an unknown tool, a missing or mistyped argument — is a tool result with
+/// `isError: true` and a message that says what to do, never a protocol error.
+///
+/// ## Threading
+/// ``run()`` once. Tool calls run concurrently; their blocking file-system work runs on
+/// dedicated threads, not on Swift's cooperative pool.
+public struct AIFSMCPServer: Sendable {
+    /// The name and version the server announces.
+    public static let name = "aifs"
+    /// The version the server announces.
+    public static let version = "0.1.0"
+
+    let context: ToolContext
+    let tools: [ToolDefinition]
+    let logger: Logger
+
+    /// A server for `roots`, logging to standard error.
+    public init(roots: Roots) {
+        context = ToolContext(service: FileService(roots: roots), roots: roots)
+        tools = AIFSMCPServer.catalog
+        var logger = Logger(label: "aifs.serve") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = .notice
+        self.logger = logger
+    }
+
+    /// Every tool, in the order `tools/list` shows them.
+    static let catalog: [ToolDefinition] = [
+        ReadTools.readFile, ReadTools.readMultipleFiles, DirectoryTools.listDirectory, DirectoryTools.directoryTree,
+        ReadTools.getFileInfo, DirectoryTools.searchFiles, SearchTools.searchContent,
+    ]
+
+    /// Serves over stdin and stdout until the client closes stdin and every request
+    /// received has been answered.
+    ///
+    /// - Throws: When the transport cannot start.
+    public func run() async throws {
+        let roots = context.roots.paths.joined(separator: ", ")
+        let server = Server(
+            name: AIFSMCPServer.name, version: AIFSMCPServer.version,
+            instructions: """
+                File-system tools confined to these roots: \(roots). Relative paths are relative to \
+                the first root. Listings and searches are bounded: when a result says truncated:true, \
+                pass its nextCursor as cursor to get more.
+                """,
+            capabilities: Server.Capabilities(tools: .init(listChanged: false)))
+        let byName = Dictionary(uniqueKeysWithValues: tools.map { ($0.tool.name, $0) })
+        let list = tools.map(\.tool)
+        let context = self.context
+        await server.withMethodHandler(MCP.ListTools.self) { _ in
+            MCP.ListTools.Result(tools: list)
+        }
+        await server.withMethodHandler(CallTool.self) { parameters in
+            return await AIFSMCPServer.call(parameters, tools: byName, context: context)
+        }
+        let transport = StdioLineTransport(logger: logger)
+        try await server.start(transport: transport)
+        logger.info("serving \(roots)")
+        await server.waitUntilCompleted()
+        await server.stop()
+    }
+
+    /// Runs one call; every failure becomes an error result.
+    static func call(
+        _ parameters: CallTool.Parameters, tools: [String: ToolDefinition], context: ToolContext
+    ) async -> CallTool.Result {
+        guard let definition = tools[parameters.name] else {
+            let names = tools.keys.sorted().joined(separator: ", ")
+            return failure(ToolFailure("unknownTool", "unknown tool '\(parameters.name)'; the tools are \(names)"))
+        }
+        let arguments = Arguments(tool: parameters.name, values: parameters.arguments ?? [:])
+        do throws(ToolFailure) {
+            let output = try await definition.run(arguments, context)
+            return CallTool.Result(
+                content: [.text(text: output.text, annotations: nil, _meta: nil)],
+                structuredContent: Optional(output.structured), isError: false)
+        } catch {
+            return failure(error)
+        }
+    }
+
+    static func failure(_ failure: ToolFailure) -> CallTool.Result {
+        CallTool.Result(content: [.text(text: "error: \(failure.message)", annotations: nil, _meta: nil)], isError: true)
+    }
+}

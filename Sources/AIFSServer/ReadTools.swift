@@ -1,0 +1,296 @@
+import AIFS
+import AIFSCore
+import Foundation
+import MCP
+
+/// `read_file`, `read_multiple_files` and `get_file_info`.
+enum ReadTools {
+    static let readOnly = Tool.Annotations(
+        readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false)
+
+    // MARK: read_file
+
+    static let readFile = ToolDefinition(
+        tool: Tool(
+            name: "read_file",
+            title: "Read a file",
+            description: """
+                Read a text file, or part of it: the whole file, the first or last N lines, a line \
+                range, or a byte range. At most 256 KiB come back; a longer answer is cut at a line \
+                end and says truncated:true with how to continue (lineStart, or byteOffset). Give at \
+                most one of head, tail, lineStart/lineEnd, byteOffset/byteLength. A binary file (a \
+                NUL byte in its first 8 KiB) is refused unless you ask for a byte range, which comes \
+                back as base64. Paths are relative to the first root, or absolute inside a root.
+                """,
+            inputSchema: Schema.object(
+                [
+                    "path": Schema.string("The file to read.", example: "Sources/App/main.swift"),
+                    "head": Schema.integer("Return only the first N lines.", example: 50, minimum: 0),
+                    "tail": Schema.integer(
+                        "Return only the last N lines (read from the end of the file, cheap even for huge logs).",
+                        example: 100, minimum: 0),
+                    "lineStart": Schema.integer("First line to return, 1-based.", example: 120, minimum: 1),
+                    "lineEnd": Schema.integer(
+                        "Last line to return, 1-based and inclusive (default: the end of the file).", example: 180,
+                        minimum: 1),
+                    "byteOffset": Schema.integer(
+                        "Return bytes starting at this offset (0-based); the content is base64 unless it is NUL-free UTF-8.",
+                        example: 0, minimum: 0),
+                    "byteLength": Schema.integer(
+                        "How many bytes to return from byteOffset (default and maximum: 262144).", example: 4096,
+                        minimum: 0),
+                ], required: ["path"]),
+            annotations: readOnly,
+            outputSchema: Schema.object(
+                [
+                    "path": Schema.string("The file, relative to the first root when inside it.", example: "Sources/App/main.swift"),
+                    "content": Schema.string("The text, or base64 when encoding is base64.", example: "import Foundation\n"),
+                    "encoding": Schema.string("How content is encoded.", example: "utf8", enum: ["utf8", "base64"]),
+                    "size": Schema.integer("The size of the whole file in bytes.", example: 5120),
+                    "byteOffset": Schema.integer("The offset in the file of the first byte returned.", example: 0),
+                    "byteLength": Schema.integer("How many bytes of the file were returned.", example: 5120),
+                    "lineStart": Schema.nullable(Schema.integer(
+                        "The number of the first line returned (null when unknown: tail of a file longer than what was read).",
+                        example: 1)),
+                    "lineEnd": Schema.nullable(Schema.integer("The number of the last line returned.", example: 140)),
+                    "lineCount": Schema.integer("How many lines were returned.", example: 140),
+                    "truncated": Schema.boolean("Whether the 256 KiB bound cut the answer short."),
+                    "next": Schema.nullable(Schema.string(
+                        "When truncated, the arguments that continue the read.", example: "lineStart=5001")),
+                ], required: ["path", "content", "encoding", "size", "byteOffset", "byteLength", "lineCount", "truncated"],
+                closed: false)),
+        run: { arguments, context async throws(ToolFailure) in
+            try arguments.checkKnown(["path", "head", "tail", "lineStart", "lineEnd", "byteOffset", "byteLength"])
+            let path = try arguments.requiredString("path")
+            let range = try readRange(arguments)
+            let service = context.service
+            let content = try await onDedicatedThread { () throws(ToolFailure) -> FileContent in
+                do throws(CoreError) { return try service.readFile(path: path, range: range) } catch { throw ToolFailure(error) }
+            }
+            return render(content, range: range, context: context)
+        })
+
+    static func readRange(_ arguments: Arguments) throws(ToolFailure) -> ReadRange {
+        let head = try arguments.int("head", minimum: 0)
+        let tail = try arguments.int("tail", minimum: 0)
+        let lineStart = try arguments.int("lineStart", minimum: 1)
+        let lineEnd = try arguments.int("lineEnd", minimum: 1)
+        let byteOffset = try arguments.int("byteOffset", minimum: 0)
+        let byteLength = try arguments.int("byteLength", minimum: 0)
+        var chosen: [String] = []
+        if head != nil { chosen.append("head") }
+        if tail != nil { chosen.append("tail") }
+        if lineStart != nil || lineEnd != nil { chosen.append("lineStart/lineEnd") }
+        if byteOffset != nil || byteLength != nil { chosen.append("byteOffset/byteLength") }
+        guard chosen.count <= 1 else {
+            throw ToolFailure(
+                "invalidArgument",
+                "read_file: give at most one of head, tail, lineStart/lineEnd and byteOffset/byteLength, not \(chosen.joined(separator: " and "))")
+        }
+        if let head { return .head(lines: head) }
+        if let tail { return .tail(lines: tail) }
+        if lineStart != nil || lineEnd != nil {
+            let start = lineStart ?? 1
+            if let lineEnd, lineEnd < start {
+                throw ToolFailure("invalidArgument", "read_file: lineEnd \(lineEnd) comes before lineStart \(start)")
+            }
+            return .lines(start: start, end: lineEnd)
+        }
+        if byteOffset != nil || byteLength != nil { return .bytes(offset: Int64(byteOffset ?? 0), length: byteLength) }
+        return .whole
+    }
+
+    /// Whether `bytes` can be shown as text: UTF-8 without NUL bytes.
+    static func isText(_ bytes: [UInt8]) -> Bool {
+        !bytes.contains(0) && String(validating: bytes, as: UTF8.self) != nil
+    }
+
+    static func render(_ content: FileContent, range: ReadRange, context: ToolContext) -> ToolOutput {
+        let shown = context.display(content.path)
+        let base64: Bool
+        if case .bytes = range { base64 = !isText(content.bytes) } else { base64 = false }
+        let text = base64 ? Data(content.bytes).base64EncodedString() : String(decoding: content.bytes, as: UTF8.self)
+        var next: String?
+        if content.truncated {
+            if case .tail = range {
+                // A tail cut short lost its start, not its end.
+                next = "byteOffset=\(max(0, content.byteOffset - Int64(FileService.defaultReadLimit))) byteLength=\(min(content.byteOffset, Int64(FileService.defaultReadLimit)))"
+            } else if let last = content.lastLine, !base64 {
+                next = "lineStart=\(last + 1)"
+            } else {
+                next = "byteOffset=\(content.byteOffset + Int64(content.bytes.count))"
+            }
+        }
+        let structured: [String: Value] = [
+            "path": .string(shown),
+            "content": .string(text),
+            "encoding": .string(base64 ? "base64" : "utf8"),
+            "size": .int(Int(content.fileSize)),
+            "byteOffset": .int(Int(content.byteOffset)),
+            "byteLength": .int(content.bytes.count),
+            "lineStart": content.firstLine.map { .int($0) } ?? .null,
+            "lineEnd": content.lastLine.map { .int($0) } ?? .null,
+            "lineCount": .int(content.lineCount),
+            "truncated": .bool(content.truncated),
+            "next": next.map { .string($0) } ?? .null,
+        ]
+        var rendering = base64 ? "base64 of \(content.bytes.count) bytes of \(shown) at offset \(content.byteOffset):\n\(text)" : text
+        if content.truncated {
+            rendering += "\n[truncated: \(content.bytes.count) of \(content.fileSize) bytes shown; continue with \(next ?? "")]"
+        }
+        return ToolOutput(structured: .object(structured), text: rendering)
+    }
+
+    // MARK: read_multiple_files
+
+    /// The bytes all files of one `read_multiple_files` call may return together.
+    static let multipleReadBudget = 256 * 1024
+    static let multipleReadMaximumPaths = 100
+
+    static let readMultipleFiles = ToolDefinition(
+        tool: Tool(
+            name: "read_multiple_files",
+            title: "Read several files",
+            description: """
+                Read several text files at once. Each file's result stands alone: a missing or binary \
+                file gets an error entry and the others are still read. The files share a 256 KiB \
+                budget (split evenly, at least 4 KiB each); a file cut short says truncated:true — read \
+                the rest with read_file. At most 100 paths.
+                """,
+            inputSchema: Schema.object(
+                [
+                    "paths": Schema.array(
+                        Schema.string("A file to read."), "The files to read, in the order to return them.",
+                        example: ["Package.swift", "Sources/App/main.swift"]),
+                ], required: ["paths"]),
+            annotations: readOnly,
+            outputSchema: Schema.object(
+                [
+                    "files": Schema.array(
+                        Schema.object(
+                            [
+                                "path": Schema.string("The path as given.", example: "Package.swift"),
+                                "content": Schema.nullable(Schema.string("The text, or null after an error.")),
+                                "size": Schema.nullable(Schema.integer("The size of the whole file in bytes.", example: 812)),
+                                "truncated": Schema.boolean("Whether the shared budget cut this file short."),
+                                "error": Schema.nullable(Schema.string(
+                                    "Why this file could not be read, or null.",
+                                    example: "cannot open 'x': no such file or directory; check the path for typos")),
+                            ], required: ["path", "truncated"], closed: false),
+                        "One entry per path, in the order given."),
+                ], required: ["files"])),
+        run: { arguments, context async throws(ToolFailure) in
+            try arguments.checkKnown(["paths"])
+            guard let paths = try arguments.strings("paths") else {
+                throw ToolFailure("invalidArgument", "read_multiple_files: missing required argument 'paths'")
+            }
+            guard !paths.isEmpty else {
+                throw ToolFailure("invalidArgument", "read_multiple_files: 'paths' is empty; pass at least one file")
+            }
+            guard paths.count <= multipleReadMaximumPaths else {
+                throw ToolFailure(
+                    "invalidArgument",
+                    "read_multiple_files: \(paths.count) paths is more than \(multipleReadMaximumPaths); split the call")
+            }
+            let perFile = max(4 * 1024, multipleReadBudget / paths.count)
+            let service = context.service
+            let results = await withTaskGroup(of: (Int, Result<FileContent, ToolFailure>).self) { group in
+                for (index, path) in paths.enumerated() {
+                    group.addTask {
+                        do throws(ToolFailure) {
+                            let content = try await onDedicatedThread { () throws(ToolFailure) -> FileContent in
+                                do throws(CoreError) { return try service.readFile(path: path, maxBytes: perFile) } catch {
+                                    throw ToolFailure(error)
+                                }
+                            }
+                            return (index, .success(content))
+                        } catch {
+                            return (index, .failure(error))
+                        }
+                    }
+                }
+                var results = [Result<FileContent, ToolFailure>?](repeating: nil, count: paths.count)
+                for await (index, result) in group { results[index] = result }
+                return results
+            }
+            var files: [Value] = []
+            var rendering = ""
+            for (path, result) in zip(paths, results) {
+                switch result {
+                case .success(let content):
+                    let text = String(decoding: content.bytes, as: UTF8.self)
+                    files.append([
+                        "path": .string(path), "content": .string(text), "size": .int(Int(content.fileSize)),
+                        "truncated": .bool(content.truncated), "error": .null,
+                    ])
+                    rendering += "== \(path) ==\n\(text)"
+                    if !text.hasSuffix("\n") && !text.isEmpty { rendering += "\n" }
+                    if content.truncated { rendering += "[truncated at \(content.bytes.count) of \(content.fileSize) bytes]\n" }
+                case .failure(let failure):
+                    files.append([
+                        "path": .string(path), "content": .null, "size": .null, "truncated": false,
+                        "error": .string(failure.message),
+                    ])
+                    rendering += "== \(path) ==\nerror: \(failure.message)\n"
+                case nil:
+                    break
+                }
+            }
+            return ToolOutput(structured: ["files": .array(files)], text: rendering)
+        })
+
+    // MARK: get_file_info
+
+    static let getFileInfo = ToolDefinition(
+        tool: Tool(
+            name: "get_file_info",
+            title: "File information",
+            description: """
+                Metadata of a file or directory: kind, size, permissions, modification and change \
+                times, inode and device, and whether the path is a symbolic link (it is followed).
+                """,
+            inputSchema: Schema.object(
+                ["path": Schema.string("The file or directory.", example: "Package.swift")], required: ["path"]),
+            annotations: readOnly,
+            outputSchema: Schema.object(
+                [
+                    "path": Schema.string("The path, every link resolved, relative to the first root when inside it.", example: "Package.swift"),
+                    "kind": Schema.string("What it is.", example: "file", enum: ["file", "directory", "symlink", "other"]),
+                    "size": Schema.integer("Size in bytes.", example: 812),
+                    "permissions": Schema.string("Permission bits in octal.", example: "0644"),
+                    "modified": Schema.string("Last modification of the contents, ISO 8601 UTC.", example: "2026-11-26T16:00:00.123Z"),
+                    "changed": Schema.string("Last change of contents or metadata, ISO 8601 UTC.", example: "2026-11-26T16:00:00.123Z"),
+                    "inode": Schema.integer("The inode number.", example: 1234567),
+                    "device": Schema.integer("The device number.", example: 2049),
+                    "isSymlink": Schema.boolean("Whether the path as given is a symbolic link."),
+                ], required: ["path", "kind", "size", "permissions", "modified", "changed", "inode", "device", "isSymlink"])),
+        run: { arguments, context async throws(ToolFailure) in
+            try arguments.checkKnown(["path"])
+            let path = try arguments.requiredString("path")
+            let service = context.service
+            let info = try await onDedicatedThread { () throws(ToolFailure) -> FileInfo in
+                do throws(CoreError) { return try service.fileInfo(path: path) } catch { throw ToolFailure(error) }
+            }
+            let identity = info.identity
+            let permissions = "0" + String(identity.permissions, radix: 8)
+            let structured: Value = [
+                "path": .string(context.display(info.path)),
+                "kind": .string("\(identity.kind)"),
+                "size": .int(Int(identity.size)),
+                "permissions": .string(permissions),
+                "modified": .string(isoDate(identity.modificationTime)),
+                "changed": .string(isoDate(identity.changeTime)),
+                "inode": .int(Int(truncatingIfNeeded: identity.inode)),
+                "device": .int(Int(truncatingIfNeeded: identity.device)),
+                "isSymlink": .bool(info.isSymlink),
+            ]
+            let text = "\(context.display(info.path)): \(identity.kind), \(identity.size) bytes, mode \(permissions), "
+                + "modified \(isoDate(identity.modificationTime))\(info.isSymlink ? ", reached through a symbolic link" : "")"
+            return ToolOutput(structured: structured, text: text)
+        })
+
+    static func isoDate(_ nanoseconds: Int64) -> String {
+        let date = Date(timeIntervalSince1970: Double(nanoseconds) / 1e9)
+        return Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
+    }
+}

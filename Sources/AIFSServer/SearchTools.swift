@@ -1,0 +1,250 @@
+import AIFS
+import AIFSCore
+import AIFSSearch
+import Foundation
+import MCP
+
+/// `search_content`: the streamed parallel search through the facade.
+///
+/// ## Design rationale: the cursor
+/// Results come from many threads in the order they are found. To page through them
+/// deterministically the tool collects the matching lines (up to
+/// ``collectionLimit``), sorts them by path (each file's lines in file order), and
+/// returns one page; the cursor is the offset of the next match in that order. Asking
+/// for the next page runs the search again: cheap next to an agent's turn, and with no
+/// state kept on the server between calls. Past ``collectionLimit`` matching lines the
+/// search stops and says `complete: false`; narrow the search instead of paging on.
+enum SearchTools {
+    /// Matching lines collected per call before the search stops.
+    static let collectionLimit = 10_000
+    /// The longest line text returned; longer lines (minified files) are cut.
+    static let maximumLineLength = 1_000
+
+    static let searchContent = ToolDefinition(
+        tool: Tool(
+            name: "search_content",
+            title: "Search file contents",
+            description: """
+                Search file contents for a regular expression (or a literal string) on every core, \
+                like ripgrep: skips hidden entries, binary files and what ignore files exclude unless \
+                told otherwise. Returns the matching lines sorted by path and line, with columns, \
+                submatches and optional context lines. At most maxResults (default 100) matches per \
+                call; truncated:true and nextCursor give the rest.
+                """,
+            inputSchema: Schema.object(
+                [
+                    "pattern": Schema.string(
+                        "A regular expression (PCRE2 syntax, as ripgrep), or a literal string with literal:true.",
+                        example: "func \\w+\\("),
+                    "path": Schema.string("The file or directory to search (default '.', the first root).", example: "Sources"),
+                    "literal": Schema.boolean("Treat pattern as a literal string, not a regular expression (default false).", example: false),
+                    "caseMode": Schema.string(
+                        "How case is compared: sensitive (default), insensitive, or smart (insensitive unless the pattern has an uppercase letter).",
+                        example: "smart", enum: ["sensitive", "insensitive", "smart"]),
+                    "wordBoundary": Schema.boolean("Match whole words only (default false).", example: false),
+                    "include": Schema.array(
+                        Schema.string("A glob of files to search."),
+                        "Only search files matching one of these globs.", example: ["*.swift", "*.md"]),
+                    "exclude": DirectoryTools.excludeSchema,
+                    "includeHidden": DirectoryTools.includeHiddenSchema,
+                    "respectIgnoreFiles": DirectoryTools.respectIgnoreSchema,
+                    "before": Schema.integer("Lines of context before each match (default 0).", example: 2, minimum: 0, maximum: 100),
+                    "after": Schema.integer("Lines of context after each match (default 0).", example: 2, minimum: 0, maximum: 100),
+                    "maxResults": Schema.integer("The most matches to return (default 100).", example: 100, minimum: 1, maximum: 5000),
+                    "maxMatchesPerFile": Schema.integer("Stop reporting a file after this many matching lines.", example: 10, minimum: 1),
+                    "maxFileSize": Schema.integer("Skip files larger than this many bytes.", example: 1_000_000, minimum: 0),
+                    "cursor": DirectoryTools.cursorSchema,
+                ], required: ["pattern"]),
+            annotations: ReadTools.readOnly,
+            outputSchema: Schema.object(
+                [
+                    "matches": Schema.array(
+                        Schema.object(
+                            [
+                                "path": Schema.string("The file, relative to the first root when inside it.", example: "Sources/App/main.swift"),
+                                "line": Schema.integer("The 1-based line number.", example: 12),
+                                "column": Schema.integer("The 1-based byte column of the first match in the line.", example: 5),
+                                "text": Schema.string("The line, without its terminator (cut at 1000 bytes).", example: "    func run() {"),
+                                "submatches": Schema.array(
+                                    Schema.object(
+                                        [
+                                            "start": Schema.integer("Byte offset in the line where it starts (0-based).", example: 4),
+                                            "end": Schema.integer("Byte offset just past its end.", example: 13),
+                                            "text": Schema.string("The matched text.", example: "func run("),
+                                        ], required: ["start", "end", "text"]),
+                                    "Each match within the line."),
+                                "before": Schema.array(Schema.string("A line of context."), "Lines before the match, in order."),
+                                "after": Schema.array(Schema.string("A line of context."), "Lines after the match, in order."),
+                            ], required: ["path", "line", "column", "text", "submatches", "before", "after"]),
+                        "The matches of this page, sorted by path and line."),
+                    "stats": Schema.object(
+                        [
+                            "filesSearched": Schema.integer("Files searched.", example: 120),
+                            "filesMatched": Schema.integer("Files with at least one match.", example: 3),
+                            "bytesSearched": Schema.integer("Bytes searched.", example: 1_048_576),
+                            "totalMatches": Schema.integer("Matching lines found (all pages).", example: 7),
+                            "elapsedMs": Schema.number("Wall-clock time of the search in milliseconds.", example: 12.5),
+                        ], required: ["filesSearched", "filesMatched", "bytesSearched", "totalMatches", "elapsedMs"]),
+                    "complete": Schema.boolean("False when the search stopped at 10000 matching lines; narrow it to see everything."),
+                    "truncated": Schema.truncated,
+                    "nextCursor": Schema.nextCursor,
+                    "errors": DirectoryTools.errorsSchema,
+                ], required: ["matches", "stats", "complete", "truncated"])),
+        run: { arguments, context async throws(ToolFailure) in try await search(arguments, context: context) })
+
+    /// One matching line with its context, before paging.
+    struct Match {
+        var path: [UInt8]
+        var line: SearchLine
+        var before: [SearchLine]
+        var after: [SearchLine]
+    }
+
+    static func search(_ arguments: Arguments, context: ToolContext) async throws(ToolFailure) -> ToolOutput {
+        try arguments.checkKnown([
+            "pattern", "path", "literal", "caseMode", "wordBoundary", "include", "exclude", "includeHidden",
+            "respectIgnoreFiles", "before", "after", "maxResults", "maxMatchesPerFile", "maxFileSize", "cursor",
+        ])
+        let pattern = try arguments.requiredString("pattern")
+        let path = try arguments.string("path") ?? "."
+        var query = SearchQuery(patterns: [pattern])
+        query.literal = try arguments.bool("literal") ?? false
+        query.wordBoundary = try arguments.bool("wordBoundary") ?? false
+        if let mode = try arguments.string("caseMode") {
+            guard let caseMode = CaseMode(rawValue: mode) else {
+                throw ToolFailure("invalidArgument", "search_content: caseMode must be sensitive, insensitive or smart, not '\(mode)'")
+            }
+            query.caseMode = caseMode
+        }
+        let limit = try arguments.int("maxResults", minimum: 1, maximum: 5000) ?? 100
+        let cursor = try arguments.cursor()
+        let base = try context.resolve(path)
+        var walk = try DirectoryTools.walkOptions(arguments, base: base)
+        walk.globs = (try arguments.strings("include") ?? []) + (try arguments.strings("exclude") ?? []).map { "!" + $0 }
+        if let size = try arguments.int("maxFileSize", minimum: 0) { walk.maxFileSize = Int64(size) }
+        var configuration = FileService.streamingSearchConfiguration
+        configuration.beforeContext = try arguments.int("before", minimum: 0, maximum: 100) ?? 0
+        configuration.afterContext = try arguments.int("after", minimum: 0, maximum: 100) ?? 0
+        configuration.maxReportedLines = try arguments.int("maxMatchesPerFile", minimum: 1)
+
+        let clock = ContinuousClock()
+        let started = clock.now
+        let stream: SearchStream
+        do {
+            stream = try context.service.search(query, in: [base], walkOptions: walk, configuration: configuration)
+        } catch {
+            throw ToolFailure(error)
+        }
+        var linesByFile: [[UInt8]: [SearchLine]] = [:]
+        var matchCount = 0
+        var filesSearched = 0
+        var bytesSearched: Int64 = 0
+        var errors: [String] = []
+        var complete = true
+        do {
+            for try await event in stream {
+                switch event {
+                case .line(let line):
+                    linesByFile[line.pathBytes, default: []].append(line)
+                    if line.kind == .match {
+                        matchCount += 1
+                        if matchCount >= collectionLimit { complete = false }
+                    }
+                case .fileFinished(_, let finish):
+                    filesSearched += 1
+                    bytesSearched += finish.bytesSearched
+                case .binaryFile:
+                    break
+                case .error(let error):
+                    if errors.count < 20 { errors.append(error.message) }
+                }
+                if !complete { break }
+            }
+        } catch {
+            throw ToolFailure("io", "search_content: the search failed: \(error)")
+        }
+        let elapsed = clock.now - started
+
+        var matches: [Match] = []
+        for path in linesByFile.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            let lines = linesByFile[path]!
+            for (index, line) in lines.enumerated() where line.kind == .match {
+                var before: [SearchLine] = []
+                var scan = index - 1
+                while scan >= 0, before.count < configuration.beforeContext, lines[scan].kind != .match,
+                    lines[scan].lineNumber == (line.lineNumber ?? 0) - before.count - 1
+                {
+                    before.insert(lines[scan], at: 0)
+                    scan -= 1
+                }
+                var after: [SearchLine] = []
+                scan = index + 1
+                while scan < lines.count, after.count < configuration.afterContext, lines[scan].kind != .match,
+                    lines[scan].lineNumber == (line.lineNumber ?? 0) + after.count + 1
+                {
+                    after.append(lines[scan])
+                    scan += 1
+                }
+                matches.append(Match(path: path, line: line, before: before, after: after))
+            }
+        }
+        let (shown, next) = DirectoryTools.page(matches, cursor: cursor, limit: limit)
+        var values: [Value] = []
+        var rendering: [String] = []
+        for match in shown {
+            let shownPath = context.display(match.line.path)
+            let number = match.line.lineNumber ?? 0
+            let column = (match.line.submatches.first?.lowerBound ?? 0) + 1
+            let submatches: [Value] = match.line.submatches.map { range in
+                let text = String(decoding: match.line.bytes[range], as: UTF8.self)
+                return ["start": .int(range.lowerBound), "end": .int(range.upperBound), "text": .string(text)]
+            }
+            values.append([
+                "path": .string(shownPath), "line": .int(number), "column": .int(column),
+                "text": .string(lineText(match.line)), "submatches": .array(submatches),
+                "before": .strings(match.before.map(lineText)), "after": .strings(match.after.map(lineText)),
+            ])
+            for line in match.before { rendering.append("\(shownPath)-\(line.lineNumber ?? 0)-\(lineText(line))") }
+            rendering.append("\(shownPath):\(number):\(column):\(lineText(match.line))")
+            for line in match.after { rendering.append("\(shownPath)-\(line.lineNumber ?? 0)-\(lineText(line))") }
+            if configuration.beforeContext + configuration.afterContext > 0 { rendering.append("--") }
+        }
+        let truncated = next != .null
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        if matches.isEmpty { rendering.append("no match for '\(pattern)' in \(filesSearched) files under '\(path)'") }
+        if truncated {
+            rendering.append("[\(shown.count) of \(matches.count) matches; more with cursor \(next.stringValue ?? "")]")
+        }
+        if !complete { rendering.append("[the search stopped at \(collectionLimit) matching lines; narrow it]") }
+        for error in errors { rendering.append("error: \(error)") }
+        let filesMatched = linesByFile.values.filter { $0.contains { $0.kind == .match } }.count
+        return ToolOutput(
+            structured: [
+                "matches": .array(values),
+                "stats": [
+                    "filesSearched": .int(filesSearched), "filesMatched": .int(filesMatched),
+                    "bytesSearched": .int(Int(bytesSearched)), "totalMatches": .int(matches.count),
+                    "elapsedMs": .double((milliseconds * 1000).rounded() / 1000),
+                ],
+                "complete": .bool(complete), "truncated": .bool(truncated), "nextCursor": next,
+                "errors": .strings(errors),
+            ],
+            text: rendering.joined(separator: "\n"))
+    }
+
+    /// A line's text, cut at ``maximumLineLength`` bytes on a character boundary.
+    static func lineText(_ line: SearchLine) -> String {
+        guard line.bytes.count > maximumLineLength else { return line.text }
+        var end = maximumLineLength
+        while end > 0 && line.bytes[end] & 0xC0 == 0x80 { end -= 1 }
+        return String(decoding: line.bytes[..<end], as: UTF8.self) + "…"
+    }
+}
+
+extension Schema {
+    static func number(_ description: String, example: Double? = nil) -> Value {
+        var object: [String: Value] = ["type": "number", "description": .string(description)]
+        if let example { object["examples"] = [.double(example)] }
+        return .object(object)
+    }
+}
