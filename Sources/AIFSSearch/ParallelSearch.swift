@@ -42,7 +42,7 @@ extension SearchHandler {
 ///
 /// Sorted, the walk runs first (in parallel) and yields the files in path order; the
 /// files are then searched in parallel, each task carrying its place in the order, so
-/// the handler can print results in that order (see ``OrderedOutput``).
+/// the handler can print results in that order (see ``SharedOutput``).
 ///
 /// ```swift
 /// let search = try ParallelSearch(walkOptions: WalkOptions(), matcher: LiteralMatcher("TODO"))

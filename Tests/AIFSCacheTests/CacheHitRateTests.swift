@@ -1,3 +1,4 @@
+import AIFSTestSupport
 import AIFSCache
 import Testing
 

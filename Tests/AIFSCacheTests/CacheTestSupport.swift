@@ -1,3 +1,4 @@
+import AIFSTestSupport
 import AIFSCache
 import Foundation
 import Synchronization
@@ -20,19 +21,6 @@ final class DisposeLog<Key: Sendable & Equatable, Value: Sendable & Equatable>: 
         { [self] key, value, reason in
             storage.withLock { $0.append(Event(key: key, value: value, reason: reason)) }
         }
-    }
-}
-
-/// A deterministic pseudo-random generator (splitmix64), so traces are the same every run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

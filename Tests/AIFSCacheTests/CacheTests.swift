@@ -1,3 +1,4 @@
+import AIFSTestSupport
 import Testing
 
 @testable import AIFSCache

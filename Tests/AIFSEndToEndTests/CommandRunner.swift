@@ -1,3 +1,4 @@
+import AIFSTestSupport
 import Foundation
 import Synchronization
 
@@ -17,16 +18,7 @@ struct CommandResult: CustomStringConvertible {
 enum AIFS {
     /// The `aifs` executable next to the test bundle (SwiftPM builds it first because
     /// the test target depends on it).
-    static let executable: String = {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("aifs").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        fatalError("cannot find the built aifs binary near \(CommandLine.arguments[0])")
-    }()
+    static let executable = BuiltProducts.executable(named: "aifs")
 
     /// Runs `aifs arguments…` in `directory` and waits for it to exit.
     static func run(_ arguments: [String], in directory: String) throws -> CommandResult {

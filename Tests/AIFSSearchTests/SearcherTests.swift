@@ -336,19 +336,6 @@ let bufferSizes = [1, 2, 3, 5, 8, 13, 64, 4096, 256 * 1024]
     }
 }
 
-/// A small deterministic generator, so failures reproduce.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 func randomText(_ generator: inout SplitMix64, long: Bool) -> [UInt8] {
     let alphabet = Array("ab\nxb\n".utf8)
     let length = long ? Int(generator.next() % 400) : Int(generator.next() % 40)
