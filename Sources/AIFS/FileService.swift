@@ -46,7 +46,8 @@ public struct FileService: Sendable {
         _ paths: [String], options: WalkOptions,
         makeVisitor: @escaping @Sendable () -> any WalkVisitor
     ) throws(CoreError) {
-        let (walker, resolved) = try prepare(paths, options: options)
+        let resolved = try resolvePaths(paths, options: options)
+        let walker = try Walker(options: options)
         walker.walk(resolved, makeVisitor: makeVisitor)
     }
 
@@ -56,7 +57,8 @@ public struct FileService: Sendable {
     public func files(
         _ paths: [String], options: WalkOptions = WalkOptions()
     ) throws(CoreError) -> (entries: [WalkEntry], errors: [CoreError]) {
-        let (walker, resolved) = try prepare(paths, options: options)
+        let resolved = try resolvePaths(paths, options: options)
+        let walker = try Walker(options: options)
         return walker.collect(resolved)
     }
 
@@ -84,12 +86,13 @@ public struct FileService: Sendable {
     func preparedSearch(
         _ paths: [String], walkOptions: WalkOptions, matcher: any Matcher, configuration: SearcherConfiguration
     ) throws(CoreError) -> (ParallelSearch, [String]) {
-        let (_, resolved) = try prepare(paths, options: walkOptions)
+        let resolved = try resolvePaths(paths, options: walkOptions)
         return (try ParallelSearch(walkOptions: walkOptions, matcher: matcher, configuration: configuration), resolved)
     }
 
-    private func prepare(_ paths: [String], options: WalkOptions) throws(CoreError) -> (Walker, [String]) {
-        guard let roots else { return (try Walker(options: options), paths) }
+    /// The starting paths to walk: as given without roots, resolved inside them with.
+    private func resolvePaths(_ paths: [String], options: WalkOptions) throws(CoreError) -> [String] {
+        guard let roots else { return paths }
         if options.followSymlinks {
             // A followed link could lead out of the roots mid-walk; until each link
             // target is checked against the roots, refuse rather than leak.
@@ -101,6 +104,6 @@ public struct FileService: Sendable {
         for path in paths.isEmpty ? [roots.paths[0]] : paths {
             resolved.append(try roots.resolve(path))
         }
-        return (try Walker(options: options), resolved)
+        return resolved
     }
 }

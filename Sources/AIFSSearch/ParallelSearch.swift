@@ -92,11 +92,9 @@ public struct ParallelSearch: Sendable {
     }
 
     private func runSorted(_ paths: [String], makeHandler: @escaping @Sendable () -> any SearchHandler) {
-        var sortedOptions = walkOptions
-        sortedOptions.sortByPath = true
-        // The walk already reported its problems through `collect`; deliver them first,
+        // `collect` walks in parallel and sorts. The walk's problems are delivered first,
         // in path order, from the first handler.
-        let (entries, errors) = (try? Walker(options: sortedOptions).collect(paths)) ?? ([], [])
+        let (entries, errors) = walker.collect(paths)
         let files = entries.filter(SearchVisitor.isSearched)
         let next = Atomic<Int>(0)
         let reportedErrors = Atomic<Bool>(false)

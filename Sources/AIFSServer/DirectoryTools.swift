@@ -73,6 +73,11 @@ enum DirectoryTools {
         entry.isSymlink ? "symlink" : "\(entry.kind)"
     }
 
+    /// A name as `ls -F` shows it: `dir/`, `link@`, `file`.
+    static func decorated(_ name: String, kind: String) -> String {
+        kind == "directory" ? name + "/" : kind == "symlink" ? name + "@" : name
+    }
+
     // MARK: list_directory
 
     static let listDirectory = ToolDefinition(
@@ -126,7 +131,7 @@ enum DirectoryTools {
                 let size = (try? FileIdentity(path: entry.path, followSymlinks: false)).map { Value.int(Int($0.size)) } ?? .null
                 let kind = kindName(entry)
                 values.append(["name": .string(name), "kind": .string(kind), "size": size])
-                lines.append(kind == "directory" ? name + "/" : kind == "symlink" ? name + "@" : name)
+                lines.append(decorated(name, kind: kind))
             }
             let truncated = next != .null
             if truncated { lines.append("[\(shown.count) of \(children.count) entries; more with cursor \(next.stringValue ?? "")]") }
@@ -199,7 +204,7 @@ enum DirectoryTools {
                 values.append(["path": .string(relativePath), "kind": .string(kind), "depth": .int(entry.depth)])
                 let name = relativePath.split(separator: "/").last.map(String.init) ?? relativePath
                 let indent = String(repeating: "  ", count: entry.depth)
-                lines.append(indent + (kind == "directory" ? name + "/" : kind == "symlink" ? name + "@" : name))
+                lines.append(indent + decorated(name, kind: kind))
             }
             let truncated = next != .null
             if truncated { lines.append("[\(shown.count) of \(below.count) entries; more with cursor \(next.stringValue ?? "")]") }

@@ -127,7 +127,7 @@ struct SearchCommand: ParsableCommand {
     }
 
     func run() throws {
-        var walkOptions = try walk.options()
+        let walkOptions = try walk.options()
         var allPatterns = patterns
         var paths = positionals
         if allPatterns.isEmpty {
@@ -136,7 +136,6 @@ struct SearchCommand: ParsableCommand {
             }
             allPatterns = [paths.removeFirst()]
         }
-        walkOptions.threads = walk.threads
 
         var query = SearchQuery(patterns: allPatterns)
         query.literal = fixedStrings

@@ -3,7 +3,7 @@ import Foundation
 import SystemPackage
 import Testing
 
-@testable import AIFSCore
+@_spi(Syscalls) @testable import AIFSCore
 
 @Suite struct SyscallTests {
     @Test func valueOrErrnoRetriesInterruptedCalls() throws {

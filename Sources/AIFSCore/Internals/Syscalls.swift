@@ -8,7 +8,7 @@ import Darwin
 #error("Unsupported Platform")
 #endif
 import CAIFSShims
-import SystemPackage
+public import SystemPackage
 
 // The three layers of every system call, after swift-system:
 //   system_xxx           the raw C call, nothing else;
@@ -19,9 +19,11 @@ import SystemPackage
 /// Runs `body` until it does not fail with `EINTR` (when `retryOnInterrupt` is true),
 /// and turns a `-1` result into the `errno` it set.
 ///
-/// Internal so tests can exercise the retry logic with a scripted body.
-@inline(__always)
-internal func valueOrErrno<I: FixedWidthInteger>(
+/// SPI (`@_spi(Syscalls) import AIFSCore`) so the other modules' syscall layers
+/// (AIFSWatch's inotify and epoll calls) share this one rather than a copy; tests
+/// exercise the retry logic with a scripted body.
+@_spi(Syscalls)
+public func valueOrErrno<I: FixedWidthInteger>(
     retryOnInterrupt: Bool = true,
     _ body: () -> I
 ) -> Result<I, Errno> {

@@ -6,28 +6,16 @@ import Musl
 #else
 #error("Unsupported Platform")
 #endif
+@_spi(Syscalls) import AIFSCore
 import CAIFSShims
 import SystemPackage
 
 // The three layers of every system call, after swift-system (as in AIFSCore's
-// Internals/Syscalls.swift, whose helpers are internal to AIFSCore):
+// Internals/Syscalls.swift, whose `valueOrErrno` this file shares through SPI):
 //   system_xxx          the raw C call, nothing else;
 //   valueOrErrno(...)    turns -1 + errno into a typed Errno, retrying EINTR;
 //   a typed function     what the rest of AIFSWatch calls (`throws(Errno)`).
 // Only files under Internals/ import the C library.
-
-@inline(__always)
-internal func valueOrErrno<I: FixedWidthInteger>(
-    retryOnInterrupt: Bool = true, _ body: () -> I
-) -> Result<I, Errno> {
-    while true {
-        let result = body()
-        if result != -1 { return .success(result) }
-        let error = Errno(rawValue: errno)
-        if retryOnInterrupt && error == .interrupted { continue }
-        return .failure(error)
-    }
-}
 
 @inline(__always) func system_inotify_init1(_ flags: CInt) -> CInt { caifs_inotify_init1(flags) }
 @inline(__always) func system_inotify_add_watch(_ fd: CInt, _ path: UnsafePointer<CChar>, _ mask: UInt32) -> CInt {
