@@ -54,12 +54,12 @@ let package = Package(
         ),
         .target(
             name: "AIFSCache",
-            dependencies: ["AIFSCore"],
+            dependencies: ["AIFSCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .target(
             name: "AIFS",
-            dependencies: ["AIFSCore", "AIFSSearch", "AIFSWatch"],
+            dependencies: ["AIFSCache", "AIFSCore", "AIFSSearch", "AIFSWatch"],
             swiftSettings: strictSettings
         ),
         // The MCP server: tool schemas, argument decoding, results, our stdio transport.
@@ -111,12 +111,14 @@ let package = Package(
         ),
         .testTarget(
             name: "AIFSCacheTests",
-            dependencies: ["AIFSCache", "AIFSCore", "AIFSTestSupport"],
+            dependencies: [
+                "AIFSCache", "AIFSCore", "AIFSTestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "AIFSTests",
-            dependencies: ["AIFS", "AIFSCore", "AIFSSearch", "AIFSWatch", "AIFSTestSupport"],
+            dependencies: ["AIFS", "AIFSCache", "AIFSCore", "AIFSSearch", "AIFSWatch", "AIFSTestSupport"],
             swiftSettings: strictSettings
         ),
         // End-to-end tests of `aifs serve`: the built binary as a process, the SDK's Client.

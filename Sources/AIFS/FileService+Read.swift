@@ -1,3 +1,4 @@
+import AIFSCache
 public import AIFSCore
 
 /// Which part of a file ``AIFS/FileService/readFile(path:range:maxBytes:)`` returns.
@@ -93,18 +94,42 @@ extension FileService {
         let limit = max(1, maxBytes)
         // A FIFO or device would block the open or never end: refuse anything but a
         // regular file before opening it.
-        let kind = try FileIdentity(path: resolved).kind
-        if kind == .directory {
+        let identity = try FileIdentity(path: resolved)
+        if identity.kind == .directory {
             throw CoreError(
                 .isADirectory,
                 "cannot read '\(path)': it is a directory; list it with list_directory or directory_tree, or pass a file",
                 path: path)
         }
-        guard kind == .regular else {
+        guard identity.kind == .regular else {
             throw CoreError(.invalidArgument, "cannot read '\(path)': it is not a regular file (a FIFO, socket or device)", path: path)
+        }
+        if let contentCache {
+            // Small files come from (or go into) the cache, validated by this stat;
+            // larger ones are streamed below.
+            let key = roots == nil ? Self.cacheKey(for: resolved) : resolved
+            if let key, let cached = try contentCache.contents(ofFileAt: key, identity: identity) {
+                let source = MemorySource(bytes: cached.bytes)
+                return try Self.read(
+                    source, size: cached.identity.size, path: path, resolved: resolved, range: range, limit: limit)
+            }
         }
         let file = try ReadableFile(path: resolved)
         let size = try file.identity().size
+        return try Self.read(file, size: size, path: path, resolved: resolved, range: range, limit: limit)
+    }
+
+    /// The cache key of a path used as given (a service without roots): its canonical
+    /// form, so that two spellings of one file share an entry; `nil` if it cannot be
+    /// resolved (then the file is read without the cache).
+    private static func cacheKey(for path: String) -> String? {
+        try? Roots.canonicalPath(path)
+    }
+
+    /// Reads `range` of a regular file of `size` bytes from `source`.
+    private static func read<Source: PositionalSource & ~Copyable>(
+        _ file: borrowing Source, size: Int64, path: String, resolved: String, range: ReadRange, limit: Int
+    ) throws(CoreError) -> FileContent {
         let probe = try Self.readFully(file, at: 0, count: Int(min(size, Int64(Self.binaryProbeSize))))
         let isBinary = probe.contains(0)
         var content = FileContent(
@@ -163,8 +188,8 @@ extension FileService {
 
     /// Streams from the start, keeping lines `first...last` (whole lines) up to `limit`
     /// bytes.
-    private static func readLines(
-        _ file: borrowing ReadableFile, from first: Int, through last: Int?, limit: Int,
+    private static func readLines<Source: PositionalSource & ~Copyable>(
+        _ file: borrowing Source, from first: Int, through last: Int?, limit: Int,
         into content: inout FileContent
     ) throws(CoreError) {
         content.firstLine = first
@@ -229,8 +254,8 @@ extension FileService {
     }
 
     /// Reads backwards from the end in fixed chunks until `lines` lines are found.
-    private static func readTail(
-        _ file: borrowing ReadableFile, lines: Int, size: Int64, limit: Int,
+    private static func readTail<Source: PositionalSource & ~Copyable>(
+        _ file: borrowing Source, lines: Int, size: Int64, limit: Int,
         into content: inout FileContent
     ) throws(CoreError) {
         content.firstLine = nil
@@ -308,7 +333,7 @@ extension FileService {
     }
 
     /// Reads `count` bytes at `offset`, fewer only at the end of the file.
-    static func readFully(_ file: borrowing ReadableFile, at offset: Int64, count: Int) throws(CoreError) -> [UInt8] {
+    static func readFully<Source: PositionalSource & ~Copyable>(_ file: borrowing Source, at offset: Int64, count: Int) throws(CoreError) -> [UInt8] {
         guard count > 0 else { return [] }
         var bytes = [UInt8](repeating: 0, count: count)
         var filled = 0
@@ -323,8 +348,8 @@ extension FileService {
 
     /// Reads into `bytes[start...]` at `offset` (`withUnsafeMutableBytes` only rethrows
     /// untyped errors, so the typed error travels in a `Result`).
-    private static func positionalRead(
-        _ file: borrowing ReadableFile, into bytes: inout [UInt8], from start: Int, atOffset offset: Int64
+    private static func positionalRead<Source: PositionalSource & ~Copyable>(
+        _ file: borrowing Source, into bytes: inout [UInt8], from start: Int, atOffset offset: Int64
     ) throws(CoreError) -> Int {
         let result = bytes.withUnsafeMutableBytes { raw in
             Result { () throws(CoreError) -> Int in
@@ -357,6 +382,30 @@ extension FileService {
         var count = 0
         for byte in bytes where byte == UInt8(ascii: "\n") { count += 1 }
         if let last = bytes.last, last != UInt8(ascii: "\n") { count += 1 }
+        return count
+    }
+}
+
+/// Where ``FileService/readFile(path:range:maxBytes:)`` reads bytes from: the file
+/// itself, or its cached contents. One implementation of every range serves both.
+protocol PositionalSource: ~Copyable {
+    /// Reads into `buffer` from byte `offset`; fewer bytes only at the end, 0 past it.
+    func read(into buffer: UnsafeMutableRawBufferPointer, atOffset offset: Int64) throws(CoreError) -> Int
+}
+
+extension ReadableFile: PositionalSource {}
+
+/// A file's contents in memory, read like the file.
+struct MemorySource: PositionalSource {
+    let bytes: [UInt8]
+
+    func read(into buffer: UnsafeMutableRawBufferPointer, atOffset offset: Int64) throws(CoreError) -> Int {
+        guard offset < Int64(bytes.count), buffer.count > 0 else { return 0 }
+        let start = Int(offset)
+        let count = min(buffer.count, bytes.count - start)
+        bytes.withUnsafeBytes { source in
+            buffer.baseAddress!.copyMemory(from: source.baseAddress! + start, byteCount: count)
+        }
         return count
     }
 }

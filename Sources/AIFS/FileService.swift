@@ -1,3 +1,4 @@
+public import AIFSCache
 public import AIFSCore
 public import AIFSSearch
 
@@ -19,17 +20,39 @@ public struct FileService: Sendable {
     /// The directories paths must stay inside, or `nil` for no restriction.
     public let roots: Roots?
 
+    /// The cache ``readFile(path:range:maxBytes:)`` reads small files through, or `nil`
+    /// to read every file from disk.
+    public let contentCache: FileContentCache?
+
+    /// The monitor that shrinks ``contentCache`` under memory pressure, if any.
+    public let memoryMonitor: MemoryMonitor?
+
     /// A service confined to `roots`.
-    public init(roots: Roots) {
-        self.roots = roots
+    ///
+    /// - Parameters:
+    ///   - roots: The directories paths must stay inside.
+    ///   - contentCache: The cache reads go through; `nil` for none.
+    ///   - memoryMonitor: A monitor to register the cache with (the service does not
+    ///     start it); `nil` for none.
+    public init(roots: Roots, contentCache: FileContentCache? = nil, memoryMonitor: MemoryMonitor? = nil) {
+        self.init(roots: Optional(roots), contentCache: contentCache, memoryMonitor: memoryMonitor)
     }
 
     /// A service that uses every path as given, for a command-line user on their own
     /// files.
-    public static func unrestricted() -> FileService { FileService(roots: nil) }
+    public static func unrestricted(
+        contentCache: FileContentCache? = nil, memoryMonitor: MemoryMonitor? = nil
+    ) -> FileService {
+        FileService(roots: nil, contentCache: contentCache, memoryMonitor: memoryMonitor)
+    }
 
-    private init(roots: Roots?) {
+    private init(roots: Roots?, contentCache: FileContentCache?, memoryMonitor: MemoryMonitor?) {
         self.roots = roots
+        self.contentCache = contentCache
+        self.memoryMonitor = memoryMonitor
+        if let contentCache, let memoryMonitor {
+            memoryMonitor.register(contentCache, name: "file contents")
+        }
     }
 
     /// Walks `paths`, handing entries to one visitor per worker thread.

@@ -86,6 +86,13 @@ public struct FileIdentity: Hashable, Sendable {
         }
     }
 
+    /// The wall-clock time now, in nanoseconds since the epoch: the clock the kernel
+    /// stamps modification and change times with (`CLOCK_REALTIME`), so it can be
+    /// compared with them.
+    public static func currentTime() -> Int64 {
+        Syscall.realtimeNanoseconds()
+    }
+
     /// The same device and inode: the same file, whatever its contents.
     public func isSameFile(as other: FileIdentity) -> Bool {
         device == other.device && inode == other.inode

@@ -104,6 +104,14 @@ public struct Roots: Sendable, Hashable {
     /// Whether the canonical path `path` is inside a root.
     public func contains(_ path: String) -> Bool { root(containing: path) != nil }
 
+    /// The canonical absolute form of `path`, relative paths taken from the working
+    /// directory: every symbolic link, `.` and `..` resolved, with no roots to check.
+    ///
+    /// - Throws: ``CoreError``: `.invalidPath`, `.symlinkLoop`, `.notADirectory`, …
+    public static func canonicalPath(_ path: String) throws(CoreError) -> String {
+        try canonicalize(absolute(path, base: nil), shownAs: path).0
+    }
+
     // MARK: - Resolution
 
     static func components(_ path: String) -> [Substring] {

@@ -12,6 +12,19 @@ void *caifs_memrchr(const void *s, int c, size_t n) {
     return memrchr(s, c, n);
 }
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+int caifs_malloc_trim(size_t pad) {
+#if defined(__GLIBC__)
+    return malloc_trim(pad);
+#else
+    (void)pad;
+    return 0;
+#endif
+}
+
 #include <pthread.h>
 
 void caifs_set_thread_name(const char *name) {

@@ -37,6 +37,9 @@ void *caifs_memrchr(const void *s, int c, size_t n);
 /// Names the calling thread (shown by top, perf and gdb); longer names are cut to 15 bytes.
 void caifs_set_thread_name(const char *name);
 
+/// malloc_trim(3): returns free heap memory to the system; 1 if any was released.
+int caifs_malloc_trim(size_t pad);
+
 /// The processors this process may run on (its affinity mask), at least 1.
 int caifs_available_processors(void);
 
