@@ -76,6 +76,7 @@ let package = Package(
             name: "aifs",
             dependencies: [
                 "AIFS",
+                "AIFSCache",
                 "AIFSCore",
                 "AIFSSearch",
                 "AIFSWatch",

@@ -139,7 +139,7 @@ extension FileService {
             throw CoreError(
                 .invalidArgument,
                 "'\(path)' is a binary file (\(size) bytes, a NUL byte at offset \(probe.firstIndex(of: 0) ?? 0)); "
-                    + "read it with byteOffset and byteLength, which return the bytes as base64",
+                    + "ask for a byte range instead (read_file's byteOffset and byteLength give base64, `aifs read --bytes A:B` the raw bytes)",
                 path: path)
         }
         switch range {

@@ -7,7 +7,10 @@ struct AIFSCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aifs",
         abstract: "A fast file-system engine for AI coding agents: list, search, watch and batch-process files.",
-        subcommands: [FilesCommand.self, SearchCommand.self, WatchCommand.self, ServeCommand.self]
+        subcommands: [
+            FilesCommand.self, SearchCommand.self, ReadCommand.self, WatchCommand.self, ServeCommand.self,
+            StatsCommand.self,
+        ]
     )
 
     /// Parses and runs, with ripgrep's exit codes: 0 success, 1 nothing found, 2 for
