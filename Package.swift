@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "AIFSServer",
             dependencies: [
-                "AIFS", "AIFSCore", "AIFSSearch",
+                "AIFS", "AIFSCache", "AIFSCore", "AIFSSearch",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -175,6 +175,9 @@ public final class MemoryMonitor: Sendable {
         return result
     }
 
+    /// `bytes` in MiB with one decimal below 100 MiB, for messages.
+    public static func describe(_ bytes: Int) -> String { mebibytes(bytes) }
+
     static func mebibytes(_ bytes: Int) -> String {
         let value = Double(bytes) / 1_048_576
         return value >= 100 ? "\(Int(value.rounded())) MiB" : "\((value * 10).rounded() / 10) MiB"

@@ -1,4 +1,5 @@
 import AIFS
+import AIFSCache
 public import AIFSCore
 import Foundation
 import Logging
@@ -29,19 +30,26 @@ public struct AIFSMCPServer: Sendable {
     let tools: [ToolDefinition]
     let logger: Logger
 
+    let monitor: MemoryMonitor
+
     /// A server for `roots`, logging to standard error.
     public init(roots: Roots) {
-        context = ToolContext(service: FileService(roots: roots), roots: roots)
-        tools = AIFSMCPServer.catalog
         var logger = Logger(label: "aifs.serve") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .notice
         self.logger = logger
+        // Small files are read through a cache that checks each hit against the file's
+        // identity; the monitor shrinks it when the process nears its memory budget.
+        monitor = MemoryMonitor(logger: logger)
+        let service = FileService(roots: roots, contentCache: FileContentCache(), memoryMonitor: monitor)
+        context = ToolContext(service: service, roots: roots)
+        tools = AIFSMCPServer.catalog
     }
 
     /// Every tool, in the order `tools/list` shows them.
     static let catalog: [ToolDefinition] = [
         ReadTools.readFile, ReadTools.readMultipleFiles, DirectoryTools.listDirectory, DirectoryTools.directoryTree,
         ReadTools.getFileInfo, DirectoryTools.searchFiles, SearchTools.searchContent,
+        StatsTools.getFilesystemStats,
     ]
 
     /// Serves over stdin and stdout until the client closes stdin and every request
@@ -67,6 +75,9 @@ public struct AIFSMCPServer: Sendable {
         await server.withMethodHandler(CallTool.self) { parameters in
             return await AIFSMCPServer.call(parameters, tools: byName, context: context)
         }
+        monitor.sample()
+        monitor.start()
+        defer { monitor.stop() }
         let transport = StdioLineTransport(logger: logger)
         try await server.start(transport: transport)
         logger.info("serving \(roots)")

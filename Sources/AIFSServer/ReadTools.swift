@@ -194,24 +194,11 @@ enum ReadTools {
             }
             let perFile = max(4 * 1024, multipleReadBudget / paths.count)
             let service = context.service
-            let results = await withTaskGroup(of: (Int, Result<FileContent, ToolFailure>).self) { group in
-                for (index, path) in paths.enumerated() {
-                    group.addTask {
-                        do throws(ToolFailure) {
-                            let content = try await onDedicatedThread { () throws(ToolFailure) -> FileContent in
-                                do throws(CoreError) { return try service.readFile(path: path, maxBytes: perFile) } catch {
-                                    throw ToolFailure(error)
-                                }
-                            }
-                            return (index, .success(content))
-                        } catch {
-                            return (index, .failure(error))
-                        }
-                    }
+            // Read on as many threads as there are processors, in the order given.
+            let results = await onDedicatedThreadNonThrowing {
+                service.readFiles(paths, maxBytes: perFile).map { result in
+                    result.mapError { ToolFailure($0) }
                 }
-                var results = [Result<FileContent, ToolFailure>?](repeating: nil, count: paths.count)
-                for await (index, result) in group { results[index] = result }
-                return results
             }
             var files: [Value] = []
             var rendering = ""
@@ -232,8 +219,6 @@ enum ReadTools {
                         "error": .string(failure.message),
                     ])
                     rendering += "== \(path) ==\nerror: \(failure.message)\n"
-                case nil:
-                    break
                 }
             }
             return ToolOutput(structured: ["files": .array(files)], text: rendering)
