@@ -109,6 +109,9 @@ extension FileService {
             // larger ones are streamed below.
             let key = roots == nil ? Self.cacheKey(for: resolved) : resolved
             if let key, let cached = try contentCache.contents(ofFileAt: key, identity: identity) {
+                if range == .whole, cached.bytes.count <= limit {
+                    return try Self.whole(cached.bytes, path: path, resolved: resolved)
+                }
                 let source = MemorySource(bytes: cached.bytes)
                 return try Self.read(
                     source, size: cached.identity.size, path: path, resolved: resolved, range: range, limit: limit)
@@ -119,11 +122,34 @@ extension FileService {
         return try Self.read(file, size: size, path: path, resolved: resolved, range: range, limit: limit)
     }
 
-    /// The cache key of a path used as given (a service without roots): its canonical
-    /// form, so that two spellings of one file share an entry; `nil` if it cannot be
-    /// resolved (then the file is read without the cache).
+    /// The cache key of a path used as given (a service without roots): the path made
+    /// absolute, without resolving links. Another spelling of the same file gets an
+    /// entry of its own; no spelling can get stale contents, since every hit is checked
+    /// against the identity of the file the path leads to now.
     private static func cacheKey(for path: String) -> String? {
-        try? Roots.canonicalPath(path)
+        try? Roots.absolutePath(path)
+    }
+
+    /// A whole file held in memory, within the limit: the same answer the streaming
+    /// path gives, without copying the bytes.
+    private static func whole(_ bytes: [UInt8], path: String, resolved: String) throws(CoreError) -> FileContent {
+        let zeroAt = bytes.withUnsafeBufferPointer { buffer in
+            ByteScan.firstIndex(of: 0, in: buffer, range: 0..<min(buffer.count, binaryProbeSize))
+        }
+        if let zero = zeroAt {
+            throw binaryFile(path, size: Int64(bytes.count), zeroAt: zero)
+        }
+        return FileContent(
+            path: resolved, bytes: bytes, fileSize: Int64(bytes.count), byteOffset: 0, firstLine: 1,
+            lineCount: countLines(bytes[...]), truncated: false, isBinary: false)
+    }
+
+    private static func binaryFile(_ path: String, size: Int64, zeroAt offset: Int) -> CoreError {
+        CoreError(
+            .invalidArgument,
+            "'\(path)' is a binary file (\(size) bytes, a NUL byte at offset \(offset)); "
+                + "ask for a byte range instead (read_file's byteOffset and byteLength give base64, `aifs read --bytes A:B` the raw bytes)",
+            path: path)
     }
 
     /// Reads `range` of a regular file of `size` bytes from `source`.
@@ -136,11 +162,7 @@ extension FileService {
             path: resolved, bytes: [], fileSize: size, byteOffset: 0, firstLine: 1, lineCount: 0,
             truncated: false, isBinary: isBinary)
         if isBinary, !range.isByteRange {
-            throw CoreError(
-                .invalidArgument,
-                "'\(path)' is a binary file (\(size) bytes, a NUL byte at offset \(probe.firstIndex(of: 0) ?? 0)); "
-                    + "ask for a byte range instead (read_file's byteOffset and byteLength give base64, `aifs read --bytes A:B` the raw bytes)",
-                path: path)
+            throw binaryFile(path, size: size, zeroAt: probe.firstIndex(of: 0) ?? 0)
         }
         switch range {
         case .whole:
@@ -379,8 +401,9 @@ extension FileService {
 
     /// Lines in `bytes`: its terminators, plus one for a last line without one.
     static func countLines(_ bytes: ArraySlice<UInt8>) -> Int {
-        var count = 0
-        for byte in bytes where byte == UInt8(ascii: "\n") { count += 1 }
+        var count = bytes.withUnsafeBufferPointer { buffer in
+            ByteScan.count(of: UInt8(ascii: "\n"), in: buffer, range: 0..<buffer.count)
+        }
         if let last = bytes.last, last != UInt8(ascii: "\n") { count += 1 }
         return count
     }

@@ -104,12 +104,12 @@ public struct Roots: Sendable, Hashable {
     /// Whether the canonical path `path` is inside a root.
     public func contains(_ path: String) -> Bool { root(containing: path) != nil }
 
-    /// The canonical absolute form of `path`, relative paths taken from the working
-    /// directory: every symbolic link, `.` and `..` resolved, with no roots to check.
+    /// `path` made absolute against the working directory, without resolving links,
+    /// `.` or `..`.
     ///
-    /// - Throws: ``CoreError``: `.invalidPath`, `.symlinkLoop`, `.notADirectory`, …
-    public static func canonicalPath(_ path: String) throws(CoreError) -> String {
-        try canonicalize(absolute(path, base: nil), shownAs: path).0
+    /// - Throws: ``CoreError`` `.invalidPath` for an empty path or one with a NUL byte.
+    public static func absolutePath(_ path: String) throws(CoreError) -> String {
+        try absolute(path, base: nil)
     }
 
     // MARK: - Resolution
