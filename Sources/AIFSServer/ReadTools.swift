@@ -46,6 +46,10 @@ enum ReadTools {
                     "path": Schema.string("The file, relative to the first root when inside it.", example: "Sources/App/main.swift"),
                     "content": Schema.string("The text, or base64 when encoding is base64.", example: "import Foundation\n"),
                     "encoding": Schema.string("How content is encoded.", example: "utf8", enum: ["utf8", "base64"]),
+                    "fileEncoding": Schema.string(
+                        "What the file's first 8 KiB look like; with '8-bit, not UTF-8', bytes that are not UTF-8 show as U+FFFD in content.",
+                        example: "utf-8",
+                        enum: ["ascii", "utf-8", "utf-8 with BOM", "utf-16le", "utf-16be", "8-bit, not UTF-8", "binary"]),
                     "size": Schema.integer("The size of the whole file in bytes.", example: 5120),
                     "byteOffset": Schema.integer("The offset in the file of the first byte returned.", example: 0),
                     "byteLength": Schema.integer("How many bytes of the file were returned.", example: 5120),
@@ -125,6 +129,7 @@ enum ReadTools {
             "path": .string(shown),
             "content": .string(text),
             "encoding": .string(base64 ? "base64" : "utf8"),
+            "fileEncoding": .string(content.encoding.rawValue),
             "size": .int(Int(content.fileSize)),
             "byteOffset": .int(Int(content.byteOffset)),
             "byteLength": .int(content.bytes.count),

@@ -211,3 +211,29 @@ import Testing
         #expect(throws: CoreError.self) { try service.lines(of: "/etc/passwd") }
     }
 }
+
+/// The encoding report of `readFile`.
+@Suite struct FileServiceEncodingTests {
+    @Test func encodingsAreRecognised() throws {
+        let dir = try TemporaryDirectory()
+        let files: [(String, [UInt8], TextEncoding)] = [
+            ("ascii.txt", Array("plain text\n".utf8), .ascii),
+            ("utf8.txt", Array("café ☕\n".utf8), .utf8),
+            ("bom.txt", [0xEF, 0xBB, 0xBF] + Array("hello\n".utf8), .utf8WithByteOrderMark),
+            ("latin1.txt", [0x63, 0x61, 0x66, 0xE9, 0x0A], .other8Bit),
+            ("utf16.txt", [0xFF, 0xFE, 0x68, 0x00, 0x69, 0x00], .utf16LittleEndian),
+            ("utf16be.txt", [0xFE, 0xFF, 0x00, 0x68, 0x00, 0x69], .utf16BigEndian),
+            ("binary.bin", [0x7F, 0x45, 0x4C, 0x46, 0x00, 0x01], .binary),
+        ]
+        let service = FileService(roots: try Roots([dir.path]))
+        for (name, bytes, expected) in files {
+            try Data(bytes).write(to: URL(fileURLWithPath: dir.path(name)))
+            let content = try service.readFile(path: name, range: .bytes(offset: 0, length: nil))
+            #expect(content.encoding == expected, "\(name)")
+        }
+        // A multi-byte character cut by the end of the 8 KiB probe is still UTF-8.
+        let cut = String(repeating: "a", count: 8_191) + "é and more"
+        try dir.file("cut.txt", cut)
+        #expect(try service.readFile(path: "cut.txt").encoding == .utf8)
+    }
+}
