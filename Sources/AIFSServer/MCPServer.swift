@@ -41,7 +41,7 @@ public struct AIFSMCPServer: Sendable {
         // identity; the monitor shrinks it when the process nears its memory budget.
         monitor = MemoryMonitor(logger: logger)
         let service = FileService(roots: roots, contentCache: FileContentCache(), memoryMonitor: monitor)
-        context = ToolContext(service: service, roots: roots)
+        context = ToolContext(service: service, roots: roots, watchers: WatchRegistry())
         tools = AIFSMCPServer.catalog
     }
 
@@ -49,7 +49,8 @@ public struct AIFSMCPServer: Sendable {
     static let catalog: [ToolDefinition] = [
         ReadTools.readFile, ReadTools.readMultipleFiles, DirectoryTools.listDirectory, DirectoryTools.directoryTree,
         ReadTools.getFileInfo, DirectoryTools.searchFiles, SearchTools.searchContent,
-        StatsTools.getFilesystemStats,
+        StatsTools.getFilesystemStats, WatchTools.startWatching, WatchTools.getWatchEvents, WatchTools.stopWatching,
+        WatchTools.getWatcherStats,
     ]
 
     /// Serves over stdin and stdout until the client closes stdin and every request
@@ -82,6 +83,7 @@ public struct AIFSMCPServer: Sendable {
         try await server.start(transport: transport)
         logger.info("serving \(roots)")
         await server.waitUntilCompleted()
+        context.watchers.stopAll()
         await server.stop()
     }
 

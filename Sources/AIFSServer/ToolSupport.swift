@@ -40,10 +40,12 @@ struct ToolDefinition: Sendable {
     var run: @Sendable (Arguments, ToolContext) async throws(ToolFailure) -> ToolOutput
 }
 
-/// What every tool call gets: the facade and how to show paths.
+/// What every tool call gets: the facade, how to show paths, the server's running
+/// watchers.
 struct ToolContext: Sendable {
     let service: FileService
     let roots: Roots
+    let watchers: WatchRegistry
 
     /// A canonical path as shown to the agent: relative to the first root when inside
     /// it (tools resolve relative paths against the first root, so it round-trips),
