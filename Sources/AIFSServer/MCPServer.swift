@@ -66,7 +66,8 @@ public struct AIFSMCPServer: Sendable {
                 the first root. Listings and searches are bounded: when a result says truncated:true, \
                 pass its nextCursor as cursor to get more.
                 """,
-            capabilities: Server.Capabilities(tools: .init(listChanged: false)))
+            capabilities: Server.Capabilities(
+                resources: .init(subscribe: true, listChanged: false), tools: .init(listChanged: false)))
         let byName = Dictionary(uniqueKeysWithValues: tools.map { ($0.tool.name, $0) })
         let list = tools.map(\.tool)
         let context = self.context
@@ -76,6 +77,23 @@ public struct AIFSMCPServer: Sendable {
         await server.withMethodHandler(CallTool.self) { parameters in
             return await AIFSMCPServer.call(parameters, tools: byName, context: context)
         }
+        let subscriptions = ResourceSubscriptions { [weak server] uri in
+            try? await server?.notify(ResourceUpdatedNotification.message(.init(uri: uri)))
+        }
+        await server.withMethodHandler(ListResources.self) { parameters in
+            try await FileResources.list(parameters.cursor, context: context)
+        }
+        await server.withMethodHandler(ReadResource.self) { parameters in
+            try await FileResources.read(parameters.uri, context: context)
+        }
+        await server.withMethodHandler(ResourceSubscribe.self) { parameters in
+            try await subscriptions.subscribe(parameters.uri, context: context)
+            return Empty()
+        }
+        await server.withMethodHandler(ResourceUnsubscribe.self) { parameters in
+            try subscriptions.unsubscribe(parameters.uri, context: context)
+            return Empty()
+        }
         monitor.sample()
         monitor.start()
         defer { monitor.stop() }
@@ -84,6 +102,7 @@ public struct AIFSMCPServer: Sendable {
         logger.info("serving \(roots)")
         await server.waitUntilCompleted()
         context.watchers.stopAll()
+        subscriptions.stopAll()
         await server.stop()
     }
 
