@@ -3,6 +3,7 @@ import AIFSCache
 import AIFSCore
 import AIFSWatch
 import MCP
+import Synchronization
 
 /// `get_filesystem_stats`: the server's live figures.
 enum StatsTools {
@@ -51,10 +52,17 @@ enum StatsTools {
                                     [:], description: "One watcher, as get_watcher_stats shows it.", closed: false),
                                 "Each watcher, in the order they were started."),
                         ], required: ["count", "totalEvents", "watchers"], closed: false),
+                    "calls": Schema.object(
+                        [
+                            "running": Schema.integer("Tool calls in progress, this one included.", example: 1),
+                            "succeeded": Schema.integer("Calls answered with a result.", example: 40),
+                            "failed": Schema.integer("Calls answered with an error result.", example: 2),
+                            "cancelled": Schema.integer("Calls the client cancelled (they get no answer).", example: 0),
+                        ], required: ["running", "succeeded", "failed", "cancelled"], closed: false),
                     "workers": Schema.object(
                         ["processors": Schema.integer("Processors the server may run on.", example: 8)],
                         required: ["processors"], closed: false),
-                ], required: ["memory", "cache", "watchers", "workers"], closed: false)),
+                ], required: ["memory", "cache", "watchers", "calls", "workers"], closed: false)),
         run: { arguments, context async throws(ToolFailure) in
             try arguments.checkKnown([])
             let stats = context.service.stats()
@@ -64,6 +72,7 @@ enum StatsTools {
             let misses = cache?.misses ?? 0
             let hitRate = hits + misses == 0 ? 0 : Double(hits) / Double(hits + misses)
             let watchers = context.watchers.snapshots()
+            let calls = context.calls
             let totalEvents = watchers.reduce(0) { $0 + $1.events }
             let watches = watchers.reduce(0) { $0 + $1.stats.watches }
             let structured: Value = [
@@ -85,6 +94,12 @@ enum StatsTools {
                 "watchers": [
                     "count": .int(watchers.count), "totalEvents": .int(totalEvents), "watches": .int(watches),
                     "watchers": .array(watchers.map { WatchTools.value($0, context: context) }),
+                ],
+                "calls": [
+                    "running": .int(calls.running.load(ordering: .relaxed)),
+                    "succeeded": .int(calls.succeeded.load(ordering: .relaxed)),
+                    "failed": .int(calls.failed.load(ordering: .relaxed)),
+                    "cancelled": .int(calls.cancelled.load(ordering: .relaxed)),
                 ],
                 "workers": ["processors": .int(DedicatedThreads.processorCount)],
             ]
