@@ -121,6 +121,7 @@ final class ResourceSubscriptions: Sendable {
     static let maximum = 32
 
     private struct Subscription {
+        let number: Int
         let watcher: Watcher
         let task: Task<Void, Never>
     }
@@ -128,6 +129,7 @@ final class ResourceSubscriptions: Sendable {
     private struct State {
         var subscriptions: [String: Subscription] = [:]
         var stopped = false
+        var nextNumber = 0
     }
 
     private let state = Mutex(State())
@@ -161,7 +163,11 @@ final class ResourceSubscriptions: Sendable {
             throw MCPError.invalidParams("cannot subscribe to '\(uri)': \(error.message)")
         }
         let notify = self.notify
-        let task = Task {
+        let number = state.withLock { state in
+            state.nextNumber += 1
+            return state.nextNumber
+        }
+        let task = Task { [weak self] in
             for await event in watcher.events {
                 service.invalidateCache(for: event)
                 switch event.kind {
@@ -171,6 +177,11 @@ final class ResourceSubscriptions: Sendable {
                     break
                 }
             }
+            // The watch ended on its own (the file's directory is gone): forget it, so
+            // that subscribing again watches afresh.
+            self?.state.withLock { state in
+                if state.subscriptions[key]?.number == number { state.subscriptions[key] = nil }
+            }
         }
         let refused = state.withLock { state -> String? in
             if state.stopped { return "the server is shutting down" }
@@ -178,7 +189,7 @@ final class ResourceSubscriptions: Sendable {
             guard state.subscriptions.count < ResourceSubscriptions.maximum else {
                 return "\(ResourceSubscriptions.maximum) resources are subscribed already; unsubscribe from one first"
             }
-            state.subscriptions[key] = Subscription(watcher: watcher, task: task)
+            state.subscriptions[key] = Subscription(number: number, watcher: watcher, task: task)
             return nil
         }
         if let refused {

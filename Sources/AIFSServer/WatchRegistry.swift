@@ -92,6 +92,8 @@ final class WatchRegistry: Sendable {
         /// Events between the cursor asked for and the first returned that the ring
         /// no longer holds.
         var missed: Int
+        /// Whether more events wait after this page.
+        var more: Bool
         var ended: Bool
     }
 
@@ -110,20 +112,26 @@ final class WatchRegistry: Sendable {
     /// - Throws: ``ToolFailure`` when ``maximumWatchers`` run already (the watcher is
     ///   stopped then).
     func add(_ watcher: Watcher, paths: [String], service: FileService, now: Int64) throws(ToolFailure) -> String {
-        let id: String? = state.withLock { state in
-            guard !state.stopped, state.entries.count < WatchRegistry.maximumWatchers else { return nil }
+        let added: Result<String, ToolFailure> = state.withLock { state in
+            if state.stopped { return .failure(ToolFailure("shuttingDown", "start_watching: the server is shutting down")) }
+            guard state.entries.count < WatchRegistry.maximumWatchers else {
+                let running = state.entries.keys.sorted { Int($0.dropFirst()) ?? 0 < Int($1.dropFirst()) ?? 0 }
+                return .failure(ToolFailure(
+                    "tooManyWatchers",
+                    "start_watching: \(WatchRegistry.maximumWatchers) watchers run already (\(running.joined(separator: ", "))); "
+                        + "stop one with stop_watching, or watch a common parent directory with one watcher"))
+            }
             let id = "w\(state.nextID)"
             state.nextID += 1
             state.entries[id] = Entry(id: id, watcher: watcher, paths: paths, startedAt: now)
-            return id
+            return .success(id)
         }
-        guard let id else {
+        let id: String
+        do throws(ToolFailure) {
+            id = try added.get()
+        } catch {
             watcher.stop()
-            let running = ids().joined(separator: ", ")
-            throw ToolFailure(
-                "tooManyWatchers",
-                "start_watching: \(WatchRegistry.maximumWatchers) watchers run already (\(running)); "
-                    + "stop one with stop_watching, or watch a common parent directory with one watcher")
+            throw error
         }
         let task = Task { [self] in
             for await event in watcher.events {
@@ -206,7 +214,7 @@ final class WatchRegistry: Sendable {
             let next = events.last.map { $0.sequence + 1 } ?? max(from, entry.firstSequence)
             let missed = max(0, entry.firstSequence - from)
             state.entries[id]!.readCursor = max(entry.readCursor, next)
-            return Page(events: events, nextCursor: next, missed: missed, ended: entry.ended)
+            return Page(events: events, nextCursor: next, missed: missed, more: next < entry.nextSequence, ended: entry.ended)
         }
     }
 
@@ -237,7 +245,7 @@ final class WatchRegistry: Sendable {
     /// The ids of the running watchers, in the order they were started.
     func ids() -> [String] {
         state.withLock { state in
-            state.entries.values.sorted { $0.startedAt != $1.startedAt ? $0.startedAt < $1.startedAt : $0.id < $1.id }.map(\.id)
+            state.entries.keys.sorted { Int($0.dropFirst()) ?? 0 < Int($1.dropFirst()) ?? 0 }
         }
     }
 

@@ -140,7 +140,7 @@ enum WatchTools {
             guard let page = context.watchers.events(id, cursor: cursor, limit: limit) else {
                 throw unknownWatcher(id, tool: "get_watch_events", context: context)
             }
-            let waiting = context.watchers.snapshots(id).first.map { $0.events > page.nextCursor } ?? false
+            let waiting = page.more
             var values: [Value] = []
             var lines: [String] = []
             for numbered in page.events {
