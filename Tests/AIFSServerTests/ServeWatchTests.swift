@@ -84,6 +84,51 @@ struct ServeWatchTests {
         #expect(await server.close() == 0)
     }
 
+    @Test func aSingleFileAndTheIgnoredOption() async throws {
+        let server = try await start()
+        let file = try await server.call("start_watching", ["paths": ["notes.txt"]])
+        let fileID = try #require(file["watchId"]?.stringValue, "\(file.text)")
+        let tree = try await server.call("start_watching", ["paths": ["src"], "ignored": ["*.tmp"]])
+        let treeID = try #require(tree["watchId"]?.stringValue, "\(tree.text)")
+
+        try "scratch\n".write(toFile: directory.path("root/src/a.tmp"), atomically: false, encoding: .utf8)
+        try "kept\n".write(toFile: directory.path("root/src/b.txt"), atomically: false, encoding: .utf8)
+        try "second\n".write(toFile: directory.path("root/notes.txt"), atomically: false, encoding: .utf8)
+        // One inotify descriptor reports in order: once b.txt is seen, a.tmp would have
+        // been seen before it had it not been ignored.
+        let treeEvents = try await events(server, treeID) { events in events.contains { $0["path"] == "src/b.txt" } }
+        #expect(treeEvents.contains { $0["event"] == "add" && $0["path"] == "src/b.txt" }, "\(treeEvents)")
+        #expect(!treeEvents.contains { $0["path"] == "src/a.tmp" }, "\(treeEvents)")
+        let fileEvents = try await events(server, fileID) { events in events.contains { $0["event"] == "change" } }
+        #expect(fileEvents.contains { $0["event"] == "change" && $0["path"] == "notes.txt" }, "\(fileEvents)")
+        // The file's watcher reports the file alone.
+        #expect(fileEvents.allSatisfy { $0["path"] == "notes.txt" }, "\(fileEvents)")
+        #expect(await server.close() == 0)
+    }
+
+    @Test func aWatchedChangeDropsTheCachedFileAtOnce() async throws {
+        let server = try await start()
+        // Read until the file is served from the cache (a file just written is not
+        // cached at once), with a deadline.
+        let deadline = ContinuousClock.now + .seconds(10)
+        var hits = 0
+        while hits == 0, ContinuousClock.now < deadline {
+            _ = try await server.call("read_file", ["path": "notes.txt"])
+            hits = try await server.call("get_filesystem_stats")["cache"]?.objectValue?["hits"]?.intValue ?? 0
+        }
+        #expect(hits > 0)
+        let started = try await server.call("start_watching", ["paths": ["."]])
+        let id = try #require(started["watchId"]?.stringValue)
+        try "second\n".write(toFile: directory.path("root/notes.txt"), atomically: false, encoding: .utf8)
+        _ = try await events(server, id) { events in events.contains { $0["path"] == "notes.txt" } }
+        // The event went to the cache before it went to the ring.
+        let cache = try await server.call("get_filesystem_stats")["cache"]?.objectValue
+        #expect(cache?["invalidations"] == 1, "\(String(describing: cache))")
+        #expect(cache?["entries"] == 0, "\(String(describing: cache))")
+        #expect(try await server.call("read_file", ["path": "notes.txt"])["content"] == "second\n")
+        #expect(await server.close() == 0)
+    }
+
     @Test func cursorsPageThroughTheEvents() async throws {
         let server = try await start()
         let started = try await server.call("start_watching", ["paths": ["src"], "ignoreInitial": false])
