@@ -45,12 +45,17 @@ enum FileResources {
         }
         let service = context.service
         let roots = context.roots.paths
-        let files = try await onDedicatedThread { () throws(ToolFailure) -> [WalkEntry] in
-            do throws(CoreError) {
-                return try service.files(roots).entries.filter { $0.kind == .regular }
-            } catch {
-                throw ToolFailure(error)
+        let files: [WalkEntry]
+        do throws(ToolFailure) {
+            files = try await onDedicatedThread { () throws(ToolFailure) -> [WalkEntry] in
+                do throws(CoreError) {
+                    return try service.files(roots).entries.filter { $0.kind == .regular }
+                } catch {
+                    throw ToolFailure(error)
+                }
             }
+        } catch {
+            throw MCPError.internalError("cannot list the roots: \(error.message)")
         }
         let (page, next) = DirectoryTools.page(files, cursor: offset, limit: pageSize)
         var resources: [Resource] = []
@@ -66,12 +71,18 @@ enum FileResources {
     static func read(_ uri: String, context: ToolContext) async throws -> ReadResource.Result {
         let path = try path(uri, roots: context.roots)
         let service = context.service
-        let content = try await onDedicatedThread { () throws(ToolFailure) -> FileContent in
-            do throws(CoreError) {
-                return try service.readFile(path: path, range: .bytes(offset: 0, length: nil))
-            } catch {
-                throw ToolFailure(error)
+        let content: FileContent
+        do throws(ToolFailure) {
+            content = try await onDedicatedThread { () throws(ToolFailure) -> FileContent in
+                do throws(CoreError) {
+                    return try service.readFile(path: path, range: .bytes(offset: 0, length: nil))
+                } catch {
+                    throw ToolFailure(error)
+                }
             }
+        } catch {
+            // The messages say what to do (the missing path, a directory, …).
+            throw MCPError.invalidParams(error.message)
         }
         var meta: Metadata?
         if content.truncated {

@@ -44,8 +44,18 @@ struct ServeResourceTests {
         #expect(binary.first?.text == nil)
         #expect(binary.first?.blob == Data([0x7F, 0x45, 0x4C, 0x46, 0x00, 0x01, 0x02, 0xFF]).base64EncodedString())
 
-        for bad in [uri("root-evil/secret.txt"), "file:///etc/passwd", "https://example.com/x", uri("root/missing.txt")] {
-            await #expect(throws: MCPError.self, "\(bad)") { _ = try await server.client.readResource(uri: bad) }
+        for (bad, message) in [
+            (uri("root-evil/secret.txt"), "outside the allowed roots"), ("file:///etc/passwd", "outside the allowed roots"),
+            ("https://example.com/x", "not a file URI"), (uri("root/missing.txt"), "no such file"),
+            (uri("root/src"), "is a directory"),
+        ] {
+            do {
+                _ = try await server.client.readResource(uri: bad)
+                Issue.record("\(bad) was read")
+            } catch let error as MCPError {
+                #expect(error.code == -32602, "\(bad): \(error)")
+                #expect("\(error)".contains(message), "\(bad): \(error)")
+            }
         }
         // The server is still there.
         #expect(try await server.client.readResource(uri: uri("root/src/main.swift")).first?.text == "print(1)\n")
