@@ -100,6 +100,14 @@ struct ServeResourceTests {
         // A read after the notification sees the new contents.
         #expect(try await server.client.readResource(uri: notes).first?.text == "second\n")
 
+        // An atomic save (a temporary file renamed over it, as editors and write_file
+        // do) is a change too, and so is a second one: the watch follows the name.
+        for contents in ["third\n", "fourth\n"] {
+            try contents.write(toFile: directory.path("root/notes.txt"), atomically: true, encoding: .utf8)
+            #expect(await first(of: updates, within: .seconds(10)) == notes, "\(contents)")
+            #expect(try await server.client.readResource(uri: notes).first?.text == contents)
+        }
+
         await #expect(throws: MCPError.self) { try await server.client.subscribeToResource(uri: uri("root-evil/secret.txt")) }
         await #expect(throws: MCPError.self) { try await server.client.subscribeToResource(uri: uri("root/missing.txt")) }
 
