@@ -129,6 +129,29 @@ struct ServeWatchTests {
         #expect(await server.close() == 0)
     }
 
+    @Test func aRemovedRootEndsItsWatch() async throws {
+        let server = try await start()
+        let started = try await server.call("start_watching", ["paths": ["src"]])
+        let id = try #require(started["watchId"]?.stringValue, "\(started.text)")
+        try FileManager.default.removeItem(atPath: directory.path("root/src"))
+        let deadline = ContinuousClock.now + .seconds(10)
+        var seen: [[String: Value]] = []
+        var running = true
+        while running, ContinuousClock.now < deadline {
+            let page = try await server.call("get_watch_events", ["watchId": .string(id)])
+            seen += (page["events"]?.arrayValue ?? []).compactMap(\.objectValue)
+            running = page["running"] != false
+        }
+        #expect(!running)
+        #expect(seen.contains { $0["event"] == "unlink" && $0["path"] == "src/main.swift" }, "\(seen)")
+        #expect(seen.contains { $0["event"] == "unlinkDir" && $0["path"] == "src" }, "\(seen)")
+        let stats = try await server.call("get_watcher_stats", ["watchId": .string(id)])
+        #expect(stats["watchers"]?.arrayValue?.first?.objectValue?["running"] == false)
+        // An ended watcher is still listed until it is stopped.
+        #expect(try await server.call("stop_watching", ["watchId": .string(id)]).isError != true)
+        #expect(await server.close() == 0)
+    }
+
     @Test func cursorsPageThroughTheEvents() async throws {
         let server = try await start()
         let started = try await server.call("start_watching", ["paths": ["src"], "ignoreInitial": false])
