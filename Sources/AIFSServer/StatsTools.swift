@@ -109,6 +109,8 @@ enum StatsTools {
                 cache: \(cache?.cache.count ?? 0) files, \(MemoryMonitor.describe(cache?.cache.bytes ?? 0)), \
                 \(hits) hits, \(misses) misses, \(cache?.staleEntries ?? 0) stale entries caught
                 watchers: \(watchers.count) running, \(totalEvents) events, \(watches) kernel watches
+                calls: \(calls.running.load(ordering: .relaxed)) running, \(calls.succeeded.load(ordering: .relaxed)) answered, \
+                \(calls.failed.load(ordering: .relaxed)) failed, \(calls.cancelled.load(ordering: .relaxed)) cancelled
                 workers: \(DedicatedThreads.processorCount) processors
                 """
             return ToolOutput(structured: structured, text: text)
