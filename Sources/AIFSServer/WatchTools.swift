@@ -87,6 +87,11 @@ enum WatchTools {
             let resolved = paths.compactMap { try? context.resolve($0) }
             let id = try context.watchers.add(watcher, paths: resolved, service: service, now: WatchTools.now())
             let ready = await context.watchers.waitUntilReady(id, timeout: readyTimeout)
+            if Task.isCancelled {
+                // The client will never learn the id: stop the watcher rather than leak it.
+                _ = context.watchers.stop(id)
+                throw ToolFailure("cancelled", "start_watching: the client cancelled the request")
+            }
             let snapshot = context.watchers.snapshots(id).first
             let stats = snapshot?.stats ?? watcher.stats
             let backends = stats.backends.sorted { $0.key < $1.key }
