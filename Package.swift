@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "AIFSServer",
             dependencies: [
-                "AIFS", "AIFSCache", "AIFSCore", "AIFSSearch",
+                "AIFS", "AIFSCache", "AIFSCore", "AIFSSearch", "AIFSWatch",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Logging", package: "swift-log"),
             ],

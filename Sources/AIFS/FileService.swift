@@ -76,13 +76,15 @@ public struct FileService: Sendable {
 
     /// Walks `paths` and returns every entry and error, sorted by path.
     ///
+    /// - Parameter control: Stops the walk when cancelled (the result is then
+    ///   partial) and counts the entries found; `nil` for none.
     /// - Throws: As ``walk(_:options:makeVisitor:)``.
     public func files(
-        _ paths: [String], options: WalkOptions = WalkOptions()
+        _ paths: [String], options: WalkOptions = WalkOptions(), control: WalkControl? = nil
     ) throws(CoreError) -> (entries: [WalkEntry], errors: [CoreError]) {
         let resolved = try resolvePaths(paths, options: options)
         let walker = try Walker(options: options)
-        return walker.collect(resolved)
+        return walker.collect(resolved, control: control)
     }
 
     /// Searches the files under `paths` on every core, handing each file to one

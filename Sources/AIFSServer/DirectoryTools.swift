@@ -29,12 +29,14 @@ enum DirectoryTools {
     }
 
     /// Walks from a directory given by the agent, refusing files and missing paths with
-    /// clear messages.
+    /// clear messages. The walk stops when the call is cancelled, and reports the
+    /// entries found so far as progress when the call asked for it.
     static func walkDirectory(
         _ path: String, options: WalkOptions, context: ToolContext, tool: String
     ) async throws(ToolFailure) -> (base: String, entries: [WalkEntry], errors: [CoreError]) {
         let service = context.service
-        return try await onDedicatedThread { () throws(ToolFailure) -> (String, [WalkEntry], [CoreError]) in
+        return try await cancellableWalk(progress: context.progress, describe: { "\($0) entries found" }) {
+            control throws(ToolFailure) -> (String, [WalkEntry], [CoreError]) in
             do {
                 let info = try service.fileInfo(path: path)
                 guard info.identity.kind == .directory else {
@@ -42,7 +44,7 @@ enum DirectoryTools {
                         "notADirectory",
                         "\(tool): '\(path)' is a \(info.identity.kind), not a directory; pass a directory (read a file with read_file)")
                 }
-                let (entries, errors) = try service.files([info.path], options: options)
+                let (entries, errors) = try service.files([info.path], options: options, control: control)
                 return (info.path, entries, errors)
             } catch let error as CoreError {
                 throw ToolFailure(error)

@@ -4,6 +4,7 @@ public import AIFSCore
 import Foundation
 import Logging
 import MCP
+import Synchronization
 
 /// The aifs MCP server: the file-system tools, confined to the roots, over stdio.
 ///
@@ -41,7 +42,7 @@ public struct AIFSMCPServer: Sendable {
         // identity; the monitor shrinks it when the process nears its memory budget.
         monitor = MemoryMonitor(logger: logger)
         let service = FileService(roots: roots, contentCache: FileContentCache(), memoryMonitor: monitor)
-        context = ToolContext(service: service, roots: roots)
+        context = ToolContext(service: service, roots: roots, watchers: WatchRegistry())
         tools = AIFSMCPServer.catalog
     }
 
@@ -49,7 +50,8 @@ public struct AIFSMCPServer: Sendable {
     static let catalog: [ToolDefinition] = [
         ReadTools.readFile, ReadTools.readMultipleFiles, DirectoryTools.listDirectory, DirectoryTools.directoryTree,
         ReadTools.getFileInfo, DirectoryTools.searchFiles, SearchTools.searchContent,
-        StatsTools.getFilesystemStats,
+        StatsTools.getFilesystemStats, WatchTools.startWatching, WatchTools.getWatchEvents, WatchTools.stopWatching,
+        WatchTools.getWatcherStats,
     ]
 
     /// Serves over stdin and stdout until the client closes stdin and every request
@@ -65,15 +67,40 @@ public struct AIFSMCPServer: Sendable {
                 the first root. Listings and searches are bounded: when a result says truncated:true, \
                 pass its nextCursor as cursor to get more.
                 """,
-            capabilities: Server.Capabilities(tools: .init(listChanged: false)))
+            capabilities: Server.Capabilities(
+                resources: .init(subscribe: true, listChanged: false), tools: .init(listChanged: false)))
         let byName = Dictionary(uniqueKeysWithValues: tools.map { ($0.tool.name, $0) })
         let list = tools.map(\.tool)
         let context = self.context
         await server.withMethodHandler(MCP.ListTools.self) { _ in
             MCP.ListTools.Result(tools: list)
         }
+        let sendProgress: @Sendable (ProgressNotification.Parameters) async -> Void = { [weak server] parameters in
+            try? await server?.notify(ProgressNotification.message(parameters))
+        }
         await server.withMethodHandler(CallTool.self) { parameters in
-            return await AIFSMCPServer.call(parameters, tools: byName, context: context)
+            let result = await AIFSMCPServer.call(parameters, tools: byName, context: context, sendProgress: sendProgress)
+            // A call the client cancelled gets no answer (the SDK sends none on
+            // CancellationError): the client has stopped waiting for it.
+            try Task.checkCancellation()
+            return result
+        }
+        let subscriptions = ResourceSubscriptions { [weak server] uri in
+            try? await server?.notify(ResourceUpdatedNotification.message(.init(uri: uri)))
+        }
+        await server.withMethodHandler(ListResources.self) { parameters in
+            try await FileResources.list(parameters.cursor, context: context)
+        }
+        await server.withMethodHandler(ReadResource.self) { parameters in
+            try await FileResources.read(parameters.uri, context: context)
+        }
+        await server.withMethodHandler(ResourceSubscribe.self) { parameters in
+            try await subscriptions.subscribe(parameters.uri, context: context)
+            return Empty()
+        }
+        await server.withMethodHandler(ResourceUnsubscribe.self) { parameters in
+            try subscriptions.unsubscribe(parameters.uri, context: context)
+            return Empty()
         }
         monitor.sample()
         monitor.start()
@@ -82,26 +109,48 @@ public struct AIFSMCPServer: Sendable {
         try await server.start(transport: transport)
         logger.info("serving \(roots)")
         await server.waitUntilCompleted()
+        context.watchers.stopAll()
+        subscriptions.stopAll()
         await server.stop()
     }
 
     /// Runs one call; every failure becomes an error result.
+    ///
+    /// - Parameter sendProgress: Sends a progress notification, for calls whose
+    ///   request carries `_meta.progressToken`.
     static func call(
-        _ parameters: CallTool.Parameters, tools: [String: ToolDefinition], context: ToolContext
+        _ parameters: CallTool.Parameters, tools: [String: ToolDefinition], context: ToolContext,
+        sendProgress: (@Sendable (ProgressNotification.Parameters) async -> Void)? = nil
     ) async -> CallTool.Result {
         guard let definition = tools[parameters.name] else {
             let names = tools.keys.sorted().joined(separator: ", ")
             return failure(ToolFailure("unknownTool", "unknown tool '\(parameters.name)'; the tools are \(names)"))
         }
         let arguments = Arguments(tool: parameters.name, values: parameters.arguments ?? [:])
+        var context = context
+        if let token = parameters._meta?.progressToken, let sendProgress {
+            context.progress = ProgressReporter(token: token, send: sendProgress)
+        }
+        let calls = context.calls
+        calls.running.add(1, ordering: .relaxed)
+        defer { calls.running.subtract(1, ordering: .relaxed) }
+        let result: CallTool.Result
         do throws(ToolFailure) {
             let output = try await definition.run(arguments, context)
-            return CallTool.Result(
+            result = CallTool.Result(
                 content: [.text(text: output.text, annotations: nil, _meta: nil)],
                 structuredContent: Optional(output.structured), isError: false)
         } catch {
-            return failure(error)
+            result = failure(error)
         }
+        if Task.isCancelled {
+            calls.cancelled.add(1, ordering: .relaxed)
+        } else if result.isError == true {
+            calls.failed.add(1, ordering: .relaxed)
+        } else {
+            calls.succeeded.add(1, ordering: .relaxed)
+        }
+        return result
     }
 
     static func failure(_ failure: ToolFailure) -> CallTool.Result {

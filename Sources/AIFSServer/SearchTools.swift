@@ -153,6 +153,8 @@ enum SearchTools {
                 case .fileFinished(_, let finish):
                     filesSearched += 1
                     bytesSearched += finish.bytesSearched
+                    await context.progress?.report(
+                        Double(filesSearched), message: "\(filesSearched) files searched, \(matchCount) matching lines")
                 case .binaryFile:
                     break
                 case .error(let error):
@@ -163,6 +165,9 @@ enum SearchTools {
         } catch {
             throw ToolFailure("io", "search_content: the search failed: \(error)")
         }
+        // Cancelling the task cancelled the stream, which stopped the search; the
+        // client wants no answer.
+        if Task.isCancelled { throw ToolFailure("cancelled", "search_content: the client cancelled the request") }
         let elapsed = clock.now - started
 
         var matches: [Match] = []

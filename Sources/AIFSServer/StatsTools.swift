@@ -1,7 +1,9 @@
 import AIFS
 import AIFSCache
 import AIFSCore
+import AIFSWatch
 import MCP
+import Synchronization
 
 /// `get_filesystem_stats`: the server's live figures.
 enum StatsTools {
@@ -12,7 +14,8 @@ enum StatsTools {
             description: """
                 The server's live figures: resident memory against its limit and budget (and how often \
                 the memory monitor had to shrink the caches), the file-content cache (entries, bytes, \
-                hits, misses, stale entries caught by the identity check), and the worker threads.
+                hits, misses, stale entries caught by the identity check), the running watchers, and \
+                the worker threads.
                 """,
             inputSchema: Schema.object([:], required: []),
             annotations: Tool.Annotations(readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false),
@@ -39,10 +42,27 @@ enum StatsTools {
                             "hitRate": Schema.number("hits / (hits + misses).", example: 0.74),
                             "staleEntries": Schema.integer("Entries found changed on disk and dropped.", example: 3),
                         ], required: ["entries", "bytes", "hits", "misses"], closed: false),
+                    "watchers": Schema.object(
+                        [
+                            "count": Schema.integer("Watchers running (start_watching).", example: 1),
+                            "totalEvents": Schema.integer("Events they reported in all.", example: 12),
+                            "watches": Schema.integer("Kernel watches they use.", example: 42),
+                            "watchers": Schema.array(
+                                Schema.object(
+                                    [:], description: "One watcher, as get_watcher_stats shows it.", closed: false),
+                                "Each watcher, in the order they were started."),
+                        ], required: ["count", "totalEvents", "watchers"], closed: false),
+                    "calls": Schema.object(
+                        [
+                            "running": Schema.integer("Tool calls in progress, this one included.", example: 1),
+                            "succeeded": Schema.integer("Calls answered with a result.", example: 40),
+                            "failed": Schema.integer("Calls answered with an error result.", example: 2),
+                            "cancelled": Schema.integer("Calls the client cancelled (they get no answer).", example: 0),
+                        ], required: ["running", "succeeded", "failed", "cancelled"], closed: false),
                     "workers": Schema.object(
                         ["processors": Schema.integer("Processors the server may run on.", example: 8)],
                         required: ["processors"], closed: false),
-                ], required: ["memory", "cache", "workers"], closed: false)),
+                ], required: ["memory", "cache", "watchers", "calls", "workers"], closed: false)),
         run: { arguments, context async throws(ToolFailure) in
             try arguments.checkKnown([])
             let stats = context.service.stats()
@@ -51,6 +71,10 @@ enum StatsTools {
             let hits = cache?.hits ?? 0
             let misses = cache?.misses ?? 0
             let hitRate = hits + misses == 0 ? 0 : Double(hits) / Double(hits + misses)
+            let watchers = context.watchers.snapshots()
+            let calls = context.calls
+            let totalEvents = watchers.reduce(0) { $0 + $1.events }
+            let watches = watchers.reduce(0) { $0 + $1.stats.watches }
             let structured: Value = [
                 "memory": [
                     "residentBytes": .int(memory.residentBytes), "peakResidentBytes": .int(memory.peakResidentBytes),
@@ -67,6 +91,16 @@ enum StatsTools {
                     "staleEntries": .int(cache?.staleEntries ?? 0), "racySkips": .int(cache?.racySkips ?? 0),
                     "invalidations": .int(cache?.invalidations ?? 0), "evictions": .int(cache?.cache.evictions ?? 0),
                 ],
+                "watchers": [
+                    "count": .int(watchers.count), "totalEvents": .int(totalEvents), "watches": .int(watches),
+                    "watchers": .array(watchers.map { WatchTools.value($0, context: context) }),
+                ],
+                "calls": [
+                    "running": .int(calls.running.load(ordering: .relaxed)),
+                    "succeeded": .int(calls.succeeded.load(ordering: .relaxed)),
+                    "failed": .int(calls.failed.load(ordering: .relaxed)),
+                    "cancelled": .int(calls.cancelled.load(ordering: .relaxed)),
+                ],
                 "workers": ["processors": .int(DedicatedThreads.processorCount)],
             ]
             let text = """
@@ -74,6 +108,9 @@ enum StatsTools {
                 of \(MemoryMonitor.describe(memory.limitBytes)) (\(memory.limitSource)); \(memory.pressureEvents) pressure events
                 cache: \(cache?.cache.count ?? 0) files, \(MemoryMonitor.describe(cache?.cache.bytes ?? 0)), \
                 \(hits) hits, \(misses) misses, \(cache?.staleEntries ?? 0) stale entries caught
+                watchers: \(watchers.count) running, \(totalEvents) events, \(watches) kernel watches
+                calls: \(calls.running.load(ordering: .relaxed)) running, \(calls.succeeded.load(ordering: .relaxed)) answered, \
+                \(calls.failed.load(ordering: .relaxed)) failed, \(calls.cancelled.load(ordering: .relaxed)) cancelled
                 workers: \(DedicatedThreads.processorCount) processors
                 """
             return ToolOutput(structured: structured, text: text)

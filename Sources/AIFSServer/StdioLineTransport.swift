@@ -70,24 +70,57 @@ public actor StdioLineTransport: Transport {
         var line = data
         line.append(UInt8(ascii: "\n"))
         try line.withUnsafeBytes { bytes in try Console.standardOutput.write(bytes) }
-        if StdioLineTransport.isResponse(data) { tracker.answered() }
+        if let id = StdioLineTransport.responseID(data) { tracker.answered(id) }
     }
 
-    /// Whether an outgoing message answers a request. The SDK encodes with sorted keys,
-    /// so a response begins `{"error":` or `{"id":…,"jsonrpc":"2.0","result":`, where a
-    /// request of ours would have `"method"` after `"jsonrpc"`.
-    static func isResponse(_ data: Data) -> Bool {
+    /// The request id an outgoing message answers, or `nil` when it is not a response.
+    /// The SDK encodes with sorted keys, so a response begins `{"error":` (small: parsed
+    /// whole) or `{"id":…,"jsonrpc":"2.0","result":` (perhaps huge: only the id is
+    /// parsed), where a request of ours would have `"method"` after `"jsonrpc"`.
+    static func responseID(_ data: Data) -> String? {
         let prefix = data.prefix(512)
-        if prefix.starts(with: Array(#"{"error":"#.utf8)) { return true }
-        guard prefix.starts(with: Array(#"{"id":"#.utf8)) else { return false }
-        return prefix.range(of: Data(#","jsonrpc":"2.0","result":"#.utf8)) != nil
+        if prefix.starts(with: Array(#"{"error":"#.utf8)) {
+            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+            return object["id"].flatMap(idKey)
+        }
+        let start = Array(#"{"id":"#.utf8)
+        guard prefix.starts(with: start),
+            let end = prefix.range(of: Data(#","jsonrpc":"2.0","result":"#.utf8))
+        else { return nil }
+        let fragment = prefix[(prefix.startIndex + start.count)..<end.lowerBound]
+        guard let id = try? JSONSerialization.jsonObject(with: Data(fragment), options: .fragmentsAllowed) else { return nil }
+        return idKey(id)
     }
 
-    /// Whether an incoming message is a request (it has an `id` and a `method`), which
-    /// the server owes an answer.
-    static func isRequest(_ data: Data) -> Bool {
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return false }
-        return object["id"] != nil && object["method"] != nil
+    /// What the server owes for an incoming message: an answer to a request (it has an
+    /// `id` and a `method`), or nothing more for a request the client cancelled
+    /// (`notifications/cancelled`: the SDK sends no answer then).
+    enum Incoming: Equatable {
+        case request(id: String)
+        case cancellation(of: String)
+        case other
+    }
+
+    static func classify(_ data: Data) -> Incoming {
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let method = object["method"] as? String
+        else { return .other }
+        if let id = object["id"].flatMap(idKey) { return .request(id: id) }
+        if method == "notifications/cancelled",
+            let parameters = object["params"] as? [String: Any],
+            let id = parameters["requestId"].flatMap(idKey)
+        {
+            return .cancellation(of: id)
+        }
+        return .other
+    }
+
+    /// A request id as a key: `n:7` for a number, `s:abc` for a string.
+    static func idKey(_ value: Any) -> String? {
+        if let string = value as? String { return "s:" + string }
+        if let number = value as? Int { return "n:\(number)" }
+        if let number = value as? NSNumber { return "n:\(number.int64Value)" }
+        return nil
     }
 
     /// The incoming messages, one JSON value each, without their newlines.
@@ -105,7 +138,11 @@ public actor StdioLineTransport: Transport {
             if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
             guard line.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) else { return }
             let message = Data(line)
-            if isRequest(message) { tracker.received() }
+            switch classify(message) {
+            case .request(let id): tracker.received(id)
+            case .cancellation(let id): tracker.answered(id)
+            case .other: break
+            }
             continuation.yield(message)
         }
         while true {
@@ -147,25 +184,25 @@ public actor StdioLineTransport: Transport {
     }
 }
 
-/// Counts the requests received and not yet answered.
+/// The requests received and not yet answered (nor cancelled by the client), by id.
 ///
 /// ## Threading
 /// Any thread; the state is behind a mutex.
 final class RequestTracker: Sendable {
     private struct State {
-        var pending = 0
+        var pending: Set<String> = []
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
         var nextWaiter = 0
     }
 
     private let state = Mutex(State())
 
-    func received() { state.withLock { $0.pending += 1 } }
+    func received(_ id: String) { state.withLock { _ = $0.pending.insert(id) } }
 
-    func answered() {
+    /// The request `id` was answered, or cancelled; answering it again does nothing.
+    func answered(_ id: String) {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.pending = max(0, state.pending - 1)
-            guard state.pending == 0 else { return [] }
+            guard state.pending.remove(id) != nil, state.pending.isEmpty else { return [] }
             defer { state.waiters = [:] }
             return Array(state.waiters.values)
         }
@@ -176,7 +213,7 @@ final class RequestTracker: Sendable {
     func drained(within timeout: Duration) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let key = state.withLock { state -> Int? in
-                guard state.pending > 0 else { return nil }
+                guard !state.pending.isEmpty else { return nil }
                 state.nextWaiter += 1
                 state.waiters[state.nextWaiter] = continuation
                 return state.nextWaiter

@@ -40,10 +40,17 @@ struct ToolDefinition: Sendable {
     var run: @Sendable (Arguments, ToolContext) async throws(ToolFailure) -> ToolOutput
 }
 
-/// What every tool call gets: the facade and how to show paths.
+/// What every tool call gets: the facade, how to show paths, the server's running
+/// watchers, and where its progress goes.
 struct ToolContext: Sendable {
     let service: FileService
     let roots: Roots
+    let watchers: WatchRegistry
+    /// The server's tool calls, counted.
+    let calls = CallCounters()
+    /// Sends this call's progress notifications; `nil` when the request carried no
+    /// progress token.
+    var progress: ProgressReporter? = nil
 
     /// A canonical path as shown to the agent: relative to the first root when inside
     /// it (tools resolve relative paths against the first root, so it round-trips),
@@ -60,6 +67,21 @@ struct ToolContext: Sendable {
     func resolve(_ path: String) throws(ToolFailure) -> String {
         do { return try roots.resolve(path) } catch { throw ToolFailure(error) }
     }
+}
+
+/// The server's tool calls: running now, and how each finished.
+///
+/// ## Threading
+/// Any thread; each figure is atomic on its own.
+final class CallCounters: Sendable {
+    /// Calls started and not finished.
+    let running = Atomic<Int>(0)
+    /// Calls answered with a result.
+    let succeeded = Atomic<Int>(0)
+    /// Calls answered with an error result.
+    let failed = Atomic<Int>(0)
+    /// Calls the client cancelled (`notifications/cancelled`), which got no answer.
+    let cancelled = Atomic<Int>(0)
 }
 
 /// Runs blocking file-system work on a ``BlockingWorkers`` thread, never on the

@@ -39,7 +39,8 @@ struct ServeToolTests {
         let (tools, _) = try await server.client.listTools()
         #expect(Set(tools.map(\.name)) == [
             "read_file", "read_multiple_files", "list_directory", "directory_tree", "get_file_info",
-            "search_files", "search_content", "get_filesystem_stats",
+            "search_files", "search_content", "get_filesystem_stats", "start_watching", "get_watch_events",
+            "stop_watching", "get_watcher_stats",
         ])
         for tool in tools {
             #expect(tool.annotations.readOnlyHint == true, "\(tool.name)")

@@ -78,12 +78,12 @@ public struct Walker: Sendable {
     }
 
     /// Walks `paths` and returns every entry and error, sorted by path.
-    public func collect(_ paths: [String]) -> (entries: [WalkEntry], errors: [CoreError]) {
-        var sorted = options
-        sorted.sortByPath = true
-        let walker = Walker(validated: sorted, overrides: overrides)
+    ///
+    /// - Parameter control: Stops the walk when cancelled (the result is then
+    ///   partial) and counts the entries found; `nil` for none.
+    public func collect(_ paths: [String], control: WalkControl? = nil) -> (entries: [WalkEntry], errors: [CoreError]) {
         let collector = Collector()
-        walker.walk(paths) { collector }
+        walkSorted(paths, control: control) { collector }
         return collector.take()
     }
 
@@ -95,12 +95,19 @@ public struct Walker: Sendable {
     /// Walks in parallel into per-thread lists, sorts them, then delivers in order to a
     /// single visitor. A directory the visitor skips has its contents skipped too: in
     /// path order they follow it directly.
-    private func walkSorted(_ paths: [String], makeVisitor: @escaping @Sendable () -> any WalkVisitor) {
+    private func walkSorted(
+        _ paths: [String], control: WalkControl? = nil, makeVisitor: @escaping @Sendable () -> any WalkVisitor
+    ) {
         var unsorted = options
         unsorted.sortByPath = false
         let walker = Walker(validated: unsorted, overrides: overrides)
-        let buckets = BucketCollector()
+        let buckets = BucketCollector(control: control)
         walker.walk(paths) { buckets.makeBucket() }
+        if control?.isCancelled == true {
+            // Nobody wants a stopped walk's results in order.
+            makeVisitor().finish()
+            return
+        }
         var results = buckets.results()
         // Errors carry no starting path: give each the first one it lies under.
         let roots = paths.map { Array($0.utf8) }
@@ -210,9 +217,25 @@ struct KeyedResult {
 final class BucketCollector: Sendable {
     final class Bucket: WalkVisitor {
         var results: [KeyedResult] = []
+        let control: WalkControl?
+        var unpublished = 0
+
+        init(control: WalkControl?) { self.control = control }
+
         func visit(_ entry: WalkEntry) -> WalkAction {
             results.append(KeyedResult(key: entry.pathBytes, rootIndex: entry.rootIndex, value: .entry(entry)))
-            return .continue
+            guard let control else { return .continue }
+            unpublished += 1
+            if unpublished >= WalkControl.publishEvery {
+                control.add(visited: unpublished)
+                unpublished = 0
+            }
+            return control.isCancelled ? .quit : .continue
+        }
+
+        func finish() {
+            control?.add(visited: unpublished)
+            unpublished = 0
         }
         func visit(error: CoreError) -> WalkAction {
             results.append(KeyedResult(key: Array((error.path ?? "").utf8), rootIndex: -1, value: .error(error)))
@@ -227,9 +250,12 @@ final class BucketCollector: Sendable {
     // nonisolated(unsafe): `buckets` is only touched under `lock`; each bucket's own
     // contents only by its worker thread, and read after the walk's threads joined.
     private nonisolated(unsafe) var buckets: [Bucket] = []
+    private let control: WalkControl?
+
+    init(control: WalkControl? = nil) { self.control = control }
 
     func makeBucket() -> Bucket {
-        let bucket = Bucket()
+        let bucket = Bucket(control: control)
         lock.withLock { buckets.append(bucket) }
         return bucket
     }
