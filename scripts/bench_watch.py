@@ -2,13 +2,15 @@
 """Watch benchmarks: aifs watch against inotifywait (and watchfiles where it applies).
 
 usage: scripts/bench_watch.py AIFS_BINARY OUT_DIR [--writes N] [--idle-seconds S]
+                               [--tree-files T] [--burst B]
 
 1. latency: N appends to one file; for each, the time from just before the write to
    the event line read from the watcher's stdout (p50, p99); one watcher at a time;
 2. idle CPU: user+system time each watcher uses while watching 1,000 files for S s;
-3. start-up: time and peak RSS until `ready` on a 100,000-file tree (aifs), against the
+3. start-up: time and peak RSS until `ready` on a T-file tree (default 100,000; aifs), against the
    time watchfiles (Rust notify) takes to set up its watches on the same tree;
-4. burst: 20,000 files created at once; every add must arrive.
+4. burst: B files created at once (default 20,000); every add must arrive.
+(`scripts/bench --quick` passes small values so the harness runs in seconds.)
 Writes JSON results to OUT_DIR/watch.json and prints a markdown summary.
 """
 import json, os, select, shutil, statistics, subprocess, sys, tempfile, time
@@ -16,6 +18,8 @@ import json, os, select, shutil, statistics, subprocess, sys, tempfile, time
 aifs, out_dir = sys.argv[1], sys.argv[2]
 writes = int(sys.argv[sys.argv.index("--writes") + 1]) if "--writes" in sys.argv else 1000
 idle_seconds = int(sys.argv[sys.argv.index("--idle-seconds") + 1]) if "--idle-seconds" in sys.argv else 60
+tree_files = int(sys.argv[sys.argv.index("--tree-files") + 1]) if "--tree-files" in sys.argv else 100_000
+burst = int(sys.argv[sys.argv.index("--burst") + 1]) if "--burst" in sys.argv else 20_000
 base = tempfile.mkdtemp(prefix="aifs-bench-watch-", dir="/tmp")
 results = {}
 
@@ -138,9 +142,9 @@ stop(a); stop(w)
 results["idle_cpu_percent"] = {k: 100 * (after[k] - before[k]) / idle_seconds for k in before}
 results["idle_seconds"] = idle_seconds
 
-# 3. start-up on 100,000 files
+# 3. start-up on tree_files files
 d = os.path.join(base, "tree")
-for i in range(100_000):
+for i in range(tree_files):
     sub = os.path.join(d, "d%03d" % (i // 1000), "e%02d" % ((i // 100) % 10))
     if i % 100 == 0:
         os.makedirs(sub, exist_ok=True)
@@ -159,17 +163,18 @@ try:
     del notify
 except Exception as error:  # watchfiles missing: say so
     start["watchfiles_error"] = str(error)
+start["files"] = tree_files
 results["startup_100k"] = start
 
-# 4. burst of 20,000 creations
+# 4. burst of `burst` creations
 d = os.path.join(base, "burst")
 os.makedirs(d)
 a, a_lines = start_aifs(d, "--ignore-initial")
-for i in range(20_000):
+for i in range(burst):
     open(os.path.join(d, "b%05d" % i), "w").close()
 seen = set()
 try:
-    while len(seen) < 20_000:
+    while len(seen) < burst:
         line = a_lines.next(timeout=30)
         event = json.loads(line)
         if event["event"] == "add":
@@ -177,7 +182,7 @@ try:
 except (TimeoutError, EOFError):
     pass
 stop(a)
-results["burst"] = {"created": 20_000, "aifs_add_events": len(seen)}
+results["burst"] = {"created": burst, "aifs_add_events": len(seen)}
 
 shutil.rmtree(base, ignore_errors=True)
 with open(os.path.join(out_dir, "watch.json"), "w") as f:
@@ -191,6 +196,6 @@ c = results["idle_cpu_percent"]
 print("| idle CPU, 1,000 files, %d s | %.3f%% | %.3f%% | under 0.1%% |" % (idle_seconds, c["aifs"], c["inotifywait"]))
 s = results["startup_100k"]
 wf = "%.2f s (watchfiles sets up its watches)" % s["watchfiles_setup_s"] if "watchfiles_setup_s" in s else "watchfiles: " + s.get("watchfiles_error", "?")
-print("| 100,000 files: until ready | %.2f s, peak RSS %.0f MiB | %s | sooner than watchfiles |" % (s["aifs_ready_s"], s["aifs_peak_rss_kib"] / 1024, wf))
+print("| %s files: until ready | %.2f s, peak RSS %.0f MiB | %s | sooner than watchfiles |" % (format(tree_files, ","), s["aifs_ready_s"], s["aifs_peak_rss_kib"] / 1024, wf))
 b = results["burst"]
-print("| burst of 20,000 creations | %d of %d add events | — | none lost |" % (b["aifs_add_events"], b["created"]))
+print("| burst of %s creations | %d of %d add events | — | none lost |" % (format(b["created"], ","), b["aifs_add_events"], b["created"]))
