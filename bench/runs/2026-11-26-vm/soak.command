@@ -1,0 +1,1 @@
+nice -n 19 scripts/bench soak --minutes 10
