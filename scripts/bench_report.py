@@ -123,9 +123,14 @@ class Runs:
         return None
 
 
-def machine(run):
+def notes_path(run, mode):
+    path = os.path.join(run, mode + ".machine.txt")
+    return path if os.path.isfile(path) else os.path.join(run, "machine.txt")
+
+
+def machine(run, mode):
     notes = {}
-    path = os.path.join(run, "machine.txt")
+    path = notes_path(run, mode)
     if os.path.isfile(path):
         for line in open(path):
             key, _, value = line.partition(": ")
@@ -133,11 +138,11 @@ def machine(run):
     cpu = notes.get("cpu", "?").replace(" available)", " cores)")
     name = os.path.basename(run)
     host = name[len("quick-"):] if name.startswith("quick-") else name[11:]
-    return "%s, %s, %s" % (host or "?", cpu, notes.get("memory", "? GiB"))
+    return "%s (%s, %s), commit %s" % (host or "?", cpu, notes.get("memory", "? GiB"), notes.get("commit", "?"))
 
 
-def when(run):
-    path = os.path.join(run, "machine.txt")
+def when(run, mode):
+    path = notes_path(run, mode)
     if os.path.isfile(path):
         for line in open(path):
             if line.startswith("date: "):
@@ -164,7 +169,7 @@ def ratio(peer, ours):
 
 def row(what, target, run, mode, default, ours, peer, peer_ratio, note=""):
     return {"what": what, "aifs": ours, "peer": peer, "ratio": peer_ratio, "target": target,
-            "machine": machine(run), "date": when(run), "command": command(run, mode, default), "note": note}
+            "machine": machine(run, mode), "date": when(run, mode), "command": command(run, mode, default), "note": note}
 
 
 def missing(what, target, why):
@@ -289,7 +294,7 @@ def rows(runs):
                 curve = list(csv.DictReader(f))
             note += "; peak RSS from %s to %s: %.0f to %.0f MiB (scaling curve, %s)" % (
                 curve[0]["size_mib"] + " MiB", curve[-1]["size_mib"] + " MiB",
-                int(curve[0]["aifs_peak_kib"]) / 1024, int(curve[-1]["aifs_peak_kib"]) / 1024, when(run_s))
+                int(curve[0]["aifs_peak_kib"]) / 1024, int(curve[-1]["aifs_peak_kib"]) / 1024, when(run_s, "scaling"))
         out.append(row("largest file", target, run_t, "search", "scripts/bench search --ten-gigabytes",
                        "10 GiB: %s MiB peak RSS, %s s" % (ten.group(1), ten.group(2)),
                        "rg --no-mmap: %s MiB" % ten.group(3), ratio(int(ten.group(3)), int(ten.group(1))), note))
