@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C declarations Glibc's Swift module does not export (getdents64, memmem, memrchr).
@@ -57,9 +58,20 @@ let package = Package(
             dependencies: ["AIFSCore"],
             swiftSettings: strictSettings
         ),
+        // The worker pool, batch operations and transactions; SHA-256 from swift-crypto.
+        .target(
+            name: "AIFSWork",
+            dependencies: [
+                "AIFSCore",
+                "AIFSSearch",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "AIFS",
-            dependencies: ["AIFSCore", "AIFSSearch", "AIFSWatch"],
+            dependencies: ["AIFSCore", "AIFSSearch", "AIFSWatch", "AIFSWork"],
             swiftSettings: strictSettings
         ),
         // The MCP server: tool schemas, argument decoding, results, our stdio transport.
@@ -80,6 +92,7 @@ let package = Package(
                 "AIFSSearch",
                 "AIFSWatch",
                 "AIFSServer",
+                "AIFSWork",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -107,6 +120,11 @@ let package = Package(
         .testTarget(
             name: "AIFSWatchIntegrationTests",
             dependencies: ["AIFSWatch", "AIFSCore", "AIFSTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AIFSWorkTests",
+            dependencies: ["AIFSWork", "AIFSCore", "AIFSTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
