@@ -124,7 +124,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AIFSWorkTests",
-            dependencies: ["AIFSWork", "AIFSCore", "AIFSTestSupport"],
+            dependencies: ["AIFSWork", "AIFSCore", "AIFSSearch", "AIFSTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

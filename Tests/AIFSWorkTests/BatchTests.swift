@@ -1,0 +1,141 @@
+import AIFSCore
+import AIFSSearch
+import AIFSTestSupport
+import Foundation
+import Testing
+
+@testable import AIFSWork
+
+@Suite struct BatchTests {
+    func items(_ dir: TemporaryDirectory, _ names: [String]) -> [BatchItem] {
+        names.map { BatchItem(path: dir.path($0)) }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func hashCountAndStatInInputOrderWithPerFileErrors() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.file("abc.txt", "abc")
+        try dir.file("words.txt", "one two\n  three\tfour\nfive")
+        try dir.file("empty.txt", "")
+        let names = ["abc.txt", "missing.txt", "words.txt", "empty.txt"]
+        var options = BatchOptions()
+        options.workers = 3
+        let (hashes, summary) = await BatchRunner.collect(items(dir, names), operation: .hash, options: options)
+        #expect(hashes.map(\.index) == [0, 1, 2, 3])
+        #expect(try hashes[0].outcome.get() == .digest("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", bytes: 3))
+        #expect(try hashes[3].outcome.get() == .digest("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", bytes: 0))
+        guard case .failure(let error) = hashes[1].outcome else { Issue.record("expected an error"); return }
+        #expect(error.code == .notFound)
+        #expect(summary.succeeded == 3 && summary.failed == 1 && summary.notTried == 0)
+
+        let (counts, _) = await BatchRunner.collect(items(dir, ["words.txt", "abc.txt"]), operation: .count)
+        #expect(try counts[0].outcome.get() == .counts(lines: 2, words: 5, bytes: 25))
+        #expect(try counts[1].outcome.get() == .counts(lines: 0, words: 1, bytes: 3))
+
+        let (stats, _) = await BatchRunner.collect(items(dir, ["abc.txt"]), operation: .stat)
+        guard case .success(.status(let identity)) = stats[0].outcome else { Issue.record("expected a status"); return }
+        #expect(identity.size == 3)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func countSpansBufferBoundaries() async throws {
+        let dir = try TemporaryDirectory()
+        // Words straddle the 1 MiB buffer boundary.
+        let text = String(repeating: "ab cd\n", count: 400_000)
+        try dir.file("big.txt", text)
+        let (counts, _) = await BatchRunner.collect(items(dir, ["big.txt"]), operation: .count)
+        #expect(try counts[0].outcome.get() == .counts(lines: 400_000, words: 800_000, bytes: Int64(text.utf8.count)))
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func searchCountsMatchingLines() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.file("a.txt", "TODO one\nnothing\nTODO two\n")
+        try dir.file("b.txt", "none here\n")
+        let matcher = try SearchQuery(patterns: ["TODO"]).makeMatcher()
+        let (results, _) = await BatchRunner.collect(items(dir, ["a.txt", "b.txt"]), operation: .search(matcher))
+        #expect(try results.map { try $0.outcome.get() } == [.matches(lines: 2, bytes: 26), .matches(lines: 0, bytes: 10)])
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func copyRefusesExistingDestinationsUnlessOverwriting() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.file("src/a.txt", "a")
+        try dir.file("src/b.txt", "b")
+        try dir.file("out/b.txt", "old")
+        chmod(dir.path("src/a.txt"), 0o604)
+        let items = ["a.txt", "b.txt"].map { BatchItem(path: dir.path("src/" + $0), destination: dir.path("out/" + $0)) }
+        let (first, summary) = await BatchRunner.collect(items, operation: .copy)
+        #expect(try first[0].outcome.get() == .changed(destination: dir.path("out/a.txt"), dryRun: false))
+        guard case .failure(let error) = first[1].outcome else { Issue.record("expected alreadyExists"); return }
+        #expect(error.code == .alreadyExists)
+        #expect(summary.failed == 1)
+        #expect(read(dir.path("out/b.txt")) == "old")
+        #expect(snapshot(dir.path("out"))["a.txt"] == "604:a")
+        var options = BatchOptions()
+        options.overwrite = true
+        _ = await BatchRunner.collect(items, operation: .copy, options: options)
+        #expect(read(dir.path("out/b.txt")) == "b")
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func dryRunsChangeNothing() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.file("a.txt", "a")
+        try dir.file("b.txt", "b")
+        let before = snapshot(dir.path)
+        var options = BatchOptions()
+        options.dryRun = true
+        let moves = [BatchItem(path: dir.path("a.txt"), destination: dir.path("moved/a.txt"))]
+        let (moved, _) = await BatchRunner.collect(moves, operation: .move, options: options)
+        #expect(try moved[0].outcome.get() == .changed(destination: dir.path("moved/a.txt"), dryRun: true))
+        let (deleted, _) = await BatchRunner.collect(items(dir, ["a.txt", "nope"]), operation: .delete, options: options)
+        #expect(try deleted[0].outcome.get() == .removed(dryRun: true))
+        #expect((try? deleted[1].outcome.get()) == nil)
+        let rule = try RenameRule(pattern: #"^(\w)\.txt$"#, replacement: "$1.md")
+        let (renamed, _) = await BatchRunner.collect(items(dir, ["a.txt"]), operation: .rename(rule), options: options)
+        #expect(try renamed[0].outcome.get() == .changed(destination: dir.path("a.md"), dryRun: true))
+        #expect(snapshot(dir.path) == before)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func moveDeleteAndRenameChangeTheTree() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.file("report-2024.txt", "r")
+        try dir.file("notes-2023.txt", "n")
+        try dir.file("keep.md", "k")
+        try dir.file("gone.txt", "g")
+        let rule = try RenameRule(pattern: #"^(?<name>\w+)-(\d+)\.txt$"#, replacement: "$2-${name}.txt")
+        let (renamed, _) = await BatchRunner.collect(items(dir, ["report-2024.txt", "notes-2023.txt", "keep.md"]), operation: .rename(rule))
+        #expect(try renamed.map { try $0.outcome.get() } == [
+            .changed(destination: dir.path("2024-report.txt"), dryRun: false),
+            .changed(destination: dir.path("2023-notes.txt"), dryRun: false),
+            .unchanged,
+        ])
+        let (moved, _) = await BatchRunner.collect([BatchItem(path: dir.path("keep.md"), destination: dir.path("sub/keep.md"))], operation: .move)
+        #expect((try? moved[0].outcome.get()) != nil)
+        _ = await BatchRunner.collect(items(dir, ["gone.txt"]), operation: .delete)
+        #expect(Set(snapshot(dir.path).keys) == ["2024-report.txt", "2023-notes.txt", "sub/", "sub/keep.md"])
+    }
+
+    @Test func renameRulesParseAndValidate() throws {
+        #expect(try RenameRule(pattern: "a", replacement: "$$x").rename("abc") == "$xbc")
+        #expect(throws: WorkError.self) { try RenameRule(pattern: "(", replacement: "x") }
+        #expect(throws: WorkError.self) { try RenameRule(pattern: "a", replacement: "${x") }
+        #expect(throws: WorkError.self) { try RenameRule(pattern: "a", replacement: "$3").rename("a") }
+        #expect(throws: WorkError.self) { try RenameRule(pattern: "a", replacement: "x/y").rename("a") }
+        #expect(try RenameRule(pattern: "z", replacement: "y").rename("a") == nil)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func tenThousandConcurrentReadsFinishQuickly() async throws {
+        let dir = try TemporaryDirectory()
+        for i in 0..<100 { try dir.file("f\(i).txt", String(repeating: "line \(i)\n", count: 50)) }
+        let items = (0..<10_000).map { BatchItem(path: dir.path("f\($0 % 100).txt")) }
+        let started = ContinuousClock.now
+        let (results, summary) = await BatchRunner.collect(items, operation: .count)
+        #expect(results.count == 10_000)
+        #expect(summary.failed == 0)
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+}
