@@ -76,7 +76,10 @@ public enum AtomicFile {
     }
 
     /// Reads a whole file, refusing one larger than `limit` bytes.
-    static func readBytes(_ path: String, limit: Int64) throws(WorkError) -> [UInt8] {
+    ///
+    /// - Throws: ``WorkError``: `.notFound`, `.isADirectory`, `.permissionDenied`,
+    ///   `.invalidArgument` past the limit.
+    public static func readBytes(_ path: String, limit: Int64) throws(WorkError) -> [UInt8] {
         do {
             let file = try ReadableFile(path: path)
             let size = try file.identity().size
@@ -127,7 +130,7 @@ public enum AtomicFile {
             try fill(file)
             step = "flush (fsync)"
             if durable { try file.synchronize() }
-            step = replacing ? "rename into place" : "put in place"
+            step = replacing ? "rename into place" : "put in place (it may have appeared meanwhile)"
             if replacing {
                 try FileSystemCalls.rename(temporary, to: target)
             } else {
@@ -154,7 +157,7 @@ public enum AtomicFile {
             throw WorkError(.invalidArgument, "cannot copy '\(source)': it is a \(identity.kind), not a regular file", path: source)
         }
         if !overwrite, (try? FileSystemCalls.status(destination, followSymlinks: false)) != nil {
-            throw WorkError(errno: .fileExists, operation: "copy to", path: destination)
+            throw WorkError.destinationExists(source, destination)
         }
         var readFailure: CoreError?
         var buffer = [UInt8](repeating: 0, count: 1 << 20)

@@ -72,9 +72,7 @@ enum BatchWork {
         if existing.kind == .directory {
             throw WorkError(errno: .isDirectory, operation: "put '\(source)' at", path: destination)
         }
-        if !overwrite {
-            throw WorkError(.alreadyExists, "cannot put '\(source)' at '\(destination)': it already exists; pass --overwrite to replace it", path: destination)
-        }
+        if !overwrite { throw WorkError.destinationExists(source, destination) }
     }
 
     /// Reads the whole file through `buffer`, handing each chunk to `body`.

@@ -26,7 +26,7 @@ enum FileMover {
         do {
             try FileSystemCalls.link(source, to: destination)
         } catch .fileExists {
-            throw WorkError(errno: .fileExists, operation: "move '\(source)' to", path: destination)
+            throw WorkError.destinationExists(source, destination)
         } catch .improperLink {
             try moveAcrossFileSystems(source, to: destination, overwrite: false)
             return
@@ -36,7 +36,7 @@ enum FileMover {
             // Directories, and file systems without hard links: check, then rename
             // (a destination created in between would be replaced: documented).
             if (try? FileSystemCalls.status(destination, followSymlinks: false)) != nil {
-                throw WorkError(errno: .fileExists, operation: "move '\(source)' to", path: destination)
+                throw WorkError.destinationExists(source, destination)
             }
             do { try FileSystemCalls.rename(source, to: destination) } catch {
                 throw WorkError(errno: error, operation: "move '\(source)' to", path: destination)
@@ -80,5 +80,15 @@ enum FileMover {
         for path in Set(paths.map { AtomicFile.split($0).directory }) {
             try? FileSystemCalls.synchronizeDirectory(path)
         }
+    }
+}
+
+extension WorkError {
+    /// A copy or move whose destination exists, without overwriting allowed.
+    static func destinationExists(_ source: String, _ destination: String, file: String = #fileID, line: Int = #line) -> WorkError {
+        WorkError(
+            .alreadyExists,
+            "cannot put '\(source)' at '\(destination)': it already exists; allow overwriting (--overwrite) to replace it",
+            path: destination, underlying: .fileExists, file: file, line: line)
     }
 }
