@@ -134,7 +134,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AIFSTests",
-            dependencies: ["AIFS", "AIFSCore", "AIFSSearch", "AIFSWatch", "AIFSTestSupport"],
+            dependencies: ["AIFS", "AIFSCore", "AIFSSearch", "AIFSWatch", "AIFSWork", "AIFSTestSupport"],
             swiftSettings: strictSettings
         ),
         // End-to-end tests of `aifs serve`: the built binary as a process, the SDK's Client.

@@ -9,7 +9,9 @@ public import AIFSSearch
 public enum BatchOperation: Sendable {
     /// The SHA-256 of the contents, streamed through a fixed buffer.
     case hash
-    /// Lines, words and bytes, as `wc` counts them in the C locale, streamed.
+    /// Lines, words and bytes, as GNU `wc` counts them in the C locale (a word is a run
+    /// of printable ASCII between whitespace; other bytes neither start nor end one),
+    /// streamed.
     case count
     /// The number of matching lines (binary files are detected and stop at the first
     /// NUL byte, as the searcher does).

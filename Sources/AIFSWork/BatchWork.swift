@@ -104,23 +104,32 @@ enum BatchWork {
         return .digest(String(decoding: text, as: UTF8.self), bytes: bytes)
     }
 
-    /// `wc`'s whitespace in the C locale: space, \t, \n, \v, \f, \r.
-    private static let isSpace: [Bool] = (0..<256).map { [9, 10, 11, 12, 13, 32].contains($0) }
+    /// GNU `wc`'s byte classes in the C locale: 1 for whitespace (space, \t, \n, \v,
+    /// \f, \r), which ends a word; 2 for printable ASCII, which starts or continues
+    /// one; 0 for every other byte (controls, bytes of UTF-8 sequences), which does
+    /// neither.
+    private static let byteClass: [UInt8] = (0..<256).map { byte in
+        [9, 10, 11, 12, 13, 32].contains(byte) ? 1 : (33...126).contains(byte) ? 2 : 0
+    }
 
     static func count(_ path: String, buffer: UnsafeMutableRawBufferPointer) throws(WorkError) -> BatchValue {
         var lines: Int64 = 0
         var words: Int64 = 0
         var inWord = false
-        let bytes = try isSpace.withUnsafeBufferPointer { space throws(WorkError) in
+        let bytes = try byteClass.withUnsafeBufferPointer { classes throws(WorkError) in
             try stream(path, buffer: buffer) { chunk in
                 var localLines = 0
                 var localWords = 0
                 var word = inWord
                 for byte in chunk {
                     if byte == 10 { localLines &+= 1 }
-                    let blank = space[Int(byte)]
-                    if !blank && !word { localWords &+= 1 }
-                    word = !blank
+                    switch classes[Int(byte)] {
+                    case 1: word = false
+                    case 2:
+                        if !word { localWords &+= 1 }
+                        word = true
+                    default: break
+                    }
                 }
                 inWord = word
                 lines += Int64(localLines)

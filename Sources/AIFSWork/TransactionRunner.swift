@@ -178,13 +178,25 @@ struct TransactionPlan {
             guard let content = operation.content else {
                 throw WorkError(.invalidTransaction, "it has no \"content\"; give the whole new contents (\"\" for an empty file)")
             }
-            let old = try existingBytes(path, mustExist: false)
+            // The old contents only feed the diff: a file too large to load, or not
+            // text, is replaced all the same and reported without a diff.
+            let current = try node(path)
+            if case .directory = current { throw missingOrDirectory(current, path: operation.path) }
+            let old = Result { () throws(WorkError) -> [UInt8]? in try existingBytes(path, mustExist: false) }
             try planParents(of: path)
             let bytes = Array(content.utf8)
             overlay[path] = .bytes(bytes)
             touch(path)
-            let oldText = old.map { String(decoding: $0, as: UTF8.self) } ?? ""
-            steps.append(Step(kind: operation.type, path: path, bytes: bytes, diff: UnifiedDiff.make(old: oldText, new: content, path: operation.path)))
+            var diff: String?
+            switch old {
+            case .success(.some(let bytes)):
+                diff = String(validating: bytes, as: UTF8.self).map { UnifiedDiff.make(old: $0, new: content, path: operation.path) }
+            case .success(.none):
+                diff = UnifiedDiff.make(old: "", new: content, path: operation.path)
+            case .failure:
+                diff = nil
+            }
+            steps.append(Step(kind: operation.type, path: path, bytes: bytes, diff: diff))
         case .update:
             guard let updates = operation.updates, !updates.isEmpty else {
                 throw WorkError(.invalidTransaction, "it has no \"updates\"; give [{\"oldText\": …, \"newText\": …}]")

@@ -148,6 +148,9 @@ public final class WorkerPool: Sendable {
                 self.cancel(id: job.id, because: WorkError(.cancelled, "the task was cancelled while waiting for room in the queue"))
             }
             try result.get()
+            if Task.isCancelled && job.flag.isSet {
+                throw WorkError(.cancelled, "the task was cancelled while waiting for room in the queue")
+            }
         }
 
         /// Cancels one task wherever it is.

@@ -139,3 +139,16 @@ import Testing
         #expect(ContinuousClock.now - started < .seconds(5))
     }
 }
+
+@Suite struct CountCompatibilityTests {
+    /// GNU wc in the C locale: bytes that are neither whitespace nor printable ASCII
+    /// (UTF-8 sequences, controls) neither start nor end a word.
+    @Test(.timeLimit(.minutes(1)))
+    func wordsAreCountedAsWcCountsThemInTheCLocale() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.file("mixed.txt", "a\u{01}b \u{80} c\ncafé  naïve \u{A0}x\n")
+        let (results, _) = await BatchRunner.collect([BatchItem(path: dir.path("mixed.txt"))], operation: .count)
+        // printf 'a\001b \302\200 c\ncafé  naïve \302\240x\n' | LC_ALL=C wc → 2 5 27
+        #expect(try results[0].outcome.get() == .counts(lines: 2, words: 5, bytes: 27))
+    }
+}
