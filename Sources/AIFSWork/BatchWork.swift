@@ -59,7 +59,8 @@ enum BatchWork {
 
     private static func checkSource(_ path: String, regularOnly: Bool) throws(WorkError) {
         let identity: FileIdentity
-        do { identity = try FileSystemCalls.status(path, followSymlinks: false) } catch {
+        // A copy reads through a link (as cp does); a move or delete acts on the link.
+        do { identity = try FileSystemCalls.status(path, followSymlinks: regularOnly) } catch {
             throw WorkError(errno: error, operation: "read the status of", path: path)
         }
         if regularOnly && identity.kind != .regular {
@@ -104,32 +105,32 @@ enum BatchWork {
         return .digest(String(decoding: text, as: UTF8.self), bytes: bytes)
     }
 
-    /// GNU `wc`'s byte classes in the C locale: 1 for whitespace (space, \t, \n, \v,
-    /// \f, \r), which ends a word; 2 for printable ASCII, which starts or continues
-    /// one; 0 for every other byte (controls, bytes of UTF-8 sequences), which does
-    /// neither.
+    /// GNU `wc`'s byte classes in the C locale, as bits: 1 for printable ASCII (starts
+    /// or continues a word), 2 for whitespace (space, \t, \n, \v, \f, \r: ends a
+    /// word), 4 for the newline. Every other byte (controls, bytes of UTF-8 sequences)
+    /// is 0: it neither starts nor ends a word.
     private static let byteClass: [UInt8] = (0..<256).map { byte in
-        [9, 10, 11, 12, 13, 32].contains(byte) ? 1 : (33...126).contains(byte) ? 2 : 0
+        if byte == 10 { return 2 | 4 }
+        if [9, 11, 12, 13, 32].contains(byte) { return 2 }
+        return (33...126).contains(byte) ? 1 : 0
     }
 
     static func count(_ path: String, buffer: UnsafeMutableRawBufferPointer) throws(WorkError) -> BatchValue {
         var lines: Int64 = 0
         var words: Int64 = 0
-        var inWord = false
+        var inWord: UInt = 0
         let bytes = try byteClass.withUnsafeBufferPointer { classes throws(WorkError) in
             try stream(path, buffer: buffer) { chunk in
-                var localLines = 0
-                var localWords = 0
+                // Branch-free: the class bits drive the counters and the word state.
+                var localLines: UInt = 0
+                var localWords: UInt = 0
                 var word = inWord
                 for byte in chunk {
-                    if byte == 10 { localLines &+= 1 }
-                    switch classes[Int(byte)] {
-                    case 1: word = false
-                    case 2:
-                        if !word { localWords &+= 1 }
-                        word = true
-                    default: break
-                    }
+                    let bits = UInt(classes[Int(byte)])
+                    let starts = bits & 1
+                    localWords &+= starts & (word ^ 1)
+                    word = starts | (word & (((bits >> 1) & 1) ^ 1))
+                    localLines &+= bits >> 2
                 }
                 inWord = word
                 lines += Int64(localLines)

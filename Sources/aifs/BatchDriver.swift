@@ -52,6 +52,7 @@ enum BatchDriver {
                         }
                     case .failure(let error):
                         output.flush()
+                        progress?.clearLine()
                         try? Console.standardError.write("aifs: \(error.message)\n")
                     }
                 }
@@ -67,7 +68,7 @@ enum BatchDriver {
         let seconds = Double(summary.elapsed.components.seconds) + Double(summary.elapsed.components.attoseconds) / 1e18
         let rate = seconds > 0 ? Double(summary.total) / seconds : 0
         if flags.json {
-            output.append("{\"type\":\"summary\",\"operation\":\(JSONText.quote(operation.name)),\"total\":\(summary.total + found.errors.count),\"succeeded\":\(summary.succeeded),\"failed\":\(failed),\"notTried\":\(summary.notTried),\"bytes\":\(summary.bytes),\"elapsedMs\":\(Int(seconds * 1000)),\"filesPerSecond\":\(Int(rate)),\"workers\":\(summary.pool.workers),\"utilisation\":\(Double(Int(summary.pool.utilisation * 1000)) / 1000),\"dryRun\":\(flags.dryRun)}\n".utf8)
+            output.append("{\"type\":\"summary\",\"operation\":\(JSONText.quote(operation.name)),\"total\":\(summary.total + found.errors.count),\"succeeded\":\(summary.succeeded),\"failed\":\(failed),\"notTried\":\(summary.notTried),\"bytes\":\(summary.bytes),\"elapsedMs\":\(Int(seconds * 1000)),\"filesPerSecond\":\(Int(rate)),\"workers\":\(summary.pool.workers),\"utilisation\":\(Double(Int(summary.pool.utilisation * 1000)) / 1000),\"waitMicroseconds\":\(percentiles(summary.pool.waitTime)),\"runMicroseconds\":\(percentiles(summary.pool.runTime)),\"dryRun\":\(flags.dryRun)}\n".utf8)
             output.endRecord()
         }
         output.flush()
@@ -79,6 +80,14 @@ enum BatchDriver {
         }
         if failed > 0 { throw ExitCode(1) }
         if case .search = operation, !matchedAny { throw ExitCode(1) }
+    }
+
+    /// `{"p50":…,"p90":…,"p99":…,"max":…}` in microseconds.
+    static func percentiles(_ value: DurationPercentiles) -> String {
+        func us(_ duration: Duration) -> Int {
+            Int(duration.components.seconds) * 1_000_000 + Int(duration.components.attoseconds / 1_000_000_000_000)
+        }
+        return "{\"p50\":\(us(value.p50)),\"p90\":\(us(value.p90)),\"p99\":\(us(value.p99)),\"max\":\(us(value.max))}"
     }
 
     static func format1(_ value: Double) -> String {
@@ -151,6 +160,12 @@ final class ProgressBar {
         let filled = total > 0 ? done * width / total : width
         let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
         try? Console.standardError.write("\r[\(bar)] \(done)/\(total)  \(Int(rate)) files/s  \(left)s left\u{1B}[K")
+    }
+
+    /// Erases the bar, so a message can take the line; the next update redraws it.
+    func clearLine() {
+        try? Console.standardError.write("\r\u{1B}[K")
+        lastDrawn = ContinuousClock.now - .seconds(1)
     }
 
     func finish() { try? Console.standardError.write("\r\u{1B}[K") }

@@ -216,3 +216,18 @@ func read(_ path: String) -> String? { try? String(contentsOfFile: path, encodin
         #expect(throws: WorkError.self) { try AtomicFile.readText(dir.path("bin")) }
     }
 }
+
+@Suite struct RecoveryTests {
+    @Test func aJournalDirectoryWithoutAJournalIsRemoved() throws {
+        let state = try TemporaryDirectory()
+        try state.file("transactions/123-1-abc/lock", "")
+        try state.file("transactions/123-1-abc/backup-0", "x")
+        #expect(TransactionJournal.recover(stateDirectory: state.path).isEmpty)
+        #expect(snapshot(state.path + "/transactions").isEmpty)
+    }
+
+    @Test func nothingToRecoverCostsNothing() throws {
+        let state = try TemporaryDirectory()
+        #expect(TransactionJournal.recover(stateDirectory: state.path + "/missing").isEmpty)
+    }
+}
