@@ -29,22 +29,37 @@ public enum BatchRunner {
         _ items: [BatchItem], operation: BatchOperation, options: BatchOptions = BatchOptions(),
         onResult: (BatchResult) -> Void
     ) async -> BatchSummary {
+        // Files go to the workers in chunks, so the per-task cost (two continuations,
+        // a queue slot) is paid once per chunk rather than once per file: small enough
+        // that results still stream and the workers share the tail evenly.
+        let chunkSize = max(1, min(32, items.count / max(1, options.workers * 16)))
         let pool = WorkerPool(workers: options.workers, queueCapacity: max(4, options.workers * 4), name: "aifs-batch")
         defer { pool.shutdown() }
         let scratch = BatchScratch(workers: pool.workers)
         let started = ContinuousClock.now
-        typealias Submitted = (index: Int, ticket: Result<WorkTicket<BatchValue>, WorkError>)
+        typealias Outcomes = [Result<BatchValue, WorkError>]
+        typealias Submitted = (range: Range<Int>, ticket: Result<WorkTicket<Outcomes>, WorkError>)
         let (stream, continuation) = AsyncStream.makeStream(of: Submitted.self)
         let submitter = Task {
-            for (index, item) in items.enumerated() {
+            for start in stride(from: 0, to: items.count, by: chunkSize) {
                 if Task.isCancelled { break }
+                let range = start..<min(items.count, start + chunkSize)
                 do throws(WorkError) {
-                    let ticket = try await pool.submit { context throws(WorkError) in
-                        try BatchWork.perform(operation, on: item, options: options, scratch: scratch, worker: context.workerIndex)
+                    let ticket = try await pool.submit { context -> Outcomes in
+                        var outcomes: Outcomes = []
+                        outcomes.reserveCapacity(range.count)
+                        for index in range {
+                            // One file's failure is its own result; the chunk goes on.
+                            if context.isCancelled { break }
+                            outcomes.append(Result { () throws(WorkError) -> BatchValue in
+                                try BatchWork.perform(operation, on: items[index], options: options, scratch: scratch, worker: context.workerIndex)
+                            })
+                        }
+                        return outcomes
                     }
-                    continuation.yield((index, .success(ticket)))
+                    continuation.yield((range, .success(ticket)))
                 } catch {
-                    continuation.yield((index, .failure(error)))
+                    continuation.yield((range, .failure(error)))
                     if Task.isCancelled { break }
                 }
             }
@@ -54,22 +69,29 @@ public enum BatchRunner {
         var delivered = 0
         await withTaskCancellationHandler {
             for await submitted in stream {
-                let outcome: Result<BatchValue, WorkError>
+                let outcomes: Outcomes
                 switch submitted.ticket {
-                case .success(let ticket): outcome = await ticket.result
-                case .failure(let error): outcome = .failure(error)
+                case .success(let ticket):
+                    switch await ticket.result {
+                    case .success(let values): outcomes = values
+                    case .failure(let error): outcomes = Array(repeating: .failure(error), count: submitted.range.count)
+                    }
+                case .failure(let error):
+                    outcomes = Array(repeating: .failure(error), count: submitted.range.count)
                 }
-                switch outcome {
-                case .success(let value):
-                    summary.succeeded += 1
-                    summary.bytes += value.bytes
-                case .failure(let error) where error.code == .cancelled:
-                    continue
-                case .failure:
-                    summary.failed += 1
+                for (index, outcome) in zip(submitted.range, outcomes) {
+                    switch outcome {
+                    case .success(let value):
+                        summary.succeeded += 1
+                        summary.bytes += value.bytes
+                    case .failure(let error) where error.code == .cancelled:
+                        continue
+                    case .failure:
+                        summary.failed += 1
+                    }
+                    delivered += 1
+                    onResult(BatchResult(index: index, item: items[index], outcome: outcome))
                 }
-                delivered += 1
-                onResult(BatchResult(index: submitted.index, item: items[submitted.index], outcome: outcome))
             }
         } onCancel: {
             submitter.cancel()
