@@ -152,3 +152,23 @@ import Testing
         #expect(try results[0].outcome.get() == .counts(lines: 2, words: 5, bytes: 27))
     }
 }
+
+@Suite struct BatchCancellationTests {
+    @Test(.timeLimit(.minutes(1)))
+    func cancellingTheTaskStopsTheBatchAndCountsWhatWasNotTried() async throws {
+        let dir = try TemporaryDirectory()
+        for i in 0..<50 { try dir.file("f\(i).txt", "x") }
+        let items = (0..<5_000).map { BatchItem(path: dir.path("f\($0 % 50).txt")) }
+        var options = BatchOptions()
+        options.workers = 1
+        var seen = 0
+        let summary = await BatchRunner.run(items, operation: .hash, options: options) { result in
+            seen += 1
+            #expect(result.index == seen - 1)
+            if seen == 10 { withUnsafeCurrentTask { $0?.cancel() } }
+        }
+        #expect(summary.notTried > 0)
+        #expect(summary.succeeded + summary.failed + summary.notTried == 5_000)
+        #expect(summary.succeeded == seen)
+    }
+}
