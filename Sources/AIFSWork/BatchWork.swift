@@ -80,6 +80,7 @@ enum BatchWork {
     private static func stream(
         _ path: String, buffer: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void
     ) throws(WorkError) -> Int64 {
+        try requireRegularFile(path)
         let file = try AtomicFile.open(path)
         var total: Int64 = 0
         while true {
@@ -88,6 +89,19 @@ enum BatchWork {
             if count == 0 { return total }
             total += Int64(count)
             body(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+        }
+    }
+
+    /// Refuses anything but a regular file: opening a FIFO would wait for a writer,
+    /// and a device such as /dev/zero never ends.
+    private static func requireRegularFile(_ path: String) throws(WorkError) {
+        let identity: FileIdentity
+        do { identity = try FileSystemCalls.status(path, followSymlinks: true) } catch {
+            throw WorkError(errno: error, operation: "read", path: path)
+        }
+        guard identity.kind == .regular else {
+            let kind = identity.kind == .directory ? "a directory" : "a special file (FIFO, socket or device)"
+            throw WorkError(.invalidArgument, "cannot read '\(path)': it is \(kind), not a regular file", path: path)
         }
     }
 
@@ -155,6 +169,7 @@ enum BatchWork {
             searcher = Searcher(matcher: matcher)
             scratch.searchers[worker] = searcher
         }
+        try requireRegularFile(path)
         let sink = CountingSink()
         do { try searcher.search(path: path, sink: sink) } catch {
             if let underlying = error.underlying { throw WorkError(errno: underlying, operation: "search", path: path) }

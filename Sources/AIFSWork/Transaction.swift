@@ -114,9 +114,12 @@ public struct TransactionOperation: Sendable, Hashable, Codable {
 
     /// A short description for messages: "update 'src/a.swift'".
     public var summary: String {
-        switch type {
-        case .move: "move '\(path)' to '\(destination ?? "?")'"
-        default: "\(type.rawValue) '\(path)'"
+        func shown(_ path: String) -> String {
+            path.split(separator: "\0", omittingEmptySubsequences: false).joined(separator: "\\0")
+        }
+        return switch type {
+        case .move: "move '\(shown(path))' to '\(shown(destination ?? "?"))'"
+        default: "\(type.rawValue) '\(shown(path))'"
         }
     }
 }

@@ -93,7 +93,8 @@ public enum TransactionRunner {
     /// A path made absolute against the current directory (no roots check).
     public static let absolutePath: @Sendable (String) throws(WorkError) -> String = { path throws(WorkError) in
         guard !path.isEmpty, !path.utf8.contains(0) else {
-            throw WorkError(.invalidPath, "invalid path '\(path)': it is empty or contains a NUL byte", path: path)
+            let shown = path.split(separator: "\0", omittingEmptySubsequences: false).joined(separator: "\\0")
+            throw WorkError(.invalidPath, "invalid path '\(shown)': it is empty or contains a NUL byte", path: shown)
         }
         if path.hasPrefix("/") { return path }
         let cwd: String

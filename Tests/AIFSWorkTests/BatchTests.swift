@@ -172,3 +172,20 @@ import Testing
         #expect(summary.succeeded == seen)
     }
 }
+
+@Suite struct BatchSpecialFileTests {
+    /// A FIFO or a device named explicitly is an error for that file, never a hang.
+    @Test(.timeLimit(.minutes(1)))
+    func specialFilesAreRefusedNotRead() async throws {
+        let dir = try TemporaryDirectory()
+        #expect(mkfifo(dir.path("pipe"), 0o600) == 0)
+        try dir.file("ok.txt", "ok\n")
+        let items = [dir.path("pipe"), "/dev/zero", dir.path("ok.txt")].map { BatchItem(path: $0) }
+        for operation in [BatchOperation.hash, .count, .search(try SearchQuery(patterns: ["ok"]).makeMatcher())] {
+            let (results, summary) = await BatchRunner.collect(items, operation: operation)
+            #expect(summary.failed == 2 && summary.succeeded == 1)
+            guard case .failure(let error) = results[0].outcome else { Issue.record("expected an error"); continue }
+            #expect(error.message.contains("not a regular file"))
+        }
+    }
+}
