@@ -157,7 +157,8 @@ public final class WorkerPool: Sendable {
         func cancel(id: UInt64, because error: WorkError) {
             condition.acquire()
             let (job, admitted) = state.removeQueued(id: id)
-            let runningJob = state.running[id]
+            // A running job already told to stop is not counted twice.
+            let runningJob = state.running[id].flatMap { $0.flag.isSet ? nil : $0 }
             if job != nil || runningJob != nil {
                 if error.code == .timedOut { state.timedOut += 1 } else { state.cancelled += 1 }
             }

@@ -33,6 +33,12 @@ struct BatchFlags: ParsableArguments {
     @Flag(name: .customLong("no-progress"), help: "No progress bar (it is shown on stderr only when stderr is a terminal).")
     var noProgress = false
 
+    @Option(name: .customLong("files-from"), help: ArgumentHelp("Also take PATHs from FILE (- for standard input), one per line, or NUL-separated with -0.", valueName: "FILE"))
+    var filesFrom: String?
+
+    @Flag(name: [.customShort("0"), .customLong("null-data")], help: "PATHs in --files-from end with NUL bytes (find -print0), not newlines.")
+    var nullData = false
+
     @OptionGroup var walk: WalkFlags
 }
 

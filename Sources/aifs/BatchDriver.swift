@@ -11,10 +11,27 @@ enum BatchDriver {
     ) async throws {
         let walkOptions = try flags.walk.options()
         let service = FileService.unrestricted()
+        var paths = paths
+        if let list = flags.filesFrom {
+            // Many paths are better read from a file than parsed as arguments.
+            do throws(WorkError) {
+                let bytes = try await WorkerPool.runDetached { () throws(WorkError) -> [UInt8] in try ApplyCommand.readDocument(list) }
+                let separator = flags.nullData ? UInt8(0) : UInt8(ascii: "\n")
+                paths += bytes.split(separator: separator).map { String(decoding: $0, as: UTF8.self) }.filter { !$0.isEmpty }
+            } catch {
+                try? Console.standardError.write("aifs: --files-from: \(error.message)\n")
+                throw ExitCode(2)
+            }
+            if paths.isEmpty {
+                try? Console.standardError.write("aifs: --files-from \(list) names no file; nothing to do\n")
+                throw ExitCode(1)
+            }
+        }
         let found: (items: [BatchItem], errors: [CoreError])
         do throws(WorkError) {
+            let starts = paths
             found = try await WorkerPool.runDetached { () throws(WorkError) -> ([BatchItem], [CoreError]) in
-                try service.batchItems(paths, walkOptions: walkOptions, destinationDirectory: destination)
+                try service.batchItems(starts, walkOptions: walkOptions, destinationDirectory: destination)
             }
         } catch {
             try? Console.standardError.write("aifs: \(error.message)\n")

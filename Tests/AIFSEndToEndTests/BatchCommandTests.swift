@@ -111,6 +111,19 @@ func treeContents(_ directory: String) -> [String: String] {
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func pathsCanComeFromStandardInputInTheOrderGiven() throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["a.txt": "a\n", "b.txt": "b b\n", "c.txt": ""])
+        let (lines, _) = try runAIFS(["batch", "count", "--files-from", "-"], in: dir.path, input: "c.txt\na.txt\n\nb.txt\n")
+        #expect(lines.status == 0, "\(lines)")
+        #expect(lines.lines == ["0 0 0 c.txt", "1 1 2 a.txt", "1 2 4 b.txt"])
+        let (nul, _) = try runAIFS(["batch", "count", "-0", "--files-from", "-", "a.txt"], in: dir.path, input: "b.txt\u{0}missing.txt\u{0}")
+        #expect(nul.status == 1, "\(nul)")
+        #expect(nul.lines == ["1 1 2 a.txt", "1 2 4 b.txt"])
+        #expect(nul.stderr.contains("missing.txt"))
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func searchCountsMatchingLinesPerFile() throws {
         let dir = try TemporaryDirectory()
         try dir.tree(["a.txt": "TODO\nno\nTODO later\n", "b.txt": "nothing\n"])
