@@ -189,3 +189,62 @@ import Testing
         }
     }
 }
+
+@Suite struct CrossFileSystemTests {
+    /// /dev/shm is a tmpfs on Linux machines; the test runs where it is another file
+    /// system than the temporary directory.
+    static var otherFileSystem: String? {
+        guard let shm = try? FileIdentity(path: "/dev/shm"), let tmp = try? FileIdentity(path: "/tmp"),
+              shm.device != tmp.device, access("/dev/shm", W_OK) == 0
+        else { return nil }
+        return "/dev/shm"
+    }
+
+    @Test(.timeLimit(.minutes(1)), .enabled(if: otherFileSystem != nil))
+    func moveAcrossFileSystemsCopiesThenRemoves() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.file("a.txt", "across\n")
+        chmod(dir.path("a.txt"), 0o640)
+        let target = "\(Self.otherFileSystem!)/aifs-move-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: target) }
+        let items = [BatchItem(path: dir.path("a.txt"), destination: target + "/sub/a.txt")]
+        let (results, _) = await BatchRunner.collect(items, operation: .move)
+        #expect(try results[0].outcome.get() == .changed(destination: target + "/sub/a.txt", dryRun: false))
+        #expect(!FileManager.default.fileExists(atPath: dir.path("a.txt")))
+        #expect(read(target + "/sub/a.txt") == "across\n")
+        #expect(snapshot(target + "/sub")["a.txt"]?.hasPrefix("640:") == true)
+        // And back, onto an existing file: refused without overwrite, done with it.
+        try dir.file("a.txt", "newer\n")
+        let back = [BatchItem(path: target + "/sub/a.txt", destination: dir.path("a.txt"))]
+        let (refused, _) = await BatchRunner.collect(back, operation: .move)
+        #expect((try? refused[0].outcome.get()) == nil)
+        var options = BatchOptions()
+        options.overwrite = true
+        let (moved, _) = await BatchRunner.collect(back, operation: .move, options: options)
+        #expect((try? moved[0].outcome.get()) != nil)
+        #expect(read(dir.path("a.txt")) == "across\n")
+    }
+
+    @Test(.timeLimit(.minutes(1)), .enabled(if: otherFileSystem != nil))
+    func aTransactionMovesAcrossFileSystemsAndRollsBack() throws {
+        let dir = try TemporaryDirectory()
+        let state = try TemporaryDirectory()
+        try dir.file("a.txt", "a\n")
+        let target = "\(Self.otherFileSystem!)/aifs-txn-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).txt"
+        defer { try? FileManager.default.removeItem(atPath: target) }
+        var options = TransactionOptions()
+        options.stateDirectory = state.path
+        options._failOperation = 2
+        let transaction = Transaction(operations: [
+            .init(type: .move, path: dir.path("a.txt"), destination: target),
+            .init(type: .write, path: dir.path("b.txt"), content: "b"),
+        ])
+        #expect(throws: WorkError.self) { try TransactionRunner.run(transaction, options: options) }
+        #expect(read(dir.path("a.txt")) == "a\n")
+        #expect(!FileManager.default.fileExists(atPath: target))
+        options._failOperation = nil
+        _ = try TransactionRunner.run(transaction, options: options)
+        #expect(read(target) == "a\n")
+        #expect(!FileManager.default.fileExists(atPath: dir.path("a.txt")))
+    }
+}
