@@ -33,7 +33,7 @@ public enum BatchRunner {
         // a queue slot) is paid once per chunk rather than once per file: small enough
         // that results still stream and the workers share the tail evenly.
         let chunkSize = max(1, min(32, items.count / max(1, options.workers * 16)))
-        let pool = WorkerPool(workers: options.workers, queueCapacity: max(4, options.workers * 4), name: "aifs-batch")
+        let pool = WorkerPool(workers: options.workers, queueCapacity: max(16, options.workers * 16), name: "aifs-batch")
         defer { pool.shutdown() }
         let scratch = BatchScratch(workers: pool.workers)
         let started = ContinuousClock.now
