@@ -78,7 +78,7 @@ let package = Package(
         .target(
             name: "AIFSServer",
             dependencies: [
-                "AIFS", "AIFSCache", "AIFSCore", "AIFSSearch", "AIFSWatch",
+                "AIFS", "AIFSCache", "AIFSCore", "AIFSSearch", "AIFSWatch", "AIFSWork",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,3 +1,4 @@
+import AIFSCache
 public import AIFSCore
 public import AIFSWork
 
@@ -13,6 +14,7 @@ extension FileService {
     ///   `.permissionDenied`, `.io`. On failure the old file is untouched.
     public func writeFile(path: String, content: String) async throws(WorkError) {
         let resolved = try resolveForWriting(path)
+        defer { contentCache?.invalidate(path: resolved) }
         try await WorkerPool.runDetached { () throws(WorkError) in
             try AtomicFile.write(content, to: resolved, createDirectories: true)
         }
@@ -30,6 +32,7 @@ extension FileService {
     ///   `.outsideRoots`. Nothing is written when any edit fails.
     public func editFile(path: String, edits: [TextEdit], dryRun: Bool = false) async throws(WorkError) -> EditResult {
         let resolved = try resolveForWriting(path)
+        defer { if !dryRun { contentCache?.invalidate(path: resolved) } }
         return try await WorkerPool.runDetached { () throws(WorkError) -> EditResult in
             let text = try AtomicFile.readText(resolved)
             let result = try TextEdits.preview(edits, to: text, path: path)
@@ -69,9 +72,16 @@ extension FileService {
             }
         }
         let prepared = options
-        return try await WorkerPool.runDetached { () throws(WorkError) -> TransactionReport in
+        let report = try await WorkerPool.runDetached { () throws(WorkError) -> TransactionReport in
             try TransactionRunner.run(transaction, options: prepared)
         }
+        if report.applied, let contentCache {
+            for step in report.steps {
+                contentCache.invalidate(directory: step.path)
+                if let destination = step.destination { contentCache.invalidate(directory: destination) }
+            }
+        }
+        return report
     }
 
     /// The files a batch works on: the regular files under `paths` (walked with
@@ -142,7 +152,14 @@ extension FileService {
                 }
             }
         }
-        return await BatchRunner.run(checked, operation: operation, options: options, onResult: onResult)
+        let summary = await BatchRunner.run(checked, operation: operation, options: options, onResult: onResult)
+        if operation.changesFiles, !options.dryRun, let contentCache {
+            for item in checked {
+                contentCache.invalidate(directory: item.path)
+                if let destination = item.destination { contentCache.invalidate(directory: destination) }
+            }
+        }
+        return summary
     }
 
     /// Rolls back transactions interrupted by a crash (see
