@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C declarations Glibc's Swift module does not export (getdents64, memmem, memrchr).
@@ -57,16 +58,27 @@ let package = Package(
             dependencies: ["AIFSCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+        // The worker pool, batch operations and transactions; SHA-256 from swift-crypto.
+        .target(
+            name: "AIFSWork",
+            dependencies: [
+                "AIFSCore",
+                "AIFSSearch",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "AIFS",
-            dependencies: ["AIFSCache", "AIFSCore", "AIFSSearch", "AIFSWatch"],
+            dependencies: ["AIFSCache", "AIFSCore", "AIFSSearch", "AIFSWatch", "AIFSWork"],
             swiftSettings: strictSettings
         ),
         // The MCP server: tool schemas, argument decoding, results, our stdio transport.
         .target(
             name: "AIFSServer",
             dependencies: [
-                "AIFS", "AIFSCache", "AIFSCore", "AIFSSearch", "AIFSWatch",
+                "AIFS", "AIFSCache", "AIFSCore", "AIFSSearch", "AIFSWatch", "AIFSWork",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -81,6 +93,7 @@ let package = Package(
                 "AIFSSearch",
                 "AIFSWatch",
                 "AIFSServer",
+                "AIFSWork",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -111,6 +124,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "AIFSWorkTests",
+            dependencies: ["AIFSWork", "AIFSCore", "AIFSSearch", "AIFSTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "AIFSCacheTests",
             dependencies: [
                 "AIFSCache", "AIFSCore", "AIFSTestSupport", .product(name: "Logging", package: "swift-log"),
@@ -119,7 +137,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AIFSTests",
-            dependencies: ["AIFS", "AIFSCache", "AIFSCore", "AIFSSearch", "AIFSWatch", "AIFSTestSupport"],
+            dependencies: ["AIFS", "AIFSCache", "AIFSCore", "AIFSSearch", "AIFSWatch", "AIFSWork", "AIFSTestSupport"],
             swiftSettings: strictSettings
         ),
         // End-to-end tests of `aifs serve`: the built binary as a process, the SDK's Client.

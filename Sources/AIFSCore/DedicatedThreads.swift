@@ -34,4 +34,11 @@ public enum DedicatedThreads {
     public static func start(name: String, _ body: @escaping @Sendable () -> Void) {
         if OSThread(name: name, body) == nil { body() }
     }
+
+    /// Starts `body` on a new thread and returns at once, or returns `false` (and does
+    /// not run `body`) when the system refuses a thread: for long-lived loops that must
+    /// never run on the caller's thread (a worker pool's workers).
+    public static func tryStart(name: String, _ body: @escaping @Sendable () -> Void) -> Bool {
+        OSThread(name: name, body) != nil
+    }
 }

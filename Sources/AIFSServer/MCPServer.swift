@@ -51,7 +51,8 @@ public struct AIFSMCPServer: Sendable {
         ReadTools.readFile, ReadTools.readMultipleFiles, DirectoryTools.listDirectory, DirectoryTools.directoryTree,
         ReadTools.getFileInfo, DirectoryTools.searchFiles, SearchTools.searchContent,
         StatsTools.getFilesystemStats, WatchTools.startWatching, WatchTools.getWatchEvents, WatchTools.stopWatching,
-        WatchTools.getWatcherStats,
+        WatchTools.getWatcherStats, WriteTools.writeFile, WriteTools.editFile, WriteTools.transaction,
+        BatchTools.batchOperations,
     ]
 
     /// Serves over stdin and stdout until the client closes stdin and every request

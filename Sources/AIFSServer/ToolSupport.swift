@@ -195,6 +195,9 @@ struct Arguments: Sendable {
         return value
     }
 
+    /// The raw value of an argument, or `nil` when it is absent or null.
+    func value(_ name: String) -> Value? { present(name) }
+
     private func mistyped(_ name: String, _ expected: String, _ value: Value) -> ToolFailure {
         ToolFailure("invalidArgument", "\(tool): argument '\(name)' must be \(expected), not \(value)")
     }

@@ -9,13 +9,14 @@ struct AIFSCommand: AsyncParsableCommand {
         abstract: "A fast file-system engine for AI coding agents: list, search, watch and batch-process files.",
         subcommands: [
             FilesCommand.self, SearchCommand.self, ReadCommand.self, WatchCommand.self, ServeCommand.self,
-            StatsCommand.self,
+            StatsCommand.self, BatchCommand.self, ApplyCommand.self,
         ]
     )
 
     /// Parses and runs, with ripgrep's exit codes: 0 success, 1 nothing found, 2 for
     /// any error, usage errors included (ArgumentParser's default would be 64).
     static func main() async {
+        StartupRecovery.run()
         do {
             var command = try parseAsRoot()
             if var asynchronous = command as? any AsyncParsableCommand {

@@ -102,6 +102,16 @@ struct ServeProgressTests {
         #expect(tree.structuredContent?.objectValue?["totalCount"] == 3011, "\(tree.text)")
         #expect(await log.first(for: treeToken, within: .seconds(10)) != nil)
 
+        // batch_operations reports files done out of the files chosen.
+        let batchToken = ProgressToken.string("batch-1")
+        let batch = try await server.client.send(CallTool.request(.init(
+            name: "batch_operations", arguments: ["operation": "count", "maxResults": 5],
+            meta: Metadata(progressToken: batchToken)))).value
+        #expect(batch.isError != true, "\(batch.text)")
+        let batchProgress = await log.first(for: batchToken, within: .seconds(10))
+        #expect(batchProgress?.total == 5)
+        #expect(batchProgress?.message?.contains("files") == true)
+
         // A call without a token gets none.
         let before = log.notifications.withLock { $0.count }
         _ = try await server.call("search_content", ["pattern": "needle", "literal": true])

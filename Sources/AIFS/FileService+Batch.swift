@@ -1,0 +1,175 @@
+import AIFSCache
+public import AIFSCore
+public import AIFSWork
+
+extension FileService {
+    /// Writes a whole file atomically: a temporary file in the same directory, fsync,
+    /// rename; a replaced file keeps its mode; missing parent directories are made.
+    /// The `write_file` tool.
+    ///
+    /// - Parameters:
+    ///   - path: With roots, resolved inside them.
+    ///   - content: The whole new contents.
+    /// - Throws: ``AIFSWork/WorkError``: `.outsideRoots`, `.isADirectory`,
+    ///   `.permissionDenied`, `.io`. On failure the old file is untouched.
+    public func writeFile(path: String, content: String) async throws(WorkError) {
+        let resolved = try resolveForWriting(path)
+        defer { contentCache?.invalidate(path: resolved) }
+        try await WorkerPool.runDetached { () throws(WorkError) in
+            try AtomicFile.write(content, to: resolved, createDirectories: true)
+        }
+    }
+
+    /// Applies `oldText` → `newText` edits to a text file, each `oldText` occurring
+    /// exactly once; returns the new text and the unified diff. The `edit_file` tool.
+    ///
+    /// - Parameters:
+    ///   - path: With roots, resolved inside them.
+    ///   - edits: Applied in order, each to the result of the ones before.
+    ///   - dryRun: Compute the diff, write nothing.
+    /// - Throws: ``AIFSWork/WorkError``: `.editNotFound`, `.editAmbiguous` (how many
+    ///   times, which lines), `.notFound`, `.invalidArgument` (not UTF-8, too large),
+    ///   `.outsideRoots`. Nothing is written when any edit fails.
+    public func editFile(path: String, edits: [TextEdit], dryRun: Bool = false) async throws(WorkError) -> EditResult {
+        let resolved = try resolveForWriting(path)
+        defer { if !dryRun { contentCache?.invalidate(path: resolved) } }
+        return try await WorkerPool.runDetached { () throws(WorkError) -> EditResult in
+            let text = try AtomicFile.readText(resolved)
+            let result = try TextEdits.preview(edits, to: text, path: path)
+            if !dryRun && result.text != text { try AtomicFile.write(result.text, to: resolved) }
+            return result
+        }
+    }
+
+    /// Applies a transaction all or nothing (see ``AIFSWork/TransactionRunner``). The
+    /// `transaction` tool.
+    ///
+    /// - Parameters:
+    ///   - transaction: The operations; decode a JSON document with
+    ///     ``AIFSWork/Transaction/decode(json:)``.
+    ///   - dryRun: Validate and compute the diffs; change nothing.
+    ///   - stateDirectory: Where the journal goes; the default state directory when nil.
+    /// - Throws: ``AIFSWork/WorkError``; with roots, every path and destination must
+    ///   resolve inside them (`.outsideRoots`) before anything is applied.
+    public func applyTransaction(
+        _ transaction: Transaction, dryRun: Bool = false, stateDirectory: String? = nil
+    ) async throws(WorkError) -> TransactionReport {
+        var options = TransactionOptions()
+        options.dryRun = dryRun
+        options.stateDirectory = stateDirectory
+        return try await applyTransaction(transaction, options: options)
+    }
+
+    /// Applies a transaction with every option (test hooks included); with roots, the
+    /// roots check replaces `options.resolve`.
+    ///
+    /// - Throws: As ``applyTransaction(_:dryRun:stateDirectory:)``.
+    public func applyTransaction(_ transaction: Transaction, options: TransactionOptions) async throws(WorkError) -> TransactionReport {
+        var options = options
+        if let roots {
+            options.resolve = { path throws(WorkError) in
+                do throws(CoreError) { return try roots.resolve(path) } catch { throw WorkError(error) }
+            }
+        }
+        let prepared = options
+        let report = try await WorkerPool.runDetached { () throws(WorkError) -> TransactionReport in
+            try TransactionRunner.run(transaction, options: prepared)
+        }
+        if report.applied, let contentCache {
+            for step in report.steps {
+                contentCache.invalidate(directory: step.path)
+                if let destination = step.destination { contentCache.invalidate(directory: destination) }
+            }
+        }
+        return report
+    }
+
+    /// The files a batch works on: the regular files under `paths` (walked with
+    /// `walkOptions`, sorted by path), each with its destination under
+    /// `destinationDirectory` when one is given.
+    ///
+    /// A file found under a directory PATH keeps its place relative to it
+    /// (`src/a/b.txt` from `src` goes to `DEST/a/b.txt`); a file named directly goes to
+    /// `DEST/<its name>`.
+    ///
+    /// - Returns: The items, and the errors met while walking (unreadable directories,
+    ///   missing paths) for the caller to report.
+    /// - Throws: ``AIFSWork/WorkError`` for invalid walk options, or a path or the
+    ///   destination outside the roots.
+    public func batchItems(
+        _ paths: [String], walkOptions: WalkOptions = WalkOptions(), destinationDirectory: String? = nil
+    ) throws(WorkError) -> (items: [BatchItem], errors: [CoreError]) {
+        var options = walkOptions
+        options.sortByPath = true
+        let given = paths.isEmpty ? (roots.map { [$0.paths[0]] } ?? ["."]) : paths
+        let starts: [String]
+        do { starts = try given.map { path throws(CoreError) in try resolve(path) } } catch { throw WorkError(error) }
+        let destination = try destinationDirectory.map { path throws(WorkError) in try resolveForWriting(path) }
+        let (entries, errors): ([WalkEntry], [CoreError])
+        // No PATH and no roots: walk the current directory without a "./" prefix, as
+        // `aifs files` does.
+        let fromCurrentDirectory = paths.isEmpty && roots == nil
+        do { (entries, errors) = try files(fromCurrentDirectory ? [] : starts, options: options) } catch { throw WorkError(error) }
+        var items: [BatchItem] = []
+        for entry in entries {
+            let listed = entry.isExplicit ? entry.kind != .directory : entry.kind == .regular
+            guard listed else { continue }
+            let path = entry.path
+            var target: String?
+            if let destination {
+                let start = starts[min(entry.rootIndex, starts.count - 1)]
+                let relative: Substring
+                if fromCurrentDirectory {
+                    relative = Substring(path)
+                } else if entry.isExplicit || !path.hasPrefix(start) {
+                    relative = path.split(separator: "/").last ?? Substring(path)
+                } else {
+                    relative = path.dropFirst(start.count).drop { $0 == "/" }
+                }
+                target = (destination.hasSuffix("/") ? destination : destination + "/") + relative
+            }
+            items.append(BatchItem(path: path, destination: target))
+        }
+        return (items, errors)
+    }
+
+    /// Runs a batch operation over `items` on a pool of dedicated threads; results
+    /// come to `onResult` in input order. The `batch_operations` tool.
+    ///
+    /// - Throws: ``AIFSWork/WorkError`` with `.outsideRoots` when an item or its
+    ///   destination leaves the roots (checked for all items before any runs).
+    ///   Per-file failures are results, not throws.
+    public func runBatch(
+        _ items: [BatchItem], operation: BatchOperation, options: BatchOptions = BatchOptions(),
+        onResult: (BatchResult) -> Void
+    ) async throws(WorkError) -> BatchSummary {
+        var checked = items
+        if roots != nil {
+            for index in checked.indices {
+                checked[index].path = try resolveForWriting(checked[index].path)
+                if let destination = checked[index].destination {
+                    checked[index].destination = try resolveForWriting(destination)
+                }
+            }
+        }
+        let summary = await BatchRunner.run(checked, operation: operation, options: options, onResult: onResult)
+        if operation.changesFiles, !options.dryRun, let contentCache {
+            for item in checked {
+                contentCache.invalidate(directory: item.path)
+                if let destination = item.destination { contentCache.invalidate(directory: destination) }
+            }
+        }
+        return summary
+    }
+
+    /// Rolls back transactions interrupted by a crash (see
+    /// ``AIFSWork/TransactionJournal/recover(stateDirectory:)``); the faces call it at
+    /// start-up.
+    public static func recoverInterruptedTransactions(stateDirectory: String? = nil) -> [TransactionJournal.Recovery] {
+        TransactionJournal.recover(stateDirectory: stateDirectory ?? TransactionJournal.defaultStateDirectory())
+    }
+
+    private func resolveForWriting(_ path: String) throws(WorkError) -> String {
+        do { return try resolve(path) } catch { throw WorkError(error) }
+    }
+}

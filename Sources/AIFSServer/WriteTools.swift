@@ -1,0 +1,230 @@
+import AIFS
+import AIFSCore
+import AIFSWork
+import Foundation
+import MCP
+
+extension ToolFailure {
+    init(_ error: WorkError) {
+        self.init("\(error.code)", error.message)
+    }
+}
+
+/// `write_file`, `edit_file` and `transaction`: changes through the facade, atomic and
+/// confined to the roots.
+enum WriteTools {
+    static let editSchema = Schema.array(
+        Schema.object(
+            [
+                "oldText": Schema.string(
+                    "The exact text to replace, whitespace and line ends included; it must occur exactly once.",
+                    example: "let limit = 10\n"),
+                "newText": Schema.string("The text to put in its place (may be empty).", example: "let limit = 20\n"),
+            ], required: ["oldText", "newText"]),
+        "Replacements applied in order, each to the result of the ones before.",
+        example: [["oldText": "let limit = 10\n", "newText": "let limit = 20\n"]])
+
+    // MARK: write_file
+
+    static let writeFile = ToolDefinition(
+        tool: Tool(
+            name: "write_file",
+            title: "Write a file",
+            description: """
+                Create a file or replace its whole contents, atomically: the text goes to a temporary \
+                file in the same directory, is synced to disk and renamed over the old one, so a reader \
+                never sees half a file and a failure leaves the old file as it was. A replaced file \
+                keeps its permissions; missing parent directories are created. To change part of a \
+                file, use edit_file.
+                """,
+            inputSchema: Schema.object(
+                [
+                    "path": Schema.string("The file to write, relative to the first root or absolute inside a root.", example: "Sources/App/Config.swift"),
+                    "content": Schema.string("The whole new contents, as UTF-8 text.", example: "let limit = 20\n"),
+                ], required: ["path", "content"]),
+            annotations: Tool.Annotations(readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false),
+            outputSchema: Schema.object(
+                [
+                    "path": Schema.string("The file written.", example: "Sources/App/Config.swift"),
+                    "bytesWritten": Schema.integer("The size of the new contents in bytes.", example: 15),
+                    "created": Schema.boolean("Whether the file did not exist before."),
+                ], required: ["path", "bytesWritten", "created"])),
+        run: { arguments, context async throws(ToolFailure) in
+            try arguments.checkKnown(["path", "content"])
+            let path = try arguments.requiredString("path")
+            let content = try arguments.requiredString("content")
+            let resolved = try context.resolve(path)
+            let existed = (try? FileIdentity(path: resolved)) != nil
+            do throws(WorkError) {
+                try await context.service.writeFile(path: path, content: content)
+            } catch {
+                throw ToolFailure(error)
+            }
+            let shown = context.display(resolved)
+            let bytes = content.utf8.count
+            return ToolOutput(
+                structured: ["path": .string(shown), "bytesWritten": .int(bytes), "created": .bool(!existed)],
+                text: "\(existed ? "replaced" : "created") \(shown) (\(bytes) bytes)")
+        })
+
+    // MARK: edit_file
+
+    static let editFile = ToolDefinition(
+        tool: Tool(
+            name: "edit_file",
+            title: "Edit a file",
+            description: """
+                Replace exact pieces of a text file and get a unified diff of the change. Each oldText \
+                must occur exactly once in the file (after the edits before it); otherwise nothing is \
+                written and the error says how many times it occurs and on which lines, so you can \
+                give more surrounding text. With dryRun, only the diff is returned. The file is \
+                written atomically and keeps its permissions.
+                """,
+            inputSchema: Schema.object(
+                [
+                    "path": Schema.string("The file to edit.", example: "Sources/App/Config.swift"),
+                    "edits": editSchema,
+                    "dryRun": Schema.boolean("Return the diff without changing the file; default false.", example: false),
+                ], required: ["path", "edits"]),
+            annotations: Tool.Annotations(readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false),
+            outputSchema: Schema.object(
+                [
+                    "path": Schema.string("The file edited.", example: "Sources/App/Config.swift"),
+                    "diff": Schema.string(
+                        "The unified diff from the old contents to the new.",
+                        example: "--- a/Sources/App/Config.swift\n+++ b/Sources/App/Config.swift\n@@ -1 +1 @@\n-let limit = 10\n+let limit = 20\n"),
+                    "applied": Schema.boolean("Whether the file was changed (false for a dry run or edits that change nothing)."),
+                    "edits": Schema.integer("How many edits were applied.", example: 1),
+                ], required: ["path", "diff", "applied", "edits"])),
+        run: { arguments, context async throws(ToolFailure) in
+            try arguments.checkKnown(["path", "edits", "dryRun"])
+            let path = try arguments.requiredString("path")
+            let edits = try textEdits(arguments.value("edits"), tool: "edit_file", name: "edits")
+            let dryRun = try arguments.bool("dryRun") ?? false
+            let resolved = try context.resolve(path)
+            let result: EditResult
+            do throws(WorkError) {
+                result = try await context.service.editFile(path: path, edits: edits, dryRun: dryRun)
+            } catch {
+                throw ToolFailure(error)
+            }
+            let shown = context.display(resolved)
+            let changed = !result.diff.isEmpty
+            let applied = !dryRun && changed
+            let heading = dryRun ? "dry run: \(shown) would change" : applied ? "edited \(shown)" : "\(shown) unchanged"
+            return ToolOutput(
+                structured: [
+                    "path": .string(shown), "diff": .string(result.diff), "applied": .bool(applied), "edits": .int(edits.count),
+                ],
+                text: changed ? "\(heading)\n\(result.diff)" : "\(shown): the edits change nothing")
+        })
+
+    /// Decodes `[{oldText, newText}]`, naming the bad element.
+    static func textEdits(_ value: Value?, tool: String, name: String) throws(ToolFailure) -> [TextEdit] {
+        guard let value else { throw ToolFailure("invalidArgument", "\(tool): missing required argument '\(name)'") }
+        guard let array = value.arrayValue else {
+            throw ToolFailure("invalidArgument", "\(tool): '\(name)' must be an array of {oldText, newText} objects")
+        }
+        guard !array.isEmpty else { throw ToolFailure("invalidArgument", "\(tool): '\(name)' is empty; give at least one edit") }
+        var edits: [TextEdit] = []
+        for (index, element) in array.enumerated() {
+            guard let object = element.objectValue, let old = object["oldText"]?.stringValue,
+                let new = object["newText"]?.stringValue
+            else {
+                throw ToolFailure(
+                    "invalidArgument", "\(tool): \(name)[\(index)] must be an object with string fields oldText and newText")
+            }
+            let unknown = object.keys.filter { $0 != "oldText" && $0 != "newText" }.sorted()
+            guard unknown.isEmpty else {
+                throw ToolFailure(
+                    "invalidArgument", "\(tool): \(name)[\(index)] has unknown fields \(unknown.joined(separator: ", ")); only oldText and newText")
+            }
+            edits.append(TextEdit(oldText: old, newText: new))
+        }
+        return edits
+    }
+
+    // MARK: transaction
+
+    static let transaction = ToolDefinition(
+        tool: Tool(
+            name: "transaction",
+            title: "Apply several changes all or nothing",
+            description: """
+                Apply a list of file operations as one: every operation is checked first (paths inside \
+                the roots, files present or absent as needed, each update's oldText found exactly once), \
+                then applied in order; if any fails, everything already done is undone and the error \
+                says which operation failed and why. Operations: create and write {path, content}, \
+                update {path, updates: [{oldText, newText}]}, move {path, destination}, delete {path}. \
+                Returns each operation with the diff of what it changes. With dryRun, nothing changes.
+                """,
+            inputSchema: Schema.object(
+                [
+                    "operations": Schema.array(
+                        Schema.object(
+                            [
+                                "type": Schema.string(
+                                    "What to do.", example: "update", enum: ["create", "write", "update", "move", "delete"]),
+                                "path": Schema.string("The file the operation works on.", example: "Sources/App/Config.swift"),
+                                "content": Schema.string("For create and write: the whole contents.", example: "let limit = 20\n"),
+                                "updates": editSchema,
+                                "destination": Schema.string("For move: where the file goes.", example: "Sources/App/Settings.swift"),
+                            ], required: ["type", "path"]),
+                        "The operations, applied in order.",
+                        example: [
+                            ["type": "update", "path": "a.swift", "updates": [["oldText": "10", "newText": "20"]]],
+                            ["type": "move", "path": "old.txt", "destination": "new.txt"],
+                        ]),
+                    "dryRun": Schema.boolean("Check everything and return the diffs without changing anything; default false.", example: false),
+                ], required: ["operations"]),
+            annotations: Tool.Annotations(readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false),
+            outputSchema: Schema.object(
+                [
+                    "applied": Schema.boolean("Whether the changes were made (false for a dry run)."),
+                    "operations": Schema.array(
+                        Schema.object(
+                            [
+                                "type": Schema.string("The operation.", example: "update"),
+                                "path": Schema.string("The file.", example: "a.swift"),
+                                "destination": Schema.nullable(Schema.string("Where a moved file went.", example: "new.txt")),
+                                "diff": Schema.nullable(Schema.string("For create, write and update: the unified diff.")),
+                            ], required: ["type", "path"], closed: false),
+                        "Each operation as applied, in order."),
+                ], required: ["applied", "operations"])),
+        run: { arguments, context async throws(ToolFailure) in
+            try arguments.checkKnown(["operations", "dryRun"])
+            guard let operations = arguments.value("operations") else {
+                throw ToolFailure("invalidArgument", "transaction: missing required argument 'operations'")
+            }
+            let dryRun = try arguments.bool("dryRun") ?? false
+            // The facade's decoder names the operation and field that is wrong, in the
+            // same words as `aifs apply`.
+            let document: [UInt8]
+            do {
+                document = Array(try JSONEncoder().encode(Value.object(["operations": operations])))
+            } catch {
+                throw ToolFailure("invalidArgument", "transaction: 'operations' could not be read: \(error)")
+            }
+            let report: TransactionReport
+            do throws(WorkError) {
+                let transaction = try Transaction.decode(json: document)
+                report = try await context.service.applyTransaction(transaction, dryRun: dryRun)
+            } catch {
+                throw ToolFailure(error)
+            }
+            var steps: [Value] = []
+            var lines: [String] = [report.applied ? "applied \(report.steps.count) operations" : "dry run: \(report.steps.count) operations would apply"]
+            for step in report.steps {
+                let path = context.display(step.path)
+                let destination = step.destination.map { context.display($0) }
+                steps.append([
+                    "type": .string(step.type.rawValue), "path": .string(path),
+                    "destination": destination.map { .string($0) } ?? .null,
+                    "diff": step.diff.map { .string($0) } ?? .null,
+                ])
+                lines.append("\(step.type.rawValue) \(path)\(destination.map { " -> \($0)" } ?? "")")
+                if let diff = step.diff, !diff.isEmpty { lines.append(diff) }
+            }
+            return ToolOutput(structured: ["applied": .bool(report.applied), "operations": .array(steps)], text: lines.joined(separator: "\n"))
+        })
+}

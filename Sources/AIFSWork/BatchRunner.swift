@@ -1,0 +1,135 @@
+import AIFSCore
+
+/// Runs a ``BatchOperation`` over many files on a ``WorkerPool``.
+///
+/// Every item gets a result — a value or a typed error for that file alone — and the
+/// results come back in input order while later files are still being worked on. A
+/// failing file never stops the batch.
+///
+/// ```swift
+/// let summary = await BatchRunner.run(items, operation: .hash) { result in
+///     if case .success(.digest(let hex, _)) = result.outcome { print(hex, result.item.path) }
+/// }
+/// ```
+///
+/// ## Threading
+/// `run` may be called from any task; `onResult` is called on that task, one result at
+/// a time. Cancelling the task cancels the batch: queued files are not tried and are
+/// counted in ``BatchSummary/notTried``.
+public enum BatchRunner {
+    /// Runs `operation` over `items`.
+    ///
+    /// - Parameters:
+    ///   - items: The files, in the order results should come back.
+    ///   - operation: What to do to each.
+    ///   - options: Workers, dry run, overwrite.
+    ///   - onResult: Called once per item, in input order.
+    /// - Returns: The totals.
+    public static func run(
+        _ items: [BatchItem], operation: BatchOperation, options: BatchOptions = BatchOptions(),
+        onResult: (BatchResult) -> Void
+    ) async -> BatchSummary {
+        // Files go to the workers in chunks, so the per-task cost (two continuations,
+        // a queue slot) is paid once per chunk rather than once per file: small enough
+        // that results still stream and the workers share the tail evenly.
+        let chunkSize = max(1, min(32, items.count / max(1, options.workers * 16)))
+        let pool = WorkerPool(workers: options.workers, queueCapacity: max(16, options.workers * 16), name: "aifs-batch")
+        defer { pool.shutdown() }
+        let scratch = BatchScratch(workers: pool.workers)
+        let started = ContinuousClock.now
+        typealias Outcomes = [Result<BatchValue, WorkError>]
+        typealias Submitted = (range: Range<Int>, ticket: Result<WorkTicket<Outcomes>, WorkError>)
+        let (stream, continuation) = AsyncStream.makeStream(of: Submitted.self)
+        let submitter = Task {
+            for start in stride(from: 0, to: items.count, by: chunkSize) {
+                if Task.isCancelled { break }
+                let range = start..<min(items.count, start + chunkSize)
+                do throws(WorkError) {
+                    let ticket = try await pool.submit { context -> Outcomes in
+                        var outcomes: Outcomes = []
+                        outcomes.reserveCapacity(range.count)
+                        for index in range {
+                            // One file's failure is its own result; the chunk goes on.
+                            if context.isCancelled { break }
+                            outcomes.append(Result { () throws(WorkError) -> BatchValue in
+                                try BatchWork.perform(operation, on: items[index], options: options, scratch: scratch, worker: context.workerIndex)
+                            })
+                        }
+                        return outcomes
+                    }
+                    continuation.yield((range, .success(ticket)))
+                } catch {
+                    continuation.yield((range, .failure(error)))
+                    if Task.isCancelled { break }
+                }
+            }
+            continuation.finish()
+        }
+        var summary = BatchSummary(total: items.count, succeeded: 0, failed: 0, notTried: 0, bytes: 0, elapsed: .zero, pool: pool.stats)
+        var delivered = 0
+        await withTaskCancellationHandler {
+            for await submitted in stream {
+                let outcomes: Outcomes
+                switch submitted.ticket {
+                case .success(let ticket):
+                    switch await ticket.result {
+                    case .success(let values): outcomes = values
+                    case .failure(let error): outcomes = Array(repeating: .failure(error), count: submitted.range.count)
+                    }
+                case .failure(let error):
+                    outcomes = Array(repeating: .failure(error), count: submitted.range.count)
+                }
+                for (index, outcome) in zip(submitted.range, outcomes) {
+                    switch outcome {
+                    case .success(let value):
+                        summary.succeeded += 1
+                        summary.bytes += value.bytes
+                    case .failure(let error) where error.code == .cancelled:
+                        continue
+                    case .failure:
+                        summary.failed += 1
+                    }
+                    delivered += 1
+                    onResult(BatchResult(index: index, item: items[index], outcome: outcome))
+                }
+            }
+        } onCancel: {
+            submitter.cancel()
+            pool.cancelAll()
+        }
+        summary.notTried = items.count - delivered
+        summary.elapsed = ContinuousClock.now - started
+        summary.pool = pool.stats
+        return summary
+    }
+
+    /// Runs `operation` over `items` and returns every result, in input order.
+    public static func collect(
+        _ items: [BatchItem], operation: BatchOperation, options: BatchOptions = BatchOptions()
+    ) async -> (results: [BatchResult], summary: BatchSummary) {
+        var results: [BatchResult] = []
+        results.reserveCapacity(items.count)
+        let summary = await run(items, operation: operation, options: options) { results.append($0) }
+        return (results, summary)
+    }
+}
+
+/// One read buffer (and searcher) per worker, reused file after file.
+///
+/// `@unchecked Sendable`: slot `i` is only touched by the task running on worker `i`,
+/// and a worker runs one task at a time, so no slot is ever used by two threads at
+/// once; the array itself is never resized after init.
+final class BatchScratch: @unchecked Sendable {
+    static let bufferSize = 1 << 20
+    private let buffers: [UnsafeMutableRawBufferPointer]
+    var searchers: [AnyObject?]
+
+    init(workers: Int) {
+        buffers = (0..<max(1, workers)).map { _ in .allocate(byteCount: BatchScratch.bufferSize, alignment: 64) }
+        searchers = Array(repeating: nil, count: max(1, workers))
+    }
+
+    func buffer(_ worker: Int) -> UnsafeMutableRawBufferPointer { buffers[worker] }
+
+    deinit { for buffer in buffers { buffer.deallocate() } }
+}

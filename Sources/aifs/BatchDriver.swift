@@ -1,0 +1,189 @@
+import AIFS
+import AIFSCore
+import AIFSWork
+import ArgumentParser
+
+/// Runs one batch operation for the CLI: chooses the files, prints each result in
+/// input order (text or JSON Lines), a progress bar on a terminal, and the summary.
+enum BatchDriver {
+    static func run(
+        _ operation: BatchOperation, paths: [String], flags: BatchFlags, destination: String? = nil, overwrite: Bool = false
+    ) async throws {
+        let walkOptions = try flags.walk.options()
+        let service = FileService.unrestricted()
+        var paths = paths
+        if let list = flags.filesFrom {
+            // Many paths are better read from a file than parsed as arguments.
+            do throws(WorkError) {
+                let bytes = try await WorkerPool.runDetached { () throws(WorkError) -> [UInt8] in try ApplyCommand.readDocument(list) }
+                let separator = flags.nullData ? UInt8(0) : UInt8(ascii: "\n")
+                paths += bytes.split(separator: separator).map { String(decoding: $0, as: UTF8.self) }.filter { !$0.isEmpty }
+            } catch {
+                try? Console.standardError.write("aifs: --files-from: \(error.message)\n")
+                throw ExitCode(2)
+            }
+            if paths.isEmpty {
+                try? Console.standardError.write("aifs: --files-from \(list) names no file; nothing to do\n")
+                throw ExitCode(1)
+            }
+        }
+        let found: (items: [BatchItem], errors: [CoreError])
+        do throws(WorkError) {
+            let starts = paths
+            found = try await WorkerPool.runDetached { () throws(WorkError) -> ([BatchItem], [CoreError]) in
+                try service.batchItems(starts, walkOptions: walkOptions, destinationDirectory: destination)
+            }
+        } catch {
+            try? Console.standardError.write("aifs: \(error.message)\n")
+            throw ExitCode(2)
+        }
+        var options = BatchOptions()
+        if flags.walk.threads > 0 { options.workers = flags.walk.threads }
+        options.dryRun = flags.dryRun
+        options.overwrite = overwrite
+
+        let output = BufferedOutput(.standardOutput)
+        for error in found.errors {
+            if flags.json {
+                output.append("{\"type\":\"error\",\"path\":\(JSONText.quote(error.path ?? "")),\"error\":{\"code\":\(JSONText.quote(error.code.description)),\"message\":\(JSONText.quote(error.message))}}\n".utf8)
+                output.endRecord()
+            } else {
+                try? Console.standardError.write("aifs: \(error.message)\n")
+            }
+        }
+        let progress = !flags.noProgress && Console.standardError.isTerminal ? ProgressBar(total: found.items.count) : nil
+        var matchedAny = false
+        let summary: BatchSummary
+        do throws(WorkError) {
+            summary = try await service.runBatch(found.items, operation: operation, options: options) { result in
+                if case .success(.matches(let lines, _)) = result.outcome, lines > 0 { matchedAny = true }
+                if flags.json {
+                    output.append(jsonRecord(result).utf8)
+                    output.endRecord()
+                } else {
+                    switch result.outcome {
+                    case .success(let value):
+                        if let line = textLine(value, item: result.item, operation: operation.name) {
+                            output.append(line.utf8)
+                            output.endRecord()
+                        }
+                    case .failure(let error):
+                        output.flush()
+                        progress?.clearLine()
+                        try? Console.standardError.write("aifs: \(error.message)\n")
+                    }
+                }
+                progress?.advance()
+            }
+        } catch {
+            output.flush()
+            try? Console.standardError.write("aifs: \(error.message)\n")
+            throw ExitCode(2)
+        }
+        progress?.finish()
+        let failed = summary.failed + found.errors.count
+        let seconds = Double(summary.elapsed.components.seconds) + Double(summary.elapsed.components.attoseconds) / 1e18
+        let rate = seconds > 0 ? Double(summary.total) / seconds : 0
+        if flags.json {
+            output.append("{\"type\":\"summary\",\"operation\":\(JSONText.quote(operation.name)),\"total\":\(summary.total + found.errors.count),\"succeeded\":\(summary.succeeded),\"failed\":\(failed),\"notTried\":\(summary.notTried),\"bytes\":\(summary.bytes),\"elapsedMs\":\(Int(seconds * 1000)),\"filesPerSecond\":\(Int(rate)),\"workers\":\(summary.pool.workers),\"utilisation\":\(Double(Int(summary.pool.utilisation * 1000)) / 1000),\"waitMicroseconds\":\(percentiles(summary.pool.waitTime)),\"runMicroseconds\":\(percentiles(summary.pool.runTime)),\"dryRun\":\(flags.dryRun)}\n".utf8)
+            output.endRecord()
+        }
+        output.flush()
+        if !flags.json {
+            let megabytes = Double(summary.bytes) / 1_048_576
+            let bytesText = summary.bytes > 0 ? String(format1(megabytes)) + " MiB, " : ""
+            try? Console.standardError.write(
+                "aifs: \(operation.name)\(flags.dryRun ? " (dry run)" : ""): \(summary.total) file\(summary.total == 1 ? "" : "s"), \(summary.succeeded) ok, \(failed) failed\(summary.notTried > 0 ? ", \(summary.notTried) not tried" : ""); \(bytesText)\(format1(seconds)) s, \(Int(rate)) files/s on \(summary.pool.workers) worker\(summary.pool.workers == 1 ? "" : "s")\n")
+        }
+        if failed > 0 { throw ExitCode(1) }
+        if case .search = operation, !matchedAny { throw ExitCode(1) }
+    }
+
+    /// `{"p50":…,"p90":…,"p99":…,"max":…}` in microseconds.
+    static func percentiles(_ value: DurationPercentiles) -> String {
+        func us(_ duration: Duration) -> Int {
+            Int(duration.components.seconds) * 1_000_000 + Int(duration.components.attoseconds / 1_000_000_000_000)
+        }
+        return "{\"p50\":\(us(value.p50)),\"p90\":\(us(value.p90)),\"p99\":\(us(value.p99)),\"max\":\(us(value.max))}"
+    }
+
+    static func format1(_ value: Double) -> String {
+        let tenths = Int((value * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+
+    /// One text line per result, in the style of the tool people know for it.
+    static func textLine(_ value: BatchValue, item: BatchItem, operation: String) -> String? {
+        switch value {
+        case .digest(let hex, _): return "\(hex)  \(item.path)\n"
+        case .counts(let lines, let words, let bytes): return "\(lines) \(words) \(bytes) \(item.path)\n"
+        case .matches(let lines, _): return lines > 0 ? "\(item.path):\(lines)\n" : nil
+        case .status(let identity):
+            let mode = String(identity.permissions, radix: 8)
+            let seconds = identity.modificationTime / 1_000_000_000
+            return "\(identity.kind) \(identity.size) \(mode) \(seconds) \(item.path)\n"
+        case .changed(let destination, let dryRun): return "\(dryRun ? "would \(operation) " : "")\(item.path) -> \(destination)\n"
+        case .removed(let dryRun): return "\(dryRun ? "would delete" : "deleted") \(item.path)\n"
+        case .unchanged: return nil
+        }
+    }
+
+    static func jsonRecord(_ result: BatchResult) -> String {
+        var fields = ["\"type\":\"result\"", "\"index\":\(result.index)", "\"path\":\(JSONText.quote(result.item.path))"]
+        switch result.outcome {
+        case .failure(let error):
+            fields.append("\"ok\":false")
+            fields.append("\"error\":{\"code\":\(JSONText.quote(error.code.description)),\"message\":\(JSONText.quote(error.message))}")
+        case .success(let value):
+            fields.append("\"ok\":true")
+            switch value {
+            case .digest(let hex, let bytes): fields += ["\"sha256\":\"\(hex)\"", "\"bytes\":\(bytes)"]
+            case .counts(let lines, let words, let bytes): fields += ["\"lines\":\(lines)", "\"words\":\(words)", "\"bytes\":\(bytes)"]
+            case .matches(let lines, let bytes): fields += ["\"matchedLines\":\(lines)", "\"bytes\":\(bytes)"]
+            case .status(let identity):
+                fields += [
+                    "\"kind\":\"\(identity.kind)\"", "\"size\":\(identity.size)", "\"mode\":\"\(String(identity.permissions, radix: 8))\"",
+                    "\"modified\":\(identity.modificationTime / 1_000_000_000)", "\"inode\":\(identity.inode)",
+                ]
+            case .changed(let destination, let dryRun): fields += ["\"destination\":\(JSONText.quote(destination))", "\"dryRun\":\(dryRun)"]
+            case .removed(let dryRun): fields += ["\"removed\":true", "\"dryRun\":\(dryRun)"]
+            case .unchanged: fields.append("\"unchanged\":true")
+            }
+        }
+        return "{" + fields.joined(separator: ",") + "}\n"
+    }
+}
+
+/// A one-line progress bar on stderr: done/total, rate, time left; redrawn at most
+/// ten times a second.
+final class ProgressBar {
+    private let total: Int
+    private var done = 0
+    private let started = ContinuousClock.now
+    private var lastDrawn = ContinuousClock.now - .seconds(1)
+
+    init(total: Int) { self.total = total }
+
+    func advance() {
+        done += 1
+        let now = ContinuousClock.now
+        guard now - lastDrawn >= .milliseconds(100) || done == total else { return }
+        lastDrawn = now
+        let elapsed = now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let rate = seconds > 0 ? Double(done) / seconds : 0
+        let left = rate > 0 ? Int(Double(total - done) / rate) : 0
+        let width = 30
+        let filled = total > 0 ? done * width / total : width
+        let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
+        try? Console.standardError.write("\r[\(bar)] \(done)/\(total)  \(Int(rate)) files/s  \(left)s left\u{1B}[K")
+    }
+
+    /// Erases the bar, so a message can take the line; the next update redraws it.
+    func clearLine() {
+        try? Console.standardError.write("\r\u{1B}[K")
+        lastDrawn = ContinuousClock.now - .seconds(1)
+    }
+
+    func finish() { try? Console.standardError.write("\r\u{1B}[K") }
+}

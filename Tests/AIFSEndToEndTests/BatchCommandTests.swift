@@ -1,0 +1,193 @@
+import AIFSTestSupport
+import Foundation
+import Testing
+
+/// Runs `aifs` with extra environment variables (a private state directory, test
+/// hooks) and standard input from a string.
+func runAIFS(
+    _ arguments: [String], in directory: String, environment: [String: String] = [:], input: String? = nil
+) throws -> (result: CommandResult, reason: Process.TerminationReason) {
+    let base = NSTemporaryDirectory() + "aifs-e2e-batch-\(getpid())-\(UUID().uuidString)"
+    _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
+    _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
+    _ = FileManager.default.createFile(atPath: base + ".in", contents: Data((input ?? "").utf8))
+    defer {
+        for suffix in [".out", ".err", ".in"] { try? FileManager.default.removeItem(atPath: base + suffix) }
+    }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: AIFS.executable)
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    process.standardInput = input == nil ? FileHandle.nullDevice : FileHandle(forReadingAtPath: base + ".in")
+    process.standardOutput = FileHandle(forWritingAtPath: base + ".out")
+    process.standardError = FileHandle(forWritingAtPath: base + ".err")
+    try process.run()
+    process.waitUntilExit()
+    let out = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
+    let err = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
+    return (CommandResult(stdout: out, stderr: err, status: process.terminationStatus), process.terminationReason)
+}
+
+/// Every file under a directory with its contents, to prove a tree unchanged.
+func treeContents(_ directory: String) -> [String: String] {
+    var result: [String: String] = [:]
+    guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return result }
+    for case let relative as String in enumerator {
+        var isDirectory: ObjCBool = false
+        _ = FileManager.default.fileExists(atPath: directory + "/" + relative, isDirectory: &isDirectory)
+        result[relative] = isDirectory.boolValue ? "<dir>" : (try? String(contentsOfFile: directory + "/" + relative, encoding: .utf8)) ?? "<?>"
+    }
+    return result
+}
+
+@Suite struct BatchCommandTests {
+    @Test(.timeLimit(.minutes(1)))
+    func hashPrintsWhatSha256sumPrintsInPathOrder() throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["b.txt": "bee\n", "a.txt": "abc", "sub/c.txt": "", "ignored.log": "x", ".gitignore": "*.log\n", ".git/": ""])
+        let (result, _) = try runAIFS(["batch", "hash", "-j", "3"], in: dir.path)
+        #expect(result.status == 0, "\(result)")
+        #expect(result.lines == [
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  a.txt",
+            "\(sha256("bee\n"))  b.txt",
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  sub/c.txt",
+        ])
+        if let tool = Process.which("sha256sum") {
+            let peer = try Process.capture(tool, ["a.txt", "b.txt", "sub/c.txt"], in: dir.path)
+            #expect(peer.lines == result.lines)
+        }
+    }
+
+    func sha256(_ text: String) -> String {
+        // "bee\n", computed with sha256sum once.
+        text == "bee\n" ? "c150e5a8a604acebd8d15bd7bf8ea96b2874bdcc91dee6319977d353251283b0" : ""
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func unreadableAndMissingFilesAreErrorsAndTheBatchGoesOn() throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["a.txt": "one two\n", "b.txt": "three\n"])
+        let (result, _) = try runAIFS(["batch", "count", "--json", "a.txt", "missing.txt", "b.txt"], in: dir.path)
+        #expect(result.status == 1, "\(result)")
+        let records = result.lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(records.count == 4)
+        #expect(records.first?["type"] as? String == "error")
+        #expect(records[1]["path"] as? String == "a.txt" && records[1]["words"] as? Int == 2)
+        #expect(records[2]["path"] as? String == "b.txt" && records[2]["lines"] as? Int == 1)
+        #expect(records[3]["type"] as? String == "summary" && records[3]["failed"] as? Int == 1 && records[3]["succeeded"] as? Int == 2)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func copyRefusesExistingDestinationsAndDryRunChangesNothing() throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["src/a.txt": "a", "src/deep/b.txt": "b", "out/a.txt": "old"])
+        let before = treeContents(dir.path)
+        let (dry, _) = try runAIFS(["batch", "copy", "--dry-run", "--overwrite", "--to", "out", "src"], in: dir.path)
+        #expect(dry.status == 0, "\(dry)")
+        #expect(dry.lines == ["would copy src/a.txt -> out/a.txt", "would copy src/deep/b.txt -> out/deep/b.txt"])
+        #expect(treeContents(dir.path) == before)
+        let (copy, _) = try runAIFS(["batch", "copy", "--to", "out", "src"], in: dir.path)
+        #expect(copy.status == 1, "\(copy)")
+        #expect(copy.stderr.contains("already exists"))
+        #expect(treeContents(dir.path)["out/a.txt"] == "old")
+        #expect(treeContents(dir.path)["out/deep/b.txt"] == "b")
+        let (overwrite, _) = try runAIFS(["batch", "copy", "--overwrite", "--to", "out", "src"], in: dir.path)
+        #expect(overwrite.status == 0, "\(overwrite)")
+        #expect(treeContents(dir.path)["out/a.txt"] == "a")
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func renameMoveAndDelete() throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["img/photo-1.jpeg": "1", "img/photo-2.jpeg": "2", "tmp/x.tmp": "x"])
+        let (rename, _) = try runAIFS(["batch", "rename", #"^(.*)\.jpeg$"#, "$1.jpg", "img"], in: dir.path)
+        #expect(rename.status == 0, "\(rename)")
+        let (move, _) = try runAIFS(["batch", "move", "--to", "archive", "img"], in: dir.path)
+        #expect(move.status == 0, "\(move)")
+        let (delete, _) = try runAIFS(["batch", "delete", "tmp"], in: dir.path)
+        #expect(delete.status == 0, "\(delete)")
+        #expect(treeContents(dir.path) == ["archive": "<dir>", "archive/photo-1.jpg": "1", "archive/photo-2.jpg": "2", "img": "<dir>", "tmp": "<dir>"])
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func pathsCanComeFromStandardInputInTheOrderGiven() throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["a.txt": "a\n", "b.txt": "b b\n", "c.txt": ""])
+        let (lines, _) = try runAIFS(["batch", "count", "--files-from", "-"], in: dir.path, input: "c.txt\na.txt\n\nb.txt\n")
+        #expect(lines.status == 0, "\(lines)")
+        #expect(lines.lines == ["0 0 0 c.txt", "1 1 2 a.txt", "1 2 4 b.txt"])
+        let (nul, _) = try runAIFS(["batch", "count", "-0", "--files-from", "-", "a.txt"], in: dir.path, input: "b.txt\u{0}missing.txt\u{0}")
+        #expect(nul.status == 1, "\(nul)")
+        #expect(nul.lines == ["1 1 2 a.txt", "1 2 4 b.txt"])
+        #expect(nul.stderr.contains("missing.txt"))
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func searchCountsMatchingLinesPerFile() throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["a.txt": "TODO\nno\nTODO later\n", "b.txt": "nothing\n"])
+        let (result, _) = try runAIFS(["batch", "search", "TODO"], in: dir.path)
+        #expect(result.status == 0, "\(result)")
+        #expect(result.lines == ["a.txt:2"])
+        let (none, _) = try runAIFS(["batch", "search", "absent"], in: dir.path)
+        #expect(none.status == 1)
+    }
+}
+
+@Suite struct ApplyCommandTests {
+    @Test(.timeLimit(.minutes(1)))
+    func appliesFromStandardInput() throws {
+        let dir = try TemporaryDirectory()
+        let state = try TemporaryDirectory()
+        try dir.tree(["a.txt": "hello world\n"])
+        let json = #"{"operations": [{"type": "update", "path": "a.txt", "updates": [{"oldText": "world", "newText": "there"}]}, {"type": "create", "path": "n/b.txt", "content": "b"}]}"#
+        let (result, _) = try runAIFS(["apply", "-"], in: dir.path, environment: ["AIFS_STATE_DIR": state.path], input: json)
+        #expect(result.status == 0, "\(result)")
+        #expect(treeContents(dir.path) == ["a.txt": "hello there\n", "n": "<dir>", "n/b.txt": "b"])
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func malformedAndFailingTransactionsApplyNothing() throws {
+        let dir = try TemporaryDirectory()
+        let state = try TemporaryDirectory()
+        try dir.tree(["a.txt": "x\nx\n"])
+        let before = treeContents(dir.path)
+        let environment = ["AIFS_STATE_DIR": state.path]
+        let (malformed, _) = try runAIFS(["apply", "-"], in: dir.path, environment: environment, input: #"{"operations": [{"type": "write", "path": "b.txt""#)
+        #expect(malformed.status == 2, "\(malformed)")
+        #expect(malformed.stderr.contains("invalid transaction") && malformed.stderr.contains("nothing was applied"))
+        let ambiguous = #"{"operations": [{"type": "write", "path": "b.txt", "content": "b"}, {"type": "update", "path": "a.txt", "updates": [{"oldText": "x", "newText": "y"}]}]}"#
+        let (failing, _) = try runAIFS(["apply", "-"], in: dir.path, environment: environment, input: ambiguous)
+        #expect(failing.status == 1, "\(failing)")
+        #expect(failing.stderr.contains("operation 2 of 2") && failing.stderr.contains("occurs 2 times (on lines 1, 2)"))
+        #expect(treeContents(dir.path) == before)
+    }
+
+    /// kill -9 in the middle of a transaction, then recovery when aifs next starts.
+    @Test(.timeLimit(.minutes(1)))
+    func aTransactionKilledMidwayIsRolledBackAtTheNextStart() throws {
+        let dir = try TemporaryDirectory()
+        let state = try TemporaryDirectory()
+        try dir.tree(["a.txt": "original a\n", "b.txt": "original b\n", "c.txt": "original c\n"])
+        let before = treeContents(dir.path)
+        let json = """
+            {"operations": [
+              {"type": "write", "path": "a.txt", "content": "changed a\\n"},
+              {"type": "delete", "path": "b.txt"},
+              {"type": "move", "path": "c.txt", "destination": "moved/c.txt"},
+              {"type": "create", "path": "new.txt", "content": "new\\n"}
+            ]}
+            """
+        let environment = ["AIFS_STATE_DIR": state.path]
+        let (killed, reason) = try runAIFS(
+            ["apply", "-"], in: dir.path, environment: environment.merging(["AIFS_TEST_KILL_AFTER_OPERATIONS": "2"]) { $1 }, input: json)
+        #expect(reason == .uncaughtSignal && killed.status == 9, "\(killed)")
+        // Half applied: a.txt changed, b.txt gone, the rest not yet.
+        #expect(treeContents(dir.path) == ["a.txt": "changed a\n", "c.txt": "original c\n"])
+        let (next, _) = try runAIFS(["files", "--sort", "path"], in: dir.path, environment: environment)
+        #expect(next.stderr.contains("rolled back a transaction"), "\(next)")
+        #expect(treeContents(dir.path) == before)
+        #expect(treeContents(state.path + "/transactions").isEmpty)
+    }
+}

@@ -1,0 +1,68 @@
+import AIFS
+import AIFSCore
+import AIFSTestSupport
+import AIFSWork
+import Foundation
+import Testing
+
+/// The write, edit, transaction and batch entry points, through the roots check.
+@Suite struct FileServiceBatchTests {
+    @Test(.timeLimit(.minutes(1)))
+    func writeAndEditStayInsideTheRoots() async throws {
+        let dir = try TemporaryDirectory()
+        let outside = try TemporaryDirectory()
+        let service = FileService(roots: try Roots([dir.path]))
+        try await service.writeFile(path: "notes/a.txt", content: "one\ntwo\n")
+        #expect(try String(contentsOfFile: dir.path("notes/a.txt"), encoding: .utf8) == "one\ntwo\n")
+        let preview = try await service.editFile(path: "notes/a.txt", edits: [TextEdit(oldText: "two", newText: "2")], dryRun: true)
+        #expect(preview.diff.contains("-two\n+2\n"))
+        #expect(try String(contentsOfFile: dir.path("notes/a.txt"), encoding: .utf8) == "one\ntwo\n")
+        _ = try await service.editFile(path: "notes/a.txt", edits: [TextEdit(oldText: "two", newText: "2")])
+        #expect(try String(contentsOfFile: dir.path("notes/a.txt"), encoding: .utf8) == "one\n2\n")
+        await #expect(throws: WorkError.self) { try await service.writeFile(path: outside.path("x.txt"), content: "x") }
+        await #expect(throws: WorkError.self) { try await service.writeFile(path: "../escape.txt", content: "x") }
+        #expect(!FileManager.default.fileExists(atPath: outside.path("x.txt")))
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aTransactionLeavingTheRootsAppliesNothing() async throws {
+        let dir = try TemporaryDirectory()
+        let outside = try TemporaryDirectory()
+        let state = try TemporaryDirectory()
+        try dir.file("a.txt", "a\n")
+        let service = FileService(roots: try Roots([dir.path]))
+        let transaction = Transaction(operations: [
+            .init(type: .write, path: "a.txt", content: "changed\n"),
+            .init(type: .move, path: "a.txt", destination: outside.path("stolen.txt")),
+        ])
+        await #expect {
+            try await service.applyTransaction(transaction, stateDirectory: state.path)
+        } throws: { error in
+            (error as? WorkError)?.code == .outsideRoots && (error as? WorkError)?.message.contains("operation 2 of 2") == true
+        }
+        #expect(try String(contentsOfFile: dir.path("a.txt"), encoding: .utf8) == "a\n")
+        let report = try await service.applyTransaction(
+            Transaction(operations: [.init(type: .update, path: "a.txt", updates: [TextEdit(oldText: "a", newText: "b")])]),
+            stateDirectory: state.path)
+        #expect(report.applied && report.steps[0].path == dir.path("a.txt"))
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func batchItemsMapDestinationsAndRunInOrder() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["src/b.txt": "b", "src/a/c.txt": "c", "one.txt": "1"])
+        let service = FileService(roots: try Roots([dir.path]))
+        let (items, errors) = try service.batchItems(["src", "one.txt"], destinationDirectory: "out")
+        #expect(errors.isEmpty)
+        #expect(items.map(\.path) == [dir.path("src/a/c.txt"), dir.path("src/b.txt"), dir.path("one.txt")])
+        #expect(items.map(\.destination) == [dir.path("out/a/c.txt"), dir.path("out/b.txt"), dir.path("out/one.txt")])
+        var seen: [Int] = []
+        let summary = try await service.runBatch(items, operation: .copy) { seen.append($0.index) }
+        #expect(seen == [0, 1, 2])
+        #expect(summary.succeeded == 3)
+        #expect(try String(contentsOfFile: dir.path("out/a/c.txt"), encoding: .utf8) == "c")
+        await #expect(throws: WorkError.self) {
+            try await service.runBatch([BatchItem(path: "/etc/passwd")], operation: .hash) { _ in }
+        }
+    }
+}
