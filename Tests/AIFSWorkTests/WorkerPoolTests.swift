@@ -208,3 +208,24 @@ struct Boom: Error {}
         await #expect(throws: WorkError.self) { _ = try await pool.submit { _ in 1 } }
     }
 }
+
+@Suite struct WorkTicketTests {
+    @Test(.timeLimit(.minutes(1)))
+    func cancellingTheWaitingTaskStopsTheWaitNotTheWork() async throws {
+        let pool = WorkerPool(workers: 1)
+        let gate = Gate()
+        let ticket = try await pool.submit { _ in
+            gate.wait()
+            return 5
+        }
+        let waiter = Task { await ticket.result }
+        waiter.cancel()
+        guard case .failure(let error) = await waiter.value else {
+            Issue.record("expected the wait to stop")
+            return
+        }
+        #expect(error.code == .cancelled)
+        gate.open()
+        #expect(try await ticket.value() == 5)
+    }
+}
