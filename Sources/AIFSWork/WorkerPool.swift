@@ -33,6 +33,10 @@ public import AIFSCore
 /// A task that never returns keeps its worker forever; a task that crashes the
 /// process (a precondition failure) is not isolated.
 public final class WorkerPool: Sendable {
+    /// The most worker threads a pool starts, whatever it is asked for: more only cost
+    /// memory and scheduling on any machine this runs on.
+    public static let maximumWorkers = 256
+
     /// How many worker threads are running.
     public let workers: Int
     /// How many tasks may wait in the queue before ``submit(timeout:_:)`` suspends.
@@ -42,12 +46,13 @@ public final class WorkerPool: Sendable {
     /// Starts the workers.
     ///
     /// - Parameters:
-    ///   - workers: The number of threads (at least 1); the processor count by default.
+    ///   - workers: The number of threads, from 1 to ``maximumWorkers``; the processor
+    ///     count by default.
     ///   - queueCapacity: How many tasks may wait (at least 1); twice the workers by
     ///     default.
     ///   - name: The threads' name prefix, shown by `top -H` and debuggers.
     public init(workers: Int = DedicatedThreads.processorCount, queueCapacity: Int? = nil, name: String = "aifs-work") {
-        let count = max(1, workers)
+        let count = min(max(1, workers), Self.maximumWorkers)
         let capacity = max(1, queueCapacity ?? count * 2)
         storage = Storage(capacity: capacity, workers: count)
         var started = 0
