@@ -96,9 +96,8 @@ public final class WorkerPool: Sendable {
                 } catch {
                     result = .failure(WorkError(.taskFailed, "a task failed: \(error)"))
                 }
-                completion.complete(result)
-                if case .failure = result { return false }
-                return true
+                if case .failure = result { return (false, { completion.complete(result) }) }
+                return (true, { completion.complete(result) })
             },
             cancel: { error in completion.complete(.failure(error)) },
             flag: flag, timeout: timeout, enqueued: .now)
@@ -139,8 +138,8 @@ public final class WorkerPool: Sendable {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, WorkError>, Never>) in
                     condition.acquire()
                     if state.shuttingDown || liveWorkers == 0 {
+                        let reason = state.shuttingDown ? "the pool was shut down" : "no worker thread could be started (the process's thread limit?)"
                         condition.release()
-                        let reason = liveWorkers == 0 ? "no worker thread could be started (the process's thread limit?)" : "the pool was shut down"
                         continuation.resume(returning: .failure(WorkError(.cancelled, "cannot run the task: \(reason)")))
                         return
                     }
@@ -237,10 +236,11 @@ public final class WorkerPool: Sendable {
                         .timedOut, "the task did not finish within its timeout of \(timeout); it was abandoned"))
                 }
             }
-            let succeeded = job.run(WorkContext(workerIndex: worker, flag: job.flag))
+            let (succeeded, deliver) = job.run(WorkContext(workerIndex: worker, flag: job.flag))
             timer?.cancel()
             let outcome: WorkerPoolState.Outcome = job.flag.isSet ? .abandoned : succeeded ? .completed : .failed
             condition.withLock { state.finish(id: job.id, ran: .now - started, outcome: outcome) }
+            deliver()
         }
     }
 }

@@ -6,7 +6,7 @@ import Testing
 /// The pool's state machine on its own: no threads, no clock but the one passed in.
 @Suite struct WorkerPoolStateTests {
     func job(_ state: inout WorkerPoolState, at now: ContinuousClock.Instant) -> WorkerPoolState.Job {
-        WorkerPoolState.Job(id: state.makeID(), run: { _ in true }, cancel: { _ in }, flag: CancellationFlag(), timeout: nil, enqueued: now)
+        WorkerPoolState.Job(id: state.makeID(), run: { _ in (true, {}) }, cancel: { _ in }, flag: CancellationFlag(), timeout: nil, enqueued: now)
     }
 
     @Test func queuesUpToCapacityThenMakesSubmittersWaitInOrder() {
