@@ -20,8 +20,10 @@ public import AIFSCore
 ///   task submitted so far. A queued task is dropped without running; a running one is
 ///   told through ``WorkContext/isCancelled`` and its ticket fails at once.
 /// - **Timeouts**: a task given a timeout fails with ``WorkError/Code/timedOut`` when it
-///   has run that long; a blocking call cannot be interrupted, so the worker stays busy
-///   until the body returns (check ``WorkContext/isCancelled`` between steps).
+///   has run that long on the pool's clock (injectable, see
+///   ``init(workers:queueCapacity:name:clock:)``); a blocking call cannot be interrupted,
+///   so the worker stays busy until the body returns (check ``WorkContext/isCancelled``
+///   between steps).
 /// - **Order**: workers take tasks in submission order; with one worker they also
 ///   finish in that order.
 ///
@@ -51,10 +53,20 @@ public final class WorkerPool: Sendable {
     ///   - queueCapacity: How many tasks may wait (at least 1); twice the workers by
     ///     default.
     ///   - name: The threads' name prefix, shown by `top -H` and debuggers.
-    public init(workers: Int = DedicatedThreads.processorCount, queueCapacity: Int? = nil, name: String = "aifs-work") {
+    public convenience init(workers: Int = DedicatedThreads.processorCount, queueCapacity: Int? = nil, name: String = "aifs-work") {
+        self.init(workers: workers, queueCapacity: queueCapacity, name: name, clock: ContinuousClock())
+    }
+
+    /// Starts the workers, with `clock` timing the tasks' timeouts (tests pass a manual
+    /// clock; the wait and run time statistics always use the continuous clock).
+    ///
+    /// - Parameters: As ``init(workers:queueCapacity:name:)``, and `clock`.
+    public init<C: Clock>(workers: Int, queueCapacity: Int?, name: String, clock: C) where C.Duration == Duration {
         let count = min(max(1, workers), Self.maximumWorkers)
         let capacity = max(1, queueCapacity ?? count * 2)
-        storage = Storage(capacity: capacity, workers: count)
+        storage = Storage(capacity: capacity, workers: count) { duration in
+            try await clock.sleep(until: clock.now.advanced(by: duration), tolerance: nil)
+        }
         var started = 0
         for index in 0..<count {
             let storage = self.storage
@@ -125,8 +137,12 @@ public final class WorkerPool: Sendable {
         private var state: WorkerPoolState
         private var liveWorkers = 0
 
-        init(capacity: Int, workers: Int) {
+        /// Sleeps for a duration on the pool's clock (for timeouts).
+        private let sleep: @Sendable (Duration) async throws -> Void
+
+        init(capacity: Int, workers: Int, sleep: @escaping @Sendable (Duration) async throws -> Void) {
             state = WorkerPoolState(capacity: capacity, workers: workers, now: .now)
+            self.sleep = sleep
         }
 
         func startedWorkers(_ count: Int) { condition.withLock { liveWorkers = count } }
@@ -229,8 +245,9 @@ public final class WorkerPool: Sendable {
             let started = ContinuousClock.now
             var timer: Task<Void, Never>?
             if let timeout = job.timeout {
+                let sleep = self.sleep
                 timer = Task { [weak self] in
-                    try? await Task.sleep(until: started + timeout, clock: .continuous)
+                    do { try await sleep(timeout) } catch { return }
                     guard !Task.isCancelled, let self else { return }
                     self.cancel(id: job.id, because: WorkError(
                         .timedOut, "the task did not finish within its timeout of \(timeout); it was abandoned"))
