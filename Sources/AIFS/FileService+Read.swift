@@ -415,14 +415,25 @@ extension FileService {
     /// Reads `count` bytes at `offset`, fewer only at the end of the file.
     static func readFully<Source: PositionalSource & ~Copyable>(_ file: borrowing Source, at offset: Int64, count: Int) throws(CoreError) -> [UInt8] {
         guard count > 0 else { return [] }
-        var bytes = [UInt8](repeating: 0, count: count)
-        var filled = 0
-        while filled < count {
-            let got = try positionalRead(file, into: &bytes, from: filled, atOffset: offset + Int64(filled))
-            if got == 0 { break }
-            filled += got
+        var failure: CoreError?
+        // Uninitialised: the reads fill what is kept, and a 4 MiB zero-fill per read is
+        // time a large read does not need to spend.
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, filled in
+            filled = 0
+            while filled < count {
+                do throws(CoreError) {
+                    let got = try file.read(
+                        into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[filled...]),
+                        atOffset: offset + Int64(filled))
+                    if got == 0 { break }
+                    filled += got
+                } catch {
+                    failure = error
+                    break
+                }
+            }
         }
-        bytes.removeLast(count - filled)
+        if let failure { throw failure }
         return bytes
     }
 

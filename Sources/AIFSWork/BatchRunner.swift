@@ -33,7 +33,9 @@ public enum BatchRunner {
         // a queue slot) is paid once per chunk rather than once per file: small enough
         // that results still stream and the workers share the tail evenly.
         let chunkSize = max(1, min(32, items.count / max(1, options.workers * 16)))
-        let pool = WorkerPool(workers: options.workers, queueCapacity: max(16, options.workers * 16), name: "aifs-batch")
+        // No more workers than chunks: three files need no 64 threads.
+        let workers = max(1, min(options.workers, (items.count + chunkSize - 1) / chunkSize))
+        let pool = WorkerPool(workers: workers, queueCapacity: max(16, workers * 16), name: "aifs-batch")
         defer { pool.shutdown() }
         let scratch = BatchScratch(workers: pool.workers)
         let started = ContinuousClock.now
@@ -118,18 +120,49 @@ public enum BatchRunner {
 ///
 /// `@unchecked Sendable`: slot `i` is only touched by the task running on worker `i`,
 /// and a worker runs one task at a time, so no slot is ever used by two threads at
-/// once; the array itself is never resized after init.
+/// once. The slots live in fixed, manually allocated storage (not a Swift `Array`, whose
+/// copy-on-write check would make writes to different slots race on the array itself).
 final class BatchScratch: @unchecked Sendable {
     static let bufferSize = 1 << 20
-    private let buffers: [UnsafeMutableRawBufferPointer]
-    var searchers: [AnyObject?]
+    private let count: Int
+    // Allocated on a worker's first file, so idle workers cost no memory.
+    private let buffers: UnsafeMutablePointer<UnsafeMutableRawBufferPointer?>
+    private let searchers: UnsafeMutablePointer<AnyObject?>
 
     init(workers: Int) {
-        buffers = (0..<max(1, workers)).map { _ in .allocate(byteCount: BatchScratch.bufferSize, alignment: 64) }
-        searchers = Array(repeating: nil, count: max(1, workers))
+        count = max(1, workers)
+        buffers = .allocate(capacity: count)
+        buffers.initialize(repeating: nil, count: count)
+        searchers = .allocate(capacity: count)
+        searchers.initialize(repeating: nil, count: count)
     }
 
-    func buffer(_ worker: Int) -> UnsafeMutableRawBufferPointer { buffers[worker] }
+    /// Worker `worker`'s read buffer.
+    ///
+    /// - Precondition: `worker` is below the worker count, and the caller runs on that
+    ///   worker.
+    func buffer(_ worker: Int) -> UnsafeMutableRawBufferPointer {
+        precondition(worker >= 0 && worker < count, "worker index out of range")
+        if let buffer = buffers[worker] { return buffer }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: BatchScratch.bufferSize, alignment: 64)
+        buffers[worker] = buffer
+        return buffer
+    }
 
-    deinit { for buffer in buffers { buffer.deallocate() } }
+    /// Worker `worker`'s searcher, made by `make` on first use.
+    func searcher<S: AnyObject>(_ worker: Int, make: () -> S) -> S {
+        precondition(worker >= 0 && worker < count, "worker index out of range")
+        if let existing = searchers[worker] as? S { return existing }
+        let made = make()
+        searchers[worker] = made
+        return made
+    }
+
+    deinit {
+        for index in 0..<count { buffers[index]?.deallocate() }
+        buffers.deinitialize(count: count)
+        buffers.deallocate()
+        searchers.deinitialize(count: count)
+        searchers.deallocate()
+    }
 }

@@ -162,13 +162,7 @@ enum BatchWork {
     }
 
     static func search(_ path: String, matcher: any Matcher, scratch: BatchScratch, worker: Int) throws(WorkError) -> BatchValue {
-        let searcher: Searcher
-        if let existing = scratch.searchers[worker] as? Searcher {
-            searcher = existing
-        } else {
-            searcher = Searcher(matcher: matcher)
-            scratch.searchers[worker] = searcher
-        }
+        let searcher = scratch.searcher(worker) { Searcher(matcher: matcher) }
         try requireRegularFile(path)
         let sink = CountingSink()
         do { try searcher.search(path: path, sink: sink) } catch {

@@ -64,11 +64,18 @@ public struct TransactionJournal: Sendable {
     /// Saves the originals and writes the journal.
     static func begin(_ plan: TransactionPlan, stateDirectory: String) throws(WorkError) -> TransactionJournal {
         let root = stateDirectory + "/transactions"
-        try AtomicFile.makeParents(of: root + "/x")
         let number = counter.add(1, ordering: .relaxed).newValue
         let directory = root + "/\(FileSystemCalls.processID)-\(number)-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
-        do { try FileSystemCalls.makeDirectory(directory, permissions: 0o700) } catch {
-            throw WorkError(errno: error, operation: "create the transaction journal directory", path: directory)
+        do throws(WorkError) {
+            try AtomicFile.makeParents(of: directory)
+            do { try FileSystemCalls.makeDirectory(directory, permissions: 0o700) } catch {
+                throw WorkError(errno: error, operation: "create the transaction journal directory", path: directory)
+            }
+        } catch {
+            throw WorkError(
+                .notApplied,
+                "\(error.message); nothing was applied (the journal lives in the state directory '\(stateDirectory)': make it writable, or set AIFS_STATE_DIR or XDG_STATE_HOME to a writable directory)",
+                path: error.path, underlying: error.underlying)
         }
         let lock: Lock
         do { lock = try Lock(locking: directory + "/lock") } catch {

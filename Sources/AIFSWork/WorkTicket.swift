@@ -57,7 +57,10 @@ final class CancellationFlag: Sendable {
 final class Completion<Value: Sendable>: Sendable {
     private struct State {
         var result: Result<Value, WorkError>?
-        var waiters: [CheckedContinuation<Result<Value, WorkError>, Never>] = []
+        var waiters: [UInt64: CheckedContinuation<Result<Value, WorkError>, Never>] = [:]
+        var nextWaiter: UInt64 = 0
+        /// Waiters whose task was cancelled before they were registered.
+        var cancelledEarly: Set<UInt64> = []
     }
 
     private let state = Mutex(State())
@@ -66,21 +69,41 @@ final class Completion<Value: Sendable>: Sendable {
         let waiters: [CheckedContinuation<Result<Value, WorkError>, Never>] = state.withLock { state in
             guard state.result == nil else { return [] }
             state.result = result
-            defer { state.waiters = [] }
-            return state.waiters
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
         }
         for waiter in waiters { waiter.resume(returning: result) }
     }
 
+    /// The result once there is one; `.cancelled` at once if the waiting task is
+    /// cancelled (the work itself goes on).
     func wait() async -> Result<Value, WorkError> {
-        await withCheckedContinuation { continuation in
-            let ready: Result<Value, WorkError>? = state.withLock { state in
-                if let result = state.result { return result }
-                state.waiters.append(continuation)
+        let id = state.withLock { state in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let ready: Result<Value, WorkError>? = state.withLock { state in
+                    if let result = state.result { return result }
+                    if state.cancelledEarly.remove(id) != nil { return .failure(Self.stoppedWaiting) }
+                    state.waiters[id] = continuation
+                    return nil
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        } onCancel: {
+            let waiter: CheckedContinuation<Result<Value, WorkError>, Never>? = state.withLock { state in
+                if let waiter = state.waiters.removeValue(forKey: id) { return waiter }
+                if state.result == nil { state.cancelledEarly.insert(id) }
                 return nil
             }
-            if let ready { continuation.resume(returning: ready) }
+            waiter?.resume(returning: .failure(Self.stoppedWaiting))
         }
+    }
+
+    private static var stoppedWaiting: WorkError {
+        WorkError(.cancelled, "stopped waiting for the task: the waiting task was cancelled (the task itself was not)")
     }
 }
 

@@ -20,8 +20,10 @@ public import AIFSCore
 ///   task submitted so far. A queued task is dropped without running; a running one is
 ///   told through ``WorkContext/isCancelled`` and its ticket fails at once.
 /// - **Timeouts**: a task given a timeout fails with ``WorkError/Code/timedOut`` when it
-///   has run that long; a blocking call cannot be interrupted, so the worker stays busy
-///   until the body returns (check ``WorkContext/isCancelled`` between steps).
+///   has run that long on the pool's clock (injectable, see
+///   ``init(workers:queueCapacity:name:clock:)``); a blocking call cannot be interrupted,
+///   so the worker stays busy until the body returns (check ``WorkContext/isCancelled``
+///   between steps).
 /// - **Order**: workers take tasks in submission order; with one worker they also
 ///   finish in that order.
 ///
@@ -33,6 +35,10 @@ public import AIFSCore
 /// A task that never returns keeps its worker forever; a task that crashes the
 /// process (a precondition failure) is not isolated.
 public final class WorkerPool: Sendable {
+    /// The most worker threads a pool starts, whatever it is asked for: more only cost
+    /// memory and scheduling on any machine this runs on.
+    public static let maximumWorkers = 256
+
     /// How many worker threads are running.
     public let workers: Int
     /// How many tasks may wait in the queue before ``submit(timeout:_:)`` suspends.
@@ -42,14 +48,25 @@ public final class WorkerPool: Sendable {
     /// Starts the workers.
     ///
     /// - Parameters:
-    ///   - workers: The number of threads (at least 1); the processor count by default.
+    ///   - workers: The number of threads, from 1 to ``maximumWorkers``; the processor
+    ///     count by default.
     ///   - queueCapacity: How many tasks may wait (at least 1); twice the workers by
     ///     default.
     ///   - name: The threads' name prefix, shown by `top -H` and debuggers.
-    public init(workers: Int = DedicatedThreads.processorCount, queueCapacity: Int? = nil, name: String = "aifs-work") {
-        let count = max(1, workers)
+    public convenience init(workers: Int = DedicatedThreads.processorCount, queueCapacity: Int? = nil, name: String = "aifs-work") {
+        self.init(workers: workers, queueCapacity: queueCapacity, name: name, clock: ContinuousClock())
+    }
+
+    /// Starts the workers, with `clock` timing the tasks' timeouts (tests pass a manual
+    /// clock; the wait and run time statistics always use the continuous clock).
+    ///
+    /// - Parameters: As ``init(workers:queueCapacity:name:)``, and `clock`.
+    public init<C: Clock>(workers: Int, queueCapacity: Int?, name: String, clock: C) where C.Duration == Duration {
+        let count = min(max(1, workers), Self.maximumWorkers)
         let capacity = max(1, queueCapacity ?? count * 2)
-        storage = Storage(capacity: capacity, workers: count)
+        storage = Storage(capacity: capacity, workers: count) { duration in
+            try await clock.sleep(until: clock.now.advanced(by: duration), tolerance: nil)
+        }
         var started = 0
         for index in 0..<count {
             let storage = self.storage
@@ -91,9 +108,8 @@ public final class WorkerPool: Sendable {
                 } catch {
                     result = .failure(WorkError(.taskFailed, "a task failed: \(error)"))
                 }
-                completion.complete(result)
-                if case .failure = result { return false }
-                return true
+                if case .failure = result { return (false, { completion.complete(result) }) }
+                return (true, { completion.complete(result) })
             },
             cancel: { error in completion.complete(.failure(error)) },
             flag: flag, timeout: timeout, enqueued: .now)
@@ -121,8 +137,12 @@ public final class WorkerPool: Sendable {
         private var state: WorkerPoolState
         private var liveWorkers = 0
 
-        init(capacity: Int, workers: Int) {
+        /// Sleeps for a duration on the pool's clock (for timeouts).
+        private let sleep: @Sendable (Duration) async throws -> Void
+
+        init(capacity: Int, workers: Int, sleep: @escaping @Sendable (Duration) async throws -> Void) {
             state = WorkerPoolState(capacity: capacity, workers: workers, now: .now)
+            self.sleep = sleep
         }
 
         func startedWorkers(_ count: Int) { condition.withLock { liveWorkers = count } }
@@ -134,8 +154,8 @@ public final class WorkerPool: Sendable {
                 await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, WorkError>, Never>) in
                     condition.acquire()
                     if state.shuttingDown || liveWorkers == 0 {
+                        let reason = state.shuttingDown ? "the pool was shut down" : "no worker thread could be started (the process's thread limit?)"
                         condition.release()
-                        let reason = liveWorkers == 0 ? "no worker thread could be started (the process's thread limit?)" : "the pool was shut down"
                         continuation.resume(returning: .failure(WorkError(.cancelled, "cannot run the task: \(reason)")))
                         return
                     }
@@ -225,17 +245,19 @@ public final class WorkerPool: Sendable {
             let started = ContinuousClock.now
             var timer: Task<Void, Never>?
             if let timeout = job.timeout {
+                let sleep = self.sleep
                 timer = Task { [weak self] in
-                    try? await Task.sleep(until: started + timeout, clock: .continuous)
+                    do { try await sleep(timeout) } catch { return }
                     guard !Task.isCancelled, let self else { return }
                     self.cancel(id: job.id, because: WorkError(
                         .timedOut, "the task did not finish within its timeout of \(timeout); it was abandoned"))
                 }
             }
-            let succeeded = job.run(WorkContext(workerIndex: worker, flag: job.flag))
+            let (succeeded, deliver) = job.run(WorkContext(workerIndex: worker, flag: job.flag))
             timer?.cancel()
             let outcome: WorkerPoolState.Outcome = job.flag.isSet ? .abandoned : succeeded ? .completed : .failed
             condition.withLock { state.finish(id: job.id, ran: .now - started, outcome: outcome) }
+            deliver()
         }
     }
 }

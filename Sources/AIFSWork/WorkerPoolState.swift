@@ -11,8 +11,10 @@ struct WorkerPoolState {
     /// A job: the closure a worker runs, and what the pool needs to know about it.
     struct Job {
         var id: UInt64
-        /// Runs the body and completes the ticket; `false` when the body threw.
-        var run: @Sendable (WorkContext) -> Bool
+        /// Runs the body; returns whether it succeeded and the call that hands its
+        /// result to the ticket (made after the pool's counters are updated, so a caller
+        /// who has every result also sees every count).
+        var run: @Sendable (WorkContext) -> (succeeded: Bool, deliver: @Sendable () -> Void)
         var cancel: @Sendable (WorkError) -> Void
         var flag: CancellationFlag
         var timeout: Duration?

@@ -100,10 +100,13 @@ struct ReadCommand: ParsableCommand {
             }
             do {
                 try print(file, range: range, service: service, output: output)
-            } catch {
+            } catch let error as CoreError {
                 output.flush()
                 try? Console.standardError.write("aifs: \(error.message)\n")
                 failed = true
+            } catch {
+                // stdout is gone (a closed pipe): nothing more can be printed.
+                throw ExitCode(failed ? 2 : 0)
             }
             if let failure = output.failure {
                 // stdout is gone (a closed pipe): nothing more can be printed.
@@ -117,8 +120,11 @@ struct ReadCommand: ParsableCommand {
 
     /// Prints one file's range: byte ranges and whole files in continued pieces of
     /// bounded size, line ranges up to --max-bytes.
-    private func print(_ file: String, range: ReadRange, service: FileService, output: BufferedOutput) throws(CoreError) {
-        let piece = 1 << 20
+    /// Standard output was closed under us (the reader of a pipe went away).
+    struct OutputClosed: Error {}
+
+    private func print(_ file: String, range: ReadRange, service: FileService, output: BufferedOutput) throws {
+        let piece = 4 << 20
         switch range {
         case .whole, .bytes:
             var offset: Int64 = 0
@@ -130,12 +136,13 @@ struct ReadCommand: ParsableCommand {
                 // Refuse binary files as text, as readFile does for every range but bytes.
                 _ = try service.readFile(path: file, range: .head(lines: 0))
             }
+            // Pieces go straight to stdout, not through the line buffer.
+            output.flush()
             while remaining ?? 1 > 0 {
                 let count = min(remaining ?? piece, piece)
                 let content = try service.readFile(path: file, range: .bytes(offset: offset, length: count), maxBytes: piece)
-                output.append(content.bytes)
-                output.endRecord()
-                if content.bytes.isEmpty || output.failure != nil { break }
+                if content.bytes.isEmpty { break }
+                do { try Console.standardOutput.write(content.bytes) } catch { throw OutputClosed() }
                 offset += Int64(content.bytes.count)
                 remaining = remaining.map { $0 - content.bytes.count }
             }

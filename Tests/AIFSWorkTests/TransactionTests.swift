@@ -141,6 +141,21 @@ func read(_ path: String) -> String? { try? String(contentsOfFile: path, encodin
         #expect(snapshot(state.path + "/transactions").isEmpty)
     }
 
+    @Test func anUnusableStateDirectoryAppliesNothing() throws {
+        let dir = try TemporaryDirectory()
+        let state = try TemporaryDirectory()
+        try state.file("blocker", "a file where the state directory should be")
+        var options = TransactionOptions()
+        options.stateDirectory = state.path("blocker/aifs")
+        #expect {
+            try TransactionRunner.run(Transaction(operations: [.init(type: .write, path: dir.path("a.txt"), content: "x")]), options: options)
+        } throws: { error in
+            let error = error as! WorkError
+            return error.code == .notApplied && error.message.contains("AIFS_STATE_DIR")
+        }
+        #expect(snapshot(dir.path).isEmpty)
+    }
+
     @Test func malformedDocumentsGetClearErrors() {
         let cases: [(String, String)] = [
             ("", "empty"),

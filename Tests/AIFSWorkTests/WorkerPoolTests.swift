@@ -174,6 +174,23 @@ struct Boom: Error {}
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func timeoutsFollowTheInjectedClock() async throws {
+        let clock = ManualSleepClock()
+        let pool = WorkerPool(workers: 1, queueCapacity: nil, name: "test", clock: clock)
+        let gate = Gate()
+        let ticket = try await pool.submit(timeout: .seconds(30)) { _ in gate.wait() }
+        #expect(await eventually { clock.sleeperCount == 1 })
+        clock.advance(by: .seconds(29))
+        // Not yet: the sleeper still waits, and the task still runs.
+        #expect(clock.sleeperCount == 1 && pool.stats.running == 1 && pool.stats.timedOut == 0)
+        clock.advance(by: .seconds(1))
+        let result = await ticket.result
+        guard case .failure(let error) = result else { Issue.record("expected a timeout"); return }
+        #expect(error.code == .timedOut)
+        gate.open()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func oneWorkerRunsTasksInSubmissionOrder() async throws {
         let pool = WorkerPool(workers: 1, queueCapacity: 3)
         let order = Mutex<[Int]>([])
@@ -206,5 +223,26 @@ struct Boom: Error {}
         let pool = WorkerPool(workers: 1)
         pool.shutdown()
         await #expect(throws: WorkError.self) { _ = try await pool.submit { _ in 1 } }
+    }
+}
+
+@Suite struct WorkTicketTests {
+    @Test(.timeLimit(.minutes(1)))
+    func cancellingTheWaitingTaskStopsTheWaitNotTheWork() async throws {
+        let pool = WorkerPool(workers: 1)
+        let gate = Gate()
+        let ticket = try await pool.submit { _ in
+            gate.wait()
+            return 5
+        }
+        let waiter = Task { await ticket.result }
+        waiter.cancel()
+        guard case .failure(let error) = await waiter.value else {
+            Issue.record("expected the wait to stop")
+            return
+        }
+        #expect(error.code == .cancelled)
+        gate.open()
+        #expect(try await ticket.value() == 5)
     }
 }
