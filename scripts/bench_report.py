@@ -94,8 +94,12 @@ def check(run, mode):
             if have_matplotlib():
                 nonempty(run, "scaling-%s.png" % curve)
     elif mode == "batch":
-        hyperfine_ran(run, "batch.json")
-        assert len(open(nonempty(run, "batch-phase.txt")).read().split()) >= 12, "batch-phase.txt is short"
+        samples = load_json(nonempty(run, "batch.json"))
+        assert len(samples) == 8, "batch.json lacks a command"
+        for name, sample in samples.items():
+            assert sample["wall"], "batch.json: %s has no timings" % name
+            assert not name.startswith("aifs") or sample["phase"], "batch.json: %s has no work phase" % name
+        nonempty(run, "batch.csv")
         table(run, "batch.md")
     else:
         raise AssertionError("no check for mode %s" % mode)
@@ -211,7 +215,7 @@ def rows(runs):
                        "%.0f MiB" % (kib["aifs"] / 1024),
                        "rg --no-mmap: %.0f MiB; rg (mmap): %.0f MiB (the mapped file)" % (kib["rg --no-mmap"] / 1024, kib["rg"] / 1024),
                        "%s (rg --no-mmap)" % ratio(kib["rg --no-mmap"], kib["aifs"]),
-                       "1 GiB file, literal `%s`, one run each" % literal[2]))
+                       "1 GiB file, literal `%s`, one run each%s" % (literal[2], scaling_note(runs, 1024))))
         t = {}
         for i in range(4):
             t[i] = hyperfine_medians(os.path.join(run, "search-big-%d.json" % i))
@@ -224,33 +228,36 @@ def rows(runs):
     else:
         out.append(missing("1 GB file: peak memory", "under 50 MB", "run `scripts/bench search`"))
         out.append(missing("1 GB file: time", "at or near ripgrep on the same machine", "run `scripts/bench search`"))
-    # 10,000 files and 10,000 concurrent reads (the batch mode)
-    run = runs.find("batch.json", "batch-phase.txt")
+    # 10,000 files and 10,000 concurrent reads (the batch mode: per-run samples of wall
+    # time, CPU time and, for aifs, the work phase, in interleaved rounds)
+    run = runs.find("batch.json")
     if run:
-        t = hyperfine_medians(os.path.join(run, "batch.json"))
-        n = max(int(m.group(1)) for m in (re.search(r"-j (\d+)$", c) for c in t) if m)
-        phase = {}
-        for line in open(os.path.join(run, "batch-phase.txt")):
-            op, j, elapsed = line.split()
-            phase.setdefault((op, int(j)), []).append(float(elapsed))
-        one, many = t["aifs batch hash -j 1"], t["aifs batch hash -j %d" % n]
-        p1, pn = t["sha256sum, xargs -P 1"], t["sha256sum, xargs -P %d" % n]
+        samples = load_json(os.path.join(run, "batch.json"))
+        med = {name: {k: statistics.median(v) for k, v in s.items() if v} for name, s in samples.items()}
+        n = max(int(m.group(1)) for m in (re.search(r"-j (\d+)$", c) for c in med) if m)
+        rounds = len(samples["aifs batch hash -j 1"]["wall"])
+        corpus = "?"
+        if os.path.isfile(os.path.join(run, "batch.md")):
+            corpus = open(os.path.join(run, "batch.md")).readline().split(";")[0].strip() or "?"
+        one, many = med["aifs batch hash -j 1"]["wall"], med["aifs batch hash -j %d" % n]["wall"]
+        p1, pn = med["sha256sum, xargs -P 1"]["wall"], med["sha256sum, xargs -P %d" % n]["wall"]
         out.append(row("10,000 files", "near-linear speed-up with cores", run, "batch", "scripts/bench batch",
                        "hash: %s with -j %d, speed-up %.2fx over -j 1" % (ms(many), n, one / many),
                        "sha256sum via xargs -P %d: %s, speed-up %.2fx over -P 1" % (n, ms(pn), p1 / pn),
                        "%s (throughput)" % ratio(pn, many),
-                       "whole command, median; %d cores" % n))
-        if ("count", n) in phase:
-            reads = statistics.median(phase[("count", n)]) / 1000
-            wc = t.get("wc, xargs -P %d" % n)
+                       "%s; whole command, median of %d interleaved rounds; %d cores" % (corpus, rounds, n)))
+        count = med.get("aifs batch count -j %d" % n, {})
+        if "phase" in count:
+            wc = med.get("wc, xargs -P %d" % n, {}).get("wall")
             out.append(row("10,000 concurrent reads", "under 5 s", run, "batch", "scripts/bench batch",
-                           "%s (`aifs batch count -j %d`, work phase)" % (ms(reads), n),
+                           "%s (`aifs batch count -j %d`, work phase)" % (ms(count["phase"]), n),
                            "wc via xargs -P %d: %s (whole command)" % (n, ms(wc)) if wc else "—",
-                           ratio(wc, reads) if wc else "—", "median of `elapsedMs` in the --json summary"))
+                           ratio(wc, count["phase"]) if wc else "—",
+                           "%s; median of `elapsedMs` in the --json summary; %d workers, not 10,000 at once" % (corpus, n)))
         else:
-            out.append(missing("10,000 concurrent reads", "under 5 s", "batch-phase.txt has no count figures"))
+            out.append(missing("10,000 concurrent reads", "under 5 s", "batch.json has no work-phase figures"))
     else:
-        why = "no batch run yet: `scripts/bench batch` (arrives with the batch issue)"
+        why = "no batch run yet: `scripts/bench batch`"
         out.append(missing("10,000 files", "near-linear speed-up with cores", why))
         out.append(missing("10,000 concurrent reads", "under 5 s", why))
     # watched files
@@ -310,6 +317,27 @@ def rows(runs):
     else:
         out.append(missing("largest file", target, "run `scripts/bench search --ten-gigabytes` or `scripts/bench scaling`"))
     return out
+
+
+def scaling_note(runs, size_mib):
+    """The scaling run's figures for a file of `size_mib`, when that run is another one."""
+    run = runs.find("scaling-filesize.csv")
+    if not run:
+        return ""
+    with open(os.path.join(run, "scaling-filesize.csv")) as f:
+        for line in csv.DictReader(f):
+            if int(line["size_mib"]) == size_mib:
+                return "; the scaling run (%s, commit %s): aifs %.0f MiB, rg --no-mmap %.0f MiB, median of its runs" % (
+                    when(run, "scaling"), commit(run, "scaling"), int(line["aifs_peak_kib"]) / 1024,
+                    int(line["rg_no_mmap_peak_kib"]) / 1024)
+    return ""
+
+
+def commit(run, mode):
+    for line in open(notes_path(run, mode)):
+        if line.startswith("commit: "):
+            return line[8:].strip()
+    return "?"
 
 
 def markdown(rows):
