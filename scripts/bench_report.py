@@ -81,6 +81,8 @@ def check(run, mode):
         nonempty(run, "cache-micro.md")
         m = load_json(nonempty(run, "mcp-roundtrip.json"))
         assert m["read_file_p50_ms"] > 0 and m["search_mcp_median_ms"] > 0, "no MCP round trip figures"
+    elif mode == "micro":
+        nonempty(run, "micro.md")
     elif mode == "soak":
         assert len(open(nonempty(run, "soak.csv")).read().splitlines()) > 2, "soak.csv has no samples"
         s = load_json(nonempty(run, "soak.json"))

@@ -48,6 +48,23 @@ let benchmarks: @Sendable () -> Void = {
         ("regex, inner literal", SearchQuery(patterns: [#"\w+\s+Holmes"#])),
         ("regex, no literal", SearchQuery(patterns: [#"[A-Z][a-z]+\s+[A-Z][a-z]+"#])),
     ] {
+        // The matcher's prefilter alone, without the searcher's lines: every candidate
+        // position over the whole buffer with `candidate(in:from:)`, the buffer-wide scan
+        // the searcher makes before it confirms a line with `firstMatch`.
+        Benchmark("matcher prefilter over 16 MiB in memory: \(name)") { benchmark in
+            let matcher = try query.makeMatcher()
+            for _ in benchmark.scaledIterations {
+                var candidates = 0
+                haystack.withUnsafeBufferPointer { buffer in
+                    var start = 0
+                    while start < buffer.count, let position = matcher.candidate(in: buffer, from: start) {
+                        candidates += 1
+                        start = position + 1
+                    }
+                }
+                blackHole(candidates)
+            }
+        }
         Benchmark("search 16 MiB in memory: \(name)") { benchmark in
             let matcher = try query.makeMatcher()
             let searcher = Searcher(matcher: matcher)
