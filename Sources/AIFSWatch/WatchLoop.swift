@@ -34,6 +34,7 @@ final class WatchLoop {
     private let options: WatchOptions
     private let ignore: IgnoreRules
     private(set) var roots: [Root]
+    private let choices: [String: BackendChoice]
     private(set) var tree = WatchTree()
     private var pathByDescriptor: [WatchDescriptor: String] = [:]
     private var descriptorByPath: [String: WatchDescriptor] = [:]
@@ -50,8 +51,9 @@ final class WatchLoop {
 
     init(
         backend: any FileWatcherBackend, channel: BoundedChannel<WatchEvent>, options: WatchOptions, ignore: IgnoreRules,
-        roots: [Root], counters: WatchCounters = WatchCounters()
+        roots: [Root], choices: [String: BackendChoice] = [:], counters: WatchCounters = WatchCounters()
     ) {
+        self.choices = choices
         self.counters = counters
         self.backend = backend
         self.channel = channel
@@ -60,8 +62,8 @@ final class WatchLoop {
         self.roots = roots
     }
 
-    /// The number of kernel watches in use.
-    var watchCount: Int { descriptorByPath.count }
+    /// The number of kernel watches in use (polled directories do not count).
+    var kernelWatchCount: Int { max(0, descriptorByPath.count - backend.polledDirectoryCount) }
 
     // MARK: - Running
 
@@ -118,8 +120,8 @@ final class WatchLoop {
             }
         }
         var backends: [String: String] = [:]
-        for root in roots { backends[root.path] = "inotify" }
-        emit(.ready(backends: backends, watches: watchCount), roots.first?.path ?? "")
+        for root in roots { backends[root.path] = choices[root.path]?.backend ?? "inotify" }
+        emit(.ready(backends: backends, watches: kernelWatchCount), roots.first?.path ?? "")
     }
 
     private func nextTimeoutMilliseconds() -> Int? {
@@ -371,7 +373,13 @@ final class WatchLoop {
                     let failure = WatchError.from(error, operation: "watch", path: directory, currentWatchLimit: {
                         Syscall.readInteger(atPath: "/proc/sys/fs/inotify/max_user_watches")
                     })
-                    emit(.error(message: failure.message), directory)
+                    emit(.error(message: failure.message + "; meanwhile these directories are polled"), directory)
+                }
+                // That part of the tree is polled instead.
+                if let descriptor = try? backend.addFallbackWatch(directory: directory) {
+                    pathByDescriptor[descriptor] = directory
+                    descriptorByPath[directory] = descriptor
+                    counters.fallbacks.add(1, ordering: .relaxed)
                 }
                 return true
             case .permissionDenied, .notPermitted:
@@ -443,7 +451,8 @@ final class WatchLoop {
 
     private func emit(_ kind: WatchEvent.Kind, _ path: String) {
         guard !consumerGone else { return }
-        counters.watches.store(descriptorByPath.count, ordering: .relaxed)
+        counters.watches.store(kernelWatchCount, ordering: .relaxed)
+        counters.polled.store(backend.polledDirectoryCount, ordering: .relaxed)
         counters.events.add(1, ordering: .relaxed)
         if !channel.send(WatchEvent(kind, path: path, timestamp: Syscall.now())) { consumerGone = true }
     }

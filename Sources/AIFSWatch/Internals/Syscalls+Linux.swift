@@ -31,6 +31,17 @@ import SystemPackage
 @inline(__always) func system_read(_ fd: CInt, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { read(fd, buffer, count) }
 @inline(__always) func system_write(_ fd: CInt, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int { write(fd, buffer, count) }
 @inline(__always) func system_close(_ fd: CInt) -> CInt { close(fd) }
+@inline(__always) func system_statfs_type(_ path: UnsafePointer<CChar>, _ type: UnsafeMutablePointer<Int64>) -> CInt {
+    caifs_statfs_type(path, type)
+}
+@inline(__always) func system_fstatat(
+    _ fd: CInt, _ path: UnsafePointer<CChar>, _ buffer: UnsafeMutablePointer<stat>, _ flags: CInt
+) -> CInt {
+    fstatat(fd, path, buffer, flags)
+}
+@inline(__always) func system_poll(_ fds: UnsafeMutablePointer<pollfd>, _ count: nfds_t, _ timeout: CInt) -> CInt {
+    poll(fds, count, timeout)
+}
 
 /// Typed system calls for the watcher.
 enum Syscall {
@@ -90,6 +101,43 @@ enum Syscall {
     static func signal(eventFD fd: CInt) {
         var one: UInt64 = 1
         _ = valueOrErrno { withUnsafeBytes(of: &one) { system_write(fd, $0.baseAddress, 8) } }
+    }
+
+    /// The file-system type (the `f_type` magic number, such as `0x6969` for NFS) of
+    /// the file system holding `path`. The corresponding C function is `statfs`.
+    static func fileSystemType(atPath path: String) throws(Errno) -> Int64 {
+        var type: Int64 = 0
+        _ = try path.withCString { p in valueOrErrno { system_statfs_type(p, &type) } }.get()
+        return type
+    }
+
+    /// The identity (device, inode, size, modification time) of the entry at `path`,
+    /// following a final symbolic link only when `followSymlinks` is set.
+    /// The corresponding C function is `fstatat` (`lstat` without following).
+    static func status(atPath path: String, followSymlinks: Bool = false) throws(Errno) -> FileIdentity {
+        var s = stat()
+        let flags: CInt = followSymlinks ? 0 : AT_SYMLINK_NOFOLLOW
+        _ = try path.withCString { p in valueOrErrno { system_fstatat(AT_FDCWD, p, &s, flags) } }.get()
+        let kind: FileKind
+        switch s.st_mode & S_IFMT {
+        case S_IFREG: kind = .regular
+        case S_IFDIR: kind = .directory
+        case S_IFLNK: kind = .symlink
+        default: kind = .other
+        }
+        return FileIdentity(
+            device: UInt64(s.st_dev), inode: UInt64(s.st_ino), size: Int64(s.st_size),
+            modificationTime: Int64(s.st_mtim.tv_sec) * 1_000_000_000 + Int64(s.st_mtim.tv_nsec),
+            changeTime: Int64(s.st_ctim.tv_sec) * 1_000_000_000 + Int64(s.st_ctim.tv_nsec),
+            kind: kind, permissions: UInt32(s.st_mode & 0o7777))
+    }
+
+    /// Waits until `fd` is readable or `timeoutMilliseconds` pass (-1: forever).
+    ///
+    /// - Returns: Whether `fd` became readable. The corresponding C function is `poll`.
+    static func waitReadable(_ fd: CInt, timeoutMilliseconds: CInt, retryOnInterrupt: Bool = true) throws(Errno) -> Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return try valueOrErrno(retryOnInterrupt: retryOnInterrupt) { system_poll(&entry, 1, timeoutMilliseconds) }.get() > 0
     }
 
     /// Closes `fd`, ignoring errors (nothing useful can be done about them here).

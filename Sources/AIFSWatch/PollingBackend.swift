@@ -1,0 +1,281 @@
+#if os(Linux)
+import AIFSCore
+public import SystemPackage
+
+/// The backend for where inotify sees nothing or cannot be trusted (NFS, SMB, 9P,
+/// FUSE) and for directories past the kernel's watch limit: it keeps a stat snapshot
+/// (device, inode, size, modification time in ns) of each watched directory's entries
+/// and compares it with the disk every ``interval``.
+///
+/// The differences come out as the same raw records the kernel would write (see
+/// ``FileWatcherBackend``): a new name is `create` (plus `closeWrite` for a file, as
+/// the kernel reports an open-write-close), a vanished name `delete`, a file whose size
+/// or modification time changed `closeWrite`, a name whose inode was replaced by a file
+/// `movedTo` without a partner (reported as a `change`), and an inode that vanished under
+/// one name and appeared under another, in the same poll, a `movedFrom`/`movedTo` pair.
+/// A watched directory that is gone (or replaced) says `deleteSelf` and `ignored`.
+///
+/// ## Threading
+/// Owned by the watch loop's thread, like every backend. Alone, it blocks in `poll(2)`
+/// on its ``waker``'s eventfd until the next poll is due, so ``BackendWaker/wake()``
+/// stops it at once; inside ``RoutingBackend`` the inotify backend's wait is used and
+/// ``pollIfDue(now:into:)`` is called instead.
+///
+/// ## Known problems
+/// - A change that keeps the size and lands within the file system's timestamp
+///   granularity of the previous poll is not seen.
+/// - Everything that happens between two polls is seen at once: a file created and
+///   removed in between is not reported, and the order of events inside one poll is
+///   by directory, not by time.
+/// - Each poll costs one `lstat` per watched entry: use it for the trees that need it.
+public final class PollingBackend: FileWatcherBackend {
+    /// What one directory entry looked like at the last poll.
+    struct Snapshot: Hashable {
+        var device: UInt64
+        var inode: UInt64
+        var size: Int64
+        var modificationTime: Int64
+        var kind: EntryKind
+
+        var identity: Identity { Identity(device: device, inode: inode) }
+    }
+
+    /// Which file, whatever its contents.
+    struct Identity: Hashable {
+        var device: UInt64
+        var inode: UInt64
+    }
+
+    /// One watched directory.
+    struct Directory {
+        var path: String
+        var identity: Identity
+        var entries: [String: Snapshot]
+    }
+
+    /// How often the disk is compared with the snapshots.
+    public let interval: Duration
+    /// Wakes a standalone wait for shutdown.
+    public let waker: BackendWaker
+    private var directories: [WatchDescriptor: Directory] = [:]
+    private var nextDescriptor: Int32 = -2
+    private var nextCookie: UInt32 = 1
+    /// Records ready before the next poll (`ignored` for removed watches).
+    private var queued: [RawEvent] = []
+    private var due: ContinuousClock.Instant
+
+    /// Creates a polling backend.
+    ///
+    /// - Parameters:
+    ///   - interval: Time between polls; at least 1 ms.
+    ///   - waker: The waker to wait on; a new one when `nil`.
+    /// - Throws: The `Errno` of `eventfd` (`EMFILE` when out of descriptors).
+    public init(interval: Duration, waker: BackendWaker? = nil) throws(Errno) {
+        self.interval = max(interval, .milliseconds(1))
+        if let waker {
+            self.waker = waker
+        } else {
+            self.waker = try BackendWaker()
+        }
+        self.due = .now + self.interval
+    }
+
+    /// Polling descriptors are negative (from -2 down), so they never collide with the
+    /// kernel's (positive) nor with the overflow record's -1.
+    static func isPolling(_ descriptor: WatchDescriptor) -> Bool { descriptor.rawValue < -1 }
+
+    public var polledDirectoryCount: Int { directories.count }
+
+    public func addWatch(directory: String) throws(Errno) -> WatchDescriptor {
+        let own = try Syscall.status(atPath: directory, followSymlinks: true)
+        guard own.kind == .directory else { throw .notDirectory }
+        let entries = try Self.snapshot(directory)
+        if let existing = directories.first(where: { $0.value.path == directory })?.key {
+            directories[existing]?.entries = entries
+            return existing
+        }
+        let descriptor = WatchDescriptor(rawValue: nextDescriptor)
+        nextDescriptor = nextDescriptor == Int32.min ? -2 : nextDescriptor - 1
+        directories[descriptor] = Directory(
+            path: directory, identity: Identity(device: own.device, inode: own.inode), entries: entries)
+        return descriptor
+    }
+
+    public func addFallbackWatch(directory: String) throws(Errno) -> WatchDescriptor {
+        try addWatch(directory: directory)
+    }
+
+    public func removeWatch(_ descriptor: WatchDescriptor) {
+        guard directories.removeValue(forKey: descriptor) != nil else { return }
+        queued.append(RawEvent(descriptor: descriptor, mask: .ignored))
+    }
+
+    /// Blocks until the next poll is due, a stop is requested or `timeoutMilliseconds`
+    /// pass; a poll that is due (or queued records) means ``BackendWake/events``.
+    public func wait(timeoutMilliseconds: Int?) throws(Errno) -> BackendWake {
+        if !queued.isEmpty { return .events }
+        let untilDue = millisecondsUntilDue(now: .now)
+        let timeout = min(untilDue, timeoutMilliseconds ?? Int.max)
+        if try Syscall.waitReadable(waker.fd, timeoutMilliseconds: CInt(clamping: timeout)) { return .stopRequested }
+        return timeout == untilDue ? .events : .timedOut
+    }
+
+    public func readEvents(into events: inout [RawEvent]) throws(Errno) {
+        pollIfDue(now: .now, into: &events)
+    }
+
+    /// Whether records (`ignored` for removed watches) wait for the next read.
+    var hasQueuedEvents: Bool { !queued.isEmpty }
+
+    /// Milliseconds until the next poll (0 when it is due or records are queued).
+    func millisecondsUntilDue(now: ContinuousClock.Instant) -> Int {
+        if !queued.isEmpty { return 0 }
+        let remaining = now.duration(to: due)
+        if remaining <= .zero { return 0 }
+        let (seconds, attoseconds) = remaining.components
+        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000) + 1
+    }
+
+    /// Appends the queued records and, when the poll is due, the differences since the
+    /// last poll.
+    func pollIfDue(now: ContinuousClock.Instant, into events: inout [RawEvent]) {
+        events.append(contentsOf: queued)
+        queued.removeAll()
+        guard now >= due else { return }
+        poll(into: &events)
+        // From the end of this poll: a slow poll of a big tree never runs back to back.
+        due = .now + interval
+    }
+
+    // MARK: - Comparing snapshots
+
+    private struct Change {
+        var descriptor: WatchDescriptor
+        var name: String
+        var snapshot: Snapshot
+    }
+
+    /// Compares every watched directory with the disk and appends the differences.
+    func poll(into events: inout [RawEvent]) {
+        var removed: [Change] = []
+        var added: [Change] = []
+        var replaced: [Change] = []
+        var modified: [Change] = []
+        var missing: [WatchDescriptor] = []
+
+        func compare(_ descriptor: WatchDescriptor) {
+            guard let directory = directories[descriptor] else { return }
+            guard let own = try? Syscall.status(atPath: directory.path, followSymlinks: true),
+                own.kind == .directory, Identity(device: own.device, inode: own.inode) == directory.identity
+            else {
+                missing.append(descriptor)
+                return
+            }
+            // An unreadable directory keeps its old snapshot: nothing is invented.
+            guard let current = try? Self.snapshot(directory.path) else { return }
+            for (name, old) in directory.entries {
+                guard let new = current[name] else {
+                    removed.append(Change(descriptor: descriptor, name: name, snapshot: old))
+                    continue
+                }
+                if new.identity != old.identity || new.kind != old.kind {
+                    if new.kind == old.kind && new.kind == .file {
+                        replaced.append(Change(descriptor: descriptor, name: name, snapshot: new))
+                    } else {
+                        removed.append(Change(descriptor: descriptor, name: name, snapshot: old))
+                        added.append(Change(descriptor: descriptor, name: name, snapshot: new))
+                    }
+                } else if new.kind == .file && (new.size != old.size || new.modificationTime != old.modificationTime) {
+                    modified.append(Change(descriptor: descriptor, name: name, snapshot: new))
+                }
+            }
+            for (name, new) in current where directory.entries[name] == nil {
+                added.append(Change(descriptor: descriptor, name: name, snapshot: new))
+            }
+            directories[descriptor]?.entries = current
+        }
+
+        for descriptor in directories.keys.sorted(by: { directories[$0]!.path < directories[$1]!.path }) {
+            compare(descriptor)
+        }
+
+        // Pair vanished and appeared inodes: renames. A directory's watches follow it
+        // (as the kernel's do), and those that seemed missing are compared again.
+        var removedByIdentity: [Identity: Int] = [:]
+        for (index, change) in removed.enumerated() { removedByIdentity[change.snapshot.identity] = index }
+        var pairedRemoved = Set<Int>()
+        var pairs: [(from: Change, to: Change)] = []
+        var unpairedAdded: [Change] = []
+        var unpairedReplaced: [Change] = []
+        for change in added {
+            if let index = removedByIdentity[change.snapshot.identity], !pairedRemoved.contains(index),
+                removed[index].snapshot.kind == change.snapshot.kind
+            {
+                pairedRemoved.insert(index)
+                pairs.append((removed[index], change))
+            } else {
+                unpairedAdded.append(change)
+            }
+        }
+        for change in replaced {
+            if let index = removedByIdentity[change.snapshot.identity], !pairedRemoved.contains(index) {
+                pairedRemoved.insert(index)
+                pairs.append((removed[index], change))
+            } else {
+                unpairedReplaced.append(change)
+            }
+        }
+        for pair in pairs where pair.from.snapshot.kind == .directory {
+            guard let fromParent = directories[pair.from.descriptor]?.path,
+                let toParent = directories[pair.to.descriptor]?.path
+            else { continue }
+            let from = fromParent + "/" + pair.from.name
+            let to = toParent + "/" + pair.to.name
+            for (descriptor, directory) in directories where directory.path == from || directory.path.hasPrefix(from + "/") {
+                directories[descriptor]?.path = to + directory.path.dropFirst(from.count)
+            }
+        }
+        if !pairs.isEmpty {
+            let again = missing
+            missing.removeAll()
+            for descriptor in again { compare(descriptor) }
+        }
+
+        func record(_ change: Change, _ mask: InotifyMask, cookie: UInt32 = 0) {
+            let kindBit: InotifyMask = change.snapshot.kind == .directory ? .isDirectory : []
+            events.append(RawEvent(descriptor: change.descriptor, mask: mask.union(kindBit), cookie: cookie, name: change.name))
+        }
+        for pair in pairs {
+            let cookie = nextCookie
+            nextCookie = nextCookie == UInt32.max ? 1 : nextCookie + 1
+            record(pair.from, .movedFrom, cookie: cookie)
+            record(pair.to, .movedTo, cookie: cookie)
+        }
+        for (index, change) in removed.enumerated() where !pairedRemoved.contains(index) { record(change, .delete) }
+        for change in unpairedReplaced { record(change, .movedTo) }
+        for change in unpairedAdded {
+            record(change, .create)
+            if change.snapshot.kind == .file { record(change, .closeWrite) }
+        }
+        for change in modified { record(change, .closeWrite) }
+        for descriptor in missing {
+            directories[descriptor] = nil
+            events.append(RawEvent(descriptor: descriptor, mask: .deleteSelf))
+            events.append(RawEvent(descriptor: descriptor, mask: .ignored))
+        }
+    }
+
+    /// The entries of `directory` now, by name (symbolic links as files, not followed).
+    static func snapshot(_ directory: String) throws(Errno) -> [String: Snapshot] {
+        var result: [String: Snapshot] = [:]
+        for entry in try Syscall.listDirectory(atPath: directory) {
+            // Gone between the listing and the stat: it will be seen at the next poll.
+            guard let status = try? Syscall.status(atPath: directory + "/" + entry.name) else { continue }
+            result[entry.name] = Snapshot(
+                device: status.device, inode: status.inode, size: status.size,
+                modificationTime: status.modificationTime, kind: status.kind == .directory ? .directory : .file)
+        }
+        return result
+    }
+}
+#endif
