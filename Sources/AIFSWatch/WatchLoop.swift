@@ -46,6 +46,10 @@ final class WatchLoop {
     private var reportedBurst: Set<String> = []
     private var pendingMoves: [UInt32: PendingMove] = [:]
     private var consumerGone = false
+    /// `atomic`: unlinks held back for an add of the same path.
+    private var atomic: AtomicCoalescer?
+    /// `awaitWriteFinish`: adds and changes held back until the file is stable.
+    private var writeFinish: WriteFinishTracker?
     private var watchLimitReported = false
     let counters: WatchCounters
 
@@ -54,6 +58,10 @@ final class WatchLoop {
         roots: [Root], choices: [String: BackendChoice] = [:], counters: WatchCounters = WatchCounters()
     ) {
         self.choices = choices
+        self.atomic = options.atomic.map { AtomicCoalescer(window: $0) }
+        self.writeFinish = options.awaitWriteFinish.map {
+            WriteFinishTracker(stabilityThreshold: $0.stabilityThreshold, pollInterval: $0.pollInterval)
+        }
         self.counters = counters
         self.backend = backend
         self.channel = channel
@@ -70,7 +78,14 @@ final class WatchLoop {
     /// Scans, reports `ready`, then reports changes until stopped, until the consumer
     /// goes away or until every root is gone; finishes the channel either way.
     func run() {
-        defer { channel.finish() }
+        defer {
+            // Held unlinks are real: report them. Files still being written are not
+            // reported (they never became stable while watched).
+            if var atomic, !consumerGone {
+                for event in atomic.flush() { afterAtomic(event) }
+            }
+            channel.finish()
+        }
         start()
         var events: [RawEvent] = []
         events.reserveCapacity(1024)
@@ -86,7 +101,7 @@ final class WatchLoop {
             case .stopRequested:
                 return
             case .timedOut:
-                resolvePendingMoves(now: .now)
+                fireTimers()
             case .events:
                 events.removeAll(keepingCapacity: true)
                 do {
@@ -96,7 +111,7 @@ final class WatchLoop {
                     return
                 }
                 step(events)
-                resolvePendingMoves(now: .now)
+                fireTimers()
             }
         }
     }
@@ -124,8 +139,11 @@ final class WatchLoop {
         emit(.ready(backends: backends, watches: kernelWatchCount), roots.first?.path ?? "")
     }
 
+    /// The time to the next deadline: rename pairing, held unlinks, write-finish
+    /// checks; `nil` (no timer) when nothing waits.
     private func nextTimeoutMilliseconds() -> Int? {
-        guard let earliest = pendingMoves.values.map(\.deadline).min() else { return nil }
+        let deadlines = [pendingMoves.values.map(\.deadline).min(), atomic?.nextDeadline, writeFinish?.nextDeadline]
+        guard let earliest = deadlines.compactMap({ $0 }).min() else { return nil }
         let remaining = ContinuousClock.now.duration(to: earliest)
         let ms = remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000
         return max(0, Int(ms) + 1)
@@ -449,12 +467,44 @@ final class WatchLoop {
         relative.utf8.reduce(1) { $1 == UInt8(ascii: "/") ? $0 + 1 : $0 }
     }
 
+    // MARK: - Reporting
+
+    /// Reports an event through the `atomic` and `awaitWriteFinish` stages (when on).
     private func emit(_ kind: WatchEvent.Kind, _ path: String) {
+        guard !consumerGone else { return }
+        let event = WatchEvent(kind, path: path, timestamp: Syscall.now())
+        guard atomic != nil else { return afterAtomic(event) }
+        for out in atomic!.process(event, now: .now) { afterAtomic(out) }
+    }
+
+    private func afterAtomic(_ event: WatchEvent) {
+        guard writeFinish != nil else { return send(event) }
+        for out in writeFinish!.process(event, now: .now, version: Self.version) { send(out) }
+    }
+
+    /// Runs what is due: unpaired rename halves, held unlinks, write-finish checks.
+    /// Exposed for tests.
+    func fireTimers(now: ContinuousClock.Instant = .now) {
+        resolvePendingMoves(now: now)
+        if atomic != nil, let deadline = atomic!.nextDeadline, deadline <= now {
+            for event in atomic!.expire(now: now) { afterAtomic(event) }
+        }
+        if writeFinish != nil, let deadline = writeFinish!.nextDeadline, deadline <= now {
+            for event in writeFinish!.check(now: now, wallClock: Syscall.now(), version: Self.version) { send(event) }
+        }
+    }
+
+    private static func version(_ path: String) -> WriteFinishTracker.Version? {
+        guard let status = try? Syscall.status(atPath: path, followSymlinks: true) else { return nil }
+        return WriteFinishTracker.Version(size: status.size, modificationTime: status.modificationTime)
+    }
+
+    private func send(_ event: WatchEvent) {
         guard !consumerGone else { return }
         counters.watches.store(kernelWatchCount, ordering: .relaxed)
         counters.polled.store(backend.polledDirectoryCount, ordering: .relaxed)
         counters.events.add(1, ordering: .relaxed)
-        if !channel.send(WatchEvent(kind, path: path, timestamp: Syscall.now())) { consumerGone = true }
+        if !channel.send(event) { consumerGone = true }
     }
 }
 #endif

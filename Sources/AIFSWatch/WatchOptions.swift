@@ -19,6 +19,14 @@ public struct WatchOptions: Sendable {
     public var usePolling = false
     /// How often polled directories are compared with the disk (chokidar's `interval`).
     public var interval: Duration = .milliseconds(100)
+    /// chokidar's `atomic`: an `unlink` followed within this time by an `add` of the
+    /// same path is reported as one `change` (editors that save by deleting and
+    /// re-creating). `nil` turns it off. Only `unlink`s wait, so other events keep their
+    /// latency, but every real deletion is reported this much later.
+    public var atomic: Duration? = .milliseconds(100)
+    /// chokidar's `awaitWriteFinish`: when set, an `add` or `change` is reported only
+    /// once the file's size and modification time stopped changing. Off by default.
+    public var awaitWriteFinish: AwaitWriteFinish?
     /// How many events may wait for the consumer before the watcher thread blocks.
     /// While it blocks the kernel queues events; if its queue overflows, the tree is
     /// rescanned and a `rescan` event reports it, so nothing is lost silently.
@@ -33,4 +41,19 @@ public struct WatchOptions: Sendable {
 
     /// Options with chokidar's defaults.
     public init() {}
+}
+
+/// How ``WatchOptions/awaitWriteFinish`` decides that a file is written, with
+/// chokidar's defaults.
+public struct AwaitWriteFinish: Sendable, Hashable {
+    /// How long size and modification time must stay the same.
+    public var stabilityThreshold: Duration
+    /// How often a pending file is checked. Checks only run while a file is pending.
+    public var pollInterval: Duration
+
+    /// chokidar's defaults: 2000 ms stable, checked every 100 ms.
+    public init(stabilityThreshold: Duration = .milliseconds(2000), pollInterval: Duration = .milliseconds(100)) {
+        self.stabilityThreshold = stabilityThreshold
+        self.pollInterval = pollInterval
+    }
 }
