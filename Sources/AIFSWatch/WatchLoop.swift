@@ -45,6 +45,10 @@ final class WatchLoop {
     /// the burst ends at `closeWrite`.
     private var reportedBurst: Set<String> = []
     private var pendingMoves: [UInt32: PendingMove] = [:]
+    /// `followSymlinks`: followed links to directories and their resolved targets.
+    private var followedLinks: [String: String] = [:]
+    /// `gitignore`: the rules of each directory's `.gitignore`, by directory.
+    private var gitignores: [String: IgnoreRules] = [:]
     private var consumerGone = false
     /// `atomic`: unlinks held back for an add of the same path.
     private var atomic: AtomicCoalescer?
@@ -172,7 +176,14 @@ final class WatchLoop {
                 continue
             }
             let path = directory + "/" + event.name
-            let kind: EntryKind = event.mask.contains(.isDirectory) ? .directory : .file
+            var kind: EntryKind = event.mask.contains(.isDirectory) ? .directory : .file
+            if options.gitignore && event.name == ".gitignore" { loadGitignore(directory) }
+            if options.followSymlinks, kind == .file, event.mask.contains(.create) || event.mask.contains(.movedTo),
+                tree.kind(of: path) == nil, let target = followableLink(path)
+            {
+                followedLinks[path] = target
+                kind = .directory
+            }
             if event.mask.contains(.create) {
                 appeared(path, kind: kind, created: true)
             } else if event.mask.contains(.movedTo) {
@@ -226,6 +237,13 @@ final class WatchLoop {
     }
 
     private func disappeared(_ path: String) {
+        if !followedLinks.isEmpty {
+            // The kernel keeps watching a link's target after the link goes: drop them.
+            for link in followedLinks.keys where link == path || link.hasPrefix(path + "/") {
+                removeWatches(under: link)
+                followedLinks[link] = nil
+            }
+        }
         let removed = tree.remove(path)
         for entry in removed {
             reportedBurst.remove(entry.path)
@@ -252,6 +270,7 @@ final class WatchLoop {
         let moved = tree.move(source.path, to: destination)
         for entry in moved {
             if reportedBurst.remove(entry.from) != nil { reportedBurst.insert(entry.to) }
+            if let target = followedLinks.removeValue(forKey: entry.from) { followedLinks[entry.to] = target }
             if entry.kind == .directory, let descriptor = descriptorByPath.removeValue(forKey: entry.from) {
                 descriptorByPath[entry.to] = descriptor
                 pathByDescriptor[descriptor] = entry.to
@@ -348,20 +367,29 @@ final class WatchLoop {
     private func scan(_ directory: String, into found: inout [(path: String, kind: EntryKind)]) {
         guard shouldWatch(directory) else { return }
         guard watch(directory) else { return }
-        let entries: [(name: String, kind: EntryKind)]
+        let entries: [(name: String, kind: EntryKind, isLink: Bool)]
         do {
-            entries = try Syscall.listDirectory(atPath: directory)
+            entries = try Syscall.listDirectory(atPath: directory, followSymlinks: options.followSymlinks)
         } catch {
             if error != .noSuchFileOrDirectory && error != .notDirectory {
                 emit(.error(message: WatchError.from(error, operation: "read directory", path: directory).message), directory)
             }
             return
         }
+        if options.gitignore { loadGitignore(directory) }
         for entry in entries.sorted(by: { $0.name < $1.name }) {
             let path = directory + "/" + entry.name
-            guard include(path, kind: entry.kind) else { continue }
-            found.append((path, entry.kind))
-            if entry.kind == .directory { scan(path, into: &found) }
+            var kind = entry.kind
+            if entry.isLink && kind == .directory {
+                if let target = followedLinks[path] ?? followableLink(path) {
+                    followedLinks[path] = target
+                } else {
+                    kind = .file  // already watched elsewhere, or a loop: reported, not entered
+                }
+            }
+            guard include(path, kind: kind) else { continue }
+            found.append((path, kind))
+            if kind == .directory { scan(path, into: &found) }
         }
     }
 
@@ -371,7 +399,8 @@ final class WatchLoop {
     private func watch(_ directory: String) -> Bool {
         if descriptorByPath[directory] != nil { return true }
         do {
-            let descriptor = try backend.addWatch(directory: directory)
+            // inotify does not follow a final symbolic link (IN_DONT_FOLLOW): watch the target.
+            let descriptor = try backend.addWatch(directory: followedLinks[directory] ?? directory)
             if let previous = pathByDescriptor[descriptor], previous != directory {
                 // The same directory under a new name (its rename was not seen).
                 descriptorByPath[previous] = nil
@@ -452,7 +481,53 @@ final class WatchLoop {
         if relative.isEmpty { return true }
         if root.kind == .file { return false }
         if let depth = options.depth, Self.components(relative) > depth + 1 { return false }
-        return ignore.match(relative, isDirectory: kind == .directory) != .ignore
+        if ignore.match(relative, isDirectory: kind == .directory) == .ignore { return false }
+        if options.gitignore { return !gitignored(path, kind: kind, root: root.path) }
+        return true
+    }
+
+    // MARK: - Symbolic links and .gitignore
+
+    /// The target of `path` when it is a symbolic link to a directory that may be
+    /// followed: not inside a watched root, not overlapping a followed target (loops).
+    private func followableLink(_ path: String) -> String? {
+        guard (try? Syscall.status(atPath: path))?.kind == .symlink,
+            (try? Syscall.status(atPath: path, followSymlinks: true))?.kind == .directory,
+            let target = try? Syscall.realPath(path)
+        else { return nil }
+        func overlaps(_ a: String, _ b: String) -> Bool { a == b || a.hasPrefix(b + "/") || b.hasPrefix(a + "/") }
+        if roots.contains(where: { overlaps(target, $0.path) }) { return nil }
+        if followedLinks.contains(where: { $0.key != path && overlaps(target, $0.value) }) { return nil }
+        return target
+    }
+
+    /// Reads (again) the `.gitignore` of `directory`.
+    private func loadGitignore(_ directory: String) {
+        let file = directory + "/.gitignore"
+        guard let bytes = Syscall.readSmallFile(atPath: file) else {
+            gitignores[directory] = nil
+            return
+        }
+        let rules = IgnoreRules(parsing: bytes, source: file)
+        gitignores[directory] = rules.isEmpty ? nil : rules
+    }
+
+    /// Whether the `.gitignore` files from `path`'s directory up to its root ignore it:
+    /// the deepest file with an opinion decides. `.git` is always left out.
+    private func gitignored(_ path: String, kind: EntryKind, root: String) -> Bool {
+        var (directory, name) = WatchTree.split(path)
+        if name == ".git" { return true }
+        while true {
+            if let rules = gitignores[directory] {
+                switch rules.match(String(path.dropFirst(directory.count + 1)), isDirectory: kind == .directory) {
+                case .ignore: return true
+                case .whitelist: return false
+                case .none: break
+                }
+            }
+            if directory == root || directory.count <= root.count { return false }
+            directory = WatchTree.split(directory).parent
+        }
     }
 
     /// Whether the directory at `path` is entered and watched.
@@ -501,6 +576,14 @@ final class WatchLoop {
 
     private func send(_ event: WatchEvent) {
         guard !consumerGone else { return }
+        var event = event
+        if options.alwaysStat {
+            switch event.kind {
+            case .add, .addDir, .change, .rename:
+                event.stat = try? Syscall.status(atPath: event.path, followSymlinks: options.followSymlinks)
+            default: break
+            }
+        }
         counters.watches.store(kernelWatchCount, ordering: .relaxed)
         counters.polled.store(backend.polledDirectoryCount, ordering: .relaxed)
         counters.events.add(1, ordering: .relaxed)

@@ -27,6 +27,20 @@ public struct WatchOptions: Sendable {
     /// chokidar's `awaitWriteFinish`: when set, an `add` or `change` is reported only
     /// once the file's size and modification time stopped changing. Off by default.
     public var awaitWriteFinish: AwaitWriteFinish?
+    /// chokidar's `followSymlinks`: a symbolic link to a directory is entered and
+    /// watched, its contents reported under the link's path. Off by default (links are
+    /// reported as files and not followed, as chokidar does with `followSymlinks: false`).
+    /// A link to a directory that is already watched (inside the tree, or a loop) is
+    /// not followed a second time.
+    public var followSymlinks = false
+    /// chokidar's `alwaysStat`: `add`, `addDir`, `change` and `rename` events carry the
+    /// entry's ``WatchEvent/stat`` (one `stat` per event).
+    public var alwaysStat = false
+    /// Whether `.gitignore` files inside the watched roots apply too, as in git: each
+    /// applies to its directory and below, deeper files first, and `.git` itself is
+    /// left out. A changed `.gitignore` applies to later events (what was already
+    /// reported or left out stays so until it changes).
+    public var gitignore = false
     /// How many events may wait for the consumer before the watcher thread blocks.
     /// While it blocks the kernel queues events; if its queue overflows, the tree is
     /// rescanned and a `rescan` event reports it, so nothing is lost silently.

@@ -170,25 +170,52 @@ enum Syscall {
     }
 
     /// The names and kinds of a directory's entries (without `.` and `..`). Symbolic
-    /// links count as files: they are reported but not followed.
-    static func listDirectory(atPath path: String) throws(Errno) -> [(name: String, kind: EntryKind)] {
+    /// links count as files (reported, not followed) unless `followSymlinks` is set, when
+    /// a link to a directory counts as a directory; `isLink` says which entries are links.
+    static func listDirectory(
+        atPath path: String, followSymlinks: Bool = false
+    ) throws(Errno) -> [(name: String, kind: EntryKind, isLink: Bool)] {
         guard let dir = path.withCString({ opendir($0) }) else { throw Errno(rawValue: errno) }
         defer { closedir(dir) }
-        var result: [(name: String, kind: EntryKind)] = []
+        var result: [(name: String, kind: EntryKind, isLink: Bool)] = []
         while let entry = readdir(dir) {
             let name = withUnsafePointer(to: entry.pointee.d_name) {
                 $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
             }
             if name == "." || name == ".." { continue }
-            let kind: EntryKind
+            var kind: EntryKind
+            var isLink = false
             switch Int32(entry.pointee.d_type) {
             case Int32(DT_DIR): kind = .directory
-            case Int32(DT_UNKNOWN): kind = entryKind(atPath: path + "/" + name) ?? .file
+            case Int32(DT_LNK): kind = .file; isLink = true
+            case Int32(DT_UNKNOWN):
+                let status = try? status(atPath: path + "/" + name)
+                kind = status?.kind == .directory ? .directory : .file
+                isLink = status?.kind == .symlink
             default: kind = .file
             }
-            result.append((name, kind))
+            if isLink && followSymlinks, (try? status(atPath: path + "/" + name, followSymlinks: true))?.kind == .directory {
+                kind = .directory
+            }
+            result.append((name, kind, isLink))
         }
         return result
+    }
+
+    /// The contents of a small file (at most `limit` bytes), or `nil` when it cannot be read.
+    static func readSmallFile(atPath path: String, limit: Int = 1 << 20) -> [UInt8]? {
+        let fd = path.withCString { open($0, O_RDONLY | O_CLOEXEC) }
+        guard fd >= 0 else { return nil }
+        defer { _ = system_close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while bytes.count < limit {
+            let n = chunk.withUnsafeMutableBytes { (try? read(fd, into: $0)) ?? -1 }
+            if n < 0 { return nil }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[..<n])
+        }
+        return bytes
     }
 
     /// The canonical absolute path (symbolic links resolved). The corresponding C function is `realpath`.
