@@ -14,7 +14,8 @@ struct AIFSCommand: AsyncParsableCommand {
     /// any error, usage errors included (ArgumentParser's default would be 64).
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            // `aifs watch --poll` and `--await-write-finish` take an optional `=MS`.
+            var command = try parseAsRoot(WatchCommand.expandingOptionalValues(Array(CommandLine.arguments.dropFirst())))
             if var asynchronous = command as? any AsyncParsableCommand {
                 try await asynchronous.run()
             } else {

@@ -6,14 +6,19 @@ import ArgumentParser
 struct WatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
-        abstract: "Watch files and directories and print each change as it happens (inotify).",
+        abstract: "Watch files and directories and print each change as it happens (inotify, or polling where needed).",
         discussion: """
             Prints one JSON object per line, flushed at once: \
             {"event":"add","path":"/abs/file","time":<ns since the epoch>}; rename adds \
             "from", error adds "message", ready adds "backends" and "watches". On a \
             terminal it prints readable lines instead (--json forces JSON). Events: add, \
             addDir, change, unlink, unlinkDir, rename, ready, rescan, error. SIGINT or \
-            SIGTERM ends it with status 0; so does the removal of every watched root.
+            SIGTERM ends it with status 0; so does the removal of every watched root. \
+            Roots on network and FUSE file systems (NFS, SMB, 9P, FUSE) are polled; \
+            "backends" in ready says which root uses what. By default an unlink followed \
+            within 100 ms by an add of the same path is one change (so unlinks are \
+            reported 100 ms late; --no-atomic reports them at once). A path that does not \
+            exist is an error (status 2): aifs watch does not wait for it to appear.
             """
     )
 
@@ -25,6 +30,32 @@ struct WatchCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("depth"), help: ArgumentHelp("Watch at most N levels below each path (0: only its own entries).", valueName: "N"))
     var depth: Int?
+
+    @Option(
+        name: .customLong("await-write-finish"),
+        help: ArgumentHelp(
+            "Report a file's add or change only once its size has not changed for MS milliseconds (--await-write-finish=MS; bare: 2000).",
+            valueName: "MS"))
+    var awaitWriteFinish: Int?
+
+    @Option(
+        name: .customLong("poll"),
+        help: ArgumentHelp(
+            "Poll every MS milliseconds instead of using inotify, for every path (--poll=MS; bare: 100).",
+            valueName: "MS"))
+    var poll: Int?
+
+    @Flag(name: .customLong("no-atomic"), help: "Report an unlink at once, even when an add of the same path follows (no 100 ms wait).")
+    var noAtomic = false
+
+    @Flag(name: .customLong("follow-symlinks"), help: "Enter symbolic links to directories and watch their contents.")
+    var followSymlinks = false
+
+    @Flag(name: .customLong("gitignore"), help: "Leave out what the .gitignore files inside the watched paths ignore (and .git).")
+    var gitignore = false
+
+    @Flag(name: .customLong("stat"), help: "Add the entry's size, modification time (ns) and inode to add, addDir, change and rename events.")
+    var stat = false
 
     @Flag(name: .customLong("human"), help: "Print readable lines (the default on a terminal).")
     var human = false
@@ -38,6 +69,31 @@ struct WatchCommand: AsyncParsableCommand {
     func validate() throws {
         if paths.isEmpty { throw ValidationError("no path given: aifs watch PATH...") }
         if let depth, depth < 0 { throw ValidationError("invalid --depth \(depth): it must be 0 or more") }
+        if let poll, poll < 1 { throw ValidationError("invalid --poll=\(poll): the interval must be at least 1 ms") }
+        if let awaitWriteFinish, awaitWriteFinish < 1 {
+            throw ValidationError("invalid --await-write-finish=\(awaitWriteFinish): the threshold must be at least 1 ms")
+        }
+    }
+
+    /// Default values for the options whose value is optional (`--poll[=MS]`,
+    /// `--await-write-finish[=MS]`), which ArgumentParser cannot express: a bare
+    /// `--poll` after `watch` becomes `--poll=100`. A value must be attached with `=`.
+    static func expandingOptionalValues(_ arguments: [String]) -> [String] {
+        guard let index = arguments.firstIndex(where: { !$0.hasPrefix("-") }), arguments[index] == "watch" else {
+            return arguments
+        }
+        let defaults = ["--poll": "--poll=100", "--await-write-finish": "--await-write-finish=2000"]
+        var result = Array(arguments[...index])
+        var rest = arguments[(index + 1)...]
+        while let argument = rest.popFirst() {
+            if argument == "--" {
+                result.append(argument)
+                result.append(contentsOf: rest)
+                break
+            }
+            result.append(defaults[argument] ?? argument)
+        }
+        return result
     }
 
     func run() async throws {
@@ -45,6 +101,15 @@ struct WatchCommand: AsyncParsableCommand {
         options.ignored = ignore
         options.ignoreInitial = ignoreInitial
         options.depth = depth
+        if let awaitWriteFinish { options.awaitWriteFinish = AwaitWriteFinish(stabilityThreshold: .milliseconds(awaitWriteFinish)) }
+        if let poll {
+            options.usePolling = true
+            options.interval = .milliseconds(poll)
+        }
+        if noAtomic { options.atomic = nil }
+        options.followSymlinks = followSymlinks
+        options.gitignore = gitignore
+        options.alwaysStat = stat
         let readable = human || (!json && Console.standardOutput.isTerminal)
         let watcher: Watcher
         do {
@@ -77,6 +142,11 @@ struct WatchCommand: AsyncParsableCommand {
             fields.append("\"watches\":\(watches)")
         default:
             break
+        }
+        if let stat = event.stat {
+            fields.append("\"size\":\(stat.size)")
+            fields.append("\"mtime\":\(stat.modificationTime)")
+            fields.append("\"inode\":\(stat.inode)")
         }
         fields.append("\"time\":\(event.timestamp)")
         return "{" + fields.joined(separator: ",") + "}\n"
