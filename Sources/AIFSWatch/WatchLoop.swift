@@ -31,6 +31,9 @@ final class WatchLoop {
 
     private let backend: any FileWatcherBackend
     private let channel: BoundedChannel<WatchEvent>
+    /// When set, events go to it on this thread instead of into ``channel`` (which is
+    /// then only finished at the end).
+    private let handler: (@Sendable (WatchEvent) -> Bool)?
     private let options: WatchOptions
     private let ignore: IgnoreRules
     private(set) var roots: [Root]
@@ -59,8 +62,10 @@ final class WatchLoop {
 
     init(
         backend: any FileWatcherBackend, channel: BoundedChannel<WatchEvent>, options: WatchOptions, ignore: IgnoreRules,
-        roots: [Root], choices: [String: BackendChoice] = [:], counters: WatchCounters = WatchCounters()
+        roots: [Root], choices: [String: BackendChoice] = [:], counters: WatchCounters = WatchCounters(),
+        handler: (@Sendable (WatchEvent) -> Bool)? = nil
     ) {
+        self.handler = handler
         self.choices = choices
         self.atomic = options.atomic.map { AtomicCoalescer(window: $0) }
         self.writeFinish = options.awaitWriteFinish.map {
@@ -548,7 +553,8 @@ final class WatchLoop {
     private func emit(_ kind: WatchEvent.Kind, _ path: String) {
         guard !consumerGone else { return }
         let event = WatchEvent(kind, path: path, timestamp: Syscall.now())
-        guard atomic != nil else { return afterAtomic(event) }
+        // Fast path: nothing held and nothing to hold.
+        if atomic == nil || (atomic!.isEmpty && kind != .unlink) { return afterAtomic(event) }
         for out in atomic!.process(event, now: .now) { afterAtomic(out) }
     }
 
@@ -587,7 +593,11 @@ final class WatchLoop {
         counters.watches.store(kernelWatchCount, ordering: .relaxed)
         counters.polled.store(backend.polledDirectoryCount, ordering: .relaxed)
         counters.events.add(1, ordering: .relaxed)
-        if !channel.send(event) { consumerGone = true }
+        if let handler {
+            if !handler(event) { consumerGone = true }
+        } else if !channel.send(event) {
+            consumerGone = true
+        }
     }
 }
 #endif

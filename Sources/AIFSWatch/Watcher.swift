@@ -58,7 +58,35 @@ public final class Watcher: Sendable {
     /// - Throws: ``WatchError`` when a path does not exist (``WatchError/Code/notFound``),
     ///   an ignore glob does not parse (``WatchError/Code/invalidArgument``) or inotify
     ///   cannot start (``WatchError/Code/instanceLimitReached``).
-    public init(paths: [String], options: WatchOptions = WatchOptions()) throws(WatchError) {
+    public convenience init(paths: [String], options: WatchOptions = WatchOptions()) throws(WatchError) {
+        try self.init(paths: paths, options: options, eventHandler: nil)
+    }
+
+    /// Starts watching `paths` and hands each event to `handler` on the watch thread,
+    /// as soon as it is seen: no queue and no thread hop between the kernel and the
+    /// handler, for the lowest latency (`aifs watch` prints from here).
+    ///
+    /// ``events`` then yields nothing and ends when the watch ends, so
+    /// `for await _ in watcher.events {}` waits for the end. The watch runs until
+    /// ``stop()``, until every root is gone, until `handler` returns `false`, or until
+    /// the watcher and its ``events`` are released.
+    ///
+    /// - Parameters:
+    ///   - paths: Files or directories, as for ``init(paths:options:)``.
+    ///   - options: As for ``init(paths:options:)``.
+    ///   - handler: Called for each event, in order, on the watch thread; it must not
+    ///     block for long (the kernel queues events meanwhile). Return `false` to stop.
+    /// - Throws: As ``init(paths:options:)``.
+    public convenience init(
+        paths: [String], options: WatchOptions = WatchOptions(),
+        handler: @escaping @Sendable (WatchEvent) -> Bool
+    ) throws(WatchError) {
+        try self.init(paths: paths, options: options, eventHandler: handler)
+    }
+
+    private init(
+        paths: [String], options: WatchOptions, eventHandler: (@Sendable (WatchEvent) -> Bool)?
+    ) throws(WatchError) {
         guard !paths.isEmpty else { throw WatchError(.invalidArgument, "nothing to watch: give at least one path") }
         var roots: [WatchLoop.Root] = []
         for path in paths {
@@ -91,7 +119,7 @@ public final class Watcher: Sendable {
         let loop = LoopTransfer(
             WatchLoop(
                 backend: backend, channel: channel, options: options, ignore: rules, roots: roots,
-                choices: choices, counters: counters))
+                choices: choices, counters: counters, handler: eventHandler))
         DedicatedThreads.start(name: "aifs-watch") { loop.take().run() }
     }
 

@@ -113,43 +113,52 @@ struct WatchCommand: AsyncParsableCommand {
         let readable = human || (!json && Console.standardOutput.isTerminal)
         let watcher: Watcher
         do {
-            watcher = try Watcher(paths: paths, options: options)
+            // Lines are written from the watch thread itself: no queue and no thread hop
+            // between reading the kernel's event and writing its line.
+            watcher = try Watcher(paths: paths, options: options) { event in
+                // A failed write means the reader went away: stop.
+                (try? Console.standardOutput.write(readable ? Self.humanLine(event) : Self.jsonLine(event))) != nil
+            }
         } catch {
             try? Console.standardError.write("aifs: \(error.message)\n")
             throw ExitCode(2)
         }
         TerminationSignals.handle { watcher.stop() }
-        for await event in watcher.events {
-            let line = readable ? Self.humanLine(event) : Self.jsonLine(event)
-            do { try Console.standardOutput.write(line) } catch {
-                watcher.stop()  // the reader went away
-                break
-            }
-        }
+        for await _ in watcher.events {}
     }
 
-    /// `{"event":…,"path":…,"time":…}` plus the kind's own fields, one line.
+    /// `{"event":…,"path":…,"time":…}` plus the kind's own fields, one line. Built in
+    /// one string: it runs on the watch thread for every event.
     static func jsonLine(_ event: WatchEvent) -> String {
-        var fields = ["\"event\":\(JSONString.quoted(event.kind.name))", "\"path\":\(JSONString.quoted(event.path))"]
+        var line = "{\"event\":\""
+        line.reserveCapacity(64 + event.path.utf8.count)
+        line += event.kind.name
+        line += "\",\"path\":"
+        JSONString.append(event.path, to: &line)
         switch event.kind {
         case .rename(let from):
-            fields.append("\"from\":\(JSONString.quoted(from))")
+            line += ",\"from\":"
+            JSONString.append(from, to: &line)
         case .error(let message):
-            fields.append("\"message\":\(JSONString.quoted(message))")
+            line += ",\"message\":"
+            JSONString.append(message, to: &line)
         case .ready(let backends, let watches):
-            let roots = backends.keys.sorted().map { "\(JSONString.quoted($0)):\(JSONString.quoted(backends[$0]!))" }
-            fields.append("\"backends\":{\(roots.joined(separator: ","))}")
-            fields.append("\"watches\":\(watches)")
+            line += ",\"backends\":{"
+            for (index, root) in backends.keys.sorted().enumerated() {
+                if index > 0 { line += "," }
+                JSONString.append(root, to: &line)
+                line += ":"
+                JSONString.append(backends[root]!, to: &line)
+            }
+            line += "},\"watches\":\(watches)"
         default:
             break
         }
         if let stat = event.stat {
-            fields.append("\"size\":\(stat.size)")
-            fields.append("\"mtime\":\(stat.modificationTime)")
-            fields.append("\"inode\":\(stat.inode)")
+            line += ",\"size\":\(stat.size),\"mtime\":\(stat.modificationTime),\"inode\":\(stat.inode)"
         }
-        fields.append("\"time\":\(event.timestamp)")
-        return "{" + fields.joined(separator: ",") + "}\n"
+        line += ",\"time\":\(event.timestamp)}\n"
+        return line
     }
 
     /// `change /abs/path`, `rename /old -> /new`, `ready (3 watches)`.
@@ -172,6 +181,18 @@ extension String {
 
 /// JSON string literals, escaped as JSON requires.
 enum JSONString {
+    /// Appends `text` as a JSON string literal; text with nothing to escape (the usual
+    /// path) is appended whole.
+    static func append(_ text: String, to output: inout String) {
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            output += "\""
+            output += text
+            output += "\""
+        } else {
+            output += quoted(text)
+        }
+    }
+
     static func quoted(_ text: String) -> String {
         var result = "\""
         for scalar in text.unicodeScalars {

@@ -148,7 +148,7 @@ import Testing
     func awaitWriteFinishReportsOnceTheFileIsStable() throws {
         let dir = try TemporaryDirectory()
         let root = try dir.directory("root")
-        let watch = try RunningWatch(["--ignore-initial", "--await-write-finish=200", "--stat", "root"], in: dir.path)
+        let watch = try RunningWatch(["--ignore-initial", "--await-write-finish=1000", "--stat", "root"], in: dir.path)
         watch.waitFor("ready") { $0["event"] as? String == "ready" }
         let handle = try #require(FileHandle(forWritingAtPath: try dir.file("root/big.bin", "")))
         for _ in 0..<5 {

@@ -3,6 +3,7 @@ import AIFSTestSupport
 import Foundation
 import Glibc
 import SystemPackage
+import Synchronization
 import Testing
 
 @testable import AIFSWatch
@@ -138,5 +139,35 @@ import Testing
         try await events.expect([.error(dir.path("locked")), .ready(dir.path)])
         FS.write(dir.path("open/fine.txt"), "")
         try await events.expect([.add(dir.path("open/fine.txt"))])
+    }
+}
+
+/// `Watcher(paths:options:handler:)`: events on the watch thread, `events` only ends.
+@Suite struct WatchHandlerTests {
+    @Test(.timeLimit(.minutes(1)))
+    func handlerGetsEventsAndReturningFalseStops() async throws {
+        let dir = try TemporaryDirectory()
+        let seen = Mutex<[WatchEvent]>([])
+        let stopAt = dir.path("stop.txt")
+        let watcher = try Watcher(paths: [dir.path]) { event in
+            seen.withLock { $0.append(event) }
+            return event.path != stopAt
+        }
+        func waitFor(_ predicate: ([WatchEvent]) -> Bool) async throws {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !seen.withLock({ predicate($0) }) {
+                if ContinuousClock.now > deadline { throw ExpectationTimeout(description: "\(seen.withLock { $0 })") }
+                try await Task.sleep(for: .milliseconds(2))
+            }
+        }
+        try await waitFor { $0.contains { $0.kind.name == "ready" } }
+        FS.write(dir.path("a.txt"), "a")
+        try await waitFor { $0.contains { $0.kind == .add && $0.path == dir.path("a.txt") } }
+        FS.write(stopAt, "")
+        // The handler said stop: the watch ends, and `events` with it, empty.
+        var count = 0
+        for await _ in watcher.events { count += 1 }
+        #expect(count == 0)
+        #expect(seen.withLock { $0.last?.path } == stopAt)
     }
 }
