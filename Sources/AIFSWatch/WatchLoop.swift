@@ -151,8 +151,16 @@ final class WatchLoop {
     /// The time to the next deadline: rename pairing, held unlinks, write-finish
     /// checks; `nil` (no timer) when nothing waits.
     private func nextTimeoutMilliseconds() -> Int? {
-        let deadlines = [pendingMoves.values.map(\.deadline).min(), atomic?.nextDeadline, writeFinish?.nextDeadline]
-        guard let earliest = deadlines.compactMap({ $0 }).min() else { return nil }
+        // No collection built here: this runs before every wait.
+        var earliest: ContinuousClock.Instant?
+        func consider(_ deadline: ContinuousClock.Instant?) {
+            guard let deadline else { return }
+            if earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
+        }
+        for move in pendingMoves.values { consider(move.deadline) }
+        consider(atomic?.nextDeadline)
+        consider(writeFinish?.nextDeadline)
+        guard let earliest else { return nil }
         let remaining = ContinuousClock.now.duration(to: earliest)
         let ms = remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000
         return max(0, Int(ms) + 1)

@@ -117,7 +117,10 @@ struct WatchCommand: AsyncParsableCommand {
             // between reading the kernel's event and writing its line.
             watcher = try Watcher(paths: paths, options: options) { event in
                 // A failed write means the reader went away: stop.
-                (try? Console.standardOutput.write(readable ? Self.humanLine(event) : Self.jsonLine(event))) != nil
+                var line = readable ? Self.humanLine(event) : Self.jsonLine(event)
+                return line.withUTF8 { bytes in
+                    (try? Console.standardOutput.write(UnsafeRawBufferPointer(bytes))) != nil
+                }
             }
         } catch {
             try? Console.standardError.write("aifs: \(error.message)\n")
