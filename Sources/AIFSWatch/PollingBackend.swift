@@ -58,6 +58,8 @@ public final class PollingBackend: FileWatcherBackend {
     /// Wakes a standalone wait for shutdown.
     public let waker: BackendWaker
     private var directories: [WatchDescriptor: Directory] = [:]
+    /// The descriptor watching each path (the inverse of `directories`' paths).
+    private var descriptorByPath: [String: WatchDescriptor] = [:]
     private var nextDescriptor: Int32 = -2
     private var nextCookie: UInt32 = 1
     /// Records ready before the next poll (`ignored` for removed watches).
@@ -90,12 +92,13 @@ public final class PollingBackend: FileWatcherBackend {
         let own = try Syscall.status(atPath: directory, followSymlinks: true)
         guard own.kind == .directory else { throw .notDirectory }
         let entries = try Self.snapshot(directory)
-        if let existing = directories.first(where: { $0.value.path == directory })?.key {
+        if let existing = descriptorByPath[directory] {
             directories[existing]?.entries = entries
             return existing
         }
         let descriptor = WatchDescriptor(rawValue: nextDescriptor)
         nextDescriptor = nextDescriptor == Int32.min ? -2 : nextDescriptor - 1
+        descriptorByPath[directory] = descriptor
         directories[descriptor] = Directory(
             path: directory, identity: Identity(device: own.device, inode: own.inode), entries: entries)
         return descriptor
@@ -106,7 +109,8 @@ public final class PollingBackend: FileWatcherBackend {
     }
 
     public func removeWatch(_ descriptor: WatchDescriptor) {
-        guard directories.removeValue(forKey: descriptor) != nil else { return }
+        guard let removed = directories.removeValue(forKey: descriptor) else { return }
+        if descriptorByPath[removed.path] == descriptor { descriptorByPath[removed.path] = nil }
         queued.append(RawEvent(descriptor: descriptor, mask: .ignored))
     }
 
@@ -232,7 +236,10 @@ public final class PollingBackend: FileWatcherBackend {
             let from = fromParent + "/" + pair.from.name
             let to = toParent + "/" + pair.to.name
             for (descriptor, directory) in directories where directory.path == from || directory.path.hasPrefix(from + "/") {
-                directories[descriptor]?.path = to + directory.path.dropFirst(from.count)
+                let newPath = to + directory.path.dropFirst(from.count)
+                if descriptorByPath[directory.path] == descriptor { descriptorByPath[directory.path] = nil }
+                descriptorByPath[newPath] = descriptor
+                directories[descriptor]?.path = newPath
             }
         }
         if !pairs.isEmpty {
@@ -259,7 +266,9 @@ public final class PollingBackend: FileWatcherBackend {
         }
         for change in modified { record(change, .closeWrite) }
         for descriptor in missing {
-            directories[descriptor] = nil
+            if let path = directories.removeValue(forKey: descriptor)?.path, descriptorByPath[path] == descriptor {
+                descriptorByPath[path] = nil
+            }
             events.append(RawEvent(descriptor: descriptor, mask: .deleteSelf))
             events.append(RawEvent(descriptor: descriptor, mask: .ignored))
         }

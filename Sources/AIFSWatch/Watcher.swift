@@ -28,6 +28,7 @@ import Synchronization
 ///
 /// ## Threading
 /// `init` and ``stop()`` from anywhere; ``events`` is iterated by one task at a time.
+/// With ``init(paths:options:handler:)`` the handler runs on the watch thread instead.
 /// The watch stops when ``stop()`` is called, when every root is gone, or when the
 /// watcher, its ``events`` and their iterators are all released.
 ///
