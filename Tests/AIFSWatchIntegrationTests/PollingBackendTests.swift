@@ -155,6 +155,39 @@ import Testing
         try await events.expectFinished()
     }
 
+    @Test(.timeLimit(.minutes(1)))
+    func singleFileIsPolledThroughItsDirectory() async throws {
+        let dir = try TemporaryDirectory()
+        let file = try dir.file("watched.txt", "1")
+        let events = try EventRecorder(paths: [file], options: polling())
+        try await events.expect([.add(file), .ready(file)])
+        FS.write(dir.path("sibling.txt"), "s")
+        FS.write(file, "22", append: true)
+        #expect(try await events.expect([.change(file)]).count == 1)
+        FS.unlink(file)
+        try await events.expect([.unlink(file)])
+        FS.write(file, "again")
+        try await events.expect([.add(file)])
+        #expect(!events.all.contains { $0.path == dir.path("sibling.txt") })
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func ignoredAndDepthApplyToPolling() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["a/b/deep.txt": "", "a/x.txt": "", "skip.log": ""])
+        var options = polling()
+        options.ignored = ["*.log"]
+        options.depth = 1
+        let events = try EventRecorder(paths: [dir.path], options: options)
+        let initial = try await events.expect([.ready(dir.path)])
+        #expect(Set(initial.map(\.path)) == [dir.path, dir.path("a"), dir.path("a/x.txt"), dir.path("a/b")])
+        FS.write(dir.path("new.log"), "")
+        FS.write(dir.path("a/b/deeper.txt"), "")
+        FS.write(dir.path("a/y.txt"), "")
+        try await events.expect([.add(dir.path("a/y.txt"))])
+        #expect(try await events.quietPolling(in: dir.path).isEmpty)
+    }
+
     /// `stop()` wakes the polling thread at once, even with a long interval.
     @Test(.timeLimit(.minutes(1)))
     func stopIsNotDelayedByTheInterval() async throws {
