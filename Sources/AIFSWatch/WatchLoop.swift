@@ -34,8 +34,8 @@ final class WatchLoop {
     /// When set, events go to it on this thread instead of into ``channel`` (which is
     /// then only finished at the end).
     private let handler: (@Sendable (WatchEvent) -> Bool)?
-    private let options: WatchOptions
-    private let ignore: IgnoreRules
+    let options: WatchOptions
+    let ignore: IgnoreRules
     private(set) var roots: [Root]
     private let choices: [String: BackendChoice]
     private(set) var tree = WatchTree()
@@ -49,15 +49,19 @@ final class WatchLoop {
     private var reportedBurst: Set<String> = []
     private var pendingMoves: [UInt32: PendingMove] = [:]
     /// `followSymlinks`: followed links to directories and their resolved targets.
-    private var followedLinks: [String: String] = [:]
+    var followedLinks: [String: String] = [:]
     /// `gitignore`: the rules of each directory's `.gitignore`, by directory.
-    private var gitignores: [String: IgnoreRules] = [:]
+    var gitignores: [String: IgnoreRules] = [:]
     private var consumerGone = false
     /// `atomic`: unlinks held back for an add of the same path.
     private var atomic: AtomicCoalescer?
     /// `awaitWriteFinish`: adds and changes held back until the file is stable.
     private var writeFinish: WriteFinishTracker?
     private var watchLimitReported = false
+    /// During the initial scan (before `ready`), `awaitWriteFinish` is not applied: what
+    /// exists at start-up is reported at once (a big tree would otherwise be stat'ed
+    /// every poll interval for the whole threshold, and `ready` would come first).
+    private var scanningInitially = false
     let counters: WatchCounters
 
     init(
@@ -127,6 +131,8 @@ final class WatchLoop {
 
     /// The initial scan and the `ready` event.
     func start() {
+        scanningInitially = true
+        defer { scanningInitially = false }
         let report = !options.ignoreInitial
         for root in roots {
             switch root.kind {
@@ -475,86 +481,6 @@ final class WatchLoop {
         }
     }
 
-    // MARK: - Filters
-
-    /// The root that `path` belongs to and the path relative to it ("" for the root).
-    private func locate(_ path: String) -> (root: Root, relative: String)? {
-        for root in roots {
-            if root.path == path { return (root, "") }
-            if root.kind == .directory, path.hasPrefix(root.path + "/") {
-                return (root, String(path.dropFirst(root.path.count + 1)))
-            }
-        }
-        return nil
-    }
-
-    /// Whether `path` is reported: inside a root, within the depth, not ignored.
-    private func include(_ path: String, kind: EntryKind) -> Bool {
-        guard let (root, relative) = locate(path) else { return false }
-        if relative.isEmpty { return true }
-        if root.kind == .file { return false }
-        if let depth = options.depth, Self.components(relative) > depth + 1 { return false }
-        if ignore.match(relative, isDirectory: kind == .directory) == .ignore { return false }
-        if options.gitignore { return !gitignored(path, kind: kind, root: root.path) }
-        return true
-    }
-
-    // MARK: - Symbolic links and .gitignore
-
-    /// The target of `path` when it is a symbolic link to a directory that may be
-    /// followed: not inside a watched root, not overlapping a followed target (loops).
-    private func followableLink(_ path: String) -> String? {
-        guard (try? Syscall.status(atPath: path))?.kind == .symlink,
-            (try? Syscall.status(atPath: path, followSymlinks: true))?.kind == .directory,
-            let target = try? Syscall.realPath(path)
-        else { return nil }
-        func overlaps(_ a: String, _ b: String) -> Bool { a == b || a.hasPrefix(b + "/") || b.hasPrefix(a + "/") }
-        if roots.contains(where: { overlaps(target, $0.path) }) { return nil }
-        if followedLinks.contains(where: { $0.key != path && overlaps(target, $0.value) }) { return nil }
-        return target
-    }
-
-    /// Reads (again) the `.gitignore` of `directory`.
-    private func loadGitignore(_ directory: String) {
-        let file = directory + "/.gitignore"
-        guard let bytes = Syscall.readSmallFile(atPath: file) else {
-            gitignores[directory] = nil
-            return
-        }
-        let rules = IgnoreRules(parsing: bytes, source: file)
-        gitignores[directory] = rules.isEmpty ? nil : rules
-    }
-
-    /// Whether the `.gitignore` files from `path`'s directory up to its root ignore it:
-    /// the deepest file with an opinion decides. `.git` is always left out.
-    private func gitignored(_ path: String, kind: EntryKind, root: String) -> Bool {
-        var (directory, name) = WatchTree.split(path)
-        if name == ".git" { return true }
-        while true {
-            if let rules = gitignores[directory] {
-                switch rules.match(String(path.dropFirst(directory.count + 1)), isDirectory: kind == .directory) {
-                case .ignore: return true
-                case .whitelist: return false
-                case .none: break
-                }
-            }
-            if directory == root || directory.count <= root.count { return false }
-            directory = WatchTree.split(directory).parent
-        }
-    }
-
-    /// Whether the directory at `path` is entered and watched.
-    private func shouldWatch(_ path: String) -> Bool {
-        guard let (root, relative) = locate(path), root.kind == .directory else { return false }
-        if relative.isEmpty { return true }
-        if let depth = options.depth, Self.components(relative) > depth { return false }
-        return true
-    }
-
-    private static func components(_ relative: String) -> Int {
-        relative.utf8.reduce(1) { $1 == UInt8(ascii: "/") ? $0 + 1 : $0 }
-    }
-
     // MARK: - Reporting
 
     /// Reports an event through the `atomic` and `awaitWriteFinish` stages (when on).
@@ -567,7 +493,7 @@ final class WatchLoop {
     }
 
     private func afterAtomic(_ event: WatchEvent) {
-        guard writeFinish != nil else { return send(event) }
+        guard writeFinish != nil, !scanningInitially else { return send(event) }
         for out in writeFinish!.process(event, now: .now, version: Self.version) { send(out) }
     }
 

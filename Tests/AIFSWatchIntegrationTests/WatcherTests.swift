@@ -360,6 +360,18 @@ import Testing
         #expect(try await events.eventsBeforeCookie(in: dir.path).isEmpty)
     }
 
+    /// What exists at start-up is reported before `ready`, without waiting.
+    @Test(.timeLimit(.minutes(1)))
+    func awaitWriteFinishDoesNotDelayTheInitialScan() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["a.txt": "a", "sub/b.txt": "b"])
+        var options = WatchOptions()
+        options.awaitWriteFinish = AwaitWriteFinish(stabilityThreshold: .seconds(30))
+        let events = try EventRecorder(paths: [dir.path], options: options)
+        let seen = try await events.expect([.add(dir.path("a.txt")), .add(dir.path("sub/b.txt")), .ready(dir.path)], within: .seconds(5))
+        #expect(seen.last?.kind.name == "ready")
+    }
+
     private static func wallClock() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
