@@ -50,8 +50,9 @@ public struct WatchOptions: Sendable {
     /// is used instead of calling the kernel.
     internal var _addWatchFailure: (@Sendable (String) -> Errno?)?
 
-    /// Test hook (not API): the `statfs` type every root is taken to be on.
-    internal var _fileSystemType: Int64?
+    /// Test hook (not API): the `statfs` type a root's directory is taken to be on
+    /// (`nil`: ask the kernel).
+    internal var _fileSystemType: (@Sendable (String) -> Int64?)?
 
     /// Options with chokidar's defaults.
     public init() {}

@@ -147,8 +147,8 @@ public final class Watcher: Sendable {
         for roots: [WatchLoop.Root], options: WatchOptions
     ) throws(WatchError) -> (any FileWatcherBackend, BackendWaker, [String: BackendChoice]) {
         func fileSystemType(_ root: WatchLoop.Root) -> Int64? {
-            if let forced = options._fileSystemType { return forced }
             let directory = root.kind == .directory ? root.path : WatchTree.split(root.path).parent
+            if let forced = options._fileSystemType?(directory) { return forced }
             return try? Syscall.fileSystemType(atPath: directory)
         }
         var choices: [String: BackendChoice] = [:]

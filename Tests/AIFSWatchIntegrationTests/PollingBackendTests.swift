@@ -234,13 +234,45 @@ import Testing
         let dir = try TemporaryDirectory()
         var options = WatchOptions()
         options.interval = .milliseconds(20)
-        options._fileSystemType = 0x6969
+        options._fileSystemType = { _ in 0x6969 }
         let events = try EventRecorder(paths: [dir.path], options: options)
         try await events.expect([.ready(dir.path)])
         #expect(events.watcher.stats.backends == [dir.path: "polling"])
         #expect(events.watcher.stats.reasons[dir.path]?.contains("NFS") == true)
         FS.write(dir.path("n.txt"), "n")
         try await events.expect([.add(dir.path("n.txt"))])
+    }
+
+    /// One watcher, two roots: a local one on inotify and a "network" one polled, in
+    /// the same loop (the routing backend).
+    @Test(.timeLimit(.minutes(1)))
+    func mixedRootsUseTheirOwnBackends() async throws {
+        let dir = try TemporaryDirectory()
+        let local = try dir.directory("local")
+        let remote = try dir.directory("remote")
+        try dir.file("remote/r.txt", "r")
+        var options = WatchOptions()
+        options.interval = .milliseconds(20)
+        options._fileSystemType = { path in path == remote ? 0xFF53_4D42 : nil }
+        let events = try EventRecorder(paths: [local, remote], options: options)
+        let seen = try await events.expect([.add(remote + "/r.txt"), .ready(local)])
+        guard case .ready(let backends, let watches)? = seen.last?.kind else {
+            Issue.record("no ready")
+            return
+        }
+        #expect(backends == [local: "inotify", remote: "polling"])
+        #expect(watches == 1)
+        #expect(events.watcher.stats.reasons[remote]?.contains("CIFS") == true)
+        #expect(events.watcher.stats.polledDirectories == 1)
+        FS.write(remote + "/new.txt", "n")
+        FS.write(local + "/new.txt", "n")
+        try await events.expect([.add(remote + "/new.txt"), .add(local + "/new.txt")])
+        FS.rename(remote + "/r.txt", remote + "/s.txt")
+        try await events.expect([.rename(remote + "/r.txt", remote + "/s.txt")])
+        FS.unlink(local + "/new.txt")
+        try await events.expect([.unlink(local + "/new.txt")])
+        events.watcher.stop()
+        try await events.expectFinished(within: .seconds(5))
     }
 
     @Test func selectorClassifiesFileSystemTypes() {
