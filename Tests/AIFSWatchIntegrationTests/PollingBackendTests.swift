@@ -304,3 +304,67 @@ extension EventRecorder {
         return (first + second).filter { !$0.path.contains("/.cookie-") }
     }
 }
+
+/// The polling backend alone: real files, `poll(into:)` called by the test, the raw
+/// records checked one by one (no loop, no thread, no timing).
+@Suite struct PollingBackendRecordTests {
+    private func records(_ backend: PollingBackend) -> [String] {
+        var events: [RawEvent] = []
+        backend.poll(into: &events)
+        return events.map { event in
+            var parts: [String] = []
+            let names: [(InotifyMask, String)] = [
+                (.create, "create"), (.delete, "delete"), (.closeWrite, "closeWrite"), (.movedFrom, "movedFrom"),
+                (.movedTo, "movedTo"), (.deleteSelf, "deleteSelf"), (.ignored, "ignored"), (.isDirectory, "dir"),
+            ]
+            for (bit, name) in names where event.mask.contains(bit) { parts.append(name) }
+            if event.cookie != 0 { parts.append("cookie") }
+            return parts.joined(separator: "+") + (event.name.isEmpty ? "" : " " + event.name)
+        }
+    }
+
+    @Test func differencesBecomeTheKernelsRecords() throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["keep.txt": "k", "old.txt": "o", "gone.txt": "g", "sub/": ""])
+        let backend = try PollingBackend(interval: .seconds(3600))
+        let root = try backend.addWatch(directory: dir.path)
+        let sub = try backend.addWatch(directory: dir.path("sub"))
+        #expect(PollingBackend.isPolling(root) && PollingBackend.isPolling(sub) && root != sub)
+        #expect(backend.polledDirectoryCount == 2)
+        #expect(records(backend).isEmpty)
+
+        FS.write(dir.path("new.txt"), "n")
+        FS.write(dir.path("keep.txt"), "more", append: true)
+        FS.unlink(dir.path("gone.txt"))
+        FS.rename(dir.path("old.txt"), dir.path("sub/moved.txt"))
+        #expect(Set(records(backend)) == [
+            "create new.txt", "closeWrite new.txt", "closeWrite keep.txt", "delete gone.txt",
+            "movedFrom+cookie old.txt", "movedTo+cookie moved.txt",
+        ])
+        #expect(records(backend).isEmpty)
+
+        // A file replaced by another inode under the same name: an unpaired movedTo.
+        FS.write(dir.path("new.txt.tmp"), "v2")
+        FS.rename(dir.path("new.txt.tmp"), dir.path("new.txt"))
+        #expect(records(backend) == ["movedTo new.txt"])
+
+        // A renamed directory keeps its watch, at its new path.
+        FS.rename(dir.path("sub"), dir.path("sub2"))
+        #expect(records(backend) == ["movedFrom+dir+cookie sub", "movedTo+dir+cookie sub2"])
+        FS.write(dir.path("sub2/inside.txt"), "i")
+        #expect(records(backend) == ["create inside.txt", "closeWrite inside.txt"])
+
+        // A removed directory: delete in its parent, deleteSelf + ignored on its watch.
+        try FS.removeTree(dir.path("sub2"))
+        #expect(records(backend) == ["delete+dir sub2", "deleteSelf", "ignored"])
+        #expect(backend.polledDirectoryCount == 1)
+
+        // removeWatch queues `ignored` for the next read.
+        backend.removeWatch(root)
+        #expect(backend.hasQueuedEvents)
+        var queued: [RawEvent] = []
+        backend.pollIfDue(now: .now, into: &queued)
+        #expect(queued.map(\.mask) == [.ignored])
+        #expect(backend.polledDirectoryCount == 0)
+    }
+}
