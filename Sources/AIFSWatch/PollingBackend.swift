@@ -69,11 +69,11 @@ public final class PollingBackend: FileWatcherBackend {
     /// Creates a polling backend.
     ///
     /// - Parameters:
-    ///   - interval: Time between polls; at least 1 ms.
+    ///   - interval: Time between polls; cut to 1 ms ... 1 day.
     ///   - waker: The waker to wait on; a new one when `nil`.
     /// - Throws: The `Errno` of `eventfd` (`EMFILE` when out of descriptors).
     public init(interval: Duration, waker: BackendWaker? = nil) throws(Errno) {
-        self.interval = max(interval, .milliseconds(1))
+        self.interval = max(interval.clampedForWatching, .milliseconds(1))
         if let waker {
             self.waker = waker
         } else {
@@ -136,8 +136,7 @@ public final class PollingBackend: FileWatcherBackend {
         if !queued.isEmpty { return 0 }
         let remaining = now.duration(to: due)
         if remaining <= .zero { return 0 }
-        let (seconds, attoseconds) = remaining.components
-        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000) + 1
+        return remaining.timeoutMilliseconds
     }
 
     /// Appends the queued records and, when the poll is due, the differences since the

@@ -71,9 +71,11 @@ final class WatchLoop {
     ) {
         self.handler = handler
         self.choices = choices
-        self.atomic = options.atomic.map { AtomicCoalescer(window: $0) }
+        // Durations are cut to 0 ... 1 day: no input can overflow a deadline.
+        self.atomic = options.atomic.map { AtomicCoalescer(window: $0.clampedForWatching) }
         self.writeFinish = options.awaitWriteFinish.map {
-            WriteFinishTracker(stabilityThreshold: $0.stabilityThreshold, pollInterval: $0.pollInterval)
+            WriteFinishTracker(
+                stabilityThreshold: $0.stabilityThreshold.clampedForWatching, pollInterval: $0.pollInterval.clampedForWatching)
         }
         self.counters = counters
         self.backend = backend
@@ -168,8 +170,7 @@ final class WatchLoop {
         consider(writeFinish?.nextDeadline)
         guard let earliest else { return nil }
         let remaining = ContinuousClock.now.duration(to: earliest)
-        let ms = remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000
-        return max(0, Int(ms) + 1)
+        return remaining.timeoutMilliseconds
     }
 
     // MARK: - Raw events to chokidar events

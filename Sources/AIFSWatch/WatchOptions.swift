@@ -18,6 +18,7 @@ public struct WatchOptions: Sendable {
     /// polled anyway (see ``BackendSelector``) and the rest use inotify.
     public var usePolling = false
     /// How often polled directories are compared with the disk (chokidar's `interval`).
+    /// Like every duration in the options, it is cut to at most a day.
     public var interval: Duration = .milliseconds(100)
     /// chokidar's `atomic`: an `unlink` followed within this time by an `add` of the
     /// same path is reported as one `change` (editors that save by deleting and

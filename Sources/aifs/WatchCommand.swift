@@ -69,9 +69,12 @@ struct WatchCommand: AsyncParsableCommand {
     func validate() throws {
         if paths.isEmpty { throw ValidationError("no path given: aifs watch PATH...") }
         if let depth, depth < 0 { throw ValidationError("invalid --depth \(depth): it must be 0 or more") }
-        if let poll, poll < 1 { throw ValidationError("invalid --poll=\(poll): the interval must be at least 1 ms") }
-        if let awaitWriteFinish, awaitWriteFinish < 1 {
-            throw ValidationError("invalid --await-write-finish=\(awaitWriteFinish): the threshold must be at least 1 ms")
+        let day = 86_400_000
+        if let poll, !(1...day).contains(poll) {
+            throw ValidationError("invalid --poll=\(poll): the interval must be 1 to \(day) ms (a day)")
+        }
+        if let awaitWriteFinish, !(1...day).contains(awaitWriteFinish) {
+            throw ValidationError("invalid --await-write-finish=\(awaitWriteFinish): the threshold must be 1 to \(day) ms (a day)")
         }
     }
 

@@ -180,7 +180,8 @@ import Testing
     @Test func badFlagValuesExitTwo() throws {
         let dir = try TemporaryDirectory()
         try dir.directory("root")
-        for arguments in [["--poll=0", "root"], ["--poll=abc", "root"], ["--await-write-finish=-5", "root"], ["--poll", "50"]] {
+        for arguments in [["--poll=0", "root"], ["--poll=abc", "root"], ["--await-write-finish=-5", "root"], ["--poll", "50"],
+                          ["--poll=9223372036854775807", "root"], ["--await-write-finish=86400001", "root"]] {
             let result = try AIFS.run(["watch"] + arguments, in: dir.path)
             #expect(result.status == 2, "\(arguments)")
             #expect(!result.stderr.isEmpty)

@@ -107,4 +107,15 @@ import Testing
         // Other events pass through untouched.
         #expect(names(tracker.process(event(.addDir, "/r/d"), now: t0, version: present)) == ["addDir /r/d"])
     }
+
+    /// Durations past a day are cut, so no deadline or timeout can overflow.
+    @Test func hugeDurationsAreCut() {
+        #expect(Duration.seconds(Int64.max).timeoutMilliseconds == 86_400_001)
+        #expect(Duration.seconds(-5).timeoutMilliseconds == 0)
+        #expect(Duration.milliseconds(1).timeoutMilliseconds == 2)
+        #expect(Duration.seconds(Int64.max).clampedForWatching == .seconds(86_400))
+        var atomic = AtomicCoalescer(window: Duration.seconds(Int64.max).clampedForWatching)
+        _ = atomic.process(event(.unlink, "/r/f"), now: t0)
+        #expect(atomic.nextDeadline == t0 + .seconds(86_400))
+    }
 }
