@@ -129,6 +129,13 @@ struct WatchCommand: AsyncParsableCommand {
             try? Console.standardError.write("aifs: \(error.message)\n")
             throw ExitCode(2)
         }
+        if poll == nil {
+            // Polling that nobody asked for is worth a word: its latency is the interval.
+            let stats = watcher.stats
+            for (root, backend) in stats.backends.sorted(by: { $0.key < $1.key }) where backend == "polling" {
+                try? Console.standardError.write("aifs: watching \(root) by polling every 100 ms: \(stats.reasons[root] ?? "")\n")
+            }
+        }
         TerminationSignals.handle { watcher.stop() }
         for await _ in watcher.events {}
     }
@@ -173,7 +180,9 @@ struct WatchCommand: AsyncParsableCommand {
         switch event.kind {
         case .rename(let from): return "\(name) \(from) -> \(event.path)\n"
         case .error(let message): return "\(name) \(event.path): \(message)\n"
-        case .ready(_, let watches): return "\(name) \(watches) watches\n"
+        case .ready(let backends, let watches):
+            let polled = backends.filter { $0.value == "polling" }.keys.sorted()
+            return "\(name) \(watches) watches" + (polled.isEmpty ? "" : "; polling \(polled.joined(separator: ", "))") + "\n"
         default: return "\(name) \(event.path)\n"
         }
     }
