@@ -13,8 +13,13 @@ extension WatchLoop {
     func locate(_ path: String) -> (root: Root, relative: String)? {
         for root in roots {
             if root.path == path { return (root, "") }
-            if root.kind == .directory, path.hasPrefix(root.path + "/") {
-                return (root, String(path.dropFirst(root.path.count + 1)))
+            let length = root.path.utf8.count
+            // Byte-wise: `hasPrefix` and `dropFirst` on characters cost more than the
+            // rest of the initial scan's filtering.
+            if root.kind == .directory, path.utf8.count > length + 1, path.utf8.starts(with: root.path.utf8),
+                path.utf8.dropFirst(length).first == UInt8(ascii: "/")
+            {
+                return (root, String(path[path.utf8.index(path.utf8.startIndex, offsetBy: length + 1)...]))
             }
         }
         return nil
@@ -23,6 +28,11 @@ extension WatchLoop {
     /// Whether `path` is reported: inside a root, within the depth, not ignored.
     func include(_ path: String, kind: EntryKind) -> Bool {
         guard let (root, relative) = locate(path) else { return false }
+        return include(path, relative: relative, kind: kind, root: root)
+    }
+
+    /// ``include(_:kind:)`` for a path already located: `relative` to `root`.
+    func include(_ path: String, relative: String, kind: EntryKind, root: Root) -> Bool {
         if relative.isEmpty { return true }
         if root.kind == .file { return false }
         if let depth = options.depth, Self.components(relative) > depth + 1 { return false }

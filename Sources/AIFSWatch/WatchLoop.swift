@@ -362,14 +362,26 @@ final class WatchLoop {
     private func reconcile(_ directory: String, report: Bool) {
         var found: [(path: String, kind: EntryKind)] = []
         scan(directory, into: &found)
-        let foundPaths = Set(found.map(\.path))
-        for entry in tree.subtree(directory).dropFirst() where !foundPaths.contains(entry.path) && tree.kind(of: entry.path) != nil {
+        let existing = tree.subtree(directory).dropFirst()
+        // A new directory (the initial scan, a mkdir) has nothing to compare against:
+        // no set of 100,000 paths to build.
+        let foundPaths = existing.isEmpty ? [] : Set(found.map(\.path))
+        for entry in existing where !foundPaths.contains(entry.path) && tree.kind(of: entry.path) != nil {
             if entry.kind == .directory { removeWatches(under: entry.path) }
             if report {
                 disappeared(entry.path)
             } else {
                 tree.remove(entry.path)
             }
+        }
+        if existing.isEmpty {
+            // Nothing under the directory yet: every entry found is new.
+            tree.reserveCapacity(tree.count + found.count)
+            for entry in found {
+                tree.insert(entry.path, kind: entry.kind)
+                if report { emit(entry.kind == .directory ? .addDir : .add, entry.path) }
+            }
+            return
         }
         for entry in found {
             let known = tree.kind(of: entry.path)
@@ -397,6 +409,8 @@ final class WatchLoop {
             return
         }
         if options.gitignore { loadGitignore(directory) }
+        // Located once per directory, not once per entry.
+        guard let (root, relativeDirectory) = locate(directory) else { return }
         for entry in entries.sorted(by: { $0.name < $1.name }) {
             let path = directory + "/" + entry.name
             var kind = entry.kind
@@ -407,7 +421,8 @@ final class WatchLoop {
                     kind = .file  // already watched elsewhere, or a loop: reported, not entered
                 }
             }
-            guard include(path, kind: kind) else { continue }
+            let relative = relativeDirectory.isEmpty ? entry.name : relativeDirectory + "/" + entry.name
+            guard include(path, relative: relative, kind: kind, root: root) else { continue }
             found.append((path, kind))
             if kind == .directory { scan(path, into: &found) }
         }
