@@ -18,7 +18,7 @@ public import SystemPackage
 /// ## Threading
 /// Owned by the watch loop's thread, like every backend. Alone, it blocks in `poll(2)`
 /// on its ``waker``'s eventfd until the next poll is due, so ``BackendWaker/wake()``
-/// stops it at once; inside ``RoutingBackend`` the inotify backend's wait is used and
+/// stops it at once; inside the (internal) `RoutingBackend` the inotify backend's wait is used and
 /// ``pollIfDue(now:into:)`` is called instead.
 ///
 /// ## Known problems

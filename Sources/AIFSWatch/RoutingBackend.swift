@@ -1,5 +1,5 @@
 #if os(Linux)
-public import SystemPackage
+import SystemPackage
 
 /// inotify for most of the tree, polling for the roots that need it and for the
 /// directories past the kernel's watch limit: one backend for the watch loop, which
@@ -13,41 +13,41 @@ public import SystemPackage
 /// Owned by the watch loop's thread. It waits in the inotify backend's `epoll_wait`,
 /// with the timeout shortened to the next poll, so the inotify backend's
 /// ``InotifyBackend/waker`` stops it.
-public final class RoutingBackend: FileWatcherBackend {
+final class RoutingBackend: FileWatcherBackend {
     private let inotify: InotifyBackend
     private let polling: PollingBackend
     /// Roots (directories) watched by polling, with everything under them.
-    public let pollingRoots: [String]
+    let pollingRoots: [String]
 
     /// Combines an inotify backend and a polling backend.
-    public init(inotify: InotifyBackend, polling: PollingBackend, pollingRoots: [String]) {
+    init(inotify: InotifyBackend, polling: PollingBackend, pollingRoots: [String]) {
         self.inotify = inotify
         self.polling = polling
         self.pollingRoots = pollingRoots
     }
 
     /// Wakes the loop for shutdown.
-    public var waker: BackendWaker { inotify.waker }
+    var waker: BackendWaker { inotify.waker }
 
-    public var polledDirectoryCount: Int { polling.polledDirectoryCount }
+    var polledDirectoryCount: Int { polling.polledDirectoryCount }
 
     private func polls(_ directory: String) -> Bool {
         pollingRoots.contains { directory == $0 || directory.hasPrefix($0 + "/") }
     }
 
-    public func addWatch(directory: String) throws(Errno) -> WatchDescriptor {
+    func addWatch(directory: String) throws(Errno) -> WatchDescriptor {
         polls(directory) ? try polling.addWatch(directory: directory) : try inotify.addWatch(directory: directory)
     }
 
-    public func addFallbackWatch(directory: String) throws(Errno) -> WatchDescriptor {
+    func addFallbackWatch(directory: String) throws(Errno) -> WatchDescriptor {
         try polling.addWatch(directory: directory)
     }
 
-    public func removeWatch(_ descriptor: WatchDescriptor) {
+    func removeWatch(_ descriptor: WatchDescriptor) {
         if PollingBackend.isPolling(descriptor) { polling.removeWatch(descriptor) } else { inotify.removeWatch(descriptor) }
     }
 
-    public func wait(timeoutMilliseconds: Int?) throws(Errno) -> BackendWake {
+    func wait(timeoutMilliseconds: Int?) throws(Errno) -> BackendWake {
         guard polling.polledDirectoryCount > 0 || polling.hasQueuedEvents else {
             // Nothing polled: no timer at all, so an idle watch costs no CPU.
             return try inotify.wait(timeoutMilliseconds: timeoutMilliseconds)
@@ -59,7 +59,7 @@ public final class RoutingBackend: FileWatcherBackend {
         return wake
     }
 
-    public func readEvents(into events: inout [RawEvent]) throws(Errno) {
+    func readEvents(into events: inout [RawEvent]) throws(Errno) {
         try inotify.readEvents(into: &events)
         polling.pollIfDue(now: .now, into: &events)
     }
