@@ -1,6 +1,7 @@
 import AIFSCore
 import AIFSWatch
 import ArgumentParser
+import Synchronization
 
 /// `aifs watch`: print file-system changes as they happen, with chokidar's event names.
 struct WatchCommand: AsyncParsableCommand {
@@ -114,6 +115,13 @@ struct WatchCommand: AsyncParsableCommand {
         options.gitignore = gitignore
         options.alwaysStat = stat
         let readable = human || (!json && Console.standardOutput.isTerminal)
+        // A reader that goes away (`aifs watch … | head -3`) ends the watch with status 0
+        // at the next event, instead of SIGPIPE killing the process.
+        BrokenPipe.ignore()
+        // Installed before the watch starts: its lines (`ready` first) are written from
+        // the watch thread at once, and a signal right after `ready` must stop it cleanly.
+        let stopper = Stopper()
+        TerminationSignals.handle { stopper.stop() }
         let watcher: Watcher
         do {
             // Lines are written from the watch thread itself: no queue and no thread hop
@@ -136,7 +144,7 @@ struct WatchCommand: AsyncParsableCommand {
                 try? Console.standardError.write("aifs: watching \(root) by polling every 100 ms: \(stats.reasons[root] ?? "")\n")
             }
         }
-        TerminationSignals.handle { watcher.stop() }
+        stopper.set(watcher)
         for await _ in watcher.events {}
     }
 
@@ -185,6 +193,33 @@ struct WatchCommand: AsyncParsableCommand {
             return "\(name) \(watches) watches" + (polled.isEmpty ? "" : "; polling \(polled.joined(separator: ", "))") + "\n"
         default: return "\(name) \(event.path)\n"
         }
+    }
+}
+
+/// Stops a watcher that may not exist yet: a signal that comes first is kept and acted
+/// on when the watcher is set.
+private final class Stopper: Sendable {
+    private struct State {
+        var watcher: Watcher?
+        var stopRequested = false
+    }
+
+    private let state = Mutex(State())
+
+    func set(_ watcher: Watcher) {
+        let stopNow = state.withLock { state in
+            state.watcher = watcher
+            return state.stopRequested
+        }
+        if stopNow { watcher.stop() }
+    }
+
+    func stop() {
+        let watcher = state.withLock { state in
+            state.stopRequested = true
+            return state.watcher
+        }
+        watcher?.stop()
     }
 }
 

@@ -187,4 +187,35 @@ import Testing
             #expect(!result.stderr.isEmpty)
         }
     }
+
+    /// `aifs watch … | head -1`: once the reader is gone, the next event ends the watch
+    /// with status 0 (no SIGPIPE death).
+    @Test(.timeLimit(.minutes(1)))
+    func aReaderThatGoesAwayEndsTheWatchCleanly() throws {
+        let dir = try TemporaryDirectory()
+        try dir.directory("root")
+        let process = Process()
+        let pipe = Pipe()
+        process.executableURL = URL(fileURLWithPath: AIFS.executable)
+        process.arguments = ["watch", "--json", "root"]
+        process.currentDirectoryURL = URL(fileURLWithPath: dir.path)
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        // Read up to the ready line, then hang up.
+        var received = Data()
+        while !(String(decoding: received, as: UTF8.self).contains("\"ready\"")) {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            received.append(chunk)
+        }
+        try pipe.fileHandleForReading.close()
+        try dir.file("root/after.txt", "a")
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning && Date() < deadline { usleep(2_000) }
+        #expect(!process.isRunning)
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+    }
 }
