@@ -61,7 +61,10 @@ public final class PollingBackend: FileWatcherBackend {
     /// The descriptor watching each path (the inverse of `directories`' paths).
     private var descriptorByPath: [String: WatchDescriptor] = [:]
     private var nextDescriptor: Int32 = -2
-    private var nextCookie: UInt32 = 1
+    /// Rename cookies from the upper half of the range: the kernel's count up from 0
+    /// since boot, so in one loop with inotify the two never pair with each other.
+    static let firstCookie: UInt32 = 0x8000_0000
+    private var nextCookie = PollingBackend.firstCookie
     /// Records ready before the next poll (`ignored` for removed watches).
     private var queued: [RawEvent] = []
     private var due: ContinuousClock.Instant
@@ -253,7 +256,7 @@ public final class PollingBackend: FileWatcherBackend {
         }
         for pair in pairs {
             let cookie = nextCookie
-            nextCookie = nextCookie == UInt32.max ? 1 : nextCookie + 1
+            nextCookie = nextCookie == UInt32.max ? Self.firstCookie : nextCookie + 1
             record(pair.from, .movedFrom, cookie: cookie)
             record(pair.to, .movedTo, cookie: cookie)
         }

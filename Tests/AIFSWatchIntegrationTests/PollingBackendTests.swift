@@ -318,7 +318,10 @@ extension EventRecorder {
                 (.movedTo, "movedTo"), (.deleteSelf, "deleteSelf"), (.ignored, "ignored"), (.isDirectory, "dir"),
             ]
             for (bit, name) in names where event.mask.contains(bit) { parts.append(name) }
-            if event.cookie != 0 { parts.append("cookie") }
+            if event.cookie != 0 {
+                #expect(event.cookie >= PollingBackend.firstCookie)
+                parts.append("cookie")
+            }
             return parts.joined(separator: "+") + (event.name.isEmpty ? "" : " " + event.name)
         }
     }
