@@ -9,8 +9,8 @@
 /// deletion is reported ``window`` late. Holding them reorders: an `unlink` is reported
 /// after the events that followed it within the window, except that a held `unlink` is
 /// always let out before the `unlinkDir` of a directory above it, before an `addDir` at
-/// its path, and before `rescan`, so a consumer never sees a directory go before its
-/// files. A `rename` onto a held path replaces it: the `unlink` is dropped and the
+/// its path, before a `rename` of it or of a directory above it, and before `rescan`, so
+/// a consumer never sees a directory go before its files nor a deleted file move. A `rename` onto a held path replaces it: the `unlink` is dropped and the
 /// rename (over an existing path, as after an atomic save) is reported.
 struct AtomicCoalescer: Sendable {
     /// chokidar's 100 ms.
@@ -47,9 +47,13 @@ struct AtomicCoalescer: Sendable {
         case .unlinkDir:
             let prefix = event.path + "/"
             return release { $0.hasPrefix(prefix) } + [event]
-        case .rename:
+        case .rename(let from):
+            // Unlinks at or under the old path happened before the rename: they go first,
+            // or the consumer would move a deleted file and then miss its unlink.
+            let fromPrefix = from + "/"
+            let before = release { $0 == from || $0.hasPrefix(fromPrefix) }
             held.removeAll { $0.event.path == event.path }
-            return [event]
+            return before + [event]
         case .rescan:
             return release { _ in true } + [event]
         default:

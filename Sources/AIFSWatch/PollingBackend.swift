@@ -155,6 +155,11 @@ public final class PollingBackend: FileWatcherBackend {
 
     // MARK: - Comparing snapshots
 
+    private struct DescriptorName: Hashable {
+        var descriptor: WatchDescriptor
+        var name: String
+    }
+
     private struct Change {
         var descriptor: WatchDescriptor
         var name: String
@@ -215,7 +220,7 @@ public final class PollingBackend: FileWatcherBackend {
         var unpairedReplaced: [Change] = []
         for change in added {
             if let index = removedByIdentity[change.snapshot.identity], !pairedRemoved.contains(index),
-                removed[index].snapshot.kind == change.snapshot.kind
+                isRename(from: removed[index], to: change)
             {
                 pairedRemoved.insert(index)
                 pairs.append((removed[index], change))
@@ -224,7 +229,9 @@ public final class PollingBackend: FileWatcherBackend {
             }
         }
         for change in replaced {
-            if let index = removedByIdentity[change.snapshot.identity], !pairedRemoved.contains(index) {
+            if let index = removedByIdentity[change.snapshot.identity], !pairedRemoved.contains(index),
+                isRename(from: removed[index], to: change)
+            {
                 pairedRemoved.insert(index)
                 pairs.append((removed[index], change))
             } else {
@@ -254,13 +261,25 @@ public final class PollingBackend: FileWatcherBackend {
             let kindBit: InotifyMask = change.snapshot.kind == .directory ? .isDirectory : []
             events.append(RawEvent(descriptor: change.descriptor, mask: mask.union(kindBit), cookie: cookie, name: change.name))
         }
-        for pair in pairs {
+        // A name that a renamed entry now holds was freed before the rename: its delete
+        // comes first, as the kernel's would (else the loop would drop the new entry).
+        let destinations = Set(pairs.map { DescriptorName(descriptor: $0.to.descriptor, name: $0.to.name) })
+        var deletedFirst = Set<Int>()
+        for (index, change) in removed.enumerated() where !pairedRemoved.contains(index)
+            && destinations.contains(DescriptorName(descriptor: change.descriptor, name: change.name))
+        {
+            deletedFirst.insert(index)
+            record(change, .delete)
+        }
+        for pair in Self.ordered(pairs) {
             let cookie = nextCookie
             nextCookie = nextCookie == UInt32.max ? Self.firstCookie : nextCookie + 1
             record(pair.from, .movedFrom, cookie: cookie)
             record(pair.to, .movedTo, cookie: cookie)
         }
-        for (index, change) in removed.enumerated() where !pairedRemoved.contains(index) { record(change, .delete) }
+        for (index, change) in removed.enumerated() where !pairedRemoved.contains(index) && !deletedFirst.contains(index) {
+            record(change, .delete)
+        }
         for change in unpairedReplaced { record(change, .movedTo) }
         for change in unpairedAdded {
             record(change, .create)
@@ -274,6 +293,46 @@ public final class PollingBackend: FileWatcherBackend {
             events.append(RawEvent(descriptor: descriptor, mask: .deleteSelf))
             events.append(RawEvent(descriptor: descriptor, mask: .ignored))
         }
+    }
+
+    /// Whether an inode that vanished under one name and appeared under another was
+    /// renamed, rather than freed and reused by a new entry (file systems hand a freed
+    /// inode number out again at once). A renamed file keeps its size and modification
+    /// time; a renamed directory keeps its entries, when its old ones are known (it was
+    /// watched). A rename that also changed the file is reported as unlink and add.
+    private func isRename(from old: Change, to new: Change) -> Bool {
+        guard old.snapshot.kind == new.snapshot.kind else { return false }
+        if new.snapshot.kind == .file {
+            return old.snapshot.size == new.snapshot.size && old.snapshot.modificationTime == new.snapshot.modificationTime
+        }
+        guard let oldParent = directories[old.descriptor]?.path, let newParent = directories[new.descriptor]?.path,
+            let watched = descriptorByPath[oldParent + "/" + old.name], let before = directories[watched]?.entries
+        else { return true }
+        guard let now = try? Self.snapshot(newParent + "/" + new.name) else { return false }
+        return Set(before.keys) == Set(now.keys)
+    }
+
+    /// Renames in an order that can have happened: one whose source name another takes
+    /// comes first (`b -> c` before `d -> b`). A cycle (a swap through a name no poll
+    /// saw) keeps the order it has.
+    private static func ordered(_ pairs: [(from: Change, to: Change)]) -> [(from: Change, to: Change)] {
+        guard pairs.count > 1 else { return pairs }
+        var remaining = pairs
+        var result: [(from: Change, to: Change)] = []
+        while !remaining.isEmpty {
+            let sources = Set(remaining.map { DescriptorName(descriptor: $0.from.descriptor, name: $0.from.name) })
+            let ready = remaining.indices.filter {
+                !sources.contains(DescriptorName(descriptor: remaining[$0].to.descriptor, name: remaining[$0].to.name))
+            }
+            if ready.isEmpty {
+                result.append(contentsOf: remaining)
+                break
+            }
+            for index in ready { result.append(remaining[index]) }
+            let taken = Set(ready)
+            remaining = remaining.indices.filter { !taken.contains($0) }.map { remaining[$0] }
+        }
+        return result
     }
 
     /// The entries of `directory` now, by name (symbolic links as files, not followed).

@@ -284,8 +284,14 @@ final class WatchLoop {
             return
         }
         if source.path == destination { return }
-        if let existing = tree.kind(of: destination), existing != kind { disappeared(destination) }
-        if kind == .directory, tree.kind(of: destination) == .directory { removeWatches(under: destination) }
+        if let existing = tree.kind(of: destination), existing != kind || kind == .directory {
+            // rename(2) only replaces an empty directory, so whatever the tree still has
+            // under the destination is gone (or was seen early by a scan that raced the
+            // rename, and the scan after it finds it again): report it, never drop it
+            // silently (found by the random-operations test).
+            if existing == .directory { removeWatches(under: destination) }
+            disappeared(destination)
+        }
         for entry in tree.subtree(destination) { reportedBurst.remove(entry.path) }
         let moved = tree.move(source.path, to: destination)
         for entry in moved {

@@ -362,6 +362,25 @@ extension EventRecorder {
         #expect(records(backend) == ["delete+dir sub2", "deleteSelf", "ignored"])
         #expect(backend.polledDirectoryCount == 1)
 
+        // A file removed and a directory renamed onto its name, in one poll: the delete
+        // comes first (found by the random-operations test).
+        try dir.tree(["victim": "v", "moving/inner": ""])
+        #expect(records(backend).count == 3)  // create+closeWrite victim, create+dir moving
+        FS.unlink(dir.path("victim"))
+        FS.rename(dir.path("moving"), dir.path("victim"))
+        #expect(records(backend) == ["delete victim", "movedFrom+dir+cookie moving", "movedTo+dir+cookie victim"])
+
+        // A chain in one poll: `victim -> later`, then `spare -> victim`. The first
+        // must come first (found by the random-operations test).
+        try dir.tree(["spare/": ""])
+        _ = records(backend)
+        FS.rename(dir.path("victim"), dir.path("later"))
+        FS.rename(dir.path("spare"), dir.path("victim"))
+        #expect(records(backend) == [
+            "movedFrom+dir+cookie victim", "movedTo+dir+cookie later", "movedFrom+dir+cookie spare",
+            "movedTo+dir+cookie victim",
+        ])
+
         // removeWatch queues `ignored` for the next read.
         backend.removeWatch(root)
         #expect(backend.hasQueuedEvents)
