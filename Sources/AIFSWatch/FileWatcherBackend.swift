@@ -100,6 +100,11 @@ public protocol FileWatcherBackend: AnyObject {
     func addFallbackWatch(directory: String) throws(Errno) -> WatchDescriptor
     /// How many directories this backend watches by polling.
     var polledDirectoryCount: Int { get }
+    /// Tells the backend which names the loop found listing a directory just after
+    /// watching it. The kernel needs nothing; polling adds the names its snapshot (taken
+    /// when the watch was added, just before the listing) lacks, so their removal before
+    /// the next poll is still seen.
+    func noteListed(_ descriptor: WatchDescriptor, names: [String])
     /// Stops watching a directory; an already-gone watch is not an error.
     func removeWatch(_ descriptor: WatchDescriptor)
     /// Blocks until events are ready, a stop is requested, or `timeoutMilliseconds`
@@ -114,4 +119,6 @@ extension FileWatcherBackend {
     public func addFallbackWatch(directory: String) throws(Errno) -> WatchDescriptor { throw .noSpace }
     /// None.
     public var polledDirectoryCount: Int { 0 }
+    /// Nothing to do.
+    public func noteListed(_ descriptor: WatchDescriptor, names: [String]) {}
 }

@@ -111,6 +111,18 @@ public final class PollingBackend: FileWatcherBackend {
         try addWatch(directory: directory)
     }
 
+    public func noteListed(_ descriptor: WatchDescriptor, names: [String]) {
+        guard let directory = directories[descriptor] else { return }
+        // Made between the snapshot and the listing: reported by the listing, so their
+        // removal must be seen too (found by the random-operations test).
+        for name in names where directory.entries[name] == nil {
+            guard let status = try? Syscall.status(atPath: directory.path + "/" + name) else { continue }
+            directories[descriptor]?.entries[name] = Snapshot(
+                device: status.device, inode: status.inode, size: status.size,
+                modificationTime: status.modificationTime, kind: status.kind == .directory ? .directory : .file)
+        }
+    }
+
     public func removeWatch(_ descriptor: WatchDescriptor) {
         guard let removed = directories.removeValue(forKey: descriptor) else { return }
         if descriptorByPath[removed.path] == descriptor { descriptorByPath[removed.path] = nil }
@@ -254,7 +266,12 @@ public final class PollingBackend: FileWatcherBackend {
         if !pairs.isEmpty {
             let again = missing
             missing.removeAll()
+            let (addedBefore, replacedBefore) = (added.count, replaced.count)
             for descriptor in again { compare(descriptor) }
+            // What the moved directories gained is new (found by the random-operations
+            // test: it was dropped); what they lost is in `removed`, reported below.
+            unpairedAdded.append(contentsOf: added[addedBefore...])
+            unpairedReplaced.append(contentsOf: replaced[replacedBefore...])
         }
 
         func record(_ change: Change, _ mask: InotifyMask, cookie: UInt32 = 0) {
@@ -298,8 +315,8 @@ public final class PollingBackend: FileWatcherBackend {
     /// Whether an inode that vanished under one name and appeared under another was
     /// renamed, rather than freed and reused by a new entry (file systems hand a freed
     /// inode number out again at once). A renamed file keeps its size and modification
-    /// time; a renamed directory keeps its entries, when its old ones are known (it was
-    /// watched). A rename that also changed the file is reported as unlink and add.
+    /// time; a renamed directory keeps its entries' inodes, when its old ones are known
+    /// (it was watched). A rename that also changed the file is reported as unlink and add.
     private func isRename(from old: Change, to new: Change) -> Bool {
         guard old.snapshot.kind == new.snapshot.kind else { return false }
         if new.snapshot.kind == .file {
@@ -309,7 +326,10 @@ public final class PollingBackend: FileWatcherBackend {
             let watched = descriptorByPath[oldParent + "/" + old.name], let before = directories[watched]?.entries
         else { return true }
         guard let now = try? Self.snapshot(newParent + "/" + new.name) else { return false }
-        return Set(before.keys) == Set(now.keys)
+        // Its entries keep their inodes; a new directory that got a freed inode number has
+        // new ones (an empty one either way: then the two stories end the same).
+        if before.isEmpty || now.isEmpty { return before.isEmpty && now.isEmpty }
+        return before.contains { name, entry in now[name]?.identity == entry.identity }
     }
 
     /// Renames in an order that can have happened: one whose source name another takes

@@ -43,6 +43,10 @@ final class RoutingBackend: FileWatcherBackend {
         try polling.addWatch(directory: directory)
     }
 
+    func noteListed(_ descriptor: WatchDescriptor, names: [String]) {
+        if PollingBackend.isPolling(descriptor) { polling.noteListed(descriptor, names: names) }
+    }
+
     func removeWatch(_ descriptor: WatchDescriptor) {
         if PollingBackend.isPolling(descriptor) { polling.removeWatch(descriptor) } else { inotify.removeWatch(descriptor) }
     }

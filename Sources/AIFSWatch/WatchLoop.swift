@@ -125,6 +125,7 @@ final class WatchLoop {
                     emit(.error(message: WatchError.from(error, operation: "read events for", path: roots.first?.path ?? "").message), roots.first?.path ?? "")
                     return
                 }
+                options._rawEvents?(events)
                 step(events)
                 fireTimers()
             }
@@ -413,6 +414,9 @@ final class WatchLoop {
                 emit(.error(message: WatchError.from(error, operation: "read directory", path: directory).message), directory)
             }
             return
+        }
+        if let descriptor = descriptorByPath[directory], PollingBackend.isPolling(descriptor) {
+            backend.noteListed(descriptor, names: entries.map(\.name))
         }
         if options.gitignore { loadGitignore(directory) }
         // Located once per directory, not once per entry.

@@ -55,6 +55,9 @@ public struct WatchOptions: Sendable {
     /// (`nil`: ask the kernel).
     internal var _fileSystemType: (@Sendable (String) -> Int64?)?
 
+    /// Test hook (not API): sees each batch of raw records before the loop handles it.
+    internal var _rawEvents: (@Sendable ([RawEvent]) -> Void)?
+
     /// Options with chokidar's defaults.
     public init() {}
 }

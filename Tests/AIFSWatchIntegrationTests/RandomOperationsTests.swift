@@ -1,6 +1,7 @@
 import AIFSTestSupport
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 
 @testable import AIFSWatch
@@ -36,13 +37,19 @@ import Testing
         return paths
     }
 
-    @Test(.timeLimit(.minutes(1)), arguments: [(false, UInt64(1)), (false, 2), (false, 3), (true, 1), (true, 2), (true, 3)])
+    @Test(.timeLimit(.minutes(1)), arguments: [(false, UInt64(1)), (false, 2), (false, 13), (true, 1), (true, 2), (true, 14)])
     func replayedEventsMatchTheDisk(usePolling: Bool, seed: UInt64) async throws {
         let dir = try TemporaryDirectory()
         try dir.tree(["a/x.txt": "x", "b/": ""])
         var options = WatchOptions()
         options.usePolling = usePolling
         options.interval = .milliseconds(10)
+        let raw = Mutex<[String]>([])
+        if ProcessInfo.processInfo.environment["AIFS_DEBUG_EVENTS"] != nil {
+            options._rawEvents = { batch in
+                raw.withLock { $0.append(contentsOf: batch.map { "wd \($0.descriptor.rawValue) mask \(String($0.mask.rawValue, radix: 16)) cookie \($0.cookie) \($0.name)" } + ["--"]) }
+            }
+        }
         let events = try EventRecorder(paths: [dir.path], options: options)
         try await events.expect([.ready(dir.path)])
 
@@ -58,7 +65,7 @@ import Testing
             return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
         }
         var log: [String] = []
-        for _ in 0..<300 {
+        for _ in 0..<1000 {
             let path = pick()
             let parent = (path as NSString).deletingLastPathComponent
             guard isDirectory(parent) else { continue }
@@ -89,7 +96,7 @@ import Testing
                 let reported = Self.replay(events.all)
                 let disk = Self.onDisk(dir.path)
                 if let file = ProcessInfo.processInfo.environment["AIFS_DEBUG_EVENTS"] {
-                    let text = (log + ["--- events"] + events.all.map(\.description)).joined(separator: "\n")
+                    let text = (log + ["--- events"] + events.all.map(\.description) + ["--- raw"] + raw.withLock { $0 }).joined(separator: "\n")
                     try? text.write(toFile: "\(file)-\(usePolling)-\(seed)", atomically: true, encoding: .utf8)
                 }
                 Issue.record("""
