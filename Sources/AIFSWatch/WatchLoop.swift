@@ -233,6 +233,7 @@ final class WatchLoop {
 
     private func appeared(_ path: String, kind: EntryKind, created: Bool) {
         guard include(path, kind: kind) else { return }
+        resolvePendingMoves(overlapping: path)
         switch kind {
         case .file:
             if tree.kind(of: path) == .directory { disappeared(path) }
@@ -285,6 +286,7 @@ final class WatchLoop {
             return
         }
         if source.path == destination { return }
+        resolvePendingMoves(overlapping: destination)
         if let existing = tree.kind(of: destination), existing != kind || kind == .directory {
             // rename(2) only replaces an empty directory, so whatever the tree still has
             // under the destination is gone (or was seen early by a scan that raced the
@@ -307,6 +309,21 @@ final class WatchLoop {
         if kind == .directory {
             // Events from inside the directory while it was in limbo were dropped.
             reconcile(destination, report: true)
+        }
+    }
+
+    /// Pending `movedFrom` halves at, above or below `path`, where something new is
+    /// about to be: their other half is not coming in time (its directory is not
+    /// watched), so they moved out now. Otherwise their deadline would later remove the
+    /// new entry in their place (found by the random-operations test).
+    private func resolvePendingMoves(overlapping path: String) {
+        guard !pendingMoves.isEmpty else { return }
+        for (cookie, move) in pendingMoves.sorted(by: { $0.key < $1.key })
+        where move.path == path || path.hasPrefix(move.path + "/") || move.path.hasPrefix(path + "/") {
+            pendingMoves[cookie] = nil
+            if move.kind == .directory { setLimbo(under: move.path, false) }
+            removeWatches(under: move.path)
+            disappeared(move.path)
         }
     }
 
