@@ -304,10 +304,25 @@ public final class PollingBackend: FileWatcherBackend {
         }
         for change in modified { record(change, .closeWrite) }
         for descriptor in missing {
-            if let path = directories.removeValue(forKey: descriptor)?.path, descriptorByPath[path] == descriptor {
-                descriptorByPath[path] = nil
+            guard let path = directories.removeValue(forKey: descriptor)?.path else { continue }
+            if descriptorByPath[path] == descriptor { descriptorByPath[path] = nil }
+            // Gone when it was looked at, but a directory is there again (removed and made
+            // anew between the parent's look and its own, maybe with the same inode
+            // number, so the parent saw no change): tell the parent's watch it was
+            // replaced, so the loop drops the old one and scans the new one (found by the
+            // random-operations test).
+            let (parent, name) = WatchTree.split(path)
+            if let parentDescriptor = descriptorByPath[parent], directories[parentDescriptor] != nil,
+                let now = try? Syscall.status(atPath: path), now.kind == .directory
+            {
+                events.append(RawEvent(descriptor: parentDescriptor, mask: [.delete, .isDirectory], name: name))
+                events.append(RawEvent(descriptor: parentDescriptor, mask: [.create, .isDirectory], name: name))
+                directories[parentDescriptor]?.entries[name] = Snapshot(
+                    device: now.device, inode: now.inode, size: now.size, modificationTime: now.modificationTime,
+                    kind: .directory)
+            } else {
+                events.append(RawEvent(descriptor: descriptor, mask: .deleteSelf))
             }
-            events.append(RawEvent(descriptor: descriptor, mask: .deleteSelf))
             events.append(RawEvent(descriptor: descriptor, mask: .ignored))
         }
     }

@@ -190,6 +190,11 @@ final class WatchLoop {
                 continue
             }
             if limbo.contains(event.descriptor) { continue }
+            // A watch on a directory the tree no longer has (its removal was reported)
+            // is stale until its `ignored`: under polling, a directory removed and made
+            // again with the same inode number keeps answering (found by the
+            // random-operations test). Its news comes again through the new entry's scan.
+            if descriptorByPath[directory] != event.descriptor { continue }
             if event.name.isEmpty {
                 if event.mask.contains(.deleteSelf) || event.mask.contains(.moveSelf) || event.mask.contains(.unmount) {
                     watchedDirectoryWentAway(directory)

@@ -31,7 +31,12 @@ public struct WatchTree: Sendable {
     public mutating func insert(_ path: String, kind: EntryKind) {
         // As few hash lookups as possible: the initial scan inserts every entry.
         if let old = kinds.updateValue(kind, forKey: path) {
-            if old == kind { return }
+            if old == kind {
+                // Keep the invariant even if the entry was somehow left unlinked.
+                let (parent, name) = Self.split(path)
+                children[parent]?.insert(name)
+                return
+            }
             kinds[path] = old
             _ = remove(path)
             kinds[path] = kind
