@@ -194,7 +194,8 @@ def rows(runs):
         out.append(row("watch latency", target, run, "watch", "scripts/bench watch",
                        "p50 %.0f µs, p99 %.0f µs" % (a["p50"], a["p99"]),
                        "inotifywait: p50 %.0f µs, p99 %.0f µs" % (i["p50"], i["p99"]),
-                       "p50 %s, p99 %s" % (ratio(i["p50"], a["p50"]), ratio(i["p99"], a["p99"]))))
+                       "p50 %s, p99 %s" % (ratio(i["p50"], a["p50"]), ratio(i["p99"], a["p99"])),
+                       "%d writes%s" % (a["n"], ", median of %d rounds' percentiles" % a["rounds"] if "rounds" in a else "")))
     else:
         out.append(missing("watch latency", target, "run `scripts/bench watch`"))
     # idle CPU
@@ -274,7 +275,7 @@ def rows(runs):
                        "%s files ready in %s, peak RSS %.0f MiB" % (format(int(last["files"]), ","), ms(float(last["aifs_ready_s"])),
                                                                     float(last["aifs_peak_kib"]) / 1024),
                        peer, "%s (time)" % ratio(float(last["watchfiles_setup_s"]), float(last["aifs_ready_s"])) if last["watchfiles_setup_s"] else "—",
-                       "median; the whole curve is under Scaling"))
+                       "median; the whole curve is under Scaling" + watch_run_note(runs)))
     else:
         run = runs.find("watch.json")
         if run:
@@ -319,6 +320,18 @@ def rows(runs):
     else:
         out.append(missing("largest file", target, "run `scripts/bench search --ten-gigabytes` or `scripts/bench scaling`"))
     return out
+
+
+def watch_run_note(runs):
+    """The watch mode's 100,000-file start-up, when there is one, beside the curve's."""
+    run = runs.find("watch.json")
+    if not run:
+        return ""
+    s = load_json(os.path.join(run, "watch.json"))["startup_100k"]
+    w = s.get("watchfiles_setup_s")
+    return "; the watch run (%s, commit %s, one run): aifs %s, %.0f MiB%s" % (
+        when(run, "watch"), commit(run, "watch"), ms(s["aifs_ready_s"]), s["aifs_peak_rss_kib"] / 1024,
+        ", watchfiles %s" % ms(w) if w else "")
 
 
 def scaling_note(runs, size_mib):

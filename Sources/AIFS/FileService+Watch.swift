@@ -12,7 +12,8 @@ extension FileService {
     /// - Parameters:
     ///   - paths: Files and directories; resolved inside the roots when the service has
     ///     roots.
-    ///   - options: `ignored`, `ignoreInitial`, `depth`.
+    ///   - options: `ignored`, `ignoreInitial`, `depth`, `usePolling`, `atomic`,
+///     `awaitWriteFinish`, `followSymlinks`, `alwaysStat`, `gitignore`.
     /// - Returns: The running watcher; call ``AIFSWatch/Watcher/stop()`` when done.
     /// - Throws: ``AIFSWatch/WatchError``: `.invalidArgument` for a path outside the
     ///   roots, `.notFound`, `.watchLimitReached`, …

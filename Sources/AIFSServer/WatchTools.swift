@@ -28,6 +28,36 @@ enum WatchTools {
             "message": Schema.string("For error: what went wrong.", example: "cannot read 'build': permission denied"),
         ], required: ["event", "path", "time"])
 
+    /// `true`, `false` or `{stabilityThreshold, pollInterval}` (ms) as the option.
+    static func awaitWriteFinish(_ value: Value?) throws(ToolFailure) -> AwaitWriteFinish? {
+        guard let value else { return nil }
+        if let enabled = value.boolValue { return enabled ? AwaitWriteFinish() : nil }
+        guard let object = value.objectValue else {
+            throw ToolFailure(
+                "invalidArgument",
+                "start_watching: 'awaitWriteFinish' must be true, false or {stabilityThreshold, pollInterval} in ms, not \(value)")
+        }
+        let unknown = object.keys.filter { $0 != "stabilityThreshold" && $0 != "pollInterval" }.sorted()
+        guard unknown.isEmpty else {
+            throw ToolFailure(
+                "invalidArgument",
+                "start_watching: awaitWriteFinish has unknown fields \(unknown.joined(separator: ", ")); only stabilityThreshold and pollInterval")
+        }
+        var option = AwaitWriteFinish()
+        for (name, field) in object {
+            guard let milliseconds = field.intValue, (1...86_400_000).contains(milliseconds) else {
+                throw ToolFailure(
+                    "invalidArgument", "start_watching: awaitWriteFinish.\(name) must be a number of milliseconds from 1 to 86400000, not \(field)")
+            }
+            if name == "stabilityThreshold" {
+                option.stabilityThreshold = .milliseconds(milliseconds)
+            } else {
+                option.pollInterval = .milliseconds(milliseconds)
+            }
+        }
+        return option
+    }
+
     // MARK: start_watching
 
     static let startWatching = ToolDefinition(
@@ -35,7 +65,8 @@ enum WatchTools {
             name: "start_watching",
             title: "Start watching for changes",
             description: """
-                Watch files or directory trees for changes (inotify: no polling). Returns a watchId; \
+                Watch files or directory trees for changes (inotify; stat polling on network and FUSE \
+                file systems or when asked). Returns a watchId; \
                 call get_watch_events with it to get what changed since (add, addDir, change, unlink, \
                 unlinkDir, rename, error), and stop_watching when done. Answers once the initial scan \
                 is done (ready:true), so every change after this call is reported. At most 16 watchers \
@@ -56,6 +87,27 @@ enum WatchTools {
                     "ignoreInitial": Schema.boolean(
                         "Skip the add/addDir events for what exists now (default true: use directory_tree for a listing).",
                         example: true),
+                    "awaitWriteFinish": .object([
+                        "description": .string(
+                            "Report add and change only once the file's size has stopped changing: true for a 2000 ms threshold polled every 100 ms, or {stabilityThreshold, pollInterval} in ms. Default: off (events at once)."),
+                        "anyOf": [
+                            Schema.boolean("true: the default threshold and interval."),
+                            Schema.object(
+                                [
+                                    "stabilityThreshold": Schema.integer("How long the size must stay the same, in ms.", example: 2000, minimum: 1),
+                                    "pollInterval": Schema.integer("How often the size is checked, in ms.", example: 100, minimum: 1),
+                                ], required: []),
+                        ],
+                        "examples": [.bool(true), ["stabilityThreshold": 500, "pollInterval": 50]],
+                    ]),
+                    "atomic": Schema.boolean(
+                        "Report a file deleted and created again within 100 ms (an editor's atomic save) as one change; default true.",
+                        example: true),
+                    "usePolling": Schema.boolean(
+                        "Compare stat snapshots every interval instead of using inotify; default false (polling is chosen anyway on network and FUSE file systems).",
+                        example: false),
+                    "interval": Schema.integer("With polling: the time between snapshots in ms (default 100).", example: 1000, minimum: 10, maximum: 86_400_000),
+                    "gitignore": Schema.boolean("Also leave out what the .gitignore files in the watched trees exclude; default false.", example: true),
                 ], required: ["paths"]),
             annotations: annotations,
             outputSchema: Schema.object(
@@ -65,11 +117,13 @@ enum WatchTools {
                     "ready": Schema.boolean("Whether the initial scan finished before the answer (false: it took over 10 s, or a root vanished; events still come)."),
                     "watches": Schema.integer("Kernel watches in use (one per directory).", example: 42),
                     "backends": Schema.object(
-                        [:], description: "Each watched root and the backend watching it (inotify).", closed: false),
+                        [:], description: "Each watched root and the backend watching it (inotify or polling).", closed: false),
                     "nextCursor": Schema.string("The cursor of the first event after the initial scan.", example: "0"),
                 ], required: ["watchId", "paths", "ready", "watches", "backends", "nextCursor"])),
         run: { arguments, context async throws(ToolFailure) in
-            try arguments.checkKnown(["paths", "ignored", "depth", "ignoreInitial"])
+            try arguments.checkKnown([
+                "paths", "ignored", "depth", "ignoreInitial", "awaitWriteFinish", "atomic", "usePolling", "interval", "gitignore",
+            ])
             guard let paths = try arguments.strings("paths"), !paths.isEmpty else {
                 throw ToolFailure("invalidArgument", "start_watching: missing required argument 'paths'; pass the files or directories to watch, e.g. [\".\"]")
             }
@@ -77,6 +131,15 @@ enum WatchTools {
             options.ignored = try arguments.strings("ignored") ?? []
             options.depth = try arguments.int("depth", minimum: 0, maximum: 1000)
             options.ignoreInitial = try arguments.bool("ignoreInitial") ?? true
+            options.awaitWriteFinish = try awaitWriteFinish(arguments.value("awaitWriteFinish"))
+            if try arguments.bool("atomic") == false { options.atomic = nil }
+            options.usePolling = try arguments.bool("usePolling") ?? false
+            if let interval = try arguments.int("interval", minimum: 10, maximum: 86_400_000) {
+                options.interval = .milliseconds(interval)
+            }
+            options.gitignore = try arguments.bool("gitignore") ?? false
+            // followSymlinks is not offered: a followed link could lead the watch out of
+            // the roots.
             let service = context.service
             let chosen = options
             let watcher = try await onDedicatedThread { () throws(ToolFailure) -> Watcher in

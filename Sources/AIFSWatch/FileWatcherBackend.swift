@@ -85,10 +85,26 @@ public enum BackendWake: Sendable, Hashable {
 ///
 /// ## Threading
 /// A backend belongs to the one thread running its watch loop: every method is called
-/// from that thread only. ``InotifyBackend/Waker`` is how other threads reach it.
+/// from that thread only. A ``BackendWaker`` is how other threads reach it.
+///
+/// ## Design rationale
+/// The raw events use inotify's vocabulary (``InotifyMask``) whatever the backend:
+/// ``PollingBackend`` turns the differences between two stat snapshots into the same
+/// `create`, `delete`, `closeWrite`, `movedFrom`/`movedTo` and `deleteSelf` records, so
+/// the tree state, rename pairing and rescans above work unchanged for both.
 public protocol FileWatcherBackend: AnyObject {
     /// Starts watching a directory (not its subdirectories).
     func addWatch(directory: String) throws(Errno) -> WatchDescriptor
+    /// Starts watching a directory by polling, after ``addWatch(directory:)`` failed
+    /// with `ENOSPC` (the kernel's watch limit). Backends that cannot poll rethrow it.
+    func addFallbackWatch(directory: String) throws(Errno) -> WatchDescriptor
+    /// How many directories this backend watches by polling.
+    var polledDirectoryCount: Int { get }
+    /// Tells the backend which names the loop found listing a directory just after
+    /// watching it. The kernel needs nothing; polling adds the names its snapshot (taken
+    /// when the watch was added, just before the listing) lacks, so their removal before
+    /// the next poll is still seen.
+    func noteListed(_ descriptor: WatchDescriptor, names: [String])
     /// Stops watching a directory; an already-gone watch is not an error.
     func removeWatch(_ descriptor: WatchDescriptor)
     /// Blocks until events are ready, a stop is requested, or `timeoutMilliseconds`
@@ -96,4 +112,13 @@ public protocol FileWatcherBackend: AnyObject {
     func wait(timeoutMilliseconds: Int?) throws(Errno) -> BackendWake
     /// Appends every event ready now, without blocking.
     func readEvents(into events: inout [RawEvent]) throws(Errno)
+}
+
+extension FileWatcherBackend {
+    /// Rethrows `ENOSPC`: no polling fallback.
+    public func addFallbackWatch(directory: String) throws(Errno) -> WatchDescriptor { throw .noSpace }
+    /// None.
+    public var polledDirectoryCount: Int { 0 }
+    /// Nothing to do.
+    public func noteListed(_ descriptor: WatchDescriptor, names: [String]) {}
 }

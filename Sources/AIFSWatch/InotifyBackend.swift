@@ -9,21 +9,10 @@ public import SystemPackage
 /// Created on any thread, then owned by the watch loop's thread, which alone calls its
 /// methods (see ``FileWatcherBackend``). Other threads use ``waker`` only.
 public final class InotifyBackend: FileWatcherBackend {
-    /// Wakes the loop from any thread. It owns the eventfd and closes it when the
-    /// last reference goes, so a late ``wake()`` never writes to a reused descriptor.
-    public final class Waker: Sendable {
-        fileprivate let fd: CInt
-        fileprivate init(fd: CInt) { self.fd = fd }
-        deinit { Syscall.close(fd) }
-        /// Makes the loop's current or next ``InotifyBackend/wait(timeoutMilliseconds:)``
-        /// return ``BackendWake/stopRequested``.
-        public func wake() { Syscall.signal(eventFD: fd) }
-    }
-
     private let inotify: CInt
     private let epoll: CInt
     /// Wakes the loop for shutdown.
-    public let waker: Waker
+    public let waker: BackendWaker
     private let addWatchFailure: (@Sendable (String) -> Errno?)?
     // Reused for every read: one page per read is far below the kernel's queue, and
     // 64 KiB holds at least 240 records with maximal names.
@@ -38,26 +27,31 @@ public final class InotifyBackend: FileWatcherBackend {
 
     init(addWatchFailure: (@Sendable (String) -> Errno?)?) throws(Errno) {
         let inotify = try Syscall.inotifyInit()
-        let wakeFD: CInt
+        let waker: BackendWaker
         let epoll: CInt
         do {
-            wakeFD = try Syscall.eventFD()
+            waker = try BackendWaker()
         } catch {
             Syscall.close(inotify)
             throw error
         }
         do {
             epoll = try Syscall.epollCreate()
-            try Syscall.epollAddReadable(epoll, inotify)
-            try Syscall.epollAddReadable(epoll, wakeFD)
         } catch {
             Syscall.close(inotify)
-            Syscall.close(wakeFD)
+            throw error
+        }
+        do {
+            try Syscall.epollAddReadable(epoll, inotify)
+            try Syscall.epollAddReadable(epoll, waker.fd)
+        } catch {
+            Syscall.close(epoll)
+            Syscall.close(inotify)
             throw error
         }
         self.inotify = inotify
         self.epoll = epoll
-        self.waker = Waker(fd: wakeFD)
+        self.waker = waker
         self.addWatchFailure = addWatchFailure
     }
 
@@ -93,6 +87,9 @@ public final class InotifyBackend: FileWatcherBackend {
             let n = try Syscall.read(inotify, into: buffer)
             if n <= 0 { return }
             Self.parse(UnsafeRawBufferPointer(rebasing: buffer[..<n]), into: &events)
+            // A read that left room for more records took everything queued: skip the
+            // read that would only say EAGAIN. Whatever arrives now wakes epoll again.
+            if n < buffer.count / 2 { return }
         }
     }
 

@@ -1,3 +1,5 @@
+public import AIFSCore
+
 /// One change seen by a ``Watcher``, with chokidar's event names.
 ///
 /// Plain data: no C library types, so any layer (CLI printer, MCP stream, cache
@@ -61,11 +63,17 @@ public struct WatchEvent: Sendable, Hashable, CustomStringConvertible {
     /// (`CLOCK_REALTIME`).
     public var timestamp: Int64
 
+    /// The entry's device, inode, size and times when the event was reported; only
+    /// with ``WatchOptions/alwaysStat``, for `add`, `addDir`, `change` and `rename`
+    /// (`nil` if the entry was already gone).
+    public var stat: FileIdentity?
+
     /// Creates an event.
-    public init(_ kind: Kind, path: String, timestamp: Int64) {
+    public init(_ kind: Kind, path: String, timestamp: Int64, stat: FileIdentity? = nil) {
         self.kind = kind
         self.path = path
         self.timestamp = timestamp
+        self.stat = stat
     }
 
     public var description: String {

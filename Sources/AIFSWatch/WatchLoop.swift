@@ -31,9 +31,13 @@ final class WatchLoop {
 
     private let backend: any FileWatcherBackend
     private let channel: BoundedChannel<WatchEvent>
-    private let options: WatchOptions
-    private let ignore: IgnoreRules
+    /// When set, events go to it on this thread instead of into ``channel`` (which is
+    /// then only finished at the end).
+    private let handler: (@Sendable (WatchEvent) -> Bool)?
+    let options: WatchOptions
+    let ignore: IgnoreRules
     private(set) var roots: [Root]
+    private let choices: [String: BackendChoice]
     private(set) var tree = WatchTree()
     private var pathByDescriptor: [WatchDescriptor: String] = [:]
     private var descriptorByPath: [String: WatchDescriptor] = [:]
@@ -44,14 +48,35 @@ final class WatchLoop {
     /// the burst ends at `closeWrite`.
     private var reportedBurst: Set<String> = []
     private var pendingMoves: [UInt32: PendingMove] = [:]
+    /// `followSymlinks`: followed links to directories and their resolved targets.
+    var followedLinks: [String: String] = [:]
+    /// `gitignore`: the rules of each directory's `.gitignore`, by directory.
+    var gitignores: [String: IgnoreRules] = [:]
     private var consumerGone = false
+    /// `atomic`: unlinks held back for an add of the same path.
+    private var atomic: AtomicCoalescer?
+    /// `awaitWriteFinish`: adds and changes held back until the file is stable.
+    private var writeFinish: WriteFinishTracker?
     private var watchLimitReported = false
+    /// During the initial scan (before `ready`), `awaitWriteFinish` is not applied: what
+    /// exists at start-up is reported at once (a big tree would otherwise be stat'ed
+    /// every poll interval for the whole threshold, and `ready` would come first).
+    private var scanningInitially = false
     let counters: WatchCounters
 
     init(
         backend: any FileWatcherBackend, channel: BoundedChannel<WatchEvent>, options: WatchOptions, ignore: IgnoreRules,
-        roots: [Root], counters: WatchCounters = WatchCounters()
+        roots: [Root], choices: [String: BackendChoice] = [:], counters: WatchCounters = WatchCounters(),
+        handler: (@Sendable (WatchEvent) -> Bool)? = nil
     ) {
+        self.handler = handler
+        self.choices = choices
+        // Durations are cut to 0 ... 1 day: no input can overflow a deadline.
+        self.atomic = options.atomic.map { AtomicCoalescer(window: $0.clampedForWatching) }
+        self.writeFinish = options.awaitWriteFinish.map {
+            WriteFinishTracker(
+                stabilityThreshold: $0.stabilityThreshold.clampedForWatching, pollInterval: $0.pollInterval.clampedForWatching)
+        }
         self.counters = counters
         self.backend = backend
         self.channel = channel
@@ -60,15 +85,22 @@ final class WatchLoop {
         self.roots = roots
     }
 
-    /// The number of kernel watches in use.
-    var watchCount: Int { descriptorByPath.count }
+    /// The number of kernel watches in use (polled directories do not count).
+    var kernelWatchCount: Int { max(0, descriptorByPath.count - backend.polledDirectoryCount) }
 
     // MARK: - Running
 
     /// Scans, reports `ready`, then reports changes until stopped, until the consumer
     /// goes away or until every root is gone; finishes the channel either way.
     func run() {
-        defer { channel.finish() }
+        defer {
+            // Held unlinks are real: report them. Files still being written are not
+            // reported (they never became stable while watched).
+            if var atomic, !consumerGone {
+                for event in atomic.flush() { afterAtomic(event) }
+            }
+            channel.finish()
+        }
         start()
         var events: [RawEvent] = []
         events.reserveCapacity(1024)
@@ -84,7 +116,7 @@ final class WatchLoop {
             case .stopRequested:
                 return
             case .timedOut:
-                resolvePendingMoves(now: .now)
+                fireTimers()
             case .events:
                 events.removeAll(keepingCapacity: true)
                 do {
@@ -93,14 +125,17 @@ final class WatchLoop {
                     emit(.error(message: WatchError.from(error, operation: "read events for", path: roots.first?.path ?? "").message), roots.first?.path ?? "")
                     return
                 }
+                options._rawEvents?(events)
                 step(events)
-                resolvePendingMoves(now: .now)
+                fireTimers()
             }
         }
     }
 
     /// The initial scan and the `ready` event.
     func start() {
+        scanningInitially = true
+        defer { scanningInitially = false }
         let report = !options.ignoreInitial
         for root in roots {
             switch root.kind {
@@ -118,15 +153,25 @@ final class WatchLoop {
             }
         }
         var backends: [String: String] = [:]
-        for root in roots { backends[root.path] = "inotify" }
-        emit(.ready(backends: backends, watches: watchCount), roots.first?.path ?? "")
+        for root in roots { backends[root.path] = choices[root.path]?.backend ?? "inotify" }
+        emit(.ready(backends: backends, watches: kernelWatchCount), roots.first?.path ?? "")
     }
 
+    /// The time to the next deadline: rename pairing, held unlinks, write-finish
+    /// checks; `nil` (no timer) when nothing waits.
     private func nextTimeoutMilliseconds() -> Int? {
-        guard let earliest = pendingMoves.values.map(\.deadline).min() else { return nil }
+        // No collection built here: this runs before every wait.
+        var earliest: ContinuousClock.Instant?
+        func consider(_ deadline: ContinuousClock.Instant?) {
+            guard let deadline else { return }
+            if earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
+        }
+        for move in pendingMoves.values { consider(move.deadline) }
+        consider(atomic?.nextDeadline)
+        consider(writeFinish?.nextDeadline)
+        guard let earliest else { return nil }
         let remaining = ContinuousClock.now.duration(to: earliest)
-        let ms = remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000
-        return max(0, Int(ms) + 1)
+        return remaining.timeoutMilliseconds
     }
 
     // MARK: - Raw events to chokidar events
@@ -145,6 +190,11 @@ final class WatchLoop {
                 continue
             }
             if limbo.contains(event.descriptor) { continue }
+            // A watch on a directory the tree no longer has (its removal was reported)
+            // is stale until its `ignored`: under polling, a directory removed and made
+            // again with the same inode number keeps answering (found by the
+            // random-operations test). Its news comes again through the new entry's scan.
+            if descriptorByPath[directory] != event.descriptor { continue }
             if event.name.isEmpty {
                 if event.mask.contains(.deleteSelf) || event.mask.contains(.moveSelf) || event.mask.contains(.unmount) {
                     watchedDirectoryWentAway(directory)
@@ -152,7 +202,14 @@ final class WatchLoop {
                 continue
             }
             let path = directory + "/" + event.name
-            let kind: EntryKind = event.mask.contains(.isDirectory) ? .directory : .file
+            var kind: EntryKind = event.mask.contains(.isDirectory) ? .directory : .file
+            if options.gitignore && event.name == ".gitignore" { loadGitignore(directory) }
+            if options.followSymlinks, kind == .file, event.mask.contains(.create) || event.mask.contains(.movedTo),
+                tree.kind(of: path) == nil, let target = followableLink(path)
+            {
+                followedLinks[path] = target
+                kind = .directory
+            }
             if event.mask.contains(.create) {
                 appeared(path, kind: kind, created: true)
             } else if event.mask.contains(.movedTo) {
@@ -181,6 +238,7 @@ final class WatchLoop {
 
     private func appeared(_ path: String, kind: EntryKind, created: Bool) {
         guard include(path, kind: kind) else { return }
+        resolvePendingMoves(overlapping: path)
         switch kind {
         case .file:
             if tree.kind(of: path) == .directory { disappeared(path) }
@@ -206,6 +264,13 @@ final class WatchLoop {
     }
 
     private func disappeared(_ path: String) {
+        if !followedLinks.isEmpty {
+            // The kernel keeps watching a link's target after the link goes: drop them.
+            for link in followedLinks.keys where link == path || link.hasPrefix(path + "/") {
+                removeWatches(under: link)
+                followedLinks[link] = nil
+            }
+        }
         let removed = tree.remove(path)
         for entry in removed {
             reportedBurst.remove(entry.path)
@@ -226,12 +291,20 @@ final class WatchLoop {
             return
         }
         if source.path == destination { return }
-        if let existing = tree.kind(of: destination), existing != kind { disappeared(destination) }
-        if kind == .directory, tree.kind(of: destination) == .directory { removeWatches(under: destination) }
+        resolvePendingMoves(overlapping: destination)
+        if let existing = tree.kind(of: destination), existing != kind || kind == .directory {
+            // rename(2) only replaces an empty directory, so whatever the tree still has
+            // under the destination is gone (or was seen early by a scan that raced the
+            // rename, and the scan after it finds it again): report it, never drop it
+            // silently (found by the random-operations test).
+            if existing == .directory { removeWatches(under: destination) }
+            disappeared(destination)
+        }
         for entry in tree.subtree(destination) { reportedBurst.remove(entry.path) }
         let moved = tree.move(source.path, to: destination)
         for entry in moved {
             if reportedBurst.remove(entry.from) != nil { reportedBurst.insert(entry.to) }
+            if let target = followedLinks.removeValue(forKey: entry.from) { followedLinks[entry.to] = target }
             if entry.kind == .directory, let descriptor = descriptorByPath.removeValue(forKey: entry.from) {
                 descriptorByPath[entry.to] = descriptor
                 pathByDescriptor[descriptor] = entry.to
@@ -241,6 +314,21 @@ final class WatchLoop {
         if kind == .directory {
             // Events from inside the directory while it was in limbo were dropped.
             reconcile(destination, report: true)
+        }
+    }
+
+    /// Pending `movedFrom` halves at, above or below `path`, where something new is
+    /// about to be: their other half is not coming in time (its directory is not
+    /// watched), so they moved out now. Otherwise their deadline would later remove the
+    /// new entry in their place (found by the random-operations test).
+    private func resolvePendingMoves(overlapping path: String) {
+        guard !pendingMoves.isEmpty else { return }
+        for (cookie, move) in pendingMoves.sorted(by: { $0.key < $1.key })
+        where move.path == path || path.hasPrefix(move.path + "/") || move.path.hasPrefix(path + "/") {
+            pendingMoves[cookie] = nil
+            if move.kind == .directory { setLimbo(under: move.path, false) }
+            removeWatches(under: move.path)
+            disappeared(move.path)
         }
     }
 
@@ -303,14 +391,26 @@ final class WatchLoop {
     private func reconcile(_ directory: String, report: Bool) {
         var found: [(path: String, kind: EntryKind)] = []
         scan(directory, into: &found)
-        let foundPaths = Set(found.map(\.path))
-        for entry in tree.subtree(directory).dropFirst() where !foundPaths.contains(entry.path) && tree.kind(of: entry.path) != nil {
+        let existing = tree.subtree(directory).dropFirst()
+        // A new directory (the initial scan, a mkdir) has nothing to compare against:
+        // no set of 100,000 paths to build.
+        let foundPaths = existing.isEmpty ? [] : Set(found.map(\.path))
+        for entry in existing where !foundPaths.contains(entry.path) && tree.kind(of: entry.path) != nil {
             if entry.kind == .directory { removeWatches(under: entry.path) }
             if report {
                 disappeared(entry.path)
             } else {
                 tree.remove(entry.path)
             }
+        }
+        if existing.isEmpty {
+            // Nothing under the directory yet: every entry found is new.
+            tree.reserveCapacity(tree.count + found.count)
+            for entry in found {
+                tree.insert(entry.path, kind: entry.kind)
+                if report { emit(entry.kind == .directory ? .addDir : .add, entry.path) }
+            }
+            return
         }
         for entry in found {
             let known = tree.kind(of: entry.path)
@@ -328,20 +428,35 @@ final class WatchLoop {
     private func scan(_ directory: String, into found: inout [(path: String, kind: EntryKind)]) {
         guard shouldWatch(directory) else { return }
         guard watch(directory) else { return }
-        let entries: [(name: String, kind: EntryKind)]
+        let entries: [(name: String, kind: EntryKind, isLink: Bool)]
         do {
-            entries = try Syscall.listDirectory(atPath: directory)
+            entries = try Syscall.listDirectory(atPath: directory, followSymlinks: options.followSymlinks)
         } catch {
             if error != .noSuchFileOrDirectory && error != .notDirectory {
                 emit(.error(message: WatchError.from(error, operation: "read directory", path: directory).message), directory)
             }
             return
         }
+        if let descriptor = descriptorByPath[directory], PollingBackend.isPolling(descriptor) {
+            backend.noteListed(descriptor, names: entries.map(\.name))
+        }
+        if options.gitignore { loadGitignore(directory) }
+        // Located once per directory, not once per entry.
+        guard let (root, relativeDirectory) = locate(directory) else { return }
         for entry in entries.sorted(by: { $0.name < $1.name }) {
             let path = directory + "/" + entry.name
-            guard include(path, kind: entry.kind) else { continue }
-            found.append((path, entry.kind))
-            if entry.kind == .directory { scan(path, into: &found) }
+            var kind = entry.kind
+            if entry.isLink && kind == .directory {
+                if let target = followedLinks[path] ?? followableLink(path) {
+                    followedLinks[path] = target
+                } else {
+                    kind = .file  // already watched elsewhere, or a loop: reported, not entered
+                }
+            }
+            let relative = relativeDirectory.isEmpty ? entry.name : relativeDirectory + "/" + entry.name
+            guard include(path, relative: relative, kind: kind, root: root) else { continue }
+            found.append((path, kind))
+            if kind == .directory { scan(path, into: &found) }
         }
     }
 
@@ -351,7 +466,8 @@ final class WatchLoop {
     private func watch(_ directory: String) -> Bool {
         if descriptorByPath[directory] != nil { return true }
         do {
-            let descriptor = try backend.addWatch(directory: directory)
+            // inotify does not follow a final symbolic link (IN_DONT_FOLLOW): watch the target.
+            let descriptor = try backend.addWatch(directory: followedLinks[directory] ?? directory)
             if let previous = pathByDescriptor[descriptor], previous != directory {
                 // The same directory under a new name (its rename was not seen).
                 descriptorByPath[previous] = nil
@@ -371,7 +487,13 @@ final class WatchLoop {
                     let failure = WatchError.from(error, operation: "watch", path: directory, currentWatchLimit: {
                         Syscall.readInteger(atPath: "/proc/sys/fs/inotify/max_user_watches")
                     })
-                    emit(.error(message: failure.message), directory)
+                    emit(.error(message: failure.message + "; meanwhile these directories are polled"), directory)
+                }
+                // That part of the tree is polled instead.
+                if let descriptor = try? backend.addFallbackWatch(directory: directory) {
+                    pathByDescriptor[descriptor] = directory
+                    descriptorByPath[directory] = descriptor
+                    counters.fallbacks.add(1, ordering: .relaxed)
                 }
                 return true
             case .permissionDenied, .notPermitted:
@@ -407,45 +529,57 @@ final class WatchLoop {
         }
     }
 
-    // MARK: - Filters
+    // MARK: - Reporting
 
-    /// The root that `path` belongs to and the path relative to it ("" for the root).
-    private func locate(_ path: String) -> (root: Root, relative: String)? {
-        for root in roots {
-            if root.path == path { return (root, "") }
-            if root.kind == .directory, path.hasPrefix(root.path + "/") {
-                return (root, String(path.dropFirst(root.path.count + 1)))
-            }
-        }
-        return nil
-    }
-
-    /// Whether `path` is reported: inside a root, within the depth, not ignored.
-    private func include(_ path: String, kind: EntryKind) -> Bool {
-        guard let (root, relative) = locate(path) else { return false }
-        if relative.isEmpty { return true }
-        if root.kind == .file { return false }
-        if let depth = options.depth, Self.components(relative) > depth + 1 { return false }
-        return ignore.match(relative, isDirectory: kind == .directory) != .ignore
-    }
-
-    /// Whether the directory at `path` is entered and watched.
-    private func shouldWatch(_ path: String) -> Bool {
-        guard let (root, relative) = locate(path), root.kind == .directory else { return false }
-        if relative.isEmpty { return true }
-        if let depth = options.depth, Self.components(relative) > depth { return false }
-        return true
-    }
-
-    private static func components(_ relative: String) -> Int {
-        relative.utf8.reduce(1) { $1 == UInt8(ascii: "/") ? $0 + 1 : $0 }
-    }
-
+    /// Reports an event through the `atomic` and `awaitWriteFinish` stages (when on).
     private func emit(_ kind: WatchEvent.Kind, _ path: String) {
         guard !consumerGone else { return }
-        counters.watches.store(descriptorByPath.count, ordering: .relaxed)
+        let event = WatchEvent(kind, path: path, timestamp: Syscall.now())
+        // Fast path: nothing held and nothing to hold.
+        if atomic == nil || (atomic!.isEmpty && kind != .unlink) { return afterAtomic(event) }
+        for out in atomic!.process(event, now: .now) { afterAtomic(out) }
+    }
+
+    private func afterAtomic(_ event: WatchEvent) {
+        guard writeFinish != nil, !scanningInitially else { return send(event) }
+        for out in writeFinish!.process(event, now: .now, version: Self.version) { send(out) }
+    }
+
+    /// Runs what is due: unpaired rename halves, held unlinks, write-finish checks.
+    /// Exposed for tests.
+    func fireTimers(now: ContinuousClock.Instant = .now) {
+        resolvePendingMoves(now: now)
+        if atomic != nil, let deadline = atomic!.nextDeadline, deadline <= now {
+            for event in atomic!.expire(now: now) { afterAtomic(event) }
+        }
+        if writeFinish != nil, let deadline = writeFinish!.nextDeadline, deadline <= now {
+            for event in writeFinish!.check(now: now, wallClock: Syscall.now(), version: Self.version) { send(event) }
+        }
+    }
+
+    private static func version(_ path: String) -> WriteFinishTracker.Version? {
+        guard let status = try? Syscall.status(atPath: path, followSymlinks: true) else { return nil }
+        return WriteFinishTracker.Version(size: status.size, modificationTime: status.modificationTime)
+    }
+
+    private func send(_ event: WatchEvent) {
+        guard !consumerGone else { return }
+        var event = event
+        if options.alwaysStat {
+            switch event.kind {
+            case .add, .addDir, .change, .rename:
+                event.stat = try? Syscall.status(atPath: event.path, followSymlinks: options.followSymlinks)
+            default: break
+            }
+        }
+        counters.watches.store(kernelWatchCount, ordering: .relaxed)
+        counters.polled.store(backend.polledDirectoryCount, ordering: .relaxed)
         counters.events.add(1, ordering: .relaxed)
-        if !channel.send(WatchEvent(kind, path: path, timestamp: Syscall.now())) { consumerGone = true }
+        if let handler {
+            if !handler(event) { consumerGone = true }
+        } else if !channel.send(event) {
+            consumerGone = true
+        }
     }
 }
 #endif

@@ -8,8 +8,15 @@ public struct WatchStats: Sendable, Hashable {
     public var events: Int
     /// How many times the kernel queue overflowed and the tree was rescanned.
     public var rescans: Int
-    /// Each root and the backend watching it (`"inotify"`).
+    /// Each root and the backend watching it (`"inotify"` or `"polling"`).
     public var backends: [String: String]
+    /// Each root and why its backend was chosen (the file system type, or `usePolling`).
+    public var reasons: [String: String]
+    /// Directories watched by polling: those of polled roots, plus those that fell back
+    /// to polling when the kernel's watch limit was reached.
+    public var polledDirectories: Int
+    /// Directories that fell back to polling because of the watch limit.
+    public var fallbackDirectories: Int
 }
 
 /// Counters the watch loop updates and ``Watcher/stats`` reads.
@@ -21,4 +28,6 @@ final class WatchCounters: Sendable {
     let watches = Atomic<Int>(0)
     let events = Atomic<Int>(0)
     let rescans = Atomic<Int>(0)
+    let polled = Atomic<Int>(0)
+    let fallbacks = Atomic<Int>(0)
 }

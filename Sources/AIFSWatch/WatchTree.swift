@@ -17,17 +17,34 @@ public struct WatchTree: Sendable {
     /// How many entries the tree holds.
     public var count: Int { kinds.count }
 
+    /// Makes room for `count` entries in all, so a big scan does not grow the tables
+    /// step by step.
+    public mutating func reserveCapacity(_ count: Int) {
+        kinds.reserveCapacity(count)
+    }
+
     /// The kind of the entry at `path`, or `nil` when the tree does not have it.
     public func kind(of path: String) -> EntryKind? { kinds[path] }
 
     /// Adds an entry (a root, or a child of a directory in the tree). Re-adding an
     /// existing path with another kind replaces it and drops the old subtree.
     public mutating func insert(_ path: String, kind: EntryKind) {
-        if let old = kinds[path], old != kind { _ = remove(path) }
-        kinds[path] = kind
-        if kind == .directory, children[path] == nil { children[path] = [] }
+        // As few hash lookups as possible: the initial scan inserts every entry.
+        if let old = kinds.updateValue(kind, forKey: path) {
+            if old == kind {
+                // Keep the invariant even if the entry was somehow left unlinked.
+                let (parent, name) = Self.split(path)
+                children[parent]?.insert(name)
+                return
+            }
+            kinds[path] = old
+            _ = remove(path)
+            kinds[path] = kind
+        }
+        if kind == .directory { children[path] = [] }
         let (parent, name) = Self.split(path)
-        if kinds[parent] == .directory { children[parent, default: []].insert(name) }
+        // Only directories have a children set.
+        children[parent]?.insert(name)
     }
 
     /// Removes `path` and everything under it.
@@ -83,8 +100,10 @@ public struct WatchTree: Sendable {
 
     /// The parent path and the last component of an absolute path.
     static func split(_ path: String) -> (parent: String, name: String) {
-        guard let slash = path.lastIndex(of: "/") else { return ("", path) }
-        let parent = slash == path.startIndex ? "/" : String(path[..<slash])
-        return (parent, String(path[path.index(after: slash)...]))
+        // On UTF-8 bytes: `/` is ASCII, so its index is a valid character boundary.
+        let bytes = path.utf8
+        guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return ("", path) }
+        let parent = slash == bytes.startIndex ? "/" : String(path[..<slash])
+        return (parent, String(path[bytes.index(after: slash)...]))
     }
 }

@@ -15,8 +15,11 @@ import Synchronization
 /// ```
 ///
 /// ## Design rationale
-/// One inotify descriptor and one dedicated thread per watcher (``InotifyBackend``);
-/// the thread blocks in `epoll_wait` on the inotify descriptor and an eventfd that
+/// One inotify descriptor and one dedicated thread per watcher (``InotifyBackend``),
+/// with polling (``PollingBackend``) for the roots on network and FUSE file systems,
+/// for ``WatchOptions/usePolling``, and for directories past the watch limit; the
+/// choice per root and its reason are in `ready` and ``stats``. The watch thread
+/// blocks in `epoll_wait` on the inotify descriptor and an eventfd that
 /// ``stop()`` signals. Events reach the consumer through AIFSCore's
 /// `BoundedChannel` rather than an `AsyncStream`: an `AsyncStream` with a bounded
 /// buffer drops events when full, while the channel blocks the watcher thread, so the
@@ -25,15 +28,17 @@ import Synchronization
 ///
 /// ## Threading
 /// `init` and ``stop()`` from anywhere; ``events`` is iterated by one task at a time.
+/// With ``init(paths:options:handler:)`` the handler runs on the watch thread instead.
 /// The watch stops when ``stop()`` is called, when every root is gone, or when the
 /// watcher, its ``events`` and their iterators are all released.
 ///
 /// ## Known problems
 /// - Each watched directory uses one of the kernel's watches
 ///   (`fs.inotify.max_user_watches`); when they run out, an `error` event says how to
-///   raise the limit, and directories without a watch are not followed (a polling
-///   fallback is not built yet).
-/// - Network and FUSE file systems may not report changes made by other machines.
+///   raise the limit, and the directories without a watch are polled instead
+///   (``WatchStats/fallbackDirectories``).
+/// - Network and FUSE file systems are polled: changes show up within
+///   ``WatchOptions/interval``, not at once.
 /// - A consumer that stops iterating without releasing the watcher leaves its thread
 ///   asleep until ``stop()``.
 public final class Watcher: Sendable {
@@ -42,7 +47,7 @@ public final class Watcher: Sendable {
     public let events: WatchEvents
     private let control: WatchControl
     private let counters = WatchCounters()
-    private let backends: [String: String]
+    private let choices: [String: BackendChoice]
 
     /// Starts watching `paths`: directories with everything under them, files alone
     /// (through their directory, filtered).
@@ -54,7 +59,35 @@ public final class Watcher: Sendable {
     /// - Throws: ``WatchError`` when a path does not exist (``WatchError/Code/notFound``),
     ///   an ignore glob does not parse (``WatchError/Code/invalidArgument``) or inotify
     ///   cannot start (``WatchError/Code/instanceLimitReached``).
-    public init(paths: [String], options: WatchOptions = WatchOptions()) throws(WatchError) {
+    public convenience init(paths: [String], options: WatchOptions = WatchOptions()) throws(WatchError) {
+        try self.init(paths: paths, options: options, eventHandler: nil)
+    }
+
+    /// Starts watching `paths` and hands each event to `handler` on the watch thread,
+    /// as soon as it is seen: no queue and no thread hop between the kernel and the
+    /// handler, for the lowest latency (`aifs watch` prints from here).
+    ///
+    /// ``events`` then yields nothing and ends when the watch ends, so
+    /// `for await _ in watcher.events {}` waits for the end. The watch runs until
+    /// ``stop()``, until every root is gone, until `handler` returns `false`, or until
+    /// the watcher and its ``events`` are released.
+    ///
+    /// - Parameters:
+    ///   - paths: Files or directories, as for ``init(paths:options:)``.
+    ///   - options: As for ``init(paths:options:)``.
+    ///   - handler: Called for each event, in order, on the watch thread; it must not
+    ///     block for long (the kernel queues events meanwhile). Return `false` to stop.
+    /// - Throws: As ``init(paths:options:)``.
+    public convenience init(
+        paths: [String], options: WatchOptions = WatchOptions(),
+        handler: @escaping @Sendable (WatchEvent) -> Bool
+    ) throws(WatchError) {
+        try self.init(paths: paths, options: options, eventHandler: handler)
+    }
+
+    private init(
+        paths: [String], options: WatchOptions, eventHandler: (@Sendable (WatchEvent) -> Bool)?
+    ) throws(WatchError) {
         guard !paths.isEmpty else { throw WatchError(.invalidArgument, "nothing to watch: give at least one path") }
         var roots: [WatchLoop.Root] = []
         for path in paths {
@@ -79,18 +112,15 @@ public final class Watcher: Sendable {
         if let problem = rules.problems.first {
             throw WatchError(.invalidArgument, "invalid ignore glob: \(problem.message)")
         }
-        let backend: InotifyBackend
-        do {
-            backend = try InotifyBackend(addWatchFailure: options._addWatchFailure)
-        } catch {
-            throw WatchError.from(error, operation: "start inotify", path: roots[0].path)
-        }
+        let (backend, waker, choices) = try Self.makeBackend(for: roots, options: options)
         let channel = BoundedChannel<WatchEvent>(capacity: options.bufferCapacity)
-        control = WatchControl(waker: backend.waker, channel: channel)
+        control = WatchControl(waker: waker, channel: channel)
         events = WatchEvents(channel: channel, control: control)
-        backends = Dictionary(roots.map { ($0.path, "inotify") }, uniquingKeysWith: { first, _ in first })
+        self.choices = choices
         let loop = LoopTransfer(
-            WatchLoop(backend: backend, channel: channel, options: options, ignore: rules, roots: roots, counters: counters))
+            WatchLoop(
+                backend: backend, channel: channel, options: options, ignore: rules, roots: roots,
+                choices: choices, counters: counters, handler: eventHandler))
         DedicatedThreads.start(name: "aifs-watch") { loop.take().run() }
     }
 
@@ -104,7 +134,55 @@ public final class Watcher: Sendable {
             watches: counters.watches.load(ordering: .relaxed),
             events: counters.events.load(ordering: .relaxed),
             rescans: counters.rescans.load(ordering: .relaxed),
-            backends: backends)
+            backends: choices.mapValues(\.backend),
+            reasons: choices.mapValues(\.reason),
+            polledDirectories: counters.polled.load(ordering: .relaxed),
+            fallbackDirectories: counters.fallbacks.load(ordering: .relaxed))
+    }
+
+    /// Chooses a backend per root (``BackendSelector``) and builds the one backend the
+    /// loop drives: polling alone when every root polls, otherwise inotify with polling
+    /// for the roots that need it and for directories past the watch limit.
+    private static func makeBackend(
+        for roots: [WatchLoop.Root], options: WatchOptions
+    ) throws(WatchError) -> (any FileWatcherBackend, BackendWaker, [String: BackendChoice]) {
+        func fileSystemType(_ root: WatchLoop.Root) -> Int64? {
+            let directory = root.kind == .directory ? root.path : WatchTree.split(root.path).parent
+            if let forced = options._fileSystemType?(directory) { return forced }
+            return try? Syscall.fileSystemType(atPath: directory)
+        }
+        var choices: [String: BackendChoice] = [:]
+        for root in roots {
+            choices[root.path] = BackendSelector.choose(fileSystemType: fileSystemType(root), usePolling: options.usePolling)
+        }
+        var inotify: InotifyBackend?
+        if choices.values.contains(where: { $0.backend == "inotify" }) {
+            do {
+                inotify = try InotifyBackend(addWatchFailure: options._addWatchFailure)
+            } catch .tooManyOpenFiles {
+                // The inotify instance limit (or the descriptor limit): polling still works.
+                for root in roots {
+                    choices[root.path] = BackendSelector.choose(
+                        fileSystemType: fileSystemType(root), usePolling: options.usePolling, inotifyAvailable: false)
+                }
+            } catch {
+                throw WatchError.from(error, operation: "start inotify", path: roots[0].path)
+            }
+        }
+        do {
+            guard let inotify else {
+                let polling = try PollingBackend(interval: options.interval)
+                return (polling, polling.waker, choices)
+            }
+            let polling = try PollingBackend(interval: options.interval, waker: inotify.waker)
+            // File roots are polled through their directory.
+            let pollingRoots = roots.filter { choices[$0.path]?.backend == "polling" }.map {
+                $0.kind == .directory ? $0.path : WatchTree.split($0.path).parent
+            }
+            return (RoutingBackend(inotify: inotify, polling: polling, pollingRoots: pollingRoots), inotify.waker, choices)
+        } catch {
+            throw WatchError.from(error, operation: "start polling", path: roots[0].path)
+        }
     }
 }
 
@@ -148,10 +226,10 @@ extension WatchEvents.Iterator: Sendable {}
 
 /// Stops the loop when the last of the watcher, its events and iterators goes.
 final class WatchControl: Sendable {
-    private let waker: InotifyBackend.Waker
+    private let waker: BackendWaker
     private let channel: BoundedChannel<WatchEvent>
 
-    init(waker: InotifyBackend.Waker, channel: BoundedChannel<WatchEvent>) {
+    init(waker: BackendWaker, channel: BoundedChannel<WatchEvent>) {
         self.waker = waker
         self.channel = channel
     }

@@ -18,7 +18,8 @@ struct AIFSCommand: AsyncParsableCommand {
     static func main() async {
         StartupRecovery.run()
         do {
-            var command = try parseAsRoot()
+            // `aifs watch --poll` and `--await-write-finish` take an optional `=MS`.
+            var command = try parseAsRoot(WatchCommand.expandingOptionalValues(Array(CommandLine.arguments.dropFirst())))
             if var asynchronous = command as? any AsyncParsableCommand {
                 try await asynchronous.run()
             } else {

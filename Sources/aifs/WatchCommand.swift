@@ -1,19 +1,25 @@
 import AIFSCore
 import AIFSWatch
 import ArgumentParser
+import Synchronization
 
 /// `aifs watch`: print file-system changes as they happen, with chokidar's event names.
 struct WatchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
-        abstract: "Watch files and directories and print each change as it happens (inotify).",
+        abstract: "Watch files and directories and print each change as it happens (inotify, or polling where needed).",
         discussion: """
             Prints one JSON object per line, flushed at once: \
             {"event":"add","path":"/abs/file","time":<ns since the epoch>}; rename adds \
             "from", error adds "message", ready adds "backends" and "watches". On a \
             terminal it prints readable lines instead (--json forces JSON). Events: add, \
             addDir, change, unlink, unlinkDir, rename, ready, rescan, error. SIGINT or \
-            SIGTERM ends it with status 0; so does the removal of every watched root.
+            SIGTERM ends it with status 0; so does the removal of every watched root. \
+            Roots on network and FUSE file systems (NFS, SMB, 9P, FUSE) are polled; \
+            "backends" in ready says which root uses what. By default an unlink followed \
+            within 100 ms by an add of the same path is one change (so unlinks are \
+            reported 100 ms late; --no-atomic reports them at once). A path that does not \
+            exist is an error (status 2): aifs watch does not wait for it to appear.
             """
     )
 
@@ -25,6 +31,32 @@ struct WatchCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("depth"), help: ArgumentHelp("Watch at most N levels below each path (0: only its own entries).", valueName: "N"))
     var depth: Int?
+
+    @Option(
+        name: .customLong("await-write-finish"),
+        help: ArgumentHelp(
+            "Report a file's add or change only once its size has not changed for MS milliseconds (--await-write-finish=MS; bare: 2000).",
+            valueName: "MS"))
+    var awaitWriteFinish: Int?
+
+    @Option(
+        name: .customLong("poll"),
+        help: ArgumentHelp(
+            "Poll every MS milliseconds instead of using inotify, for every path (--poll=MS; bare: 100).",
+            valueName: "MS"))
+    var poll: Int?
+
+    @Flag(name: .customLong("no-atomic"), help: "Report an unlink at once, even when an add of the same path follows (no 100 ms wait).")
+    var noAtomic = false
+
+    @Flag(name: .customLong("follow-symlinks"), help: "Enter symbolic links to directories and watch their contents.")
+    var followSymlinks = false
+
+    @Flag(name: .customLong("gitignore"), help: "Leave out what the .gitignore files inside the watched paths ignore (and .git).")
+    var gitignore = false
+
+    @Flag(name: .customLong("stat"), help: "Add the entry's size, modification time (ns) and inode to add, addDir, change and rename events.")
+    var stat = false
 
     @Flag(name: .customLong("human"), help: "Print readable lines (the default on a terminal).")
     var human = false
@@ -38,6 +70,34 @@ struct WatchCommand: AsyncParsableCommand {
     func validate() throws {
         if paths.isEmpty { throw ValidationError("no path given: aifs watch PATH...") }
         if let depth, depth < 0 { throw ValidationError("invalid --depth \(depth): it must be 0 or more") }
+        let day = 86_400_000
+        if let poll, !(1...day).contains(poll) {
+            throw ValidationError("invalid --poll=\(poll): the interval must be 1 to \(day) ms (a day)")
+        }
+        if let awaitWriteFinish, !(1...day).contains(awaitWriteFinish) {
+            throw ValidationError("invalid --await-write-finish=\(awaitWriteFinish): the threshold must be 1 to \(day) ms (a day)")
+        }
+    }
+
+    /// Default values for the options whose value is optional (`--poll[=MS]`,
+    /// `--await-write-finish[=MS]`), which ArgumentParser cannot express: a bare
+    /// `--poll` after `watch` becomes `--poll=100`. A value must be attached with `=`.
+    static func expandingOptionalValues(_ arguments: [String]) -> [String] {
+        guard let index = arguments.firstIndex(where: { !$0.hasPrefix("-") }), arguments[index] == "watch" else {
+            return arguments
+        }
+        let defaults = ["--poll": "--poll=100", "--await-write-finish": "--await-write-finish=2000"]
+        var result = Array(arguments[...index])
+        var rest = arguments[(index + 1)...]
+        while let argument = rest.popFirst() {
+            if argument == "--" {
+                result.append(argument)
+                result.append(contentsOf: rest)
+                break
+            }
+            result.append(defaults[argument] ?? argument)
+        }
+        return result
     }
 
     func run() async throws {
@@ -45,41 +105,81 @@ struct WatchCommand: AsyncParsableCommand {
         options.ignored = ignore
         options.ignoreInitial = ignoreInitial
         options.depth = depth
+        if let awaitWriteFinish { options.awaitWriteFinish = AwaitWriteFinish(stabilityThreshold: .milliseconds(awaitWriteFinish)) }
+        if let poll {
+            options.usePolling = true
+            options.interval = .milliseconds(poll)
+        }
+        if noAtomic { options.atomic = nil }
+        options.followSymlinks = followSymlinks
+        options.gitignore = gitignore
+        options.alwaysStat = stat
         let readable = human || (!json && Console.standardOutput.isTerminal)
+        // A reader that goes away (`aifs watch … | head -3`) ends the watch with status 0
+        // at the next event, instead of SIGPIPE killing the process.
+        BrokenPipe.ignore()
+        // Installed before the watch starts: its lines (`ready` first) are written from
+        // the watch thread at once, and a signal right after `ready` must stop it cleanly.
+        let stopper = Stopper()
+        TerminationSignals.handle { stopper.stop() }
         let watcher: Watcher
         do {
-            watcher = try Watcher(paths: paths, options: options)
+            // Lines are written from the watch thread itself: no queue and no thread hop
+            // between reading the kernel's event and writing its line.
+            watcher = try Watcher(paths: paths, options: options) { event in
+                // A failed write means the reader went away: stop.
+                var line = readable ? Self.humanLine(event) : Self.jsonLine(event)
+                return line.withUTF8 { bytes in
+                    (try? Console.standardOutput.write(UnsafeRawBufferPointer(bytes))) != nil
+                }
+            }
         } catch {
             try? Console.standardError.write("aifs: \(error.message)\n")
             throw ExitCode(2)
         }
-        TerminationSignals.handle { watcher.stop() }
-        for await event in watcher.events {
-            let line = readable ? Self.humanLine(event) : Self.jsonLine(event)
-            do { try Console.standardOutput.write(line) } catch {
-                watcher.stop()  // the reader went away
-                break
+        if poll == nil {
+            // Polling that nobody asked for is worth a word: its latency is the interval.
+            let stats = watcher.stats
+            for (root, backend) in stats.backends.sorted(by: { $0.key < $1.key }) where backend == "polling" {
+                try? Console.standardError.write("aifs: watching \(root) by polling every 100 ms: \(stats.reasons[root] ?? "")\n")
             }
         }
+        stopper.set(watcher)
+        for await _ in watcher.events {}
     }
 
-    /// `{"event":…,"path":…,"time":…}` plus the kind's own fields, one line.
+    /// `{"event":…,"path":…,"time":…}` plus the kind's own fields, one line. Built in
+    /// one string: it runs on the watch thread for every event.
     static func jsonLine(_ event: WatchEvent) -> String {
-        var fields = ["\"event\":\(JSONString.quoted(event.kind.name))", "\"path\":\(JSONString.quoted(event.path))"]
+        var line = "{\"event\":\""
+        line.reserveCapacity(64 + event.path.utf8.count)
+        line += event.kind.name
+        line += "\",\"path\":"
+        JSONString.append(event.path, to: &line)
         switch event.kind {
         case .rename(let from):
-            fields.append("\"from\":\(JSONString.quoted(from))")
+            line += ",\"from\":"
+            JSONString.append(from, to: &line)
         case .error(let message):
-            fields.append("\"message\":\(JSONString.quoted(message))")
+            line += ",\"message\":"
+            JSONString.append(message, to: &line)
         case .ready(let backends, let watches):
-            let roots = backends.keys.sorted().map { "\(JSONString.quoted($0)):\(JSONString.quoted(backends[$0]!))" }
-            fields.append("\"backends\":{\(roots.joined(separator: ","))}")
-            fields.append("\"watches\":\(watches)")
+            line += ",\"backends\":{"
+            for (index, root) in backends.keys.sorted().enumerated() {
+                if index > 0 { line += "," }
+                JSONString.append(root, to: &line)
+                line += ":"
+                JSONString.append(backends[root]!, to: &line)
+            }
+            line += "},\"watches\":\(watches)"
         default:
             break
         }
-        fields.append("\"time\":\(event.timestamp)")
-        return "{" + fields.joined(separator: ",") + "}\n"
+        if let stat = event.stat {
+            line += ",\"size\":\(stat.size),\"mtime\":\(stat.modificationTime),\"inode\":\(stat.inode)"
+        }
+        line += ",\"time\":\(event.timestamp)}\n"
+        return line
     }
 
     /// `change /abs/path`, `rename /old -> /new`, `ready (3 watches)`.
@@ -88,9 +188,38 @@ struct WatchCommand: AsyncParsableCommand {
         switch event.kind {
         case .rename(let from): return "\(name) \(from) -> \(event.path)\n"
         case .error(let message): return "\(name) \(event.path): \(message)\n"
-        case .ready(_, let watches): return "\(name) \(watches) watches\n"
+        case .ready(let backends, let watches):
+            let polled = backends.filter { $0.value == "polling" }.keys.sorted()
+            return "\(name) \(watches) watches" + (polled.isEmpty ? "" : "; polling \(polled.joined(separator: ", "))") + "\n"
         default: return "\(name) \(event.path)\n"
         }
+    }
+}
+
+/// Stops a watcher that may not exist yet: a signal that comes first is kept and acted
+/// on when the watcher is set.
+private final class Stopper: Sendable {
+    private struct State {
+        var watcher: Watcher?
+        var stopRequested = false
+    }
+
+    private let state = Mutex(State())
+
+    func set(_ watcher: Watcher) {
+        let stopNow = state.withLock { state in
+            state.watcher = watcher
+            return state.stopRequested
+        }
+        if stopNow { watcher.stop() }
+    }
+
+    func stop() {
+        let watcher = state.withLock { state in
+            state.stopRequested = true
+            return state.watcher
+        }
+        watcher?.stop()
     }
 }
 
@@ -102,6 +231,18 @@ extension String {
 
 /// JSON string literals, escaped as JSON requires.
 enum JSONString {
+    /// Appends `text` as a JSON string literal; text with nothing to escape (the usual
+    /// path) is appended whole.
+    static func append(_ text: String, to output: inout String) {
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+            output += "\""
+            output += text
+            output += "\""
+        } else {
+            output += quoted(text)
+        }
+    }
+
     static func quoted(_ text: String) -> String {
         var result = "\""
         for scalar in text.unicodeScalars {

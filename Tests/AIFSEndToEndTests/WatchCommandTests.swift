@@ -104,4 +104,118 @@ import Testing
         #expect(result.stderr.contains("nope"))
         #expect(try AIFS.run(["watch"], in: dir.path).status == 2)
     }
+
+    // MARK: - Flags (issue #4)
+
+    @Test(.timeLimit(.minutes(1)))
+    func pollWithAndWithoutAValue() throws {
+        let dir = try TemporaryDirectory()
+        let root = try dir.directory("root")
+        for flag in ["--poll", "--poll=20"] {
+            let watch = try RunningWatch([flag, "root"], in: dir.path)
+            let ready = watch.waitFor("ready") { $0["event"] as? String == "ready" }
+            #expect((ready?["backends"] as? [String: String])?[root] == "polling")
+            #expect(ready?["watches"] as? Int == 0)
+            let file = root + "/polled-\(flag.count).txt"
+            try dir.file("root/polled-\(flag.count).txt", "p")
+            watch.waitFor("add") { $0["event"] as? String == "add" && $0["path"] as? String == file }
+            watch.process.terminate()
+            #expect(watch.exitStatus() == 0)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func noAtomicReportsUnlinkAndAddWhileTheDefaultReportsAChange() throws {
+        let dir = try TemporaryDirectory()
+        let root = try dir.directory("root")
+        let file = try dir.file("root/doc.txt", "v1")
+        let atomic = try RunningWatch(["--ignore-initial", "root"], in: dir.path)
+        let plain = try RunningWatch(["--ignore-initial", "--no-atomic", "root"], in: dir.path)
+        atomic.waitFor("ready") { $0["event"] as? String == "ready" }
+        plain.waitFor("ready") { $0["event"] as? String == "ready" }
+        try FileManager.default.removeItem(atPath: file)
+        try dir.file("root/doc.txt", "v2")
+        plain.waitFor("unlink") { $0["event"] as? String == "unlink" && $0["path"] as? String == file }
+        plain.waitFor("add") { $0["event"] as? String == "add" && $0["path"] as? String == file }
+        atomic.waitFor("change") { $0["event"] as? String == "change" && $0["path"] as? String == file }
+        // The cookie: once it is reported, the atomic watch has shown everything before it.
+        try dir.file("root/cookie", "")
+        atomic.waitFor("cookie") { $0["path"] as? String == root + "/cookie" }
+        #expect(!atomic.events.contains { $0["event"] as? String == "unlink" })
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func awaitWriteFinishReportsOnceTheFileIsStable() throws {
+        let dir = try TemporaryDirectory()
+        let root = try dir.directory("root")
+        let watch = try RunningWatch(["--ignore-initial", "--await-write-finish=1000", "--stat", "root"], in: dir.path)
+        watch.waitFor("ready") { $0["event"] as? String == "ready" }
+        let handle = try #require(FileHandle(forWritingAtPath: try dir.file("root/big.bin", "")))
+        for _ in 0..<5 {
+            handle.write(Data(repeating: 0x61, count: 1000))
+            usleep(50_000)  // the writer's pace, not a synchronisation
+        }
+        try handle.close()
+        let add = watch.waitFor("add") { $0["event"] as? String == "add" && $0["path"] as? String == root + "/big.bin" }
+        #expect(add?["size"] as? Int == 5000)
+        try dir.file("root/cookie", "")
+        watch.waitFor("cookie") { $0["path"] as? String == root + "/cookie" }
+        #expect(watch.events.filter { $0["path"] as? String == root + "/big.bin" }.count == 1)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func gitignoreAndFollowSymlinks() throws {
+        let dir = try TemporaryDirectory()
+        let root = try dir.directory("root")
+        try dir.tree(["root/.gitignore": "*.log\n", "root/a.log": "", "root/a.txt": "", "lib/x.txt": ""])
+        try dir.symlink("root/link", to: dir.path("lib"))
+        let watch = try RunningWatch(["--gitignore", "--follow-symlinks", "root"], in: dir.path)
+        watch.waitFor("ready") { $0["event"] as? String == "ready" }
+        let paths = Set(watch.events.compactMap { $0["path"] as? String })
+        #expect(paths.contains(root + "/a.txt"))
+        #expect(paths.contains(root + "/link/x.txt"))
+        #expect(!paths.contains(root + "/a.log"))
+    }
+
+    @Test func badFlagValuesExitTwo() throws {
+        let dir = try TemporaryDirectory()
+        try dir.directory("root")
+        for arguments in [["--poll=0", "root"], ["--poll=abc", "root"], ["--await-write-finish=-5", "root"], ["--poll", "50"],
+                          ["--poll=9223372036854775807", "root"], ["--await-write-finish=86400001", "root"]] {
+            let result = try AIFS.run(["watch"] + arguments, in: dir.path)
+            #expect(result.status == 2, "\(arguments)")
+            #expect(!result.stderr.isEmpty)
+        }
+    }
+
+    /// `aifs watch … | head -1`: once the reader is gone, the next event ends the watch
+    /// with status 0 (no SIGPIPE death).
+    @Test(.timeLimit(.minutes(1)))
+    func aReaderThatGoesAwayEndsTheWatchCleanly() throws {
+        let dir = try TemporaryDirectory()
+        try dir.directory("root")
+        let process = Process()
+        let pipe = Pipe()
+        process.executableURL = URL(fileURLWithPath: AIFS.executable)
+        process.arguments = ["watch", "--json", "root"]
+        process.currentDirectoryURL = URL(fileURLWithPath: dir.path)
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        // Read up to the ready line, then hang up.
+        var received = Data()
+        while !(String(decoding: received, as: UTF8.self).contains("\"ready\"")) {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            received.append(chunk)
+        }
+        try pipe.fileHandleForReading.close()
+        try dir.file("root/after.txt", "a")
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning && Date() < deadline { usleep(2_000) }
+        #expect(!process.isRunning)
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+    }
 }

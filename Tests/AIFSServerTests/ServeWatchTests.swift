@@ -84,6 +84,30 @@ struct ServeWatchTests {
         #expect(await server.close() == 0)
     }
 
+    /// chokidar's options through the tool: polling, awaitWriteFinish, atomic.
+    @Test func pollingAwaitWriteFinishAndAtomic() async throws {
+        let server = try await start()
+        let polled = try await server.call("start_watching", [
+            "paths": ["src"], "usePolling": true, "interval": 20,
+            "awaitWriteFinish": ["stabilityThreshold": 60, "pollInterval": 20], "atomic": false,
+        ])
+        #expect(polled.isError != true, "\(polled.text)")
+        #expect(polled["backends"]?.objectValue?["src"] == "polling", "\(polled.text)")
+        let id = try #require(polled["watchId"]?.stringValue)
+        try "let x = 1\n".write(toFile: directory.path("root/src/late.swift"), atomically: false, encoding: .utf8)
+        let seen = try await events(server, id) { events in events.contains { $0["path"] == "src/late.swift" } }
+        #expect(seen.contains { $0["event"] == "add" && $0["path"] == "src/late.swift" }, "\(seen)")
+
+        for bad: Value in ["soon", ["stabilityThreshold": 0], ["threshold": 5]] {
+            let refused = try await server.call("start_watching", ["paths": ["src"], "awaitWriteFinish": bad])
+            #expect(refused.isError == true, "\(bad)")
+            #expect(refused.text.contains("awaitWriteFinish"), "\(refused.text)")
+        }
+        let followed = try await server.call("start_watching", ["paths": ["src"], "followSymlinks": true])
+        #expect(followed.isError == true, "followSymlinks is not offered inside roots")
+        #expect(await server.close() == 0)
+    }
+
     @Test func aSingleFileAndTheIgnoredOption() async throws {
         let server = try await start()
         let file = try await server.call("start_watching", ["paths": ["notes.txt"]])

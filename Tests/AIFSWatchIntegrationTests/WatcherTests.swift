@@ -301,3 +301,80 @@ import Testing
         #expect(throws: WatchError.self) { try Watcher(paths: [dir.path], options: options) }
     }
 }
+
+/// `atomic` and `awaitWriteFinish` on real inotify (issue #4).
+@Suite struct WatchStagesIntegrationTests {
+    /// An editor that saves by deleting and re-creating: one `change` (chokidar's `atomic`).
+    @Test(.timeLimit(.minutes(1)), arguments: [false, true])
+    func deleteThenRecreateIsOneChange(usePolling: Bool) async throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["doc.txt": "v1"])
+        var options = WatchOptions()
+        options.usePolling = usePolling
+        options.interval = .milliseconds(20)
+        options.atomic = .seconds(5)  // generous: a loaded machine must not split them
+        let events = try EventRecorder(paths: [dir.path], options: options)
+        try await events.expect([.ready(dir.path)])
+        FS.unlink(dir.path("doc.txt"))
+        FS.write(dir.path("doc.txt"), "v2")
+        let seen = try await events.expect([.change(dir.path("doc.txt"))])
+        #expect(seen.count == 1)
+        #expect(try await events.eventsBeforeCookie(in: dir.path).isEmpty)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func noAtomicReportsTheUnlinkAndTheAdd() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["doc.txt": "v1"])
+        var options = WatchOptions()
+        options.atomic = nil
+        let events = try EventRecorder(paths: [dir.path], options: options)
+        try await events.expect([.ready(dir.path)])
+        FS.unlink(dir.path("doc.txt"))
+        FS.write(dir.path("doc.txt"), "v2")
+        try await events.expect([.unlink(dir.path("doc.txt")), .add(dir.path("doc.txt"))])
+    }
+
+    /// A slow writer: the `add` comes once, after the last write, when the size has been
+    /// stable for the threshold.
+    @Test(.timeLimit(.minutes(1)))
+    func awaitWriteFinishWaitsForASlowWriter() async throws {
+        let dir = try TemporaryDirectory()
+        var options = WatchOptions()
+        options.awaitWriteFinish = AwaitWriteFinish(stabilityThreshold: .milliseconds(1000), pollInterval: .milliseconds(20))
+        let events = try EventRecorder(paths: [dir.path], options: options)
+        try await events.expect([.ready(dir.path)])
+        let file = dir.path("slow.bin")
+        var lastWrite: Int64 = 0
+        // The writer's pace, not a synchronisation: on this thread (usleep), so that a
+        // busy task pool cannot stretch a pause beyond the threshold.
+        for chunk in 0..<8 {
+            FS.write(file, "chunk \(chunk)\n", append: true)
+            lastWrite = Self.wallClock()
+            usleep(30_000)
+        }
+        let seen = try await events.expect([.add(file)])
+        #expect(seen.count == 1)
+        #expect((seen.first?.timestamp ?? 0) >= lastWrite + 900_000_000)
+        // Nothing else about the file: no change events for the chunks.
+        #expect(try await events.eventsBeforeCookie(in: dir.path).isEmpty)
+    }
+
+    /// What exists at start-up is reported before `ready`, without waiting.
+    @Test(.timeLimit(.minutes(1)))
+    func awaitWriteFinishDoesNotDelayTheInitialScan() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["a.txt": "a", "sub/b.txt": "b"])
+        var options = WatchOptions()
+        options.awaitWriteFinish = AwaitWriteFinish(stabilityThreshold: .seconds(30))
+        let events = try EventRecorder(paths: [dir.path], options: options)
+        let seen = try await events.expect([.add(dir.path("a.txt")), .add(dir.path("sub/b.txt")), .ready(dir.path)], within: .seconds(5))
+        #expect(seen.last?.kind.name == "ready")
+    }
+
+    private static func wallClock() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+}

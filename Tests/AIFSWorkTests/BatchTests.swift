@@ -127,16 +127,19 @@ import Testing
         #expect(try RenameRule(pattern: "z", replacement: "y").rename("a") == nil)
     }
 
+    /// The old plan's load test, for correctness: 10,000 reads at once all succeed, in
+    /// order. How long they take is a benchmark's business (`scripts/bench batch`), not
+    /// a test's: the machines are shared.
     @Test(.timeLimit(.minutes(1)))
-    func tenThousandConcurrentReadsFinishQuickly() async throws {
+    func tenThousandConcurrentReadsAllSucceed() async throws {
         let dir = try TemporaryDirectory()
         for i in 0..<100 { try dir.file("f\(i).txt", String(repeating: "line \(i)\n", count: 50)) }
         let items = (0..<10_000).map { BatchItem(path: dir.path("f\($0 % 100).txt")) }
-        let started = ContinuousClock.now
         let (results, summary) = await BatchRunner.collect(items, operation: .count)
         #expect(results.count == 10_000)
         #expect(summary.failed == 0)
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(results.map(\.index) == Array(0..<10_000))
+        #expect(results.allSatisfy { (try? $0.outcome.get()) == .counts(lines: 50, words: 100, bytes: Int64(50 * "line \($0.index % 100)\n".utf8.count)) })
     }
 }
 

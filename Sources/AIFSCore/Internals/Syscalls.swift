@@ -22,7 +22,11 @@ public import SystemPackage
 /// SPI (`@_spi(Syscalls) import AIFSCore`) so the other modules' syscall layers
 /// (AIFSWatch's inotify and epoll calls) share this one rather than a copy; tests
 /// exercise the retry logic with a scripted body.
+///
+/// `@inlinable` so that each caller gets a specialized copy: the watcher calls it on
+/// every event, and the generic version looked its integer witnesses up at run time.
 @_spi(Syscalls)
+@inlinable
 public func valueOrErrno<I: FixedWidthInteger>(
     retryOnInterrupt: Bool = true,
     _ body: () -> I
@@ -37,6 +41,7 @@ public func valueOrErrno<I: FixedWidthInteger>(
 }
 
 @inline(__always)
+@usableFromInline
 internal var system_errno: CInt {
     get { errno }
     set { errno = newValue }

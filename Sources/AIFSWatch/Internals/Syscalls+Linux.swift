@@ -31,6 +31,17 @@ import SystemPackage
 @inline(__always) func system_read(_ fd: CInt, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { read(fd, buffer, count) }
 @inline(__always) func system_write(_ fd: CInt, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int { write(fd, buffer, count) }
 @inline(__always) func system_close(_ fd: CInt) -> CInt { close(fd) }
+@inline(__always) func system_statfs_type(_ path: UnsafePointer<CChar>, _ type: UnsafeMutablePointer<Int64>) -> CInt {
+    caifs_statfs_type(path, type)
+}
+@inline(__always) func system_fstatat(
+    _ fd: CInt, _ path: UnsafePointer<CChar>, _ buffer: UnsafeMutablePointer<stat>, _ flags: CInt
+) -> CInt {
+    fstatat(fd, path, buffer, flags)
+}
+@inline(__always) func system_poll(_ fds: UnsafeMutablePointer<pollfd>, _ count: nfds_t, _ timeout: CInt) -> CInt {
+    poll(fds, count, timeout)
+}
 
 /// Typed system calls for the watcher.
 enum Syscall {
@@ -92,6 +103,43 @@ enum Syscall {
         _ = valueOrErrno { withUnsafeBytes(of: &one) { system_write(fd, $0.baseAddress, 8) } }
     }
 
+    /// The file-system type (the `f_type` magic number, such as `0x6969` for NFS) of
+    /// the file system holding `path`. The corresponding C function is `statfs`.
+    static func fileSystemType(atPath path: String) throws(Errno) -> Int64 {
+        var type: Int64 = 0
+        _ = try path.withCString { p in valueOrErrno { system_statfs_type(p, &type) } }.get()
+        return type
+    }
+
+    /// The identity (device, inode, size, modification time) of the entry at `path`,
+    /// following a final symbolic link only when `followSymlinks` is set.
+    /// The corresponding C function is `fstatat` (`lstat` without following).
+    static func status(atPath path: String, followSymlinks: Bool = false) throws(Errno) -> FileIdentity {
+        var s = stat()
+        let flags: CInt = followSymlinks ? 0 : AT_SYMLINK_NOFOLLOW
+        _ = try path.withCString { p in valueOrErrno { system_fstatat(AT_FDCWD, p, &s, flags) } }.get()
+        let kind: FileKind
+        switch s.st_mode & S_IFMT {
+        case S_IFREG: kind = .regular
+        case S_IFDIR: kind = .directory
+        case S_IFLNK: kind = .symlink
+        default: kind = .other
+        }
+        return FileIdentity(
+            device: UInt64(s.st_dev), inode: UInt64(s.st_ino), size: Int64(s.st_size),
+            modificationTime: Int64(s.st_mtim.tv_sec) * 1_000_000_000 + Int64(s.st_mtim.tv_nsec),
+            changeTime: Int64(s.st_ctim.tv_sec) * 1_000_000_000 + Int64(s.st_ctim.tv_nsec),
+            kind: kind, permissions: UInt32(s.st_mode & 0o7777))
+    }
+
+    /// Waits until `fd` is readable or `timeoutMilliseconds` pass (-1: forever).
+    ///
+    /// - Returns: Whether `fd` became readable. The corresponding C function is `poll`.
+    static func waitReadable(_ fd: CInt, timeoutMilliseconds: CInt, retryOnInterrupt: Bool = true) throws(Errno) -> Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return try valueOrErrno(retryOnInterrupt: retryOnInterrupt) { system_poll(&entry, 1, timeoutMilliseconds) }.get() > 0
+    }
+
     /// Closes `fd`, ignoring errors (nothing useful can be done about them here).
     static func close(_ fd: CInt) { _ = system_close(fd) }
 
@@ -122,25 +170,52 @@ enum Syscall {
     }
 
     /// The names and kinds of a directory's entries (without `.` and `..`). Symbolic
-    /// links count as files: they are reported but not followed.
-    static func listDirectory(atPath path: String) throws(Errno) -> [(name: String, kind: EntryKind)] {
+    /// links count as files (reported, not followed) unless `followSymlinks` is set, when
+    /// a link to a directory counts as a directory; `isLink` says which entries are links.
+    static func listDirectory(
+        atPath path: String, followSymlinks: Bool = false
+    ) throws(Errno) -> [(name: String, kind: EntryKind, isLink: Bool)] {
         guard let dir = path.withCString({ opendir($0) }) else { throw Errno(rawValue: errno) }
         defer { closedir(dir) }
-        var result: [(name: String, kind: EntryKind)] = []
+        var result: [(name: String, kind: EntryKind, isLink: Bool)] = []
         while let entry = readdir(dir) {
             let name = withUnsafePointer(to: entry.pointee.d_name) {
                 $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
             }
             if name == "." || name == ".." { continue }
-            let kind: EntryKind
+            var kind: EntryKind
+            var isLink = false
             switch Int32(entry.pointee.d_type) {
             case Int32(DT_DIR): kind = .directory
-            case Int32(DT_UNKNOWN): kind = entryKind(atPath: path + "/" + name) ?? .file
+            case Int32(DT_LNK): kind = .file; isLink = true
+            case Int32(DT_UNKNOWN):
+                let status = try? status(atPath: path + "/" + name)
+                kind = status?.kind == .directory ? .directory : .file
+                isLink = status?.kind == .symlink
             default: kind = .file
             }
-            result.append((name, kind))
+            if isLink && followSymlinks, (try? status(atPath: path + "/" + name, followSymlinks: true))?.kind == .directory {
+                kind = .directory
+            }
+            result.append((name, kind, isLink))
         }
         return result
+    }
+
+    /// The contents of a small file (at most `limit` bytes), or `nil` when it cannot be read.
+    static func readSmallFile(atPath path: String, limit: Int = 1 << 20) -> [UInt8]? {
+        let fd = path.withCString { open($0, O_RDONLY | O_CLOEXEC) }
+        guard fd >= 0 else { return nil }
+        defer { _ = system_close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while bytes.count < limit {
+            let n = chunk.withUnsafeMutableBytes { (try? read(fd, into: $0)) ?? -1 }
+            if n < 0 { return nil }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[..<n])
+        }
+        return bytes
     }
 
     /// The canonical absolute path (symbolic links resolved). The corresponding C function is `realpath`.

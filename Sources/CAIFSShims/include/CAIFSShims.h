@@ -57,6 +57,7 @@ ptrdiff_t caifs_find_pair(const uint8_t *haystack, size_t start, size_t last,
 #include <sys/inotify.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/vfs.h>
 
 /// inotify_init1(2).
 static inline int caifs_inotify_init1(int flags) { return inotify_init1(flags); }
@@ -92,6 +93,15 @@ static inline int caifs_epoll_wait_readable(int epfd, int *fds, int maxfds, int 
 
 /// eventfd(2).
 static inline int caifs_eventfd(unsigned int initval, int flags) { return eventfd(initval, flags); }
+
+/// statfs(2), reduced to the file-system type (`f_type`): Glibc's Swift module does
+/// not export sys/vfs.h.
+static inline int caifs_statfs_type(const char *path, long long *type) {
+    struct statfs buffer;
+    int result = statfs(path, &buffer);
+    if (result == 0) *type = (long long)buffer.f_type;
+    return result;
+}
 
 static const int CAIFS_EPOLL_CLOEXEC = EPOLL_CLOEXEC;
 static const int CAIFS_EFD_CLOEXEC = EFD_CLOEXEC;

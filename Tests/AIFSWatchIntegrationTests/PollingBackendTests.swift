@@ -1,0 +1,403 @@
+import AIFSTestSupport
+import Foundation
+import Glibc
+import SystemPackage
+import Testing
+
+@testable import AIFSWatch
+
+/// The polling backend on real files: the same scenarios as inotify, through the same
+/// watch loop, with `usePolling` and a short interval. Waits have deadlines; nothing
+/// sleeps.
+@Suite struct PollingBackendTests {
+    private func polling(_ interval: Duration = .milliseconds(20)) -> WatchOptions {
+        var options = WatchOptions()
+        options.usePolling = true
+        options.interval = interval
+        return options
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func readyNamesPollingAndTheReason() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["a/b.txt": "b"])
+        let events = try EventRecorder(paths: [dir.path], options: polling())
+        let seen = try await events.expect([.addDir(dir.path), .addDir(dir.path("a")), .add(dir.path("a/b.txt")), .ready(dir.path)])
+        guard case .ready(let backends, let watches)? = seen.last?.kind else {
+            Issue.record("no ready")
+            return
+        }
+        #expect(backends == [dir.path: "polling"])
+        #expect(watches == 0)
+        let stats = events.watcher.stats
+        #expect(stats.backends == [dir.path: "polling"])
+        #expect(stats.reasons[dir.path] == "usePolling is set")
+        #expect(stats.polledDirectories == 2)
+        #expect(stats.watches == 0)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func createModifyDelete() async throws {
+        let dir = try TemporaryDirectory()
+        let events = try EventRecorder(paths: [dir.path], options: polling())
+        try await events.expect([.ready(dir.path)])
+        let file = dir.path("f.txt")
+        FS.write(file, "one")
+        #expect(try await events.expect([.add(file)]).count == 1)
+        FS.write(file, " two", append: true)
+        try await events.expect([.change(file)])
+        FS.unlink(file)
+        try await events.expect([.unlink(file)])
+        #expect(try await events.quietPolling(in: dir.path).isEmpty)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func mkdirPWithFilesWrittenAtOnce() async throws {
+        let dir = try TemporaryDirectory()
+        let events = try EventRecorder(paths: [dir.path], options: polling())
+        try await events.expect([.ready(dir.path)])
+        try FileManager.default.createDirectory(atPath: dir.path("a/b/c"), withIntermediateDirectories: true)
+        FS.write(dir.path("a/1.txt"), "1")
+        FS.write(dir.path("a/b/2.txt"), "2")
+        FS.write(dir.path("a/b/c/3.txt"), "3")
+        let seen = try await events.expect([
+            .addDir(dir.path("a")), .addDir(dir.path("a/b")), .addDir(dir.path("a/b/c")),
+            .add(dir.path("a/1.txt")), .add(dir.path("a/b/2.txt")), .add(dir.path("a/b/c/3.txt")),
+        ])
+        let adds = seen.filter { $0.kind == .add || $0.kind == .addDir }
+        #expect(Set(adds.map(\.path)).count == adds.count)
+        // The new directories are polled too.
+        FS.write(dir.path("a/b/c/4.txt"), "4")
+        try await events.expect([.add(dir.path("a/b/c/4.txt"))])
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func renamesArePairedByInode() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["old.txt": "o", "d/inner.txt": "i", "other/": ""])
+        let events = try EventRecorder(paths: [dir.path], options: polling())
+        try await events.expect([.ready(dir.path)])
+
+        FS.rename(dir.path("old.txt"), dir.path("other/new.txt"))
+        #expect(try await events.expect([.rename(dir.path("old.txt"), dir.path("other/new.txt"))]).count == 1)
+
+        // A directory rename is one event, and the directory stays watched.
+        FS.rename(dir.path("d"), dir.path("e"))
+        #expect(try await events.expect([.rename(dir.path("d"), dir.path("e"))]).count == 1)
+        FS.write(dir.path("e/more.txt"), "m")
+        try await events.expect([.add(dir.path("e/more.txt"))])
+        FS.unlink(dir.path("e/inner.txt"))
+        try await events.expect([.unlink(dir.path("e/inner.txt"))])
+        #expect(try await events.quietPolling(in: dir.path).isEmpty)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func atomicSaveIsNeverAnUnlink() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["doc.txt": "v1"])
+        let events = try EventRecorder(paths: [dir.path], options: polling())
+        try await events.expect([.ready(dir.path)])
+        FS.write(dir.path("doc.txt.tmp"), "v2")
+        FS.rename(dir.path("doc.txt.tmp"), dir.path("doc.txt"))
+        // Within one poll the target's inode changed (`change`); across two, the
+        // temporary file was seen and renamed over it (`add tmp`, `rename tmp -> doc`).
+        let seen = try await events.quietPolling(in: dir.path)
+        let doc = seen.filter { $0.path == dir.path("doc.txt") }
+        #expect(doc.count == 1)
+        #expect(doc.first.map { $0.kind == .change || $0.kind == .rename(from: dir.path("doc.txt.tmp")) } == true)
+        #expect(!seen.contains { $0.kind == .unlink && $0.path == dir.path("doc.txt") })
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func directoryMovedInAndOut() async throws {
+        let dir = try TemporaryDirectory()
+        let outside = try TemporaryDirectory()
+        try outside.tree(["pkg/x.txt": "x", "pkg/sub/y.txt": "y"])
+        let events = try EventRecorder(paths: [dir.path], options: polling())
+        try await events.expect([.ready(dir.path)])
+        FS.rename(outside.path("pkg"), dir.path("pkg"))
+        try await events.expect([
+            .addDir(dir.path("pkg")), .add(dir.path("pkg/x.txt")), .addDir(dir.path("pkg/sub")), .add(dir.path("pkg/sub/y.txt")),
+        ])
+        FS.rename(dir.path("pkg"), outside.path("gone"))
+        try await events.expect([
+            .unlink(dir.path("pkg/x.txt")), .unlink(dir.path("pkg/sub/y.txt")), .unlinkDir(dir.path("pkg/sub")),
+            .unlinkDir(dir.path("pkg")),
+        ])
+        FS.write(outside.path("gone/sub/late.txt"), "late")
+        #expect(try await events.quietPolling(in: dir.path).isEmpty)
+        #expect(events.watcher.stats.polledDirectories == 1)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func removingATreeReportsEveryEntry() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["t/a.txt": "a", "t/u/b.txt": "b", "t/u/v/": ""])
+        let events = try EventRecorder(paths: [dir.path], options: polling())
+        try await events.expect([.ready(dir.path)])
+        try FS.removeTree(dir.path("t"))
+        try await events.expect([
+            .unlink(dir.path("t/a.txt")), .unlink(dir.path("t/u/b.txt")), .unlinkDir(dir.path("t/u/v")),
+            .unlinkDir(dir.path("t/u")), .unlinkDir(dir.path("t")),
+        ])
+        #expect(try await events.quietPolling(in: dir.path).isEmpty)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func removedRootEndsTheWatch() async throws {
+        let dir = try TemporaryDirectory()
+        let root = try dir.directory("root")
+        try dir.file("root/f.txt", "f")
+        let events = try EventRecorder(paths: [root], options: polling())
+        try await events.expect([.ready(root)])
+        try FS.removeTree(root)
+        try await events.expect([.unlink(root + "/f.txt"), .unlinkDir(root)])
+        try await events.expectFinished()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func singleFileIsPolledThroughItsDirectory() async throws {
+        let dir = try TemporaryDirectory()
+        let file = try dir.file("watched.txt", "1")
+        let events = try EventRecorder(paths: [file], options: polling())
+        try await events.expect([.add(file), .ready(file)])
+        FS.write(dir.path("sibling.txt"), "s")
+        FS.write(file, "22", append: true)
+        #expect(try await events.expect([.change(file)]).count == 1)
+        FS.unlink(file)
+        try await events.expect([.unlink(file)])
+        FS.write(file, "again")
+        try await events.expect([.add(file)])
+        #expect(!events.all.contains { $0.path == dir.path("sibling.txt") })
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func ignoredAndDepthApplyToPolling() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["a/b/deep.txt": "", "a/x.txt": "", "skip.log": ""])
+        var options = polling()
+        options.ignored = ["*.log"]
+        options.depth = 1
+        let events = try EventRecorder(paths: [dir.path], options: options)
+        let initial = try await events.expect([.ready(dir.path)])
+        #expect(Set(initial.map(\.path)) == [dir.path, dir.path("a"), dir.path("a/x.txt"), dir.path("a/b")])
+        FS.write(dir.path("new.log"), "")
+        FS.write(dir.path("a/b/deeper.txt"), "")
+        FS.write(dir.path("a/y.txt"), "")
+        try await events.expect([.add(dir.path("a/y.txt"))])
+        #expect(try await events.quietPolling(in: dir.path).isEmpty)
+    }
+
+    /// `stop()` wakes the polling thread at once, even with a long interval.
+    @Test(.timeLimit(.minutes(1)))
+    func stopIsNotDelayedByTheInterval() async throws {
+        let dir = try TemporaryDirectory()
+        let events = try EventRecorder(paths: [dir.path], options: polling(.seconds(3600)))
+        try await events.expect([.ready(dir.path)])
+        events.watcher.stop()
+        try await events.expectFinished(within: .seconds(5))
+    }
+
+    /// A directory past the kernel's watch limit is polled instead: its changes are
+    /// still reported, and the stats say so.
+    @Test(.timeLimit(.minutes(1)))
+    func watchLimitFallsBackToPolling() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["ok/": "", "huge/inner.txt": ""])
+        var options = WatchOptions()
+        options.interval = .milliseconds(20)
+        let huge = dir.path("huge")
+        options._addWatchFailure = { path in path == huge ? Errno.noSpace : nil }
+        let events = try EventRecorder(paths: [dir.path], options: options)
+        let seen = try await events.expect([.error(huge), .ready(dir.path)])
+        let message = seen.compactMap { event -> String? in
+            if case .error(let message) = event.kind { return message }
+            return nil
+        }.first ?? ""
+        #expect(message.contains("fs.inotify.max_user_watches"))
+        #expect(message.contains("polled"))
+        FS.write(dir.path("huge/polled.txt"), "p")
+        try await events.expect([.add(dir.path("huge/polled.txt"))])
+        FS.write(dir.path("ok/still.txt"), "")
+        try await events.expect([.add(dir.path("ok/still.txt"))])
+        let stats = events.watcher.stats
+        #expect(stats.fallbackDirectories == 1)
+        #expect(stats.polledDirectories == 1)
+        #expect(stats.watches == 2)
+        #expect(stats.backends == [dir.path: "inotify"])
+    }
+
+    /// A root on a network file system is polled, and the reason names it (the
+    /// `statfs` type is forced: the test machine has no NFS mount).
+    @Test(.timeLimit(.minutes(1)))
+    func networkFileSystemRootIsPolled() async throws {
+        let dir = try TemporaryDirectory()
+        var options = WatchOptions()
+        options.interval = .milliseconds(20)
+        options._fileSystemType = { _ in 0x6969 }
+        let events = try EventRecorder(paths: [dir.path], options: options)
+        try await events.expect([.ready(dir.path)])
+        #expect(events.watcher.stats.backends == [dir.path: "polling"])
+        #expect(events.watcher.stats.reasons[dir.path]?.contains("NFS") == true)
+        FS.write(dir.path("n.txt"), "n")
+        try await events.expect([.add(dir.path("n.txt"))])
+    }
+
+    /// One watcher, two roots: a local one on inotify and a "network" one polled, in
+    /// the same loop (the routing backend).
+    @Test(.timeLimit(.minutes(1)))
+    func mixedRootsUseTheirOwnBackends() async throws {
+        let dir = try TemporaryDirectory()
+        let local = try dir.directory("local")
+        let remote = try dir.directory("remote")
+        try dir.file("remote/r.txt", "r")
+        var options = WatchOptions()
+        options.interval = .milliseconds(20)
+        options._fileSystemType = { path in path == remote ? 0xFF53_4D42 : nil }
+        let events = try EventRecorder(paths: [local, remote], options: options)
+        let seen = try await events.expect([.add(remote + "/r.txt"), .ready(local)])
+        guard case .ready(let backends, let watches)? = seen.last?.kind else {
+            Issue.record("no ready")
+            return
+        }
+        #expect(backends == [local: "inotify", remote: "polling"])
+        #expect(watches == 1)
+        #expect(events.watcher.stats.reasons[remote]?.contains("CIFS") == true)
+        #expect(events.watcher.stats.polledDirectories == 1)
+        FS.write(remote + "/new.txt", "n")
+        FS.write(local + "/new.txt", "n")
+        try await events.expect([.add(remote + "/new.txt"), .add(local + "/new.txt")])
+        FS.rename(remote + "/r.txt", remote + "/s.txt")
+        try await events.expect([.rename(remote + "/r.txt", remote + "/s.txt")])
+        FS.unlink(local + "/new.txt")
+        try await events.expect([.unlink(local + "/new.txt")])
+        events.watcher.stop()
+        try await events.expectFinished(within: .seconds(5))
+    }
+
+    @Test func selectorClassifiesFileSystemTypes() {
+        #expect(BackendSelector.choose(fileSystemType: 0xEF53, usePolling: false).backend == "inotify")  // ext4
+        #expect(BackendSelector.choose(fileSystemType: 0x0102_1994, usePolling: false).backend == "inotify")  // tmpfs
+        #expect(BackendSelector.choose(fileSystemType: 0x9123_683E, usePolling: false).backend == "inotify")  // btrfs
+        #expect(BackendSelector.choose(fileSystemType: 0x794C_7630, usePolling: false).backend == "inotify")  // overlayfs
+        for (type, name) in [(0x6969, "NFS"), (0xFF53_4D42, "CIFS"), (0xFE53_4D42, "SMB2"), (0x517B, "SMB"),
+                             (0x0102_1997, "9P"), (0x6573_5546, "FUSE")] as [(Int64, String)] {
+            let choice = BackendSelector.choose(fileSystemType: type, usePolling: false)
+            #expect(choice.backend == "polling")
+            #expect(choice.reason.contains(name))
+        }
+        #expect(BackendSelector.choose(fileSystemType: 0xEF53, usePolling: true) == BackendChoice(backend: "polling", reason: "usePolling is set"))
+        #expect(BackendSelector.choose(fileSystemType: nil, usePolling: false).backend == "inotify")
+        #expect(BackendSelector.choose(fileSystemType: 0xEF53, usePolling: false, inotifyAvailable: false).backend == "polling")
+        #expect(BackendSelector.choose(fileSystemType: 0xEF53, usePolling: false).reason == "local file system (f_type 0xef53)")
+    }
+}
+
+extension EventRecorder {
+    /// Proves that nothing else happened under polling, where events inside one poll
+    /// come by directory rather than by time: a first cookie marks a poll that saw
+    /// everything written before it, a second one a later poll. Returns every event
+    /// before the second cookie except the cookies.
+    func quietPolling(in directory: String) async throws -> [WatchEvent] {
+        let first = try await eventsBeforeCookie(in: directory)
+        let second = try await eventsBeforeCookie(in: directory)
+        return (first + second).filter { !$0.path.contains("/.cookie-") }
+    }
+}
+
+/// The polling backend alone: real files, `poll(into:)` called by the test, the raw
+/// records checked one by one (no loop, no thread, no timing).
+@Suite struct PollingBackendRecordTests {
+    private func records(_ backend: PollingBackend) -> [String] {
+        var events: [RawEvent] = []
+        backend.poll(into: &events)
+        return events.map { event in
+            var parts: [String] = []
+            let names: [(InotifyMask, String)] = [
+                (.create, "create"), (.delete, "delete"), (.closeWrite, "closeWrite"), (.movedFrom, "movedFrom"),
+                (.movedTo, "movedTo"), (.deleteSelf, "deleteSelf"), (.ignored, "ignored"), (.isDirectory, "dir"),
+            ]
+            for (bit, name) in names where event.mask.contains(bit) { parts.append(name) }
+            if event.cookie != 0 {
+                #expect(event.cookie >= PollingBackend.firstCookie)
+                parts.append("cookie")
+            }
+            return parts.joined(separator: "+") + (event.name.isEmpty ? "" : " " + event.name)
+        }
+    }
+
+    @Test func differencesBecomeTheKernelsRecords() throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["keep.txt": "k", "old.txt": "o", "gone.txt": "g", "sub/": ""])
+        let backend = try PollingBackend(interval: .seconds(3600))
+        let root = try backend.addWatch(directory: dir.path)
+        let sub = try backend.addWatch(directory: dir.path("sub"))
+        #expect(PollingBackend.isPolling(root) && PollingBackend.isPolling(sub) && root != sub)
+        #expect(backend.polledDirectoryCount == 2)
+        #expect(records(backend).isEmpty)
+
+        FS.write(dir.path("new.txt"), "n")
+        FS.write(dir.path("keep.txt"), "more", append: true)
+        FS.unlink(dir.path("gone.txt"))
+        FS.rename(dir.path("old.txt"), dir.path("sub/moved.txt"))
+        #expect(Set(records(backend)) == [
+            "create new.txt", "closeWrite new.txt", "closeWrite keep.txt", "delete gone.txt",
+            "movedFrom+cookie old.txt", "movedTo+cookie moved.txt",
+        ])
+        #expect(records(backend).isEmpty)
+
+        // A file replaced by another inode under the same name: an unpaired movedTo.
+        FS.write(dir.path("new.txt.tmp"), "v2")
+        FS.rename(dir.path("new.txt.tmp"), dir.path("new.txt"))
+        #expect(records(backend) == ["movedTo new.txt"])
+
+        // A renamed directory keeps its watch, at its new path.
+        FS.rename(dir.path("sub"), dir.path("sub2"))
+        #expect(records(backend) == ["movedFrom+dir+cookie sub", "movedTo+dir+cookie sub2"])
+        FS.write(dir.path("sub2/inside.txt"), "i")
+        #expect(records(backend) == ["create inside.txt", "closeWrite inside.txt"])
+
+        // A removed directory: delete in its parent, deleteSelf + ignored on its watch.
+        try FS.removeTree(dir.path("sub2"))
+        #expect(records(backend) == ["delete+dir sub2", "deleteSelf", "ignored"])
+        #expect(backend.polledDirectoryCount == 1)
+
+        // A file removed and a directory renamed onto its name, in one poll: the delete
+        // comes first (found by the random-operations test).
+        try dir.tree(["victim": "v", "moving/inner": ""])
+        #expect(records(backend).count == 3)  // create+closeWrite victim, create+dir moving
+        FS.unlink(dir.path("victim"))
+        FS.rename(dir.path("moving"), dir.path("victim"))
+        #expect(records(backend) == ["delete victim", "movedFrom+dir+cookie moving", "movedTo+dir+cookie victim"])
+
+        // A chain in one poll: `victim -> later`, then `spare -> victim`. The first
+        // must come first (found by the random-operations test).
+        try dir.tree(["spare/": ""])
+        _ = records(backend)
+        FS.rename(dir.path("victim"), dir.path("later"))
+        FS.rename(dir.path("spare"), dir.path("victim"))
+        #expect(records(backend) == [
+            "movedFrom+dir+cookie victim", "movedTo+dir+cookie later", "movedFrom+dir+cookie spare",
+            "movedTo+dir+cookie victim",
+        ])
+
+        // A directory renamed and written into within one poll: what it gained is
+        // reported (found by the random-operations test).
+        _ = records(backend)
+        let later = try backend.addWatch(directory: dir.path("later"))
+        #expect(PollingBackend.isPolling(later))
+        FS.rename(dir.path("later"), dir.path("renamed"))
+        FS.write(dir.path("renamed/fresh"), "f")
+        #expect(Set(records(backend)) == [
+            "movedFrom+dir+cookie later", "movedTo+dir+cookie renamed", "create fresh", "closeWrite fresh",
+        ])
+
+        // removeWatch queues `ignored` for the next read.
+        backend.removeWatch(root)
+        #expect(backend.hasQueuedEvents)
+        var queued: [RawEvent] = []
+        backend.pollIfDue(now: .now, into: &queued)
+        #expect(queued.map(\.mask) == [.ignored])
+        #expect(backend.polledDirectoryCount == 1)  // "renamed" is still watched
+    }
+}
