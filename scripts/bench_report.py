@@ -227,7 +227,8 @@ def rows(runs):
         out.append(row("1 GB file: time", "at or near ripgrep on the same machine", run, "search", "scripts/bench search",
                        ms(lit["aifs"]), "rg (mmap): %s; rg --no-mmap: %s; GNU grep: %s" % (ms(lit["rg"]), ms(lit["rg --no-mmap"]), ms(lit["grep"])),
                        "rg %s, rg --no-mmap %s, grep %s" % (ratio(lit["rg"], lit["aifs"]), ratio(lit["rg --no-mmap"], lit["aifs"]), ratio(lit["grep"], lit["aifs"])),
-                       "literal `%s`, median; rg (mmap) / aifs on the other queries: %s" % (memory[0][2], others)))
+                       "literal `%s`, median; rg (mmap) / aifs on the other queries: %s%s" % (
+                           memory[0][2], others, scaling_time_note(runs, 1024))))
     else:
         out.append(missing("1 GB file: peak memory", "under 50 MB", "run `scripts/bench search`"))
         out.append(missing("1 GB file: time", "at or near ripgrep on the same machine", "run `scripts/bench search`"))
@@ -345,6 +346,20 @@ def scaling_note(runs, size_mib):
                 return "; the scaling run (%s, commit %s): aifs %.0f MiB, rg --no-mmap %.0f MiB, median of its runs" % (
                     when(run, "scaling"), commit(run, "scaling"), int(line["aifs_peak_kib"]) / 1024,
                     int(line["rg_no_mmap_peak_kib"]) / 1024)
+    return ""
+
+
+def scaling_time_note(runs, size_mib):
+    """The scaling run's times for a file of `size_mib`."""
+    run = runs.find("scaling-filesize.csv")
+    if not run:
+        return ""
+    with open(os.path.join(run, "scaling-filesize.csv")) as f:
+        for line in csv.DictReader(f):
+            if int(line["size_mib"]) == size_mib:
+                return "; the scaling run (%s, commit %s): aifs %s, rg %s, rg --no-mmap %s, median of its runs" % (
+                    when(run, "scaling"), commit(run, "scaling"), ms(float(line["aifs_s"])), ms(float(line["rg_s"])),
+                    ms(float(line["rg_no_mmap_s"])))
     return ""
 
 
