@@ -1,1 +1,1 @@
-scripts/bench batch --runs 30
+scripts/bench batch --runs 15
