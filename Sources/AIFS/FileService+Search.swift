@@ -35,11 +35,16 @@ extension FileService {
         let matcher = try query.makeMatcher()
         let channel = BoundedChannel<SearchEvent>(capacity: capacity)
         let invert = configuration.invert
-        do {
+        do throws(CoreError) {
             let (walker, resolved) = try preparedSearch(paths, walkOptions: walkOptions, matcher: matcher, configuration: configuration)
-            DedicatedThreads.start(name: "aifs-search") {
+            // Not `start`: run on the caller's thread, the search would block on the
+            // full channel before its consumer exists.
+            let started = DedicatedThreads.tryStart(name: "aifs-search") {
                 walker.run(resolved) { ChannelHandler(channel: channel, matcher: matcher, invert: invert) }
                 channel.finish()
+            }
+            if !started {
+                throw CoreError(.io, "cannot search: no thread could be started for the search (the process's thread limit?)")
             }
         } catch {
             throw SearchError(error)

@@ -125,7 +125,9 @@ final class ChunkReader: Sendable {
 
     init(path: String, size: Int) {
         let channel = self.channel
-        DedicatedThreads.start(name: "aifs-chunks") {
+        // Not `start`: run on the caller's thread, the reader would block on the full
+        // channel before its consumer exists.
+        let started = DedicatedThreads.tryStart(name: "aifs-chunks") {
             do {
                 let file = try ReadableFile(path: path)
                 var offset: Int64 = 0
@@ -139,6 +141,11 @@ final class ChunkReader: Sendable {
             } catch {
                 channel.finish(throwing: error)
             }
+        }
+        if !started {
+            channel.finish(throwing: CoreError(
+                .io, "cannot read '\(path)': no thread could be started for the reader (the process's thread limit?)",
+                path: path))
         }
     }
 
