@@ -155,24 +155,7 @@ final class ChunkReader: Sendable {
 
     /// Up to `size` bytes at `offset`: fewer only at the end of the file.
     private static func read(_ file: borrowing ReadableFile, size: Int, at offset: Int64) throws(CoreError) -> [UInt8] {
-        var failure: CoreError?
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-            count = 0
-            while count < size {
-                do throws(CoreError) {
-                    let got = try file.read(
-                        into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[count...]),
-                        atOffset: offset + Int64(count))
-                    if got == 0 { break }
-                    count += got
-                } catch {
-                    failure = error
-                    break
-                }
-            }
-        }
-        if let failure { throw failure }
-        return bytes
+        try FileService.readFully(file, at: offset, count: size)
     }
 }
 
