@@ -32,7 +32,7 @@ struct RoundTripTests {
     @Test func readFileRoundTrip() throws {
         let directory = try TemporaryDirectory()
         try directory.file("root/small.txt", "hello\nworld\n")
-        let (process, input, output, _) = try ServerProcess.launch(["--root", directory.path("root")], in: directory.path)
+        let (process, input, output, _, _) = try ServerProcess.launch(["--root", directory.path("root")], in: directory.path)
         defer { if process.isRunning { process.terminate() } }
         let reader = LineReader(output.fileHandleForReading)
         func send(_ json: String) { input.fileHandleForWriting.write(Data((json + "\n").utf8)) }

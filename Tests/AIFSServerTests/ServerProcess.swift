@@ -31,19 +31,27 @@ final class ServerProcess: Sendable {
 
     /// Starts `aifs serve` with `arguments` in `directory` and initializes a client.
     static func start(_ arguments: [String], in directory: String) async throws -> ServerProcess {
-        let (process, input, output, exited) = try launch(arguments, in: directory)
+        let (process, input, output, exited, gone) = try launch(arguments, in: directory)
         let client = Client(name: "aifs-tests", version: "1.0")
         let transport = StdioTransport(
             input: FileDescriptor(rawValue: output.fileHandleForReading.fileDescriptor),
             output: FileDescriptor(rawValue: input.fileHandleForWriting.fileDescriptor))
         try await client.connect(transport: transport)
+        // The SDK's client loop asks its transport for the message stream again each
+        // time one ends, and a finished stream ends at once: once the server has exited
+        // the loop spins on the cooperative pool until `disconnect()`, starving every
+        // other test. Disconnect as soon as the process is gone, whatever the test does.
+        Task.detached { [client] in
+            for await _ in gone { break }
+            await client.disconnect()
+        }
         return ServerProcess(process: process, client: client, stdin: input.fileHandleForWriting, exited: exited)
     }
 
     /// Launches `aifs serve arguments…` with piped stdin and stdout (stderr discarded).
     static func launch(
         _ arguments: [String], in directory: String
-    ) throws -> (Process, Pipe, Pipe, AsyncStream<Int32>) {
+    ) throws -> (Process, Pipe, Pipe, AsyncStream<Int32>, AsyncStream<Void>) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["serve"] + arguments
@@ -54,13 +62,15 @@ final class ServerProcess: Sendable {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         let (exited, continuation) = AsyncStream<Int32>.makeStream()
+        let (gone, goneContinuation) = AsyncStream<Void>.makeStream()
         process.terminationHandler = { process in
             continuation.yield(process.terminationStatus)
             continuation.finish()
+            goneContinuation.finish()
         }
         try process.run()
         pipes.withLock { $0 += [input, output] }
-        return (process, input, output, exited)
+        return (process, input, output, exited, gone)
     }
 
     /// Calls a tool and returns the whole result (content, structuredContent, isError).
