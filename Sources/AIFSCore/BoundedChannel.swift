@@ -115,20 +115,7 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
     /// - Throws: The error given to ``finish(throwing:)``, after the elements sent
     ///   before it.
     public func next() async throws -> Element? {
-        // Fast path: an element is waiting, so no continuation (an allocation) and no
-        // cancellation handler are needed. A busy producer keeps the consumer here.
-        if Task.isCancelled {
-            cancel()
-            return nil
-        }
-        lock.lock()
-        if let element = state.popFirst() {
-            lock.broadcast()
-            lock.unlock()
-            return element
-        }
-        lock.unlock()
-        return try await withTaskCancellationHandler {
+        try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Element?, any Error>) in
                 lock.lock()
                 if let element = state.popFirst() {
