@@ -16,6 +16,7 @@ let package = Package(
     products: [
         .library(name: "AIFS", targets: ["AIFS"]),
         .executable(name: "aifs", targets: ["aifs"]),
+        .executable(name: "aifs-mcp", targets: ["aifs-mcp"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -84,6 +85,11 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The command line. It does not link the MCP server: the SDK brings Foundation's
+        // networking (curl, TLS, Kerberos: ~30 shared libraries) that would slow every
+        // command's start. `aifs serve` runs `aifs-mcp`, built by `swift build` and
+        // `swift test` (not by `swift build --product aifs`). No target dependency on it:
+        // SwiftPM would link the server's modules into `aifs`.
         .executableTarget(
             name: "aifs",
             dependencies: [
@@ -92,6 +98,17 @@ let package = Package(
                 "AIFSCore",
                 "AIFSSearch",
                 "AIFSWatch",
+                "AIFSWork",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The MCP server over stdio, as its own program (`aifs serve` hands over to it).
+        .executableTarget(
+            name: "aifs-mcp",
+            dependencies: [
+                "AIFS",
+                "AIFSCore",
                 "AIFSServer",
                 "AIFSWork",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -143,12 +160,12 @@ let package = Package(
         // End-to-end tests of `aifs serve`: the built binary as a process, the SDK's Client.
         .testTarget(
             name: "AIFSServerTests",
-            dependencies: ["aifs", "AIFSTestSupport", .product(name: "MCP", package: "swift-sdk")],
+            dependencies: ["aifs", "aifs-mcp", "AIFSTestSupport", .product(name: "MCP", package: "swift-sdk")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "AIFSEndToEndTests",
-            dependencies: ["aifs", "AIFSTestSupport"],
+            dependencies: ["aifs", "aifs-mcp", "AIFSTestSupport"],
             swiftSettings: strictSettings
         ),
     ]

@@ -171,6 +171,16 @@ public struct TransactionJournal: Sendable {
         public var restoredPaths: [String]
         /// Messages for paths that could not be put back (the journal is kept then).
         public var failures: [String]
+
+        /// What happened, in one sentence for the user: rolled back, or what could not be
+        /// put back and where the originals are.
+        public var summary: String {
+            let what = operations.count == 1 ? "1 operation" : "\(operations.count) operations"
+            if failures.isEmpty {
+                return "rolled back a transaction interrupted before it finished (\(what)); its files are as they were before it"
+            }
+            return "could not fully roll back an interrupted transaction (\(what)): \(failures.joined(separator: "; ")); the originals are kept in '\(directory)'"
+        }
     }
 
     /// Rolls back every transaction whose process died before it committed, and

@@ -129,12 +129,7 @@ enum JSONText {
 enum StartupRecovery {
     static func run() {
         for recovery in FileService.recoverInterruptedTransactions() {
-            let what = recovery.operations.count == 1 ? "1 operation" : "\(recovery.operations.count) operations"
-            if recovery.failures.isEmpty {
-                try? Console.standardError.write("aifs: rolled back a transaction interrupted before it finished (\(what)); its files are as they were before it\n")
-            } else {
-                try? Console.standardError.write("aifs: could not fully roll back an interrupted transaction (\(what)): \(recovery.failures.joined(separator: "; ")); the originals are kept in '\(recovery.directory)'\n")
-            }
+            try? Console.standardError.write("aifs: \(recovery.summary)\n")
         }
     }
 }

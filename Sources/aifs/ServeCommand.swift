@@ -1,39 +1,34 @@
 import AIFSCore
-import AIFSServer
 import ArgumentParser
 
-/// `aifs serve`: the MCP server over stdio, for AI agents.
-struct ServeCommand: AsyncParsableCommand {
+/// `aifs serve`: hands over to the MCP server program, `aifs-mcp`, found next to `aifs`.
+///
+/// The server is a program of its own so that every other command starts without loading
+/// the MCP SDK and Foundation's networking. `aifs serve` replaces this process with it
+/// (same process id, same standard input and output), so an MCP client configured with
+/// `aifs serve` sees one process, as before.
+struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve the file-system tools to an AI agent over MCP (stdio), confined to the roots.",
-        discussion: """
-            Speaks the Model Context Protocol on standard input and output; logs go to standard \
-            error. Only paths inside the roots are reachable: relative paths are relative to the \
-            first root, and any path that leaves the roots (.., a symbolic link out, an absolute \
-            path elsewhere) is refused. Exits with status 0 when the client closes standard input.
-            """
+        discussion: "Options: --root DIR (repeatable; default: the current directory). `aifs serve --help` shows the server's own help."
     )
 
-    @Option(
-        name: .customLong("root"),
-        help: ArgumentHelp("A directory the tools may use; repeat for several (default: the current directory).", valueName: "DIR"))
-    var roots: [String] = []
+    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The server's options: --root DIR, repeatable.", valueName: "options"))
+    var options: [String] = []
 
-    func run() async throws {
-        let roots: Roots
-        do { roots = try Roots(self.roots.isEmpty ? ["."] : self.roots) } catch {
-            try? Console.standardError.write("aifs: \(error.message)\n")
+    func run() throws {
+        let name = "aifs-mcp"
+        guard let server = ProcessImage.sibling(named: name) else {
+            try? Console.standardError.write("aifs: serve: cannot find the running program's path (/proc/self/exe) to locate \(name)\n")
             throw ExitCode(2)
         }
-        // A client that closes its end must not kill the server mid-write: writes then
-        // fail with EPIPE and the server ends normally.
-        BrokenPipe.ignore()
-        do {
-            try await AIFSMCPServer(roots: roots).run()
-        } catch {
-            try? Console.standardError.write("aifs: serve: \(error)\n")
-            throw ExitCode(2)
-        }
+        let error = ProcessImage.replace(with: server, arguments: [server] + options)
+        try? Console.standardError.write("""
+            aifs: serve: cannot start the MCP server '\(server)': \(error); \
+            `swift build -c release` builds it with aifs (not `--product aifs` alone); \
+            install \(name) in the same directory as aifs\n
+            """)
+        throw ExitCode(2)
     }
 }
