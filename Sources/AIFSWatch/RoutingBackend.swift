@@ -65,6 +65,8 @@ final class RoutingBackend: FileWatcherBackend {
 
     func readEvents(into events: inout [RawEvent]) throws(Errno) {
         try inotify.readEvents(into: &events)
+        // Nothing polled (the usual case): no clock read on the way to the event.
+        guard polling.polledDirectoryCount > 0 || polling.hasQueuedEvents else { return }
         polling.pollIfDue(now: .now, into: &events)
     }
 }
