@@ -17,7 +17,7 @@ public import SystemPackage
 ///
 /// ## Threading
 /// Owned by the watch loop's thread, like every backend. Alone, it blocks in `poll(2)`
-/// on its ``waker``'s eventfd until the next poll is due, so ``BackendWaker/wake()``
+/// on its ``waker``'s pipe until the next poll is due, so ``BackendWaker/wake()``
 /// stops it at once; inside the (internal) `RoutingBackend` the inotify backend's wait is used and
 /// ``pollIfDue(now:into:)`` is called instead.
 ///
@@ -74,7 +74,7 @@ public final class PollingBackend: FileWatcherBackend {
     /// - Parameters:
     ///   - interval: Time between polls; cut to 1 ms ... 1 day.
     ///   - waker: The waker to wait on; a new one when `nil`.
-    /// - Throws: The `Errno` of `eventfd` (`EMFILE` when out of descriptors).
+    /// - Throws: The `Errno` of `pipe2` (`EMFILE` when out of descriptors).
     public init(interval: Duration, waker: BackendWaker? = nil) throws(Errno) {
         self.interval = max(interval.clampedForWatching, .milliseconds(1))
         if let waker {

@@ -10,9 +10,9 @@ import SystemPackage
 /// apart: the kernel's are positive, polling's are below -1.
 ///
 /// ## Threading
-/// Owned by the watch loop's thread. It waits in the inotify backend's `epoll_wait`,
-/// with the timeout shortened to the next poll, so the inotify backend's
-/// ``InotifyBackend/waker`` stops it.
+/// Owned by the watch loop's thread. It waits in the inotify backend's wait, with the
+/// timeout shortened to the next poll (so in `poll(2)`, never in a blocking read, while
+/// anything is polled), and the inotify backend's ``InotifyBackend/waker`` stops it.
 final class RoutingBackend: FileWatcherBackend {
     private let inotify: InotifyBackend
     private let polling: PollingBackend
@@ -65,6 +65,8 @@ final class RoutingBackend: FileWatcherBackend {
 
     func readEvents(into events: inout [RawEvent]) throws(Errno) {
         try inotify.readEvents(into: &events)
+        // Nothing polled (the usual case): no clock read on the way to the event.
+        guard polling.polledDirectoryCount > 0 || polling.hasQueuedEvents else { return }
         polling.pollIfDue(now: .now, into: &events)
     }
 }

@@ -19,8 +19,8 @@ import Synchronization
 /// with polling (``PollingBackend``) for the roots on network and FUSE file systems,
 /// for ``WatchOptions/usePolling``, and for directories past the watch limit; the
 /// choice per root and its reason are in `ready` and ``stats``. The watch thread
-/// blocks in `epoll_wait` on the inotify descriptor and an eventfd that
-/// ``stop()`` signals. Events reach the consumer through AIFSCore's
+/// blocks in `read(2)` on the inotify descriptor, which also watches a pipe that
+/// ``stop()`` writes to (`poll(2)` while timers are pending). Events reach the consumer through AIFSCore's
 /// `BoundedChannel` rather than an `AsyncStream`: an `AsyncStream` with a bounded
 /// buffer drops events when full, while the channel blocks the watcher thread, so the
 /// kernel keeps queueing, and if even its queue overflows the watcher rescans and says

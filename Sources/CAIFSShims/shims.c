@@ -12,6 +12,14 @@ void *caifs_memrchr(const void *s, int c, size_t n) {
     return memrchr(s, c, n);
 }
 
+#ifdef __linux__
+#include <fcntl.h>
+
+int caifs_pipe_nonblocking(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC | O_NONBLOCK);
+}
+#endif
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif

@@ -126,13 +126,8 @@ struct WatchCommand: AsyncParsableCommand {
         do {
             // Lines are written from the watch thread itself: no queue and no thread hop
             // between reading the kernel's event and writing its line.
-            watcher = try Watcher(paths: paths, options: options) { event in
-                // A failed write means the reader went away: stop.
-                var line = readable ? Self.humanLine(event) : Self.jsonLine(event)
-                return line.withUTF8 { bytes in
-                    (try? Console.standardOutput.write(UnsafeRawBufferPointer(bytes))) != nil
-                }
-            }
+            let printer = LinePrinter(readable: readable)
+            watcher = try Watcher(paths: paths, options: options) { event in printer.print(event) }
         } catch {
             try? Console.standardError.write("aifs: \(error.message)\n")
             throw ExitCode(2)
@@ -148,38 +143,66 @@ struct WatchCommand: AsyncParsableCommand {
         for await _ in watcher.events {}
     }
 
-    /// `{"event":…,"path":…,"time":…}` plus the kind's own fields, one line. Built in
-    /// one string: it runs on the watch thread for every event.
-    static func jsonLine(_ event: WatchEvent) -> String {
-        var line = "{\"event\":\""
-        line.reserveCapacity(64 + event.path.utf8.count)
-        line += event.kind.name
-        line += "\",\"path\":"
+    /// Appends `{"event":…,"path":…,"time":…}` plus the kind's own fields, one line, to
+    /// `line`. It runs on the watch thread for every event, so it builds bytes in the
+    /// caller's reused buffer: no `String` and no allocation per event.
+    static func appendJSONLine(_ event: WatchEvent, to line: inout [UInt8]) {
+        line.append(contentsOf: #"{"event":""#.utf8)
+        line.append(contentsOf: event.kind.name.utf8)
+        line.append(contentsOf: #"","path":"#.utf8)
         JSONString.append(event.path, to: &line)
         switch event.kind {
         case .rename(let from):
-            line += ",\"from\":"
+            line.append(contentsOf: #","from":"#.utf8)
             JSONString.append(from, to: &line)
         case .error(let message):
-            line += ",\"message\":"
+            line.append(contentsOf: #","message":"#.utf8)
             JSONString.append(message, to: &line)
         case .ready(let backends, let watches):
-            line += ",\"backends\":{"
+            line.append(contentsOf: #","backends":{"#.utf8)
             for (index, root) in backends.keys.sorted().enumerated() {
-                if index > 0 { line += "," }
+                if index > 0 { line.append(UInt8(ascii: ",")) }
                 JSONString.append(root, to: &line)
-                line += ":"
+                line.append(UInt8(ascii: ":"))
                 JSONString.append(backends[root]!, to: &line)
             }
-            line += "},\"watches\":\(watches)"
+            line.append(contentsOf: #"},"watches":"#.utf8)
+            appendDecimal(Int64(watches), to: &line)
         default:
             break
         }
         if let stat = event.stat {
-            line += ",\"size\":\(stat.size),\"mtime\":\(stat.modificationTime),\"inode\":\(stat.inode)"
+            line.append(contentsOf: #","size":"#.utf8)
+            appendDecimal(stat.size, to: &line)
+            line.append(contentsOf: #","mtime":"#.utf8)
+            appendDecimal(stat.modificationTime, to: &line)
+            line.append(contentsOf: #","inode":"#.utf8)
+            appendDecimal(stat.inode, to: &line)
         }
-        line += ",\"time\":\(event.timestamp)}\n"
-        return line
+        line.append(contentsOf: #","time":"#.utf8)
+        appendDecimal(event.timestamp, to: &line)
+        line.append(contentsOf: "}\n".utf8)
+    }
+
+    /// Appends `value` in decimal, without making a `String`.
+    static func appendDecimal(_ value: Int64, to line: inout [UInt8]) {
+        if value < 0 { line.append(UInt8(ascii: "-")) }
+        appendDecimal(value.magnitude, to: &line)
+    }
+
+    /// Appends `value` in decimal, without making a `String`.
+    static func appendDecimal(_ value: UInt64, to line: inout [UInt8]) {
+        var magnitude = value
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: UInt64 has at most 20 digits
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var start = buffer.count
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            line.append(contentsOf: buffer[start...])
+        }
     }
 
     /// `change /abs/path`, `rename /old -> /new`, `ready (3 watches)`.
@@ -193,6 +216,34 @@ struct WatchCommand: AsyncParsableCommand {
             return "\(name) \(watches) watches" + (polled.isEmpty ? "" : "; polling \(polled.joined(separator: ", "))") + "\n"
         default: return "\(name) \(event.path)\n"
         }
+    }
+}
+
+/// Formats and writes `aifs watch`'s lines from the watch thread, through one byte
+/// buffer that is reused for every event.
+///
+/// ## Threading
+/// Only the watch thread calls ``print(_:)`` (the watcher's handler runs there, one
+/// event at a time).
+// @unchecked Sendable: `line` is touched only by `print`, which runs on the one watch thread.
+private final class LinePrinter: @unchecked Sendable {
+    private let readable: Bool
+    private var line: [UInt8] = []
+
+    init(readable: Bool) {
+        self.readable = readable
+        line.reserveCapacity(4096)
+    }
+
+    /// Writes `event`'s line; `false` when the write failed (the reader went away: stop).
+    func print(_ event: WatchEvent) -> Bool {
+        line.removeAll(keepingCapacity: true)
+        if readable {
+            line.append(contentsOf: WatchCommand.humanLine(event).utf8)
+        } else {
+            WatchCommand.appendJSONLine(event, to: &line)
+        }
+        return line.withUnsafeBytes { (try? Console.standardOutput.write($0)) != nil }
     }
 }
 
@@ -233,13 +284,13 @@ extension String {
 enum JSONString {
     /// Appends `text` as a JSON string literal; text with nothing to escape (the usual
     /// path) is appended whole.
-    static func append(_ text: String, to output: inout String) {
+    static func append(_ text: String, to output: inout [UInt8]) {
         if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
-            output += "\""
-            output += text
-            output += "\""
+            output.append(UInt8(ascii: "\""))
+            output.append(contentsOf: text.utf8)
+            output.append(UInt8(ascii: "\""))
         } else {
-            output += quoted(text)
+            output.append(contentsOf: quoted(text).utf8)
         }
     }
 

@@ -20,7 +20,7 @@ public import SystemPackage
 /// and turns a `-1` result into the `errno` it set.
 ///
 /// SPI (`@_spi(Syscalls) import AIFSCore`) so the other modules' syscall layers
-/// (AIFSWatch's inotify and epoll calls) share this one rather than a copy; tests
+/// (AIFSWatch's inotify and poll calls) share this one rather than a copy; tests
 /// exercise the retry logic with a scripted body.
 ///
 /// `@inlinable` so that each caller gets a specialized copy: the watcher calls it on

@@ -22,12 +22,7 @@ import SystemPackage
     caifs_inotify_add_watch(fd, path, mask)
 }
 @inline(__always) func system_inotify_rm_watch(_ fd: CInt, _ wd: CInt) -> CInt { caifs_inotify_rm_watch(fd, wd) }
-@inline(__always) func system_epoll_create1(_ flags: CInt) -> CInt { caifs_epoll_create1(flags) }
-@inline(__always) func system_epoll_add_readable(_ epfd: CInt, _ fd: CInt) -> CInt { caifs_epoll_add_readable(epfd, fd) }
-@inline(__always) func system_epoll_wait(_ epfd: CInt, _ fds: UnsafeMutablePointer<CInt>, _ max: CInt, _ timeout: CInt) -> CInt {
-    caifs_epoll_wait_readable(epfd, fds, max, timeout)
-}
-@inline(__always) func system_eventfd(_ initial: CUnsignedInt, _ flags: CInt) -> CInt { caifs_eventfd(initial, flags) }
+@inline(__always) func system_pipe_nonblocking(_ fds: UnsafeMutablePointer<CInt>) -> CInt { caifs_pipe_nonblocking(fds) }
 @inline(__always) func system_read(_ fd: CInt, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int { read(fd, buffer, count) }
 @inline(__always) func system_write(_ fd: CInt, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int { write(fd, buffer, count) }
 @inline(__always) func system_close(_ fd: CInt) -> CInt { close(fd) }
@@ -45,10 +40,10 @@ import SystemPackage
 
 /// Typed system calls for the watcher.
 enum Syscall {
-    /// Creates an inotify instance, non-blocking and close-on-exec.
+    /// Creates an inotify instance, blocking and close-on-exec.
     /// The corresponding C function is `inotify_init1`.
     static func inotifyInit() throws(Errno) -> CInt {
-        try valueOrErrno { system_inotify_init1(CAIFS_IN_NONBLOCK | CAIFS_IN_CLOEXEC) }.get()
+        try valueOrErrno { system_inotify_init1(CAIFS_IN_CLOEXEC) }.get()
     }
 
     /// Watches `path` on inotify instance `fd`. The corresponding C function is `inotify_add_watch`.
@@ -61,30 +56,14 @@ enum Syscall {
         _ = try valueOrErrno { system_inotify_rm_watch(fd, wd) }.get()
     }
 
-    /// Creates a close-on-exec epoll instance. The corresponding C function is `epoll_create1`.
-    static func epollCreate() throws(Errno) -> CInt {
-        try valueOrErrno { system_epoll_create1(CAIFS_EPOLL_CLOEXEC) }.get()
-    }
-
-    /// Adds `fd` for readability. The corresponding C function is `epoll_ctl`.
-    static func epollAddReadable(_ epfd: CInt, _ fd: CInt) throws(Errno) {
-        _ = try valueOrErrno { system_epoll_add_readable(epfd, fd) }.get()
-    }
-
-    /// Waits for readable descriptors; `timeoutMilliseconds` -1 waits forever.
-    /// The corresponding C function is `epoll_wait`.
-    static func epollWait(
-        _ epfd: CInt, into fds: UnsafeMutableBufferPointer<CInt>, timeoutMilliseconds: CInt,
-        retryOnInterrupt: Bool = true
-    ) throws(Errno) -> Int {
-        Int(try valueOrErrno(retryOnInterrupt: retryOnInterrupt) {
-            system_epoll_wait(epfd, fds.baseAddress!, CInt(fds.count), timeoutMilliseconds)
-        }.get())
-    }
-
-    /// Creates a non-blocking close-on-exec eventfd. The corresponding C function is `eventfd`.
-    static func eventFD() throws(Errno) -> CInt {
-        try valueOrErrno { system_eventfd(0, CAIFS_EFD_CLOEXEC | CAIFS_EFD_NONBLOCK) }.get()
+    /// Creates a pipe whose two ends are non-blocking and close-on-exec.
+    /// The corresponding C function is `pipe2`.
+    static func makePipe() throws(Errno) -> (read: CInt, write: CInt) {
+        var fds: (CInt, CInt) = (-1, -1)
+        _ = try withUnsafeMutableBytes(of: &fds) { raw in
+            valueOrErrno { system_pipe_nonblocking(raw.baseAddress!.assumingMemoryBound(to: CInt.self)) }
+        }.get()
+        return (fds.0, fds.1)
     }
 
     /// Reads into `buffer`; returns 0 instead of throwing when nothing is ready (`EAGAIN`).
@@ -97,10 +76,17 @@ enum Syscall {
         }
     }
 
-    /// Adds 1 to an eventfd's counter, waking its reader.
-    static func signal(eventFD fd: CInt) {
-        var one: UInt64 = 1
-        _ = valueOrErrno { withUnsafeBytes(of: &one) { system_write(fd, $0.baseAddress, 8) } }
+    /// Reads a non-blocking descriptor until nothing is left.
+    static func drain(_ fd: CInt) {
+        var bytes: (UInt64, UInt64) = (0, 0)
+        while withUnsafeMutableBytes(of: &bytes, { (try? read(fd, into: $0)) ?? 0 }) > 0 {}
+    }
+
+    /// Writes one byte to a non-blocking pipe, waking its reader; a full pipe (which
+    /// already wakes it) is not an error.
+    static func signal(pipe fd: CInt) {
+        var byte: UInt8 = 1
+        _ = valueOrErrno { system_write(fd, &byte, 1) }
     }
 
     /// The file-system type (the `f_type` magic number, such as `0x6969` for NFS) of
@@ -138,6 +124,21 @@ enum Syscall {
     static func waitReadable(_ fd: CInt, timeoutMilliseconds: CInt, retryOnInterrupt: Bool = true) throws(Errno) -> Bool {
         var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         return try valueOrErrno(retryOnInterrupt: retryOnInterrupt) { system_poll(&entry, 1, timeoutMilliseconds) }.get() > 0
+    }
+
+    /// Waits until `first` or `second` is readable or `timeoutMilliseconds` pass (-1: forever).
+    ///
+    /// - Returns: Which of them became readable. The corresponding C function is `poll`.
+    static func waitReadable(
+        _ first: CInt, _ second: CInt, timeoutMilliseconds: CInt, retryOnInterrupt: Bool = true
+    ) throws(Errno) -> (first: Bool, second: Bool) {
+        var entries = (pollfd(fd: first, events: Int16(POLLIN), revents: 0), pollfd(fd: second, events: Int16(POLLIN), revents: 0))
+        let count = try withUnsafeMutableBytes(of: &entries) { raw throws(Errno) in
+            let fds = raw.baseAddress!.assumingMemoryBound(to: pollfd.self)
+            return try valueOrErrno(retryOnInterrupt: retryOnInterrupt) { system_poll(fds, 2, timeoutMilliseconds) }.get()
+        }
+        guard count > 0 else { return (false, false) }
+        return (entries.0.revents != 0, entries.1.revents != 0)
     }
 
     /// Closes `fd`, ignoring errors (nothing useful can be done about them here).

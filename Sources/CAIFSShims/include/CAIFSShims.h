@@ -50,13 +50,10 @@ ptrdiff_t caifs_find_pair(const uint8_t *haystack, size_t start, size_t last,
                           uint8_t byte1, uint8_t mask1, size_t offset1,
                           uint8_t byte2, uint8_t mask2, size_t offset2);
 
-// --- AIFSWatch: inotify, epoll and eventfd (Glibc's Swift module lacks sys/epoll.h
-// and sys/eventfd.h; struct epoll_event is packed on x86_64, so Swift only sees
-// file descriptors here, never the struct). ---
+// --- AIFSWatch: inotify and the stop pipe (Glibc's Swift module lacks sys/inotify.h
+// and sys/vfs.h, and pipe2 needs _GNU_SOURCE). ---
 #ifdef __linux__
 #include <sys/inotify.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/vfs.h>
 
 /// inotify_init1(2).
@@ -70,29 +67,9 @@ static inline int caifs_inotify_add_watch(int fd, const char *path, uint32_t mas
 /// inotify_rm_watch(2).
 static inline int caifs_inotify_rm_watch(int fd, int wd) { return inotify_rm_watch(fd, wd); }
 
-/// epoll_create1(2).
-static inline int caifs_epoll_create1(int flags) { return epoll_create1(flags); }
-
-/// epoll_ctl(2) with EPOLL_CTL_ADD for EPOLLIN on `fd`; the event's data is `fd`.
-static inline int caifs_epoll_add_readable(int epfd, int fd) {
-    struct epoll_event event;
-    event.events = EPOLLIN;
-    event.data.fd = fd;
-    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &event);
-}
-
-/// epoll_wait(2) that writes the ready descriptors (the `data.fd` given to
-/// caifs_epoll_add_readable) into `fds`. Returns their count, 0 on timeout, or -1.
-static inline int caifs_epoll_wait_readable(int epfd, int *fds, int maxfds, int timeout_ms) {
-    struct epoll_event events[8];
-    if (maxfds > 8) maxfds = 8;
-    int n = epoll_wait(epfd, events, maxfds, timeout_ms);
-    for (int i = 0; i < n; i++) fds[i] = events[i].data.fd;
-    return n;
-}
-
-/// eventfd(2).
-static inline int caifs_eventfd(unsigned int initval, int flags) { return eventfd(initval, flags); }
+/// pipe2(2) with O_CLOEXEC | O_NONBLOCK on both ends (defined in shims.c, which has
+/// _GNU_SOURCE).
+int caifs_pipe_nonblocking(int fds[2]);
 
 /// statfs(2), reduced to the file-system type (`f_type`): Glibc's Swift module does
 /// not export sys/vfs.h.
@@ -103,11 +80,7 @@ static inline int caifs_statfs_type(const char *path, long long *type) {
     return result;
 }
 
-static const int CAIFS_EPOLL_CLOEXEC = EPOLL_CLOEXEC;
-static const int CAIFS_EFD_CLOEXEC = EFD_CLOEXEC;
-static const int CAIFS_EFD_NONBLOCK = EFD_NONBLOCK;
 static const int CAIFS_IN_CLOEXEC = IN_CLOEXEC;
-static const int CAIFS_IN_NONBLOCK = IN_NONBLOCK;
 #endif
 // --- end AIFSWatch ---
 
