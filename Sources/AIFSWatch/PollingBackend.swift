@@ -383,15 +383,21 @@ public final class PollingBackend: FileWatcherBackend {
         for descriptor in missing {
             guard let gone = directories.removeValue(forKey: descriptor) else { continue }
             let path = gone.path
+            // Another watch at this path: one moved here by a rename.
+            let succeeded = descriptorByPath[path].map { $0 != descriptor } ?? false
             if descriptorByPath[path] == descriptor { descriptorByPath[path] = nil }
             let (parent, name) = WatchTree.split(path)
             let parentDescriptor = descriptorByPath[parent].flatMap { directories[$0] == nil ? nil : $0 }
             let now = try? Syscall.status(atPath: path)
             let nowIdentity = now.map { Identity(device: $0.device, inode: $0.inode) }
             let known = parentDescriptor.flatMap { directories[$0]?.entries[name] }
-            if now?.kind == .directory, let known, known.identity == nowIdentity, known.identity != gone.identity {
-                // Another directory is there and the parent's look saw it (a rename onto
-                // the name, reported by the parent): this watch just ends.
+            if succeeded, now?.kind == .directory, let known, known.identity == nowIdentity,
+                known.identity != gone.identity
+            {
+                // Another directory is there, the parent's look saw it and its watch
+                // followed it here (a rename onto the name, reported by the parent): this
+                // watch just ends. Without another watch here, the loop would be left
+                // with none (found by the random-operations test, seed 12704).
                 events.append(RawEvent(descriptor: descriptor, mask: .deleteSelf))
             } else if let parentDescriptor, let now, now.kind == .directory {
                 // Gone when it was looked at, but a directory is there again (removed and

@@ -407,4 +407,28 @@ import Testing
         polled.poll()
         #expect(polled.tree == polled.disk)
     }
+
+    /// The parent's snapshot and a directory's watch saw two different directories under
+    /// one name (`e` moved away and made again before the loop watched it); the first
+    /// then comes back under another name, `a`: the poll pairs `e -> a` by the parent's
+    /// inode and moves `e`'s watch to `a`, where it finds another directory. The new `a`
+    /// must still be watched (seed 12704).
+    /// Issue #4, point 2.
+    @Test func issue4_renamedDirectoryWhoseWatchSawAnotherOne() throws {
+        let dir = try TemporaryDirectory()
+        let polled = try PolledLoop(root: dir.path)
+        FS.mkdir(dir.path("e"))
+        polled.poll {
+            FS.rename(dir.path("e"), dir.path("e2"))
+            FS.mkdir(dir.path("e"))
+        }
+        try FS.removeTree(dir.path("e"))
+        FS.rename(dir.path("e2"), dir.path("a"))
+        polled.poll()
+        FS.mkdir(dir.path("a/d"))
+        FS.write(dir.path("a/d/b"), "b")
+        polled.poll()
+        polled.poll()
+        #expect(polled.tree == polled.disk)
+    }
 }
