@@ -101,9 +101,9 @@ public protocol FileWatcherBackend: AnyObject {
     /// How many directories this backend watches by polling.
     var polledDirectoryCount: Int { get }
     /// Tells the backend which names the loop found listing a directory just after
-    /// watching it. The kernel needs nothing; polling adds the names its snapshot (taken
-    /// when the watch was added, just before the listing) lacks, so their removal before
-    /// the next poll is still seen.
+    /// watching it (a new watch, or one it already had). The kernel needs nothing;
+    /// polling brings its snapshot to the listing, so what the loop reported from it is
+    /// compared at the next poll (see ``PollingBackend/noteListed(_:names:)``).
     func noteListed(_ descriptor: WatchDescriptor, names: [String])
     /// Stops watching a directory; an already-gone watch is not an error.
     func removeWatch(_ descriptor: WatchDescriptor)

@@ -28,6 +28,9 @@ public import SystemPackage
 ///   removed in between is not reported, and the order of events inside one poll is
 ///   by directory, not by time.
 /// - Each poll costs one `lstat` per watched entry: use it for the trees that need it.
+/// - When the loop's listing of a directory and the records it is still handling
+///   disagree about a name, the next poll reports the name afresh: a file the loop
+///   already knows then gets one `change` that nothing made.
 public final class PollingBackend: FileWatcherBackend {
     /// What one directory entry looked like at the last poll.
     struct Snapshot: Hashable {
@@ -36,6 +39,10 @@ public final class PollingBackend: FileWatcherBackend {
         var size: Int64
         var modificationTime: Int64
         var kind: EntryKind
+        /// False when the loop's listing and this backend's records may disagree about the
+        /// entry (see ``noteListed(_:names:)``): the next poll reports it afresh, `create`
+        /// when it is there and `delete` when it is not, whatever it looked like.
+        var verified = true
 
         var identity: Identity { Identity(device: device, inode: inode) }
     }
@@ -61,6 +68,9 @@ public final class PollingBackend: FileWatcherBackend {
     /// The descriptor watching each path (the inverse of `directories`' paths).
     private var descriptorByPath: [String: WatchDescriptor] = [:]
     private var nextDescriptor: Int32 = -2
+    /// The names the last poll's records are about: the loop may not have handled them
+    /// yet when it lists their directory.
+    private var recordedNames: Set<DescriptorName> = []
     /// Rename cookies from the upper half of the range: the kernel's count up from 0
     /// since boot, so in one loop with inotify the two never pair with each other.
     static let firstCookie: UInt32 = 0x8000_0000
@@ -68,6 +78,9 @@ public final class PollingBackend: FileWatcherBackend {
     /// Records ready before the next poll (`ignored` for removed watches).
     private var queued: [RawEvent] = []
     private var due: ContinuousClock.Instant
+    /// Test hook (not API): called with each watched directory's path just before a
+    /// poll compares it, so a test can change the disk between two directories' looks.
+    var _beforeComparing: ((String) -> Void)?
 
     /// Creates a polling backend.
     ///
@@ -92,35 +105,70 @@ public final class PollingBackend: FileWatcherBackend {
     public var polledDirectoryCount: Int { directories.count }
 
     public func addWatch(directory: String) throws(Errno) -> WatchDescriptor {
-        let own = try Syscall.status(atPath: directory, followSymlinks: true)
-        guard own.kind == .directory else { throw .notDirectory }
-        let entries = try Self.snapshot(directory)
-        if let existing = descriptorByPath[directory] {
-            directories[existing]?.entries = entries
-            return existing
+        do throws(Errno) {
+            let own = try Syscall.status(atPath: directory, followSymlinks: true)
+            guard own.kind == .directory else { throw Errno.notDirectory }
+            let identity = Identity(device: own.device, inode: own.inode)
+            if let existing = descriptorByPath[directory] {
+                // The same directory keeps its snapshot: records of the last poll about it
+                // may still be on their way to the loop, and the loop's listing reaches the
+                // snapshot through noteListed. Another directory by now starts afresh.
+                if directories[existing]?.identity == identity {
+                    return existing
+                }
+                removeWatch(existing)
+            }
+            let entries = try Self.snapshot(directory)
+            let descriptor = WatchDescriptor(rawValue: nextDescriptor)
+            nextDescriptor = nextDescriptor == Int32.min ? -2 : nextDescriptor - 1
+            descriptorByPath[directory] = descriptor
+            directories[descriptor] = Directory(path: directory, identity: identity, entries: entries)
+            return descriptor
+        } catch {
+            // The loop has the directory (it just learned of it) but cannot watch it: the
+            // parent's next look must say whether it is gone or back, even when it is back
+            // with the inode number the parent saw (found by the random-operations test).
+            unverify(directory)
+            throw error
         }
-        let descriptor = WatchDescriptor(rawValue: nextDescriptor)
-        nextDescriptor = nextDescriptor == Int32.min ? -2 : nextDescriptor - 1
-        descriptorByPath[directory] = descriptor
-        directories[descriptor] = Directory(
-            path: directory, identity: Identity(device: own.device, inode: own.inode), entries: entries)
-        return descriptor
     }
 
     public func addFallbackWatch(directory: String) throws(Errno) -> WatchDescriptor {
         try addWatch(directory: directory)
     }
 
+    /// Brings the snapshot to what the loop listed, so that what the loop reported from
+    /// its listing is compared at the next poll: a name made or removed around the
+    /// listing would otherwise never be reported again (found by the random-operations
+    /// test). A name the last poll's records are about is not taken from the listing:
+    /// the loop may handle those records after the listing (in the same batch), and
+    /// then its tree follows the records, not the listing. Such a name is marked
+    /// unverified instead, so the next poll reports it whatever it looks like then.
     public func noteListed(_ descriptor: WatchDescriptor, names: [String]) {
-        guard let directory = directories[descriptor] else { return }
-        // Made between the snapshot and the listing: reported by the listing, so their
-        // removal must be seen too (found by the random-operations test).
-        for name in names where directory.entries[name] == nil {
-            guard let status = try? Syscall.status(atPath: directory.path + "/" + name) else { continue }
-            directories[descriptor]?.entries[name] = Snapshot(
+        guard var entries = directories[descriptor]?.entries, let path = directories[descriptor]?.path else { return }
+        let listed = Set(names)
+        for name in names where entries[name] == nil {
+            guard let status = try? Syscall.status(atPath: path + "/" + name) else { continue }
+            entries[name] = Snapshot(
                 device: status.device, inode: status.inode, size: status.size,
-                modificationTime: status.modificationTime, kind: status.kind == .directory ? .directory : .file)
+                modificationTime: status.modificationTime, kind: status.kind == .directory ? .directory : .file,
+                verified: !recordedNames.contains(DescriptorName(descriptor: descriptor, name: name)))
         }
+        for name in entries.keys where !listed.contains(name) {
+            if recordedNames.contains(DescriptorName(descriptor: descriptor, name: name)) {
+                entries[name]?.verified = false
+            } else {
+                entries[name] = nil
+            }
+        }
+        directories[descriptor]?.entries = entries
+    }
+
+    /// Marks the entry at `path` in its parent's snapshot unverified (see ``Snapshot``).
+    private func unverify(_ path: String) {
+        let (parent, name) = WatchTree.split(path)
+        guard let descriptor = descriptorByPath[parent] else { return }
+        directories[descriptor]?.entries[name]?.verified = false
     }
 
     public func removeWatch(_ descriptor: WatchDescriptor) {
@@ -157,6 +205,9 @@ public final class PollingBackend: FileWatcherBackend {
     /// Appends the queued records and, when the poll is due, the differences since the
     /// last poll.
     func pollIfDue(now: ContinuousClock.Instant, into events: inout [RawEvent]) {
+        // The loop handles a batch whole before it reads again: the last poll's records
+        // are behind it.
+        recordedNames.removeAll(keepingCapacity: true)
         events.append(contentsOf: queued)
         queued.removeAll()
         guard now >= due else { return }
@@ -188,6 +239,7 @@ public final class PollingBackend: FileWatcherBackend {
 
         func compare(_ descriptor: WatchDescriptor) {
             guard let directory = directories[descriptor] else { return }
+            _beforeComparing?(directory.path)
             guard let own = try? Syscall.status(atPath: directory.path, followSymlinks: true),
                 own.kind == .directory, Identity(device: own.device, inode: own.inode) == directory.identity
             else {
@@ -199,6 +251,11 @@ public final class PollingBackend: FileWatcherBackend {
             for (name, old) in directory.entries {
                 guard let new = current[name] else {
                     removed.append(Change(descriptor: descriptor, name: name, snapshot: old))
+                    continue
+                }
+                if !old.verified {
+                    // Reported afresh, as if new (the loop takes a known entry calmly).
+                    added.append(Change(descriptor: descriptor, name: name, snapshot: new))
                     continue
                 }
                 if new.identity != old.identity || new.kind != old.kind {
@@ -250,6 +307,22 @@ public final class PollingBackend: FileWatcherBackend {
                 unpairedReplaced.append(change)
             }
         }
+        // In an order that can have happened; a cycle cannot, and one rename of it is
+        // reported as delete and create instead.
+        let (orderedPairs, broken) = Self.ordered(pairs)
+        pairs = orderedPairs
+        for pair in broken {
+            if let index = removedByIdentity[pair.from.snapshot.identity] { pairedRemoved.remove(index) }
+            if replaced.contains(where: { $0.descriptor == pair.to.descriptor && $0.name == pair.to.name }) {
+                unpairedReplaced.append(pair.to)
+            } else {
+                unpairedAdded.append(pair.to)
+            }
+        }
+        // All from the paths of this poll's first look, then all at once: a chain
+        // (`a -> e`, then `c -> a`) moved one pair at a time would carry `c`'s watches,
+        // already at `a`, on to `e` (found by the random-operations test).
+        var moves: [(descriptor: WatchDescriptor, from: String, to: String)] = []
         for pair in pairs where pair.from.snapshot.kind == .directory {
             guard let fromParent = directories[pair.from.descriptor]?.path,
                 let toParent = directories[pair.to.descriptor]?.path
@@ -257,11 +330,13 @@ public final class PollingBackend: FileWatcherBackend {
             let from = fromParent + "/" + pair.from.name
             let to = toParent + "/" + pair.to.name
             for (descriptor, directory) in directories where directory.path == from || directory.path.hasPrefix(from + "/") {
-                let newPath = to + directory.path.dropFirst(from.count)
-                if descriptorByPath[directory.path] == descriptor { descriptorByPath[directory.path] = nil }
-                descriptorByPath[newPath] = descriptor
-                directories[descriptor]?.path = newPath
+                moves.append((descriptor, directory.path, to + directory.path.dropFirst(from.count)))
             }
+        }
+        for move in moves where descriptorByPath[move.from] == move.descriptor { descriptorByPath[move.from] = nil }
+        for move in moves {
+            descriptorByPath[move.to] = move.descriptor
+            directories[move.descriptor]?.path = move.to
         }
         if !pairs.isEmpty {
             let again = missing
@@ -274,9 +349,11 @@ public final class PollingBackend: FileWatcherBackend {
             unpairedReplaced.append(contentsOf: replaced[replacedBefore...])
         }
 
+        recordedNames.removeAll(keepingCapacity: true)
         func record(_ change: Change, _ mask: InotifyMask, cookie: UInt32 = 0) {
             let kindBit: InotifyMask = change.snapshot.kind == .directory ? .isDirectory : []
             events.append(RawEvent(descriptor: change.descriptor, mask: mask.union(kindBit), cookie: cookie, name: change.name))
+            recordedNames.insert(DescriptorName(descriptor: change.descriptor, name: change.name))
         }
         // A name that a renamed entry now holds was freed before the rename: its delete
         // comes first, as the kernel's would (else the loop would drop the new entry).
@@ -288,7 +365,7 @@ public final class PollingBackend: FileWatcherBackend {
             deletedFirst.insert(index)
             record(change, .delete)
         }
-        for pair in Self.ordered(pairs) {
+        for pair in pairs {
             let cookie = nextCookie
             nextCookie = nextCookie == UInt32.max ? Self.firstCookie : nextCookie + 1
             record(pair.from, .movedFrom, cookie: cookie)
@@ -304,23 +381,53 @@ public final class PollingBackend: FileWatcherBackend {
         }
         for change in modified { record(change, .closeWrite) }
         for descriptor in missing {
-            guard let path = directories.removeValue(forKey: descriptor)?.path else { continue }
+            guard let gone = directories.removeValue(forKey: descriptor) else { continue }
+            let path = gone.path
+            // Another watch at this path: one moved here by a rename.
+            let succeeded = descriptorByPath[path].map { $0 != descriptor } ?? false
             if descriptorByPath[path] == descriptor { descriptorByPath[path] = nil }
-            // Gone when it was looked at, but a directory is there again (removed and made
-            // anew between the parent's look and its own, maybe with the same inode
-            // number, so the parent saw no change): tell the parent's watch it was
-            // replaced, so the loop drops the old one and scans the new one (found by the
-            // random-operations test).
             let (parent, name) = WatchTree.split(path)
-            if let parentDescriptor = descriptorByPath[parent], directories[parentDescriptor] != nil,
-                let now = try? Syscall.status(atPath: path), now.kind == .directory
+            let parentDescriptor = descriptorByPath[parent].flatMap { directories[$0] == nil ? nil : $0 }
+            let now = try? Syscall.status(atPath: path)
+            let nowIdentity = now.map { Identity(device: $0.device, inode: $0.inode) }
+            let known = parentDescriptor.flatMap { directories[$0]?.entries[name] }
+            if succeeded, now?.kind == .directory, let known, known.identity == nowIdentity,
+                known.identity != gone.identity
             {
+                // Another directory is there, the parent's look saw it and its watch
+                // followed it here (a rename onto the name, reported by the parent): this
+                // watch just ends. Without another watch here, the loop would be left
+                // with none (found by the random-operations test, seed 12704).
+                events.append(RawEvent(descriptor: descriptor, mask: .deleteSelf))
+            } else if let parentDescriptor, let now, now.kind == .directory {
+                // Gone when it was looked at, but a directory is there again (removed and
+                // made anew between the parent's look and its own, maybe with the same
+                // inode number, so the parent saw no change): tell the parent's watch it
+                // was replaced, so the loop drops the old one and scans the new one (found
+                // by the random-operations test).
                 events.append(RawEvent(descriptor: parentDescriptor, mask: [.delete, .isDirectory], name: name))
                 events.append(RawEvent(descriptor: parentDescriptor, mask: [.create, .isDirectory], name: name))
+                recordedNames.insert(DescriptorName(descriptor: parentDescriptor, name: name))
                 directories[parentDescriptor]?.entries[name] = Snapshot(
                     device: now.device, inode: now.inode, size: now.size, modificationTime: now.modificationTime,
                     kind: .directory)
             } else {
+                if let parentDescriptor, let known, known.kind == .directory {
+                    if known.identity == gone.identity {
+                        // Removed after the parent's look, which still lists it: its delete
+                        // comes now, as the kernel's comes with the deleteSelf. Left to the
+                        // parent's next look, a directory made again under the name by then,
+                        // with the inode number ext4 hands out again at once, would look
+                        // unchanged and stay unwatched (issue 4: the random-operations test).
+                        events.append(RawEvent(descriptor: parentDescriptor, mask: [.delete, .isDirectory], name: name))
+                        recordedNames.insert(DescriptorName(descriptor: parentDescriptor, name: name))
+                        directories[parentDescriptor]?.entries[name] = nil
+                    } else {
+                        // The parent saw another directory there, gone too: its next look
+                        // reports the name, whatever is there by then.
+                        directories[parentDescriptor]?.entries[name]?.verified = false
+                    }
+                }
                 events.append(RawEvent(descriptor: descriptor, mask: .deleteSelf))
             }
             events.append(RawEvent(descriptor: descriptor, mask: .ignored))
@@ -348,26 +455,36 @@ public final class PollingBackend: FileWatcherBackend {
     }
 
     /// Renames in an order that can have happened: one whose source name another takes
-    /// comes first (`b -> c` before `d -> b`). A cycle (a swap through a name no poll
-    /// saw) keeps the order it has.
-    private static func ordered(_ pairs: [(from: Change, to: Change)]) -> [(from: Change, to: Change)] {
-        guard pairs.count > 1 else { return pairs }
+    /// comes first (`b -> c` before `d -> b`). No order makes a cycle (`a -> e` and
+    /// `e -> a`): it went through a name no poll saw (a swap), or one of its pairs is
+    /// no rename at all (`rm -r e; mv a e; mkdir a`, the new `a` given `e`'s freed inode
+    /// number, both empty). One pair of each cycle is given back (`broken`) to be
+    /// reported as delete and create, which ends the same either way; kept, the loop
+    /// applied the cycle one rename at a time and lost a directory (found by the
+    /// random-operations test, seed 5852).
+    private static func ordered(
+        _ pairs: [(from: Change, to: Change)]
+    ) -> (ordered: [(from: Change, to: Change)], broken: [(from: Change, to: Change)]) {
+        guard pairs.count > 1 else { return (pairs, []) }
         var remaining = pairs
         var result: [(from: Change, to: Change)] = []
+        var broken: [(from: Change, to: Change)] = []
         while !remaining.isEmpty {
             let sources = Set(remaining.map { DescriptorName(descriptor: $0.from.descriptor, name: $0.from.name) })
             let ready = remaining.indices.filter {
                 !sources.contains(DescriptorName(descriptor: remaining[$0].to.descriptor, name: remaining[$0].to.name))
             }
             if ready.isEmpty {
-                result.append(contentsOf: remaining)
-                break
+                // Each name is the source of one pair and the destination of one at most,
+                // so what is left is cycles: taking one pair out opens its cycle.
+                broken.append(remaining.removeFirst())
+                continue
             }
             for index in ready { result.append(remaining[index]) }
             let taken = Set(ready)
             remaining = remaining.indices.filter { !taken.contains($0) }.map { remaining[$0] }
         }
-        return result
+        return (result, broken)
     }
 
     /// The entries of `directory` now, by name (symbolic links as files, not followed).

@@ -124,6 +124,23 @@ final class EventRecorder: Sendable {
         return seen.filter { $0.path != cookie }
     }
 
+    /// Proves that nothing else happened under polling, where events inside one poll
+    /// come by directory rather than by time: a first cookie marks a poll that saw
+    /// everything written before it, a second one a later poll. Returns every event
+    /// before the second cookie except the cookies.
+    func quietPolling(in directory: String, within limit: Duration = .seconds(10)) async throws -> [WatchEvent] {
+        let first = try await eventsBeforeCookie(in: directory, within: limit)
+        let second = try await eventsBeforeCookie(in: directory, within: limit)
+        return (first + second).filter { !$0.path.contains("/.cookie-") }
+    }
+
+    /// Proves that nothing else happened, on either backend: one cookie under inotify,
+    /// two under polling (``quietPolling(in:)``).
+    func quiet(in directory: String, usePolling: Bool, within limit: Duration = .seconds(10)) async throws -> [WatchEvent] {
+        usePolling
+            ? try await quietPolling(in: directory, within: limit) : try await eventsBeforeCookie(in: directory, within: limit)
+    }
+
     /// Waits until the stream has ended.
     func expectFinished(within limit: Duration = .seconds(10)) async throws {
         _ = try await wait(within: limit, what: "the end of the stream") { _, finished in finished ? true : nil }

@@ -6,13 +6,24 @@ import Testing
 
 @testable import AIFSWatch
 
-/// Real inotify on temporary directories; every test waits with a deadline, never sleeps.
+/// Every scenario on real files in temporary directories, on both backends: real
+/// inotify (`usePolling: false`) and the polling backend with a short interval
+/// (`usePolling: true`), through the same watch loop. Every test waits with a
+/// deadline, never sleeps. Polling-only tests are in `PollingBackendTests`.
 @Suite struct WatcherTests {
-    @Test(.timeLimit(.minutes(1)))
-    func initialScanReportsEverythingThenReady() async throws {
+    /// The default options, or polling every 20 ms.
+    static func options(usePolling: Bool) -> WatchOptions {
+        var options = WatchOptions()
+        options.usePolling = usePolling
+        options.interval = .milliseconds(20)
+        return options
+    }
+
+    @Test(.timeLimit(.minutes(1)), arguments: [false, true])
+    func initialScanReportsEverythingThenReady(usePolling: Bool) async throws {
         let dir = try TemporaryDirectory()
         try dir.tree(["a/b.txt": "b", "c.txt": "c", "empty/": ""])
-        let events = try EventRecorder(paths: [dir.path])
+        let events = try EventRecorder(paths: [dir.path], options: Self.options(usePolling: usePolling))
         let seen = try await events.expect([
             .addDir(dir.path), .addDir(dir.path("a")), .add(dir.path("a/b.txt")), .add(dir.path("c.txt")),
             .addDir(dir.path("empty")), .ready(dir.path),
@@ -21,20 +32,24 @@ import Testing
         #expect(seen.last?.kind.name == "ready")
         #expect(seen.count == 6)
         guard case .ready(let backends, let watches)? = seen.last?.kind else { return }
-        #expect(backends == [dir.path: "inotify"])
-        #expect(watches == 3)
+        let backend = usePolling ? "polling" : "inotify"
+        #expect(backends == [dir.path: backend])
+        // Kernel watches only: polled directories are counted apart.
+        #expect(watches == (usePolling ? 0 : 3))
         let stats = events.watcher.stats
-        #expect(stats.watches == 3)
+        #expect(stats.watches == (usePolling ? 0 : 3))
+        #expect(stats.polledDirectories == (usePolling ? 3 : 0))
         #expect(stats.events >= 6)
         #expect(stats.rescans == 0)
-        #expect(stats.backends == [dir.path: "inotify"])
+        #expect(stats.backends == [dir.path: backend])
+        if usePolling { #expect(stats.reasons[dir.path] == "usePolling is set") }
     }
 
-    @Test(.timeLimit(.minutes(1)))
-    func ignoreInitialReportsOnlyReadyAndLaterChanges() async throws {
+    @Test(.timeLimit(.minutes(1)), arguments: [false, true])
+    func ignoreInitialReportsOnlyReadyAndLaterChanges(usePolling: Bool) async throws {
         let dir = try TemporaryDirectory()
         try dir.tree(["a/b.txt": "b", "c.txt": "c"])
-        var options = WatchOptions()
+        var options = Self.options(usePolling: usePolling)
         options.ignoreInitial = true
         let events = try EventRecorder(paths: [dir.path], options: options)
         let seen = try await events.expect([.ready(dir.path)])
@@ -43,10 +58,10 @@ import Testing
         try await events.expect([.add(dir.path("a/new.txt"))])
     }
 
-    @Test(.timeLimit(.minutes(1)))
-    func createModifyDelete() async throws {
+    @Test(.timeLimit(.minutes(1)), arguments: [false, true])
+    func createModifyDelete(usePolling: Bool) async throws {
         let dir = try TemporaryDirectory()
-        let events = try EventRecorder(paths: [dir.path])
+        let events = try EventRecorder(paths: [dir.path], options: Self.options(usePolling: usePolling))
         try await events.expect([.ready(dir.path)])
         let file = dir.path("f.txt")
         FS.write(file, "one")
@@ -56,13 +71,13 @@ import Testing
         try await events.expect([.change(file)])
         FS.unlink(file)
         try await events.expect([.unlink(file)])
-        #expect(try await events.eventsBeforeCookie(in: dir.path).isEmpty)
+        #expect(try await events.quiet(in: dir.path, usePolling: usePolling).isEmpty)
     }
 
-    @Test(.timeLimit(.minutes(1)))
-    func mkdirPWithFilesWrittenAtOnceAreAllReported() async throws {
+    @Test(.timeLimit(.minutes(1)), arguments: [false, true])
+    func mkdirPWithFilesWrittenAtOnceAreAllReported(usePolling: Bool) async throws {
         let dir = try TemporaryDirectory()
-        let events = try EventRecorder(paths: [dir.path])
+        let events = try EventRecorder(paths: [dir.path], options: Self.options(usePolling: usePolling))
         try await events.expect([.ready(dir.path)])
         // No pause between creating a directory and writing into it: the files made
         // before its watch exists are found by the scan that follows the watch.
@@ -77,14 +92,17 @@ import Testing
         // Each entry is reported once, however the scan and the watch events overlap.
         let adds = seen.filter { $0.kind == .add || $0.kind == .addDir }
         #expect(Set(adds.map(\.path)).count == adds.count)
+        // The new directories are watched too.
+        FS.write(dir.path("a/b/c/4.txt"), "4")
+        try await events.expect([.add(dir.path("a/b/c/4.txt"))])
     }
 
-    @Test(.timeLimit(.minutes(1)))
-    func directoryMovedInAndOut() async throws {
+    @Test(.timeLimit(.minutes(1)), arguments: [false, true])
+    func directoryMovedInAndOut(usePolling: Bool) async throws {
         let dir = try TemporaryDirectory()
         let outside = try TemporaryDirectory()
         try outside.tree(["pkg/x.txt": "x", "pkg/sub/y.txt": "y"])
-        let events = try EventRecorder(paths: [dir.path])
+        let events = try EventRecorder(paths: [dir.path], options: Self.options(usePolling: usePolling))
         try await events.expect([.ready(dir.path)])
 
         FS.rename(outside.path("pkg"), dir.path("pkg"))
@@ -103,18 +121,23 @@ import Testing
         ])
         // Its watches are gone: writing in the old directory, now outside, is silent.
         FS.write(outside.path("gone/sub/late.txt"), "late")
-        #expect(try await events.eventsBeforeCookie(in: dir.path).isEmpty)
+        #expect(try await events.quiet(in: dir.path, usePolling: usePolling).isEmpty)
+        if usePolling { #expect(events.watcher.stats.polledDirectories == 1) }
     }
 
-    @Test(.timeLimit(.minutes(1)))
-    func renameInsideIsOneRenameEvent() async throws {
+    /// Under polling, renames are paired by inode between two polls.
+    @Test(.timeLimit(.minutes(1)), arguments: [false, true])
+    func renameInsideIsOneRenameEvent(usePolling: Bool) async throws {
         let dir = try TemporaryDirectory()
-        try dir.tree(["old.txt": "o", "d/inner.txt": "i"])
-        let events = try EventRecorder(paths: [dir.path])
+        try dir.tree(["old.txt": "o", "d/inner.txt": "i", "other/": ""])
+        let events = try EventRecorder(paths: [dir.path], options: Self.options(usePolling: usePolling))
         try await events.expect([.ready(dir.path)])
 
         FS.rename(dir.path("old.txt"), dir.path("new.txt"))
         #expect(try await events.expect([.rename(dir.path("old.txt"), dir.path("new.txt"))]).count == 1)
+        // Into another watched directory.
+        FS.rename(dir.path("new.txt"), dir.path("other/moved.txt"))
+        #expect(try await events.expect([.rename(dir.path("new.txt"), dir.path("other/moved.txt"))]).count == 1)
 
         // A directory rename is one event; its contents move with it and stay watched.
         FS.rename(dir.path("d"), dir.path("e"))
@@ -123,59 +146,69 @@ import Testing
         try await events.expect([.add(dir.path("e/more.txt"))])
         FS.unlink(dir.path("e/inner.txt"))
         try await events.expect([.unlink(dir.path("e/inner.txt"))])
-        #expect(try await events.eventsBeforeCookie(in: dir.path).isEmpty)
+        #expect(try await events.quiet(in: dir.path, usePolling: usePolling).isEmpty)
     }
 
     /// An editor's atomic save: write a temporary file, rename it over the target.
     /// chokidar (with its default `atomic`) shows `change target`. Here, when the
     /// temporary file is watched, the consumer sees `add tmp` then `rename tmp -> target`
     /// (a rename onto an existing path replaces it); when the temporary file is ignored,
-    /// it sees exactly chokidar's `change target`.
-    @Test(.timeLimit(.minutes(1)))
-    func atomicSave() async throws {
+    /// it sees exactly chokidar's `change target`. Under polling, a save within one poll
+    /// is seen as the target's inode changing: `change target`. Never an `unlink`.
+    @Test(.timeLimit(.minutes(1)), arguments: [false, true])
+    func atomicSave(usePolling: Bool) async throws {
         let dir = try TemporaryDirectory()
         try dir.tree(["doc.txt": "v1"])
-        let events = try EventRecorder(paths: [dir.path])
+        let events = try EventRecorder(paths: [dir.path], options: Self.options(usePolling: usePolling))
         try await events.expect([.ready(dir.path)])
-        FS.write(dir.path("doc.txt.swp"), "v2")
-        FS.rename(dir.path("doc.txt.swp"), dir.path("doc.txt"))
-        let seen = try await events.expect([.add(dir.path("doc.txt.swp")), .rename(dir.path("doc.txt.swp"), dir.path("doc.txt"))])
-        #expect(!seen.contains { $0.kind == .unlink })
+        let (doc, swp) = (dir.path("doc.txt"), dir.path("doc.txt.swp"))
+        FS.write(swp, "v2")
+        FS.rename(swp, doc)
+        if usePolling {
+            let seen = try await events.quiet(in: dir.path, usePolling: true)
+            let docEvents = seen.filter { $0.path == doc }
+            #expect(docEvents.count == 1)
+            #expect(docEvents.first.map { $0.kind == .change || $0.kind == .rename(from: swp) } == true)
+            #expect(!seen.contains { $0.kind == .unlink })
+        } else {
+            let seen = try await events.expect([.add(swp), .rename(swp, doc)])
+            #expect(!seen.contains { $0.kind == .unlink })
+        }
     }
 
-    @Test(.timeLimit(.minutes(1)))
-    func atomicSaveFromIgnoredTemporaryFileIsAChange() async throws {
+    @Test(.timeLimit(.minutes(1)), arguments: [false, true])
+    func atomicSaveFromIgnoredTemporaryFileIsAChange(usePolling: Bool) async throws {
         let dir = try TemporaryDirectory()
         try dir.tree(["doc.txt": "v1"])
-        var options = WatchOptions()
+        var options = Self.options(usePolling: usePolling)
         options.ignored = ["*.swp"]
         let events = try EventRecorder(paths: [dir.path], options: options)
         try await events.expect([.ready(dir.path)])
         FS.write(dir.path("doc.txt.swp"), "v2")
         FS.rename(dir.path("doc.txt.swp"), dir.path("doc.txt"))
         #expect(try await events.expect([.change(dir.path("doc.txt"))]).count == 1)
-        #expect(try await events.eventsBeforeCookie(in: dir.path).isEmpty)
+        #expect(try await events.quiet(in: dir.path, usePolling: usePolling).isEmpty)
     }
 
-    @Test(.timeLimit(.minutes(1)))
-    func removingATreeReportsEveryEntry() async throws {
+    @Test(.timeLimit(.minutes(1)), arguments: [false, true])
+    func removingATreeReportsEveryEntry(usePolling: Bool) async throws {
         let dir = try TemporaryDirectory()
         try dir.tree(["t/a.txt": "a", "t/u/b.txt": "b", "t/u/v/": ""])
-        let events = try EventRecorder(paths: [dir.path])
+        let events = try EventRecorder(paths: [dir.path], options: Self.options(usePolling: usePolling))
         try await events.expect([.ready(dir.path)])
         try FS.removeTree(dir.path("t"))
         try await events.expect([
             .unlink(dir.path("t/a.txt")), .unlink(dir.path("t/u/b.txt")), .unlinkDir(dir.path("t/u/v")),
             .unlinkDir(dir.path("t/u")), .unlinkDir(dir.path("t")),
         ])
-        #expect(try await events.eventsBeforeCookie(in: dir.path).isEmpty)
+        #expect(try await events.quiet(in: dir.path, usePolling: usePolling).isEmpty)
     }
 
-    @Test(.timeLimit(.minutes(1)))
-    func ignoredPathsStaySilent() async throws {
+    @Test(.timeLimit(.minutes(1)), arguments: [false, true])
+    func ignoredPathsStaySilent(usePolling: Bool) async throws {
         let dir = try TemporaryDirectory()
         try dir.tree(["build/old.o": "", "keep.txt": "k", "x.log": ""])
-        var options = WatchOptions()
+        var options = Self.options(usePolling: usePolling)
         options.ignored = ["*.log", "build/"]
         let events = try EventRecorder(paths: [dir.path], options: options)
         let initial = try await events.expect([.ready(dir.path)])
@@ -186,14 +219,14 @@ import Testing
         try await events.expect([.addDir(dir.path("sub"))])
         FS.write(dir.path("sub/deep.log"), "d")
         FS.write(dir.path("x.log"), "more", append: true)
-        #expect(try await events.eventsBeforeCookie(in: dir.path).isEmpty)
+        #expect(try await events.quiet(in: dir.path, usePolling: usePolling).isEmpty)
     }
 
-    @Test(.timeLimit(.minutes(1)))
-    func depthLimitsWhatIsReportedAndWatched() async throws {
+    @Test(.timeLimit(.minutes(1)), arguments: [false, true])
+    func depthLimitsWhatIsReportedAndWatched(usePolling: Bool) async throws {
         let dir = try TemporaryDirectory()
         try dir.tree(["a/x.txt": "", "a/b/y.txt": "", "top.txt": ""])
-        var options = WatchOptions()
+        var options = Self.options(usePolling: usePolling)
         options.depth = 1
         let events = try EventRecorder(paths: [dir.path], options: options)
         let initial = try await events.expect([.ready(dir.path)])
@@ -203,15 +236,15 @@ import Testing
         FS.write(dir.path("a/b/deeper.txt"), "")
         FS.write(dir.path("a/new.txt"), "")
         try await events.expect([.add(dir.path("a/new.txt"))])
-        #expect(try await events.eventsBeforeCookie(in: dir.path).isEmpty)
+        #expect(try await events.quiet(in: dir.path, usePolling: usePolling).isEmpty)
     }
 
-    @Test(.timeLimit(.minutes(1)))
-    func removedRootEndsWithUnlinkDirAndTheStreamFinishes() async throws {
+    @Test(.timeLimit(.minutes(1)), arguments: [false, true])
+    func removedRootEndsWithUnlinkDirAndTheStreamFinishes(usePolling: Bool) async throws {
         let dir = try TemporaryDirectory()
         let root = try dir.directory("root")
         try dir.file("root/f.txt", "f")
-        let events = try EventRecorder(paths: [root])
+        let events = try EventRecorder(paths: [root], options: Self.options(usePolling: usePolling))
         try await events.expect([.ready(root)])
         try FS.removeTree(root)
         try await events.expect([.unlink(root + "/f.txt"), .unlinkDir(root)])
@@ -219,11 +252,11 @@ import Testing
         #expect(events.all.last?.kind == .unlinkDir)
     }
 
-    @Test(.timeLimit(.minutes(1)))
-    func singleFileIsWatchedThroughItsDirectory() async throws {
+    @Test(.timeLimit(.minutes(1)), arguments: [false, true])
+    func singleFileIsWatchedThroughItsDirectory(usePolling: Bool) async throws {
         let dir = try TemporaryDirectory()
         let file = try dir.file("watched.txt", "1")
-        let events = try EventRecorder(paths: [file])
+        let events = try EventRecorder(paths: [file], options: Self.options(usePolling: usePolling))
         try await events.expect([.add(file), .ready(file)])
         // Sibling first: events of one descriptor are in order, so if the sibling were
         // reported, it would come before the change.
@@ -235,18 +268,19 @@ import Testing
         try await events.expect([.unlink(file)])
         FS.write(file, "again")
         try await events.expect([.add(file)])
+        #expect(!events.all.contains { $0.path == dir.path("sibling.txt") })
     }
 
     /// A burst of creations: every file is reported once (if the kernel queue overflowed,
     /// the rescan reports the rest), and nothing arrives twice.
-    @Test(.timeLimit(.minutes(1)))
-    func burstOfCreationsLosesNothing() async throws {
+    @Test(.timeLimit(.minutes(1)), arguments: [false, true])
+    func burstOfCreationsLosesNothing(usePolling: Bool) async throws {
         let dir = try TemporaryDirectory()
-        let events = try EventRecorder(paths: [dir.path])
+        let events = try EventRecorder(paths: [dir.path], options: Self.options(usePolling: usePolling))
         try await events.expect([.ready(dir.path)])
         let paths = (0..<2000).map { dir.path("burst-\($0).txt") }
         for path in paths { FS.write(path, "b") }
-        let seen = try await events.eventsBeforeCookie(in: dir.path, within: .seconds(30))
+        let seen = try await events.quiet(in: dir.path, usePolling: usePolling, within: .seconds(30))
         let adds = seen.filter { $0.kind == .add }.map(\.path)
         #expect(adds.count == paths.count)
         #expect(Set(adds) == Set(paths))
@@ -261,25 +295,6 @@ import Testing
             #expect(error.code == .notFound)
             #expect(error.message.contains("nope"))
         }
-    }
-
-    @Test(.timeLimit(.minutes(1)))
-    func watchLimitReachedIsAnErrorEventAndWatchingGoesOn() async throws {
-        let dir = try TemporaryDirectory()
-        try dir.tree(["ok/": "", "huge/inner.txt": ""])
-        var options = WatchOptions()
-        let huge = dir.path("huge")
-        options._addWatchFailure = { path in path == huge ? Errno.noSpace : nil }
-        let events = try EventRecorder(paths: [dir.path], options: options)
-        let seen = try await events.expect([.error(huge), .add(dir.path("huge/inner.txt")), .ready(dir.path)])
-        let message = seen.compactMap { event -> String? in
-            if case .error(let message) = event.kind { return message }
-            return nil
-        }.first ?? ""
-        #expect(message.contains("fs.inotify.max_user_watches"))
-        #expect(message.contains("sysctl fs.inotify.max_user_watches=524288"))
-        FS.write(dir.path("ok/still.txt"), "")
-        try await events.expect([.add(dir.path("ok/still.txt"))])
     }
 
     @Test func watchLimitMessageNamesTheLimitItsValueAndTheFix() {
