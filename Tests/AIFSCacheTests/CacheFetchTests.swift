@@ -18,7 +18,7 @@ import Testing
 
     /// Waits, with a deadline, until `condition` holds (STYLE rule 38: no sleeping).
     func waitUntil(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         while !condition() {
             try #require(ContinuousClock.now < deadline, "condition not met within 10 s")
             await Task.yield()

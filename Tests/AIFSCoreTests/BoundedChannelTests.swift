@@ -35,7 +35,7 @@ import Testing
         }
         // Wait (with a deadline) until the producer is stuck on the full queue: it can
         // have sent the capacity, and not more, until we take something.
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         while sent.load(ordering: .relaxed) < 2 && ContinuousClock.now < deadline { await Task.yield() }
         #expect(sent.load(ordering: .relaxed) == 2)
         var received: [Int] = []

@@ -86,7 +86,7 @@ struct ServeProgressTests {
         #expect(result.isError != true, "\(result.text)")
         #expect(result.structuredContent?.objectValue?["stats"]?.objectValue?["filesSearched"] == 3000)
         #expect(result.structuredContent?.objectValue?["stats"]?.objectValue?["totalMatches"] == 30)
-        let first = await log.first(for: token, within: .seconds(10))
+        let first = await log.first(for: token, within: .seconds(30))
         #expect(first != nil)
         let reported = log.notifications.withLock { $0.filter { $0.progressToken == token } }
         #expect(!reported.isEmpty)
@@ -100,7 +100,7 @@ struct ServeProgressTests {
             name: "directory_tree", arguments: ["path": ".", "maxDepth": 5, "maxEntries": 20],
             meta: Metadata(progressToken: treeToken)))).value
         #expect(tree.structuredContent?.objectValue?["totalCount"] == 3011, "\(tree.text)")
-        #expect(await log.first(for: treeToken, within: .seconds(10)) != nil)
+        #expect(await log.first(for: treeToken, within: .seconds(30)) != nil)
 
         // batch_operations reports files done out of the files chosen.
         let batchToken = ProgressToken.string("batch-1")
@@ -108,7 +108,7 @@ struct ServeProgressTests {
             name: "batch_operations", arguments: ["operation": "count", "maxResults": 5],
             meta: Metadata(progressToken: batchToken)))).value
         #expect(batch.isError != true, "\(batch.text)")
-        let batchProgress = await log.first(for: batchToken, within: .seconds(10))
+        let batchProgress = await log.first(for: batchToken, within: .seconds(30))
         #expect(batchProgress?.total == 5)
         #expect(batchProgress?.message?.contains("files") == true)
 

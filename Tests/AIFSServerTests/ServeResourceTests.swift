@@ -95,7 +95,7 @@ struct ServeResourceTests {
         try await server.client.subscribeToResource(uri: notes)
         try "second\n".write(toFile: directory.path("root/notes.txt"), atomically: false, encoding: .utf8)
 
-        let updated = await first(of: updates, within: .seconds(10))
+        let updated = await first(of: updates, within: .seconds(30))
         #expect(updated == notes)
         // A read after the notification sees the new contents.
         #expect(try await server.client.readResource(uri: notes).first?.text == "second\n")
@@ -104,7 +104,7 @@ struct ServeResourceTests {
         // do) is a change too, and so is a second one: the watch follows the name.
         for contents in ["third\n", "fourth\n"] {
             try contents.write(toFile: directory.path("root/notes.txt"), atomically: true, encoding: .utf8)
-            #expect(await first(of: updates, within: .seconds(10)) == notes, "\(contents)")
+            #expect(await first(of: updates, within: .seconds(30)) == notes, "\(contents)")
             #expect(try await server.client.readResource(uri: notes).first?.text == contents)
         }
 

@@ -24,7 +24,7 @@ struct ServeWatchTests {
 
     /// Calls get_watch_events until `done` holds for the events gathered, or the deadline.
     func events(
-        _ server: ServerProcess, _ id: String, within timeout: Duration = .seconds(10),
+        _ server: ServerProcess, _ id: String, within timeout: Duration = .seconds(30),
         until done: ([[String: Value]]) -> Bool
     ) async throws -> [[String: Value]] {
         let deadline = ContinuousClock.now + timeout
@@ -134,7 +134,7 @@ struct ServeWatchTests {
         let server = try await start()
         // Read until the file is served from the cache (a file just written is not
         // cached at once), with a deadline.
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         var hits = 0
         while hits == 0, ContinuousClock.now < deadline {
             _ = try await server.call("read_file", ["path": "notes.txt"])
@@ -158,7 +158,7 @@ struct ServeWatchTests {
         let started = try await server.call("start_watching", ["paths": ["src"]])
         let id = try #require(started["watchId"]?.stringValue, "\(started.text)")
         try FileManager.default.removeItem(atPath: directory.path("root/src"))
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         var seen: [[String: Value]] = []
         var running = true
         while running, ContinuousClock.now < deadline {

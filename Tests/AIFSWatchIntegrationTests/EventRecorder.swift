@@ -93,7 +93,7 @@ final class EventRecorder: Sendable {
     /// Waits until every expected event has been seen after the previous expectation,
     /// in any order; returns everything seen up to the last of them and moves past it.
     @discardableResult
-    func expect(_ expected: [Expected], within limit: Duration = .seconds(10)) async throws -> [WatchEvent] {
+    func expect(_ expected: [Expected], within limit: Duration = .seconds(30)) async throws -> [WatchEvent] {
         let start = cursor.load(ordering: .relaxed)
         let end: Int = try await wait(within: limit, what: expected.description) { events, _ in
             var used = Set<Int>()
@@ -114,7 +114,7 @@ final class EventRecorder: Sendable {
     /// Proves that nothing else happened: creates a uniquely named cookie file in
     /// `directory`, waits for its `add` (events of one inotify descriptor arrive in
     /// order) and returns the events seen before it, which the caller expects empty.
-    func eventsBeforeCookie(in directory: String, within limit: Duration = .seconds(10)) async throws -> [WatchEvent] {
+    func eventsBeforeCookie(in directory: String, within limit: Duration = .seconds(30)) async throws -> [WatchEvent] {
         let number = Self.cookieCounter.add(1, ordering: .relaxed).newValue
         let cookie = directory + "/.cookie-\(getpid())-\(number)"
         let fd = open(cookie, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
@@ -128,7 +128,7 @@ final class EventRecorder: Sendable {
     /// come by directory rather than by time: a first cookie marks a poll that saw
     /// everything written before it, a second one a later poll. Returns every event
     /// before the second cookie except the cookies.
-    func quietPolling(in directory: String, within limit: Duration = .seconds(10)) async throws -> [WatchEvent] {
+    func quietPolling(in directory: String, within limit: Duration = .seconds(30)) async throws -> [WatchEvent] {
         let first = try await eventsBeforeCookie(in: directory, within: limit)
         let second = try await eventsBeforeCookie(in: directory, within: limit)
         return (first + second).filter { !$0.path.contains("/.cookie-") }
@@ -136,13 +136,13 @@ final class EventRecorder: Sendable {
 
     /// Proves that nothing else happened, on either backend: one cookie under inotify,
     /// two under polling (``quietPolling(in:)``).
-    func quiet(in directory: String, usePolling: Bool, within limit: Duration = .seconds(10)) async throws -> [WatchEvent] {
+    func quiet(in directory: String, usePolling: Bool, within limit: Duration = .seconds(30)) async throws -> [WatchEvent] {
         usePolling
             ? try await quietPolling(in: directory, within: limit) : try await eventsBeforeCookie(in: directory, within: limit)
     }
 
     /// Waits until the stream has ended.
-    func expectFinished(within limit: Duration = .seconds(10)) async throws {
+    func expectFinished(within limit: Duration = .seconds(30)) async throws {
         _ = try await wait(within: limit, what: "the end of the stream") { _, finished in finished ? true : nil }
     }
 }

@@ -154,7 +154,7 @@ import Testing
             return event.path != stopAt
         }
         func waitFor(_ predicate: ([WatchEvent]) -> Bool) async throws {
-            let deadline = ContinuousClock.now + .seconds(10)
+            let deadline = ContinuousClock.now + .seconds(30)
             while !seen.withLock({ predicate($0) }) {
                 if ContinuousClock.now > deadline { throw ExpectationTimeout(description: "\(seen.withLock { $0 })") }
                 try await Task.sleep(for: .milliseconds(2))

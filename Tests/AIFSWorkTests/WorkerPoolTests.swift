@@ -23,7 +23,7 @@ final class Gate: Sendable {
 }
 
 /// Polls `condition` until it holds or the deadline passes (never a bare sleep).
-func eventually(within limit: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
+func eventually(within limit: Duration = .seconds(30), _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + limit
     while !condition() {
         if ContinuousClock.now > deadline { return false }
