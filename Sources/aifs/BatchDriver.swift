@@ -53,18 +53,21 @@ enum BatchDriver {
         }
         let progress = !flags.noProgress && Console.standardError.isTerminal ? ProgressBar(total: found.items.count) : nil
         var matchedAny = false
+        var record = BatchRecord()
         let summary: BatchSummary
         do throws(WorkError) {
             summary = try await service.runBatch(found.items, operation: operation, options: options) { result in
                 if case .success(.matches(let lines, _)) = result.outcome, lines > 0 { matchedAny = true }
+                record.clear()
                 if flags.json {
-                    output.append(jsonRecord(result).utf8)
+                    record.appendJSON(result)
+                    output.append(record.bytes)
                     output.endRecord()
                 } else {
                     switch result.outcome {
                     case .success(let value):
-                        if let line = textLine(value, item: result.item, operation: operation.name) {
-                            output.append(line.utf8)
+                        if record.appendTextLine(value, item: result.item, operation: operation.name) {
+                            output.append(record.bytes)
                             output.endRecord()
                         }
                     case .failure(let error):
