@@ -12,7 +12,7 @@ extension FileService {
     /// The same as ``batchItems(_:walkOptions:destinationDirectory:)`` followed by
     /// ``runBatch(_:operation:options:onResult:)``, without waiting for the whole walk
     /// and its sort before the first file reaches a worker (see
-    /// ``AIFSWork/BatchRunner/run(arriving:orderedBy:operation:options:onArrived:onResult:)``).
+    /// ``AIFSWork/BatchRunner/run(arriving:operation:options:onArrived:onResult:)``).
     /// With roots, it is exactly those two calls: every item is checked against the
     /// roots before any runs.
     ///
@@ -51,7 +51,7 @@ extension FileService {
         let starts = paths.isEmpty ? ["."] : paths
         let walked = paths.isEmpty ? [] : paths
         let mapping = BatchItemMapping(starts: starts, destination: destinationDirectory, fromCurrentDirectory: paths.isEmpty)
-        let channel = BoundedChannel<[(item: BatchItem, key: BatchWalkKey)]>(capacity: 64)
+        let channel = BoundedChannel<[(item: BatchItem, key: BatchOrderKey)]>(capacity: 64)
         let errors = BatchWalkErrors()
         let started = DedicatedThreads.tryStart(name: "aifs-batch-walk") {
             walker.walk(walked) { BatchWalkVisitor(channel: channel, errors: errors, mapping: mapping) }
@@ -72,7 +72,6 @@ extension FileService {
         let invalidate = operation.changesFiles && !options.dryRun ? contentCache : nil
         return await BatchRunner.run(
             arriving: { (try? await channel.next()) ?? nil },
-            orderedBy: { Walker.precedes(path: $0.path, rootIndex: $0.rootIndex, path: $1.path, rootIndex: $1.rootIndex) },
             operation: operation, options: options,
             onArrived: { count in onWalked(count, Walker.sortedErrors(errors.take(), startingPaths: walked)) },
             onResult: { result in
@@ -83,12 +82,6 @@ extension FileService {
                 }
             })
     }
-}
-
-/// A walked file's place in path order.
-struct BatchWalkKey: Sendable {
-    var rootIndex: Int
-    var path: [UInt8]
 }
 
 /// The walk's errors, gathered from every walker thread.
@@ -111,13 +104,13 @@ final class BatchWalkVisitor: WalkVisitor {
     /// Files per chunk: the pool's per-task cost (two continuations, a queue slot) is
     /// paid once per chunk; small enough that the workers share the tail evenly.
     static let chunkSize = 32
-    private let channel: BoundedChannel<[(item: BatchItem, key: BatchWalkKey)]>
+    private let channel: BoundedChannel<[(item: BatchItem, key: BatchOrderKey)]>
     private let errors: BatchWalkErrors
     private let mapping: BatchItemMapping
-    private var chunk: [(item: BatchItem, key: BatchWalkKey)] = []
+    private var chunk: [(item: BatchItem, key: BatchOrderKey)] = []
     private var found: [CoreError] = []
 
-    init(channel: BoundedChannel<[(item: BatchItem, key: BatchWalkKey)]>, errors: BatchWalkErrors, mapping: BatchItemMapping) {
+    init(channel: BoundedChannel<[(item: BatchItem, key: BatchOrderKey)]>, errors: BatchWalkErrors, mapping: BatchItemMapping) {
         self.channel = channel
         self.errors = errors
         self.mapping = mapping
@@ -126,7 +119,7 @@ final class BatchWalkVisitor: WalkVisitor {
 
     func visit(_ entry: WalkEntry) -> WalkAction {
         guard let item = mapping.item(for: entry) else { return .continue }
-        chunk.append((item, BatchWalkKey(rootIndex: entry.rootIndex, path: entry.pathBytes)))
+        chunk.append((item, BatchOrderKey(rootIndex: entry.rootIndex, path: entry.pathBytes)))
         guard chunk.count >= Self.chunkSize else { return .continue }
         // The batch was cancelled: stop walking.
         return send() ? .continue : .quit

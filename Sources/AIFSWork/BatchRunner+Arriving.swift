@@ -3,7 +3,8 @@ import AIFSCore
 extension BatchRunner {
     /// Runs `operation` over items that arrive in chunks and in no useful order (a
     /// parallel walk finds them), starting on each chunk as soon as it arrives; the
-    /// results come back in the order of the items' keys, once the last chunk is in.
+    /// results come back in the order of the items' keys (the order of a sorted
+    /// walk), once the last chunk is in.
     ///
     /// This overlaps finding the files with working on them: a batch over a directory
     /// tree no longer waits for the whole walk and its sort before the first file
@@ -12,16 +13,15 @@ extension BatchRunner {
     /// then; the files being read at any moment stay bounded by the pool's queue.
     ///
     /// ```swift
-    /// let summary = await BatchRunner.run(arriving: { await walk.nextChunk() }, orderedBy: <,
+    /// let summary = await BatchRunner.run(arriving: { await walk.nextChunk() },
     ///                                     operation: .hash, onArrived: { _ in }) { print($0) }
     /// ```
     ///
     /// - Parameters:
-    ///   - nextChunk: The next items with their keys, `nil` after the last. Called from
+    ///   - nextChunk: The next items with their places in path order, `nil` after the
+    ///     last; items with equal keys keep their arrival order. Called from
     ///     a task of the runner's, one call at a time, until it returns `nil` or the
     ///     batch is cancelled.
-    ///   - areInIncreasingOrder: The results' order, by key; items with equal keys
-    ///     keep their arrival order.
     ///   - operation: What to do to each item.
     ///   - options: Workers, dry run, overwrite.
     ///   - onArrived: Called once, with the number of items, after the last has arrived
@@ -34,9 +34,8 @@ extension BatchRunner {
     /// As ``run(_:operation:options:onResult:)``: the closures other than `nextChunk`
     /// are called on the calling task. Cancelling it stops asking for chunks and
     /// cancels the pool; what was not done is counted in ``BatchSummary/notTried``.
-    public static func run<Key: Sendable>(
-        arriving nextChunk: @escaping @Sendable () async -> [(item: BatchItem, key: Key)]?,
-        orderedBy areInIncreasingOrder: (Key, Key) -> Bool,
+    public static func run(
+        arriving nextChunk: @escaping @Sendable () async -> [(item: BatchItem, key: BatchOrderKey)]?,
         operation: BatchOperation, options: BatchOptions = BatchOptions(),
         onArrived: (Int) -> Void,
         onResult: (BatchResult) -> Void
@@ -46,8 +45,8 @@ extension BatchRunner {
         defer { pool.shutdown() }
         let scratch = BatchScratch(workers: pool.workers)
         let started = ContinuousClock.now
-        let submitter = Task { () -> Arrivals<Key> in
-            var arrivals = Arrivals<Key>()
+        let submitter = Task { () -> Arrivals in
+            var arrivals = Arrivals()
             while !Task.isCancelled, let chunk = await nextChunk() {
                 guard !chunk.isEmpty else { continue }
                 // Each chunk its own array: a slice of one growing array would make every
@@ -73,8 +72,8 @@ extension BatchRunner {
             var order = Array(arrivals.items.indices)
             arrivals.keys.withUnsafeBufferPointer { keys in
                 order.sort { a, b in
-                    if areInIncreasingOrder(keys[a], keys[b]) { return true }
-                    if areInIncreasingOrder(keys[b], keys[a]) { return false }
+                    if keys[a] < keys[b] { return true }
+                    if keys[b] < keys[a] { return false }
                     return a < b
                 }
             }
@@ -126,9 +125,9 @@ extension BatchRunner {
 
 /// The items of an arriving batch in arrival order, the chunk each belongs to, and
 /// each chunk's ticket.
-private struct Arrivals<Key: Sendable>: Sendable {
+private struct Arrivals: Sendable {
     var items: [BatchItem] = []
-    var keys: [Key] = []
+    var keys: [BatchOrderKey] = []
     /// The chunk of each item.
     var chunk: [Int] = []
     /// The arrival index of each chunk's first item, and its size.
@@ -136,12 +135,35 @@ private struct Arrivals<Key: Sendable>: Sendable {
     var chunkSizes: [Int] = []
     var tickets: [Result<WorkTicket<BatchRunner.Outcomes>, WorkError>] = []
 
-    mutating func add(_ newItems: [BatchItem], keys newKeys: [Key]) {
+    mutating func add(_ newItems: [BatchItem], keys newKeys: [BatchOrderKey]) {
         let index = chunkStart.count
         chunkStart.append(items.count)
         chunkSizes.append(newItems.count)
         items.append(contentsOf: newItems)
         keys.append(contentsOf: newKeys)
         chunk.append(contentsOf: repeatElement(index, count: newItems.count))
+    }
+}
+
+/// An item's place in the order of a sorted walk (``AIFSCore/WalkOptions/sortByPath``):
+/// by the index of its starting path, then by path, component by component.
+public struct BatchOrderKey: Sendable, Comparable {
+    /// The index of the starting path the item was found under.
+    public var rootIndex: Int
+    /// The item's path as the walk reported it.
+    public var path: [UInt8]
+
+    /// Creates a key.
+    public init(rootIndex: Int, path: [UInt8]) {
+        self.rootIndex = rootIndex
+        self.path = path
+    }
+
+    public static func < (a: BatchOrderKey, b: BatchOrderKey) -> Bool {
+        Walker.precedes(path: a.path, rootIndex: a.rootIndex, path: b.path, rootIndex: b.rootIndex)
+    }
+
+    public static func == (a: BatchOrderKey, b: BatchOrderKey) -> Bool {
+        a.rootIndex == b.rootIndex && a.path == b.path
     }
 }

@@ -11,9 +11,9 @@ import Testing
 @Suite struct ArrivingBatchTests {
     /// Hands out fixed chunks one call at a time, then `nil`.
     final class Chunks: Sendable {
-        private let chunks: Mutex<[[(item: BatchItem, key: Int)]]>
-        init(_ chunks: [[(item: BatchItem, key: Int)]]) { self.chunks = Mutex(chunks.reversed()) }
-        func next() -> [(item: BatchItem, key: Int)]? { chunks.withLock { $0.popLast() } }
+        private let chunks: Mutex<[[(item: BatchItem, key: BatchOrderKey)]]>
+        init(_ chunks: [[(item: BatchItem, key: BatchOrderKey)]]) { self.chunks = Mutex(chunks.reversed()) }
+        func next() -> [(item: BatchItem, key: BatchOrderKey)]? { chunks.withLock { $0.popLast() } }
     }
 
     @Test(.timeLimit(.minutes(1)))
@@ -25,11 +25,11 @@ import Testing
         var keys = Array(0..<100)
         var generator = SeededGenerator(seed: 5)
         keys.shuffle(using: &generator)
-        var chunks: [[(item: BatchItem, key: Int)]] = [[]]
+        var chunks: [[(item: BatchItem, key: BatchOrderKey)]] = [[]]
         var rest = keys[...]
         var size = 1
         while !rest.isEmpty {
-            chunks.append(rest.prefix(size).map { (BatchItem(path: dir.path("f\($0).txt")), $0) })
+            chunks.append(rest.prefix(size).map { (BatchItem(path: dir.path("f\($0).txt")), key($0)) })
             rest = rest.dropFirst(size)
             size = size % 7 + 1
         }
@@ -39,7 +39,7 @@ import Testing
         var arrived: Int?
         var results: [BatchResult] = []
         let summary = await BatchRunner.run(
-            arriving: { source.next() }, orderedBy: <, operation: .count, options: options,
+            arriving: { source.next() }, operation: .count, options: options,
             onArrived: { count in
                 #expect(results.isEmpty, "every item arrives before the first result")
                 arrived = count
@@ -65,8 +65,8 @@ import Testing
         let dir = try TemporaryDirectory()
         for name in ["a", "b", "c"] { try dir.file(name, name) }
         let source = Chunks([
-            [(BatchItem(path: dir.path("c")), 1), (BatchItem(path: dir.path("a")), 0)],
-            [(BatchItem(path: dir.path("b")), 0)],
+            [(BatchItem(path: dir.path("c")), key(1)), (BatchItem(path: dir.path("a")), key(0))],
+            [(BatchItem(path: dir.path("b")), key(0))],
         ])
         let (paths, summary) = await collectPaths(source)
         #expect(paths == [dir.path("a"), dir.path("b"), dir.path("c")])
@@ -91,12 +91,12 @@ import Testing
         let served = Mutex(0)
         let batch = Task {
             await BatchRunner.run(
-                arriving: { () -> [(item: BatchItem, key: Int)]? in
+                arriving: { () -> [(item: BatchItem, key: BatchOrderKey)]? in
                     let call = served.withLock { count in
                         count += 1
                         return count
                     }
-                    if call == 1 { return [(BatchItem(path: path), 0)] }
+                    if call == 1 { return [(BatchItem(path: path), BatchOrderKey(rootIndex: 0, path: []))] }
                     tookFirst.yield()
                     // The rest of the walk never comes: wait until cancelled.
                     let (never, open) = AsyncStream.makeStream(of: Void.self)
@@ -104,7 +104,7 @@ import Testing
                     for await _ in never {}
                     return nil
                 },
-                orderedBy: <, operation: .hash, onArrived: { _ in }, onResult: { _ in })
+                operation: .hash, onArrived: { _ in }, onResult: { _ in })
         }
         for await _ in taken { break }
         batch.cancel()
@@ -113,10 +113,15 @@ import Testing
         #expect(summary.succeeded + summary.failed + summary.notTried == summary.total)
     }
 
+    /// A key whose path order is the order of `number`.
+    func key(_ number: Int) -> BatchOrderKey {
+        BatchOrderKey(rootIndex: 0, path: Array(String(format: "%05d", number).utf8))
+    }
+
     func collectPaths(_ source: Chunks) async -> ([String], BatchSummary) {
         var paths: [String] = []
         let summary = await BatchRunner.run(
-            arriving: { source.next() }, orderedBy: <, operation: .hash, onArrived: { _ in }, onResult: { paths.append($0.item.path) })
+            arriving: { source.next() }, operation: .hash, onArrived: { _ in }, onResult: { paths.append($0.item.path) })
         return (paths, summary)
     }
 }

@@ -175,18 +175,28 @@ extension Walker {
 /// a depth-first walk with each directory's entries sorted by name.
 enum PathOrder {
     static func precedes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        let count = min(a.count, b.count)
-        var index = 0
-        while index < count {
-            let x = a[index], y = b[index]
-            if x != y {
-                if x == UInt8(ascii: "/") { return true }
-                if y == UInt8(ascii: "/") { return false }
-                return x < y
+        a.withUnsafeBytes { a in
+            b.withUnsafeBytes { b in
+                let count = min(a.count, b.count)
+                var index = 0
+                // Paths under one directory share long prefixes: skip them eight bytes
+                // at a time (sorting 10,000 paths compares about 130,000 pairs).
+                while index + 8 <= count,
+                      a.loadUnaligned(fromByteOffset: index, as: UInt64.self) == b.loadUnaligned(fromByteOffset: index, as: UInt64.self) {
+                    index += 8
+                }
+                while index < count {
+                    let x = a[index], y = b[index]
+                    if x != y {
+                        if x == UInt8(ascii: "/") { return true }
+                        if y == UInt8(ascii: "/") { return false }
+                        return x < y
+                    }
+                    index += 1
+                }
+                return a.count < b.count
             }
-            index += 1
         }
-        return a.count < b.count
     }
 
     /// The components of an absolute path with `.` and `..` resolved by text alone.
