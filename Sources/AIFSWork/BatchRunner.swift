@@ -39,7 +39,6 @@ public enum BatchRunner {
         defer { pool.shutdown() }
         let scratch = BatchScratch(workers: pool.workers)
         let started = ContinuousClock.now
-        typealias Outcomes = [Result<BatchValue, WorkError>]
         typealias Submitted = (range: Range<Int>, ticket: Result<WorkTicket<Outcomes>, WorkError>)
         let (stream, continuation) = AsyncStream.makeStream(of: Submitted.self)
         let submitter = Task {
@@ -47,18 +46,8 @@ public enum BatchRunner {
                 if Task.isCancelled { break }
                 let range = start..<min(items.count, start + chunkSize)
                 do throws(WorkError) {
-                    let ticket = try await pool.submit { context -> Outcomes in
-                        var outcomes: Outcomes = []
-                        outcomes.reserveCapacity(range.count)
-                        for index in range {
-                            // One file's failure is its own result; the chunk goes on.
-                            if context.isCancelled { break }
-                            outcomes.append(Result { () throws(WorkError) -> BatchValue in
-                                try BatchWork.perform(operation, on: items[index], options: options, scratch: scratch, worker: context.workerIndex)
-                            })
-                        }
-                        return outcomes
-                    }
+                    let ticket = try await submitChunk(
+                        items[range], to: pool, operation: operation, options: options, scratch: scratch)
                     continuation.yield((range, .success(ticket)))
                 } catch {
                     continuation.yield((range, .failure(error)))
@@ -103,6 +92,28 @@ public enum BatchRunner {
         summary.elapsed = ContinuousClock.now - started
         summary.pool = pool.stats
         return summary
+    }
+
+    typealias Outcomes = [Result<BatchValue, WorkError>]
+
+    /// Submits one pool task that works through `chunk`, one result per file (fewer
+    /// only when cancelled).
+    static func submitChunk(
+        _ chunk: ArraySlice<BatchItem>, to pool: WorkerPool, operation: BatchOperation, options: BatchOptions,
+        scratch: BatchScratch
+    ) async throws(WorkError) -> WorkTicket<Outcomes> {
+        try await pool.submit { context -> Outcomes in
+            var outcomes: Outcomes = []
+            outcomes.reserveCapacity(chunk.count)
+            for item in chunk {
+                // One file's failure is its own result; the chunk goes on.
+                if context.isCancelled { break }
+                outcomes.append(Result { () throws(WorkError) -> BatchValue in
+                    try BatchWork.perform(operation, on: item, options: options, scratch: scratch, worker: context.workerIndex)
+                })
+            }
+            return outcomes
+        }
     }
 
     /// Runs `operation` over `items` and returns every result, in input order.

@@ -27,44 +27,46 @@ enum BatchDriver {
                 throw ExitCode(1)
             }
         }
-        let found: (items: [BatchItem], errors: [CoreError])
-        do throws(WorkError) {
-            let starts = paths
-            found = try await WorkerPool.runDetached { () throws(WorkError) -> ([BatchItem], [CoreError]) in
-                try service.batchItems(starts, walkOptions: walkOptions, destinationDirectory: destination)
-            }
-        } catch {
-            try? Console.standardError.write("aifs: \(error.message)\n")
-            throw ExitCode(2)
-        }
         var options = BatchOptions()
         if flags.walk.threads > 0 { options.workers = flags.walk.threads }
         options.dryRun = flags.dryRun
         options.overwrite = overwrite
 
         let output = BufferedOutput(.standardOutput)
-        for error in found.errors {
-            if flags.json {
-                output.append("{\"type\":\"error\",\"path\":\(JSONText.quote(error.path ?? "")),\"error\":{\"code\":\(JSONText.quote(error.code.description)),\"message\":\(JSONText.quote(error.message))}}\n".utf8)
-                output.endRecord()
-            } else {
-                try? Console.standardError.write("aifs: \(error.message)\n")
+        var walkErrors = 0
+        var progress: ProgressBar?
+        // The walk's errors come first, then the results in path order.
+        func walked(files: Int, errors: [CoreError]) {
+            walkErrors = errors.count
+            for error in errors {
+                if flags.json {
+                    output.append("{\"type\":\"error\",\"path\":\(JSONText.quote(error.path ?? "")),\"error\":{\"code\":\(JSONText.quote(error.code.description)),\"message\":\(JSONText.quote(error.message))}}\n".utf8)
+                    output.endRecord()
+                } else {
+                    try? Console.standardError.write("aifs: \(error.message)\n")
+                }
             }
+            progress = !flags.noProgress && Console.standardError.isTerminal ? ProgressBar(total: files) : nil
         }
-        let progress = !flags.noProgress && Console.standardError.isTerminal ? ProgressBar(total: found.items.count) : nil
         var matchedAny = false
+        var record = BatchRecord()
         let summary: BatchSummary
         do throws(WorkError) {
-            summary = try await service.runBatch(found.items, operation: operation, options: options) { result in
+            summary = try await service.runBatch(
+                walking: paths, walkOptions: walkOptions, destinationDirectory: destination, operation: operation, options: options,
+                onWalked: walked
+            ) { result in
                 if case .success(.matches(let lines, _)) = result.outcome, lines > 0 { matchedAny = true }
+                record.clear()
                 if flags.json {
-                    output.append(jsonRecord(result).utf8)
+                    record.appendJSON(result)
+                    output.append(record.bytes)
                     output.endRecord()
                 } else {
                     switch result.outcome {
                     case .success(let value):
-                        if let line = textLine(value, item: result.item, operation: operation.name) {
-                            output.append(line.utf8)
+                        if record.appendTextLine(value, item: result.item, operation: operation.name) {
+                            output.append(record.bytes)
                             output.endRecord()
                         }
                     case .failure(let error):
@@ -81,11 +83,11 @@ enum BatchDriver {
             throw ExitCode(2)
         }
         progress?.finish()
-        let failed = summary.failed + found.errors.count
+        let failed = summary.failed + walkErrors
         let seconds = Double(summary.elapsed.components.seconds) + Double(summary.elapsed.components.attoseconds) / 1e18
         let rate = seconds > 0 ? Double(summary.total) / seconds : 0
         if flags.json {
-            output.append("{\"type\":\"summary\",\"operation\":\(JSONText.quote(operation.name)),\"total\":\(summary.total + found.errors.count),\"succeeded\":\(summary.succeeded),\"failed\":\(failed),\"notTried\":\(summary.notTried),\"bytes\":\(summary.bytes),\"elapsedMs\":\(Int(seconds * 1000)),\"filesPerSecond\":\(Int(rate)),\"workers\":\(summary.pool.workers),\"utilisation\":\(Double(Int(summary.pool.utilisation * 1000)) / 1000),\"waitMicroseconds\":\(percentiles(summary.pool.waitTime)),\"runMicroseconds\":\(percentiles(summary.pool.runTime)),\"dryRun\":\(flags.dryRun)}\n".utf8)
+            output.append("{\"type\":\"summary\",\"operation\":\(JSONText.quote(operation.name)),\"total\":\(summary.total + walkErrors),\"succeeded\":\(summary.succeeded),\"failed\":\(failed),\"notTried\":\(summary.notTried),\"bytes\":\(summary.bytes),\"elapsedMs\":\(Int(seconds * 1000)),\"filesPerSecond\":\(Int(rate)),\"workers\":\(summary.pool.workers),\"utilisation\":\(Double(Int(summary.pool.utilisation * 1000)) / 1000),\"waitMicroseconds\":\(percentiles(summary.pool.waitTime)),\"runMicroseconds\":\(percentiles(summary.pool.runTime)),\"dryRun\":\(flags.dryRun)}\n".utf8)
             output.endRecord()
         }
         output.flush()

@@ -13,6 +13,33 @@ import Testing
         #expect(paths == ["B", "a/b", "a/z/c", "a.b", "ab", "é"])
     }
 
+    /// The comparison skips equal prefixes eight bytes at a time: differences at every
+    /// offset around those steps, `/` against other bytes, and prefixes of each other
+    /// must order as the plain component-by-component comparison does.
+    @Test func pathOrderAgreesWithComparingComponents() {
+        func byComponents(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+            a.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+                .lexicographicallyPrecedes(b.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)) {
+                    $0.lexicographicallyPrecedes($1)
+                }
+        }
+        let base = Array("bench/corpora/batch-10k/d42/".utf8)
+        var paths: [[UInt8]] = []
+        for length in 0..<20 {
+            for last in ["a", "b", "/", ".", "é"] {
+                paths.append(base + Array(repeating: UInt8(ascii: "x"), count: length) + Array(last.utf8))
+                paths.append(Array(repeating: UInt8(ascii: "y"), count: length) + Array(last.utf8) + Array("z".utf8))
+            }
+        }
+        var disagreements: [String] = []
+        for a in paths {
+            for b in paths where PathOrder.precedes(a, b) != byComponents(a, b) {
+                disagreements.append("\(String(decoding: a, as: UTF8.self)) vs \(String(decoding: b, as: UTF8.self))")
+            }
+        }
+        #expect(disagreements.isEmpty)
+    }
+
     @Test func directoriesAreDeliveredBeforeTheirContents() throws {
         let dir = try TemporaryDirectory()
         try dir.tree(["d/e/f": ""])

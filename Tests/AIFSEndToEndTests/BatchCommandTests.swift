@@ -78,6 +78,33 @@ func treeContents(_ directory: String) -> [String: String] {
         #expect(records[3]["type"] as? String == "summary" && records[3]["failed"] as? Int == 1 && records[3]["succeeded"] as? Int == 2)
     }
 
+    /// Files go to the workers while the walk still runs; the output is still in path
+    /// order, the walk's errors first, one result per file.
+    @Test(.timeLimit(.minutes(1)))
+    func manyFilesOnSeveralWorkersComeOutInPathOrder() throws {
+        let dir = try TemporaryDirectory()
+        var tree: [String: String] = [:]
+        for d in ["q", "b", "b.c", "k"] {
+            for f in 0..<80 { tree["\(d)/\((f * 31) % 80).txt"] = "\(d) \(f)\n" }
+        }
+        tree["b/c"] = "bc\n"
+        try dir.tree(tree)
+        let (result, _) = try runAIFS(["batch", "count", "--json", "-j", "2", ".", "missing"], in: dir.path)
+        #expect(result.status == 1, "\(result)")
+        let records = result.lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(records.count == 1 + tree.count + 1)
+        #expect(records.first?["type"] as? String == "error" && records.first?["path"] as? String == "missing")
+        let results = records.filter { $0["type"] as? String == "result" }
+        #expect(results.compactMap { $0["index"] as? Int } == Array(0..<tree.count))
+        // Path order compares components: "./b/c" before "./b.c/…".
+        let expected = tree.keys.map { "./" + $0 }.sorted {
+            $0.split(separator: "/").lexicographicallyPrecedes($1.split(separator: "/")) { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        }
+        #expect(results.compactMap { $0["path"] as? String } == expected)
+        #expect(results.allSatisfy { $0["ok"] as? Bool == true && $0["lines"] as? Int == 1 })
+        #expect(records.last?["type"] as? String == "summary" && records.last?["succeeded"] as? Int == tree.count)
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func copyRefusesExistingDestinationsAndDryRunChangesNothing() throws {
         let dir = try TemporaryDirectory()

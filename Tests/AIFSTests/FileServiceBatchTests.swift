@@ -65,4 +65,54 @@ import Testing
             try await service.runBatch([BatchItem(path: "/etc/passwd")], operation: .hash) { _ in }
         }
     }
+
+    /// Walking and working at once gives what the sorted walk and then the batch give:
+    /// the same items, results and errors, in the same order.
+    @Test(.timeLimit(.minutes(1)))
+    func walkingBatchMatchesItemsThenBatch() async throws {
+        let dir = try TemporaryDirectory()
+        var tree: [String: String] = [:]
+        // Names whose path order differs from any directory's creation order, `a/b`
+        // against `a.b`, and enough files for several chunks per walker.
+        for d in ["z", "a", "a.b", "m"] {
+            for f in 0..<60 { tree["\(d)/\((f * 37) % 60)-f.txt"] = "\(d) \(f)\n" }
+        }
+        tree["a/b"] = "ab"
+        tree["one.txt"] = "1"
+        try dir.tree(tree)
+        let service = FileService.unrestricted()
+        let paths = [dir.path("."), dir.path("missing"), dir.path("one.txt")]
+        var options = BatchOptions()
+        options.workers = 3
+        var walkOptions = WalkOptions()
+        walkOptions.threads = 3
+        let (items, expectedErrors) = try service.batchItems(paths, walkOptions: walkOptions, destinationDirectory: dir.path("out"))
+        let (expected, _) = await BatchRunner.collect(items, operation: .hash, options: options)
+
+        var walked: (files: Int, errors: [CoreError])?
+        var results: [BatchResult] = []
+        let summary = try await service.runBatch(
+            walking: paths, walkOptions: walkOptions, destinationDirectory: dir.path("out"), operation: .hash, options: options,
+            onWalked: { files, errors in
+                #expect(results.isEmpty)
+                walked = (files, errors)
+            },
+            onResult: { results.append($0) })
+        #expect(walked?.files == items.count)
+        #expect(walked?.errors.map(\.path) == expectedErrors.map(\.path))
+        #expect(walked?.errors.map(\.code) == [.notFound])
+        #expect(results.map(\.index) == Array(items.indices))
+        #expect(results.map(\.item) == items)
+        #expect(try results.map { try $0.outcome.get() } == expected.map { try $0.outcome.get() })
+        #expect(summary.total == items.count && summary.succeeded == items.count)
+        // 4 × 60 files, a/b, and one.txt twice (under "." and named).
+        #expect(items.count == 243)
+
+        // With roots, the same call checks every item first.
+        let confined = FileService(roots: try Roots([dir.path]))
+        var confinedPaths: [String] = []
+        _ = try await confined.runBatch(walking: ["z"], operation: .hash, onWalked: { _, _ in }) { confinedPaths.append($0.item.path) }
+        let names: [String] = (0..<60).map { "\($0)-f.txt" }.sorted()
+        #expect(confinedPaths == names.map { dir.path("z/" + $0) })
+    }
 }

@@ -112,13 +112,9 @@ public struct Walker: Sendable {
         // Errors carry no starting path: give each the first one it lies under.
         let roots = paths.map { Array($0.utf8) }
         for index in results.indices where results[index].rootIndex < 0 {
-            results[index].rootIndex = roots.firstIndex {
-                results[index].key == $0 || PathOrder.isInside(results[index].key, directory: $0)
-            } ?? 0
+            results[index].rootIndex = Walker.rootIndex(of: results[index].key, roots: roots)
         }
-        results.sort {
-            $0.rootIndex != $1.rootIndex ? $0.rootIndex < $1.rootIndex : PathOrder.precedes($0.key, $1.key)
-        }
+        results.sort { Walker.precedes(path: $0.key, rootIndex: $0.rootIndex, path: $1.key, rootIndex: $1.rootIndex) }
 
         let visitor = makeVisitor()
         var skipped: [UInt8]?
@@ -144,23 +140,63 @@ public struct Walker: Sendable {
     }
 }
 
+// MARK: - The order of a sorted walk
+
+extension Walker {
+    /// Whether one entry comes before another in the order a sorted walk
+    /// (``WalkOptions/sortByPath``) delivers them: by the index of the starting path,
+    /// then by path, component by component (`a/b` before `a.b`).
+    ///
+    /// For callers that walk unsorted (to start on the entries as they are found) and
+    /// put their results in the sorted walk's order afterwards.
+    public static func precedes(path a: [UInt8], rootIndex rootA: Int, path b: [UInt8], rootIndex rootB: Int) -> Bool {
+        rootA != rootB ? rootA < rootB : PathOrder.precedes(a, b)
+    }
+
+    /// `errors` in the order a sorted walk reports them (each under the first
+    /// starting path it lies in, then by path), for callers that walk unsorted.
+    public static func sortedErrors(_ errors: [CoreError], startingPaths: [String]) -> [CoreError] {
+        let roots = startingPaths.map { Array($0.utf8) }
+        let keyed = errors.map { error in
+            let key = Array((error.path ?? "").utf8)
+            return (key: key, root: rootIndex(of: key, roots: roots), error: error)
+        }
+        return keyed.sorted { precedes(path: $0.key, rootIndex: $0.root, path: $1.key, rootIndex: $1.root) }.map(\.error)
+    }
+
+    /// The first starting path `path` lies under (0 when none).
+    static func rootIndex(of path: [UInt8], roots: [[UInt8]]) -> Int {
+        roots.firstIndex { path == $0 || PathOrder.isInside(path, directory: $0) } ?? 0
+    }
+}
+
 /// Byte-wise path order with `/` ranked below every other byte, which is the order of
 /// comparing paths component by component (`a/b` before `a.b`, `a/z` before `ab`):
 /// a depth-first walk with each directory's entries sorted by name.
 enum PathOrder {
     static func precedes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        let count = min(a.count, b.count)
-        var index = 0
-        while index < count {
-            let x = a[index], y = b[index]
-            if x != y {
-                if x == UInt8(ascii: "/") { return true }
-                if y == UInt8(ascii: "/") { return false }
-                return x < y
+        a.withUnsafeBytes { a in
+            b.withUnsafeBytes { b in
+                let count = min(a.count, b.count)
+                var index = 0
+                // Paths under one directory share long prefixes: skip them eight bytes
+                // at a time (sorting 10,000 paths compares about 130,000 pairs).
+                while index + 8 <= count,
+                      a.loadUnaligned(fromByteOffset: index, as: UInt64.self) == b.loadUnaligned(fromByteOffset: index, as: UInt64.self) {
+                    index += 8
+                }
+                while index < count {
+                    let x = a[index], y = b[index]
+                    if x != y {
+                        if x == UInt8(ascii: "/") { return true }
+                        if y == UInt8(ascii: "/") { return false }
+                        return x < y
+                    }
+                    index += 1
+                }
+                return a.count < b.count
             }
-            index += 1
         }
-        return a.count < b.count
     }
 
     /// The components of an absolute path with `.` and `..` resolved by text alone.
