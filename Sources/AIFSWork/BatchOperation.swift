@@ -131,4 +131,19 @@ public struct BatchSummary: Sendable {
     public var elapsed: Duration
     /// The pool's statistics at the end.
     public var pool: WorkerPoolStats
+
+    /// Counts one item's outcome; `false` for a cancelled item, which is neither a
+    /// success nor a failure and gets no result (it counts as not tried).
+    mutating func tally(_ outcome: Result<BatchValue, WorkError>) -> Bool {
+        switch outcome {
+        case .success(let value):
+            succeeded += 1
+            bytes += value.bytes
+        case .failure(let error) where error.code == .cancelled:
+            return false
+        case .failure:
+            failed += 1
+        }
+        return true
+    }
 }

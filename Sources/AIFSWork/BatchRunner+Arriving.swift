@@ -100,15 +100,7 @@ extension BatchRunner {
                 left[chunk] -= 1
                 if left[chunk] == 0 { outcomes[chunk] = [] }
                 guard let outcome else { continue }
-                switch outcome {
-                case .success(let value):
-                    summary.succeeded += 1
-                    summary.bytes += value.bytes
-                case .failure(let error) where error.code == .cancelled:
-                    continue
-                case .failure:
-                    summary.failed += 1
-                }
+                guard summary.tally(outcome) else { continue }
                 delivered += 1
                 onResult(BatchResult(index: position, item: arrivals.items[arrival], outcome: outcome))
             }

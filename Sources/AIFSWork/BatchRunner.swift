@@ -71,15 +71,7 @@ public enum BatchRunner {
                     outcomes = Array(repeating: .failure(error), count: submitted.range.count)
                 }
                 for (index, outcome) in zip(submitted.range, outcomes) {
-                    switch outcome {
-                    case .success(let value):
-                        summary.succeeded += 1
-                        summary.bytes += value.bytes
-                    case .failure(let error) where error.code == .cancelled:
-                        continue
-                    case .failure:
-                        summary.failed += 1
-                    }
+                    guard summary.tally(outcome) else { continue }
                     delivered += 1
                     onResult(BatchResult(index: index, item: items[index], outcome: outcome))
                 }

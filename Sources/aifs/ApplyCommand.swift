@@ -54,7 +54,7 @@ struct ApplyCommand: AsyncParsableCommand {
             report = try await FileService.unrestricted().applyTransaction(transaction, options: options)
         } catch {
             if json {
-                try? Console.standardOutput.write("{\"applied\":false,\"error\":{\"code\":\(JSONText.quote(error.code.description)),\"message\":\(JSONText.quote(error.message))}}\n")
+                try? Console.standardOutput.write("{\"applied\":false,\"error\":{\"code\":\(JSONString.quoted(error.code.description)),\"message\":\(JSONString.quoted(error.message))}}\n")
             }
             try? Console.standardError.write("aifs: \(error.message)\n")
             throw ExitCode(error.code == .invalidTransaction ? 2 : 1)
@@ -62,9 +62,9 @@ struct ApplyCommand: AsyncParsableCommand {
         var out = ""
         if json {
             let steps = report.steps.map { step in
-                var fields = ["\"type\":\(JSONText.quote(step.type.rawValue))", "\"path\":\(JSONText.quote(step.path))"]
-                if let destination = step.destination { fields.append("\"destination\":\(JSONText.quote(destination))") }
-                if let diff = step.diff { fields.append("\"diff\":\(JSONText.quote(diff))") }
+                var fields = ["\"type\":\(JSONString.quoted(step.type.rawValue))", "\"path\":\(JSONString.quoted(step.path))"]
+                if let destination = step.destination { fields.append("\"destination\":\(JSONString.quoted(destination))") }
+                if let diff = step.diff { fields.append("\"diff\":\(JSONString.quoted(diff))") }
                 return "{" + fields.joined(separator: ",") + "}"
             }
             out = "{\"applied\":\(report.applied),\"dryRun\":\(dryRun),\"steps\":[\(steps.joined(separator: ","))]}\n"
@@ -101,27 +101,6 @@ struct ApplyCommand: AsyncParsableCommand {
 enum FileSystemHooks {
     static func integer(_ name: String) -> Int? {
         FileSystemCalls.environment(name).flatMap { Int($0) }
-    }
-}
-
-/// Minimal JSON string quoting for the CLI's records.
-enum JSONText {
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20:
-                let hex = String(c.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
 

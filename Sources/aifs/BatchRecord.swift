@@ -133,36 +133,5 @@ struct BatchRecord {
         }
     }
 
-    /// Appends `text` as a JSON string, escaped as ``JSONText/quote(_:)`` escapes it.
-    /// Every byte of a multi-byte UTF-8 sequence is 0x80 or above, so escaping byte by
-    /// byte is the same as escaping scalar by scalar.
-    private mutating func appendQuoted(_ text: String) {
-        bytes.append(UInt8(ascii: "\""))
-        var text = text
-        text.withUTF8 { source in
-            var start = 0
-            for index in 0..<source.count {
-                let byte = source[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[start..<index]))
-                start = index + 1
-                switch byte {
-                case UInt8(ascii: "\""): appendLiteral("\\\"")
-                case UInt8(ascii: "\\"): appendLiteral("\\\\")
-                case UInt8(ascii: "\n"): appendLiteral("\\n")
-                case UInt8(ascii: "\r"): appendLiteral("\\r")
-                case UInt8(ascii: "\t"): appendLiteral("\\t")
-                default:
-                    let hex: StaticString = "0123456789abcdef"
-                    appendLiteral("\\u00")
-                    hex.withUTF8Buffer { digits in
-                        bytes.append(digits[Int(byte >> 4)])
-                        bytes.append(digits[Int(byte & 0x0F)])
-                    }
-                }
-            }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[start...]))
-        }
-        bytes.append(UInt8(ascii: "\""))
-    }
+    private mutating func appendQuoted(_ text: String) { JSONString.append(text, to: &bytes) }
 }

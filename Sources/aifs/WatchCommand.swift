@@ -279,36 +279,3 @@ extension String {
         count >= length ? self : self + String(repeating: " ", count: length - count)
     }
 }
-
-/// JSON string literals, escaped as JSON requires.
-enum JSONString {
-    /// Appends `text` as a JSON string literal; text with nothing to escape (the usual
-    /// path) is appended whole.
-    static func append(_ text: String, to output: inout [UInt8]) {
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
-            output.append(UInt8(ascii: "\""))
-            output.append(contentsOf: text.utf8)
-            output.append(UInt8(ascii: "\""))
-        } else {
-            output.append(contentsOf: quoted(text).utf8)
-        }
-    }
-
-    static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
-    }
-}
