@@ -36,7 +36,7 @@ import Testing
 
         /// Polls until the waiting thread sleeps (state `S` in `/proc`): it is then
         /// blocked in the backend's wait, the only place it can sleep.
-        func waitUntilBlocked(within limit: Duration = .seconds(10)) async throws {
+        func waitUntilBlocked(within limit: Duration = .seconds(30)) async throws {
             let deadline = ContinuousClock.now + limit
             while ContinuousClock.now < deadline {
                 if Self.threadState(named: name) == "S" { return }
@@ -46,7 +46,7 @@ import Testing
         }
 
         /// Polls until the wait returned.
-        func waitForResult(within limit: Duration = .seconds(10)) async throws -> BackendWake {
+        func waitForResult(within limit: Duration = .seconds(30)) async throws -> BackendWake {
             let deadline = ContinuousClock.now + limit
             while ContinuousClock.now < deadline {
                 if let result = result.withLock({ $0 }) { return try result.get() }
