@@ -160,7 +160,10 @@ let package = Package(
         // End-to-end tests of `aifs serve`: the built binary as a process, the SDK's Client.
         .testTarget(
             name: "AIFSServerTests",
-            dependencies: ["aifs", "aifs-mcp", "AIFSTestSupport", .product(name: "MCP", package: "swift-sdk")],
+            dependencies: [
+                "aifs", "aifs-mcp", "AIFSTestSupport", .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -19,7 +19,7 @@ import Testing
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = FileHandle(forWritingAtPath: output)
             process.standardError = FileHandle.nullDevice
-            try process.run()
+            try ChildProcesses.locked { try process.run() }
         }
 
         deinit {
@@ -195,13 +195,18 @@ import Testing
         let dir = try TemporaryDirectory()
         try dir.directory("root")
         let process = Process()
-        let pipe = Pipe()
         process.executableURL = URL(fileURLWithPath: AIFS.executable)
         process.arguments = ["watch", "--json", "root"]
         process.currentDirectoryURL = URL(fileURLWithPath: dir.path)
-        process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        // The pipe too: made while another process starts, it would leak into it (and
+        // the hang-up below would go unnoticed).
+        let pipe = try ChildProcesses.locked {
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            return pipe
+        }
         defer { if process.isRunning { process.terminate() } }
         // Read up to the ready line, then hang up.
         var received = Data()

@@ -1,5 +1,6 @@
 import AIFSTestSupport
 import Foundation
+import Logging
 import MCP
 import Synchronization
 import SystemPackage
@@ -33,9 +34,9 @@ final class ServerProcess: Sendable {
     static func start(_ arguments: [String], in directory: String) async throws -> ServerProcess {
         let (process, input, output, exited, gone) = try launch(arguments, in: directory)
         let client = Client(name: "aifs-tests", version: "1.0")
-        let transport = StdioTransport(
+        let transport = EndingTransport(StdioTransport(
             input: FileDescriptor(rawValue: output.fileHandleForReading.fileDescriptor),
-            output: FileDescriptor(rawValue: input.fileHandleForWriting.fileDescriptor))
+            output: FileDescriptor(rawValue: input.fileHandleForWriting.fileDescriptor)))
         try await client.connect(transport: transport)
         // The SDK's client loop asks its transport for the message stream again each
         // time one ends, and a finished stream ends at once: once the server has exited
@@ -56,10 +57,6 @@ final class ServerProcess: Sendable {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["serve"] + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         let (exited, continuation) = AsyncStream<Int32>.makeStream()
         let (gone, goneContinuation) = AsyncStream<Void>.makeStream()
@@ -68,7 +65,15 @@ final class ServerProcess: Sendable {
             continuation.finish()
             goneContinuation.finish()
         }
-        try process.run()
+        // The pipes too: made while another process starts, they would leak into it.
+        let (input, output) = try ChildProcesses.locked {
+            let input = Pipe()
+            let output = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            try process.run()
+            return (input, output)
+        }
         pipes.withLock { $0 += [input, output] }
         return (process, input, output, exited, gone)
     }
@@ -107,4 +112,55 @@ extension CallTool.Result {
 
     /// A field of the structured content.
     subscript(_ key: String) -> Value? { structuredContent?.objectValue?[key] }
+}
+
+/// The SDK's `StdioTransport`, except that its message stream ends with an error when
+/// the server's output ends.
+///
+/// The SDK's client loop asks its transport for the stream again whenever the stream
+/// ends normally, and gets the same finished stream back at once: once the server's
+/// output had ended, the loop spun on the cooperative pool until `disconnect()`. Two
+/// such clients took both threads of this 2-core machine's pool and the whole test run
+/// hung (gdb: both pool threads in the closure of `Client.connect`, the servers alive).
+/// An error ends the client's loop instead.
+actor EndingTransport: Transport {
+    struct OutputEnded: Error, CustomStringConvertible {
+        var description: String { "the server's output ended" }
+    }
+
+    private let inner: StdioTransport
+    private var upstream: AsyncThrowingStream<Data, any Error>?
+    private var forwarded: AsyncThrowingStream<Data, any Error>?
+    nonisolated let logger: Logger
+
+    init(_ inner: StdioTransport) {
+        self.inner = inner
+        logger = inner.logger
+    }
+
+    func connect() async throws {
+        try await inner.connect()
+        upstream = await inner.receive()
+    }
+
+    func disconnect() async { await inner.disconnect() }
+
+    func send(_ data: Data) async throws { try await inner.send(data) }
+
+    func receive() -> AsyncThrowingStream<Data, any Error> {
+        if let forwarded { return forwarded }
+        let (stream, continuation) = AsyncThrowingStream<Data, any Error>.makeStream()
+        let upstream = self.upstream
+        let task = Task {
+            do {
+                if let upstream { for try await data in upstream { continuation.yield(data) } }
+                continuation.finish(throwing: OutputEnded())
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        forwarded = stream
+        return stream
+    }
 }

@@ -38,3 +38,25 @@ public enum BuiltProducts {
         fatalError("cannot find the built \(name) binary near \(CommandLine.arguments[0])")
     }
 }
+
+/// Starting child processes one at a time.
+///
+/// On Linux, Foundation's `Process.run()` makes a socket pair (and the tests make pipes)
+/// without close-on-exec, and in the child closes only the descriptors it listed a
+/// moment before spawning. A descriptor made by another thread in that moment leaks
+/// into the child: a second process's socket held by a long-lived first one (a server,
+/// a watcher) hides the second one's exit until the first ends, so the second's
+/// `waitUntilExit()` blocks its thread of Swift's cooperative pool; with every pool
+/// thread blocked so, the test that would end the first process never runs, and the
+/// whole test run hangs. Every test that starts a process, or makes the pipes it hands
+/// to one, does it inside ``locked(_:)``.
+public enum ChildProcesses {
+    private static let lock = NSLock()
+
+    /// Runs `body` (pipe creation, `Process.run()`) while no other test starts a process.
+    public static func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+}
