@@ -335,25 +335,35 @@ def watch_run_note(runs):
         ", watchfiles %s" % ms(w) if w else "")
 
 
+def scaling_row(runs, size_mib):
+    """The scaling run and its CSV row for a file of `size_mib`, or (None, None)."""
+    run = runs.find("scaling-filesize.csv")
+    if run:
+        with open(os.path.join(run, "scaling-filesize.csv")) as f:
+            for line in csv.DictReader(f):
+                if int(line["size_mib"]) == size_mib:
+                    return run, line
+    return None, None
+
+
 def scaling_note(runs, size_mib):
     """The scaling run's figures for a file of `size_mib`, when that run is another one."""
-    run = runs.find("scaling-filesize.csv")
+    run, line = scaling_row(runs, size_mib)
     if not run:
         return ""
-    with open(os.path.join(run, "scaling-filesize.csv")) as f:
-        for line in csv.DictReader(f):
-            if int(line["size_mib"]) == size_mib:
-                return "; the scaling run (%s, commit %s): aifs %.0f MiB, rg --no-mmap %.0f MiB, median of its runs" % (
-                    when(run, "scaling"), commit(run, "scaling"), int(line["aifs_peak_kib"]) / 1024,
-                    int(line["rg_no_mmap_peak_kib"]) / 1024)
-    return ""
+    return "; the scaling run (%s, commit %s): aifs %.0f MiB, rg --no-mmap %.0f MiB, median of its runs" % (
+        when(run, "scaling"), commit(run, "scaling"), int(line["aifs_peak_kib"]) / 1024,
+        int(line["rg_no_mmap_peak_kib"]) / 1024)
 
 
 def scaling_time_note(runs, size_mib):
     """The scaling run's times for a file of `size_mib`."""
-    run = runs.find("scaling-filesize.csv")
+    run, line = scaling_row(runs, size_mib)
     if not run:
         return ""
+    return "; the scaling run (%s, commit %s): aifs %s, rg %s, rg --no-mmap %s, median of its runs" % (
+        when(run, "scaling"), commit(run, "scaling"), ms(float(line["aifs_s"])), ms(float(line["rg_s"])),
+        ms(float(line["rg_no_mmap_s"])))
     with open(os.path.join(run, "scaling-filesize.csv")) as f:
         for line in csv.DictReader(f):
             if int(line["size_mib"]) == size_mib:
