@@ -84,15 +84,7 @@ extension BatchRunner {
             for (position, arrival) in order.enumerated() {
                 let chunk = arrivals.chunk[arrival]
                 if outcomes[chunk] == nil {
-                    switch arrivals.tickets[chunk] {
-                    case .success(let ticket):
-                        switch await ticket.result {
-                        case .success(let values): outcomes[chunk] = values
-                        case .failure(let error): outcomes[chunk] = Array(repeating: .failure(error), count: left[chunk])
-                        }
-                    case .failure(let error):
-                        outcomes[chunk] = Array(repeating: .failure(error), count: left[chunk])
-                    }
+                    outcomes[chunk] = await Self.outcomes(of: arrivals.tickets[chunk], count: left[chunk])
                 }
                 let offset = arrival - arrivals.chunkStart[chunk]
                 // A cancelled chunk stops early: its later files were not tried.

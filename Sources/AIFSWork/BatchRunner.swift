@@ -60,16 +60,7 @@ public enum BatchRunner {
         var delivered = 0
         await withTaskCancellationHandler {
             for await submitted in stream {
-                let outcomes: Outcomes
-                switch submitted.ticket {
-                case .success(let ticket):
-                    switch await ticket.result {
-                    case .success(let values): outcomes = values
-                    case .failure(let error): outcomes = Array(repeating: .failure(error), count: submitted.range.count)
-                    }
-                case .failure(let error):
-                    outcomes = Array(repeating: .failure(error), count: submitted.range.count)
-                }
+                let outcomes = await Self.outcomes(of: submitted.ticket, count: submitted.range.count)
                 for (index, outcome) in zip(submitted.range, outcomes) {
                     guard summary.tally(outcome) else { continue }
                     delivered += 1
@@ -87,6 +78,20 @@ public enum BatchRunner {
     }
 
     typealias Outcomes = [Result<BatchValue, WorkError>]
+
+    /// A submitted chunk's outcomes: its ticket's, or, when the submission or the
+    /// chunk's task failed, that error for each of its `count` items.
+    static func outcomes(of submission: Result<WorkTicket<Outcomes>, WorkError>, count: Int) async -> Outcomes {
+        switch submission {
+        case .success(let ticket):
+            switch await ticket.result {
+            case .success(let values): return values
+            case .failure(let error): return Array(repeating: .failure(error), count: count)
+            }
+        case .failure(let error):
+            return Array(repeating: .failure(error), count: count)
+        }
+    }
 
     /// Submits one pool task that works through `chunk`, one result per file (fewer
     /// only when cancelled).
