@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A list of file operations applied all or nothing.
 ///
@@ -43,8 +43,12 @@ public struct Transaction: Sendable, Hashable, Codable {
         } catch let DecodingError.valueNotFound(_, context) {
             throw WorkError(.invalidTransaction, "invalid transaction: \(where_(context.codingPath)) is null; give a value")
         } catch let DecodingError.dataCorrupted(context) {
-            let underlying = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            throw WorkError(.invalidTransaction, "invalid transaction: \(context.codingPath.isEmpty ? "not valid JSON" : where_(context.codingPath)): \(underlying ?? context.debugDescription)")
+            // The decoder says no more than "not valid JSON" about a syntax error.
+            guard !context.codingPath.isEmpty else {
+                throw WorkError(.invalidTransaction, "invalid transaction: the document is not valid JSON; check its brackets, quotes and commas")
+            }
+            let detail = context.underlyingError.map { "\($0)" } ?? context.debugDescription
+            throw WorkError(.invalidTransaction, "invalid transaction: \(where_(context.codingPath)): \(detail)")
         } catch {
             throw WorkError(.invalidTransaction, "invalid transaction: \(error)")
         }

@@ -1,5 +1,5 @@
 @_spi(Syscalls) import AIFSCore
-import Foundation
+import FoundationEssentials
 import Synchronization
 import SystemPackage
 
