@@ -127,7 +127,8 @@ final class WatchLoop {
                 }
                 options._rawEvents?(events)
                 step(events)
-                fireTimers()
+                // Without this check every event would read the clock for nothing.
+                if timersPending { fireTimers() }
             }
         }
     }
@@ -201,7 +202,10 @@ final class WatchLoop {
                 }
                 continue
             }
-            let path = directory + "/" + event.name
+            var path = directory
+            path.reserveCapacity(directory.utf8.count + 1 + event.name.utf8.count)
+            path.append("/")
+            path.append(event.name)
             var kind: EntryKind = event.mask.contains(.isDirectory) ? .directory : .file
             if options.gitignore && event.name == ".gitignore" { loadGitignore(directory) }
             if options.followSymlinks, kind == .file, event.mask.contains(.create) || event.mask.contains(.movedTo),
@@ -334,6 +338,7 @@ final class WatchLoop {
 
     /// Pending `movedFrom` halves past their deadline moved out of the tree.
     private func resolvePendingMoves(now: ContinuousClock.Instant) {
+        guard !pendingMoves.isEmpty else { return }
         for (cookie, move) in pendingMoves.sorted(by: { $0.key < $1.key }) where move.deadline <= now {
             pendingMoves[cookie] = nil
             removeWatches(under: move.path)
@@ -543,6 +548,12 @@ final class WatchLoop {
     private func afterAtomic(_ event: WatchEvent) {
         guard writeFinish != nil, !scanningInitially else { return send(event) }
         for out in writeFinish!.process(event, now: .now, version: Self.version) { send(out) }
+    }
+
+    /// Whether anything waits for a deadline: a rename half, a held unlink, a file
+    /// being written.
+    private var timersPending: Bool {
+        !pendingMoves.isEmpty || atomic?.isEmpty == false || (writeFinish?.pendingCount ?? 0) > 0
     }
 
     /// Runs what is due: unpaired rename halves, held unlinks, write-finish checks.
