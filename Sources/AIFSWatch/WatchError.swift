@@ -90,7 +90,17 @@ extension WatchError {
     ///   - path: The directory that could not be watched.
     ///   - currentLimit: The value of `/proc/sys/fs/inotify/max_user_watches`, or `nil`
     ///     when it could not be read.
-    public static func watchLimitMessage(path: String, currentLimit: Int?) -> String {
+    ///   - namespaceLimit: The value of `/proc/sys/user/max_inotify_watches`: the limit
+    ///     of the process's user namespace (a container's), which is the one that
+    ///     applies when it is lower than the host's.
+    public static func watchLimitMessage(path: String, currentLimit: Int?, namespaceLimit: Int? = nil) -> String {
+        if let namespaceLimit, namespaceLimit < currentLimit ?? Int.max {
+            let host = currentLimit.map { ", below the host's fs.inotify.max_user_watches of \($0)" } ?? ""
+            return "cannot watch '\(path)': the inotify watch limit is reached "
+                + "(user.max_inotify_watches is \(namespaceLimit) in this user namespace\(host)); raise it "
+                + "where the namespace or container is set up (`sysctl user.max_inotify_watches=524288` as its root), "
+                + "or ignore large directories such as node_modules"
+        }
         let value = currentLimit.map { "is \($0)" } ?? "could not be read"
         return "cannot watch '\(path)': the inotify watch limit is reached "
             + "(fs.inotify.max_user_watches \(value)); raise it with "
@@ -106,16 +116,18 @@ extension WatchError {
     ///   - errno: The error the call returned.
     ///   - operation: What we were doing: `"watch"`, `"read directory"`.
     ///   - path: The path the call was made on.
-    ///   - currentWatchLimit: Reads the watch limit for the `ENOSPC` message.
+    ///   - watchLimits: Reads the host's and the user namespace's watch limits for the
+    ///     `ENOSPC` message.
     static func from(
         _ errno: Errno, operation: String, path: String,
-        currentWatchLimit: () -> Int? = { nil },
+        watchLimits: () -> (host: Int?, namespace: Int?) = { (nil, nil) },
         file: String = #fileID, line: Int = #line
     ) -> WatchError {
         switch errno {
         case .noSpace where operation == "watch":
+            let limits = watchLimits()
             return WatchError(
-                .watchLimitReached, watchLimitMessage(path: path, currentLimit: currentWatchLimit()),
+                .watchLimitReached, watchLimitMessage(path: path, currentLimit: limits.host, namespaceLimit: limits.namespace),
                 path: path, underlying: errno, file: file, line: line)
         case .tooManyOpenFiles where operation == "start inotify":
             return WatchError(

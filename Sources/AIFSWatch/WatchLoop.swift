@@ -489,8 +489,9 @@ final class WatchLoop {
                 // One error per watch session: every further directory would fail the same way.
                 if !watchLimitReported {
                     watchLimitReported = true
-                    let failure = WatchError.from(error, operation: "watch", path: directory, currentWatchLimit: {
-                        Syscall.readInteger(atPath: "/proc/sys/fs/inotify/max_user_watches")
+                    let failure = WatchError.from(error, operation: "watch", path: directory, watchLimits: {
+                        (Syscall.readInteger(atPath: "/proc/sys/fs/inotify/max_user_watches"),
+                         Syscall.readInteger(atPath: "/proc/sys/user/max_inotify_watches"))
                     })
                     emit(.error(message: failure.message + "; meanwhile these directories are polled"), directory)
                 }

@@ -10,11 +10,14 @@ import Testing
         let process = Process()
         let output: String
 
-        init(_ arguments: [String], in directory: String) throws {
+        /// Starts `aifs watch --json arguments…`, through `launcher` (a program and its
+        /// arguments that ends by running the rest of its command line) when given.
+        init(_ arguments: [String], in directory: String, launcher: [String] = []) throws {
             output = directory + "/../watch-output-\(UUID().uuidString).jsonl"
             _ = FileManager.default.createFile(atPath: output, contents: nil)
-            process.executableURL = URL(fileURLWithPath: AIFS.executable)
-            process.arguments = ["watch", "--json"] + arguments
+            let command = launcher + [AIFS.executable, "watch", "--json"] + arguments
+            process.executableURL = URL(fileURLWithPath: command[0])
+            process.arguments = Array(command.dropFirst())
             process.currentDirectoryURL = URL(fileURLWithPath: directory)
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = FileHandle(forWritingAtPath: output)
@@ -94,6 +97,40 @@ import Testing
         watch.waitFor("ready") { $0["event"] as? String == "ready" }
         try FileManager.default.removeItem(atPath: root)
         watch.waitFor("unlinkDir") { $0["event"] as? String == "unlinkDir" && $0["path"] as? String == root }
+        #expect(watch.exitStatus() == 0)
+    }
+
+    /// The real kernel's watch limit, lowered for this one process: in a user namespace
+    /// of its own, `user.max_inotify_watches` is the namespace's limit and can be set
+    /// without touching the machine's. Past it, one `error` names the limit, the
+    /// directories without a watch are polled, and changes everywhere are still
+    /// reported. Skipped where unprivileged user namespaces are not allowed.
+    @Test(.timeLimit(.minutes(1)))
+    func pastTheRealWatchLimitDirectoriesArePolled() throws {
+        let unshare = try #require(Process.which("unshare"), "util-linux's unshare is needed")
+        guard try Process.capture(unshare, ["-Ur", "true"], in: "/").status == 0 else {
+            print("skipped: unprivileged user namespaces are not available here")
+            return
+        }
+        let dir = try TemporaryDirectory()
+        try dir.directory("root")
+        let names = (0..<6).map { "d\($0)" }
+        for name in names { try dir.directory("root/" + name) }
+        // Three watches in the namespace: the watcher's stop pipe and two directories.
+        let launcher = [unshare, "-Ur", "sh", "-c", "echo 3 > /proc/sys/user/max_inotify_watches && exec \"$@\"", "sh"]
+        let watch = try RunningWatch(["--ignore-initial", "root"], in: dir.path, launcher: launcher)
+        let ready = watch.waitFor("ready") { $0["event"] as? String == "ready" }
+        #expect((ready?["watches"] as? Int ?? 99) < names.count + 1)
+        let errors = watch.events.filter { $0["event"] as? String == "error" }
+        #expect(errors.count == 1, "one error for the whole watch: \(errors)")
+        let message = errors.first?["message"] as? String ?? ""
+        #expect(message.contains("user.max_inotify_watches is 3 in this user namespace"), "\(message)")
+        #expect(message.contains("polled"), "\(message)")
+        for name in names {
+            let file = try dir.file("root/\(name)/new.txt", "n")
+            watch.waitFor("add in \(name)") { $0["event"] as? String == "add" && $0["path"] as? String == file }
+        }
+        watch.process.terminate()
         #expect(watch.exitStatus() == 0)
     }
 

@@ -303,10 +303,15 @@ import Testing
         #expect(message.contains("fs.inotify.max_user_watches is 8192"))
         #expect(message.contains("sudo sysctl fs.inotify.max_user_watches=524288"))
         #expect(WatchError.watchLimitMessage(path: "/src", currentLimit: nil).contains("could not be read"))
-        let error = WatchError.from(.noSpace, operation: "watch", path: "/src", currentWatchLimit: { 8192 })
+        let error = WatchError.from(.noSpace, operation: "watch", path: "/src", watchLimits: { (8192, 8192) })
         #expect(error.code == .watchLimitReached)
         #expect(error.underlying == .noSpace)
         #expect(error.message == message)
+        // In a container's user namespace with a lower limit, that one is named.
+        let inNamespace = WatchError.watchLimitMessage(path: "/src", currentLimit: 8192, namespaceLimit: 100)
+        #expect(inNamespace.contains("user.max_inotify_watches is 100 in this user namespace"))
+        #expect(inNamespace.contains("host's fs.inotify.max_user_watches of 8192"))
+        #expect(WatchError.watchLimitMessage(path: "/src", currentLimit: 8192, namespaceLimit: 9000) == message)
     }
 
     @Test func invalidIgnoreGlobThrows() throws {
