@@ -6,7 +6,8 @@ usage: scripts/bench_watch.py AIFS_BINARY OUT_DIR [--writes N] [--idle-seconds S
 
 1. latency: N appends to one file; for each, the time from just before the write to
    the event line read from the watcher's stdout (p50, p99); one watcher at a time,
-   alternating for R rounds (default 5); the medians over the rounds are reported;
+   alternating for R rounds (default 9), each after the same warm-up (a probe file
+   created and removed); the medians over the rounds are reported, and each round's p50;
 2. idle CPU: user+system time each watcher uses while watching 1,000 files for S s;
 3. start-up: time and peak RSS until `ready` on a T-file tree (default 100,000; aifs), against the
    time watchfiles (Rust notify) takes to set up its watches on the same tree;
@@ -19,7 +20,7 @@ import json, os, select, shutil, statistics, subprocess, sys, tempfile, time
 aifs, out_dir = sys.argv[1], sys.argv[2]
 writes = int(sys.argv[sys.argv.index("--writes") + 1]) if "--writes" in sys.argv else 1000
 idle_seconds = int(sys.argv[sys.argv.index("--idle-seconds") + 1]) if "--idle-seconds" in sys.argv else 60
-rounds = int(sys.argv[sys.argv.index("--latency-rounds") + 1]) if "--latency-rounds" in sys.argv else 5
+rounds = int(sys.argv[sys.argv.index("--latency-rounds") + 1]) if "--latency-rounds" in sys.argv else 9
 tree_files = int(sys.argv[sys.argv.index("--tree-files") + 1]) if "--tree-files" in sys.argv else 100_000
 burst = int(sys.argv[sys.argv.index("--burst") + 1]) if "--burst" in sys.argv else 20_000
 base = tempfile.mkdtemp(prefix="aifs-bench-watch-", dir="/tmp")
@@ -61,13 +62,19 @@ def start_aifs(path, *extra):
     return p, lines
 
 
-def start_inotifywait(path):
-    p = subprocess.Popen(["inotifywait", "-m", "-r", "-q", "-e", "modify,create,delete,moved_to,moved_from", "--format", "%e %w%f", path],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    lines = Lines(p)
-    # inotifywait prints "Watches established." on stderr when ready (not with -q); wait for a probe event instead.
+def warm_up(path, lines):
+    """Creates and removes a probe file until the watcher has reported both.
+
+    Both watchers get this same start before a latency round. It matters on this
+    machine: the scheduler decides early whether the writer and the watcher share a
+    CPU, and keeps to it; waking a watcher on the other, idle vCPU costs 20-35 µs here
+    against about 9 µs on a shared one (see BENCHMARKS.md). A different start for each
+    tool (aifs measured right after `ready`, inotifywait after probes) made that choice
+    differ between them."""
     probe = os.path.join(path, ".probe")
     while True:
+        if os.path.exists(probe):
+            os.remove(probe)
         open(probe, "w").close()
         try:
             lines.until(lambda l: ".probe" in l, timeout=0.5)
@@ -75,7 +82,16 @@ def start_inotifywait(path):
         except TimeoutError:
             continue
     os.remove(probe)
-    lines.until(lambda l: "DELETE" in l and ".probe" in l)
+    lines.until(lambda l: ".probe" in l and ("unlink" in l or "DELETE" in l))
+
+
+def start_inotifywait(path):
+    p = subprocess.Popen(["inotifywait", "-m", "-r", "-q", "-e", "modify,create,delete,moved_to,moved_from", "--format", "%e %w%f", path],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    lines = Lines(p)
+    # inotifywait prints "Watches established." on stderr when ready (not with -q); the
+    # probe tells instead.
+    warm_up(path, lines)
     return p, lines
 
 
@@ -126,6 +142,7 @@ def pct(values, q):
 rounds_lat = {"aifs": [], "inotifywait": []}
 for _ in range(rounds):
     a, a_lines = start_aifs(d, "--ignore-initial")
+    warm_up(d, a_lines)
     rounds_lat["aifs"].append(measure(a_lines, lambda l: '"event":"change"' in l))
     stop(a)
     w, w_lines = start_inotifywait(d)
@@ -208,3 +225,6 @@ wf = "%.2f s (watchfiles sets up its watches)" % s["watchfiles_setup_s"] if "wat
 print("| %s files: until ready | %.2f s, peak RSS %.0f MiB | %s | sooner than watchfiles |" % (format(tree_files, ","), s["aifs_ready_s"], s["aifs_peak_rss_kib"] / 1024, wf))
 b = results["burst"]
 print("| burst of %s creations | %d of %d add events | — | none lost |" % (format(b["created"], ","), b["aifs_add_events"], b["created"]))
+print()
+for name in ("aifs", "inotifywait"):
+    print("- p50 of each latency round, %s: %s µs" % (name, ", ".join("%.1f" % v for v in l[name]["p50_per_round"])))
