@@ -81,6 +81,10 @@ public final class PollingBackend: FileWatcherBackend {
     /// Test hook (not API): called with each watched directory's path just before a
     /// poll compares it, so a test can change the disk between two directories' looks.
     var _beforeComparing: ((String) -> Void)?
+    /// Test hook (not API): called with a directory's path when the loop's listing of it
+    /// arrives in ``noteListed(_:names:)``, before its new names are stat'ed, so a test
+    /// can change the disk between the loop's listing and the backend's look.
+    var _beforeNotingListed: ((String) -> Void)?
 
     /// Creates a polling backend.
     ///
@@ -143,12 +147,22 @@ public final class PollingBackend: FileWatcherBackend {
     /// test). A name the last poll's records are about is not taken from the listing:
     /// the loop may handle those records after the listing (in the same batch), and
     /// then its tree follows the records, not the listing. Such a name is marked
-    /// unverified instead, so the next poll reports it whatever it looks like then.
+    /// unverified instead, so the next poll reports it whatever it looks like then; so
+    /// is a listed name that is gone when the backend comes to stat it.
     public func noteListed(_ descriptor: WatchDescriptor, names: [String]) {
         guard var entries = directories[descriptor]?.entries, let path = directories[descriptor]?.path else { return }
+        _beforeNotingListed?(path)
         let listed = Set(names)
         for name in names where entries[name] == nil {
-            guard let status = try? Syscall.status(atPath: path + "/" + name) else { continue }
+            guard let status = try? Syscall.status(atPath: path + "/" + name) else {
+                // Gone since the listing (an atomic save's temporary file, renamed into
+                // place; a directory removed at once): the loop reports it from the
+                // listing, so the next poll must report it, gone or back. Left out, it
+                // stayed in the loop's tree for good (issue 4: the random-operations
+                // test under load). No inode is 0: this never pairs as a rename.
+                entries[name] = Snapshot(device: 0, inode: 0, size: 0, modificationTime: 0, kind: .file, verified: false)
+                continue
+            }
             entries[name] = Snapshot(
                 device: status.device, inode: status.inode, size: status.size,
                 modificationTime: status.modificationTime, kind: status.kind == .directory ? .directory : .file,
