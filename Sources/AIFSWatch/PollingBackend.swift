@@ -81,6 +81,13 @@ public final class PollingBackend: FileWatcherBackend {
     /// Test hook (not API): called with each watched directory's path just before a
     /// poll compares it, so a test can change the disk between two directories' looks.
     var _beforeComparing: ((String) -> Void)?
+    /// Test hook (not API): called with a directory's path when the loop's listing of it
+    /// arrives in ``noteListed(_:names:)``, before its new names are stat'ed, so a test
+    /// can change the disk between the loop's listing and the backend's look.
+    var _beforeNotingListed: ((String) -> Void)?
+    /// Test hook (not API): called with each entry's path just before a poll stats it,
+    /// so a test can change the disk between a directory's listing and its stats.
+    var _beforeStatting: ((String) -> Void)?
 
     /// Creates a polling backend.
     ///
@@ -143,12 +150,22 @@ public final class PollingBackend: FileWatcherBackend {
     /// test). A name the last poll's records are about is not taken from the listing:
     /// the loop may handle those records after the listing (in the same batch), and
     /// then its tree follows the records, not the listing. Such a name is marked
-    /// unverified instead, so the next poll reports it whatever it looks like then.
+    /// unverified instead, so the next poll reports it whatever it looks like then; so
+    /// is a listed name that is gone when the backend comes to stat it.
     public func noteListed(_ descriptor: WatchDescriptor, names: [String]) {
         guard var entries = directories[descriptor]?.entries, let path = directories[descriptor]?.path else { return }
+        _beforeNotingListed?(path)
         let listed = Set(names)
         for name in names where entries[name] == nil {
-            guard let status = try? Syscall.status(atPath: path + "/" + name) else { continue }
+            guard let status = try? Syscall.status(atPath: path + "/" + name) else {
+                // Gone since the listing (an atomic save's temporary file, renamed into
+                // place; a directory removed at once): the loop reports it from the
+                // listing, so the next poll must report it, gone or back. Left out, it
+                // stayed in the loop's tree for good (issue 4: the random-operations
+                // test under load). No inode is 0: this never pairs as a rename.
+                entries[name] = Snapshot(device: 0, inode: 0, size: 0, modificationTime: 0, kind: .file, verified: false)
+                continue
+            }
             entries[name] = Snapshot(
                 device: status.device, inode: status.inode, size: status.size,
                 modificationTime: status.modificationTime, kind: status.kind == .directory ? .directory : .file,
@@ -247,7 +264,7 @@ public final class PollingBackend: FileWatcherBackend {
                 return
             }
             // An unreadable directory keeps its old snapshot: nothing is invented.
-            guard let current = try? Self.snapshot(directory.path) else { return }
+            guard let current = try? Self.snapshot(directory.path, beforeStatting: _beforeStatting) else { return }
             for (name, old) in directory.entries {
                 guard let new = current[name] else {
                     removed.append(Change(descriptor: descriptor, name: name, snapshot: old))
@@ -488,16 +505,41 @@ public final class PollingBackend: FileWatcherBackend {
     }
 
     /// The entries of `directory` now, by name (symbolic links as files, not followed).
-    static func snapshot(_ directory: String) throws(Errno) -> [String: Snapshot] {
+    ///
+    /// One inode under two names is a hard link, or a rename during the look: the source
+    /// was stat'ed before it, the destination after. Both names are stat'ed again, and a
+    /// name gone by then is left out, so the look reads as one after the rename. Kept,
+    /// an atomic save caught in the middle was `add tmp`, `change target` and, at the
+    /// next poll, `unlink tmp` (found by `atomicSave` under load).
+    ///
+    /// - Parameter beforeStatting: Test hook: called with each entry's path before it
+    ///   is stat'ed.
+    static func snapshot(
+        _ directory: String, beforeStatting: ((String) -> Void)? = nil
+    ) throws(Errno) -> [String: Snapshot] {
         var result: [String: Snapshot] = [:]
+        var nameByIdentity: [Identity: String] = [:]
+        var shared: [String] = []
         for entry in try Syscall.listDirectory(atPath: directory) {
+            beforeStatting?(directory + "/" + entry.name)
             // Gone between the listing and the stat: it will be seen at the next poll.
-            guard let status = try? Syscall.status(atPath: directory + "/" + entry.name) else { continue }
-            result[entry.name] = Snapshot(
-                device: status.device, inode: status.inode, size: status.size,
-                modificationTime: status.modificationTime, kind: status.kind == .directory ? .directory : .file)
+            guard let snapshot = status(directory + "/" + entry.name) else { continue }
+            result[entry.name] = snapshot
+            if let other = nameByIdentity.updateValue(entry.name, forKey: snapshot.identity) {
+                shared.append(other)
+                shared.append(entry.name)
+            }
         }
+        for name in shared { result[name] = status(directory + "/" + name) }
         return result
+    }
+
+    /// The entry at `path` now; `nil` when it is gone.
+    private static func status(_ path: String) -> Snapshot? {
+        guard let status = try? Syscall.status(atPath: path) else { return nil }
+        return Snapshot(
+            device: status.device, inode: status.inode, size: status.size,
+            modificationTime: status.modificationTime, kind: status.kind == .directory ? .directory : .file)
     }
 }
 #endif

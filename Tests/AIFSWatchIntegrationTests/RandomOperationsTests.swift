@@ -13,7 +13,7 @@ import Testing
 ///
 /// To hunt for rare failures, run many seeds, a hundred at a time (failures show more on
 /// a loaded machine), e.g.
-/// `AIFS_RANDOM_SEEDS=4000-4099 AIFS_RANDOM_POLLING=1 AIFS_RANDOM_OPERATIONS=1000
+/// `AIFS_RANDOM_SEEDS=4000-4099 AIFS_RANDOM_POLLING=1
 /// swift test --skip-build --filter RandomOperationsTests`.
 @Suite struct RandomOperationsTests {
     /// What the events say exists: `add`/`addDir` insert, `unlink`/`unlinkDir` remove,
@@ -85,11 +85,10 @@ import Testing
             return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
         }
         var log: [String] = []
-        // Polling runs 300 operations by default: at 1,000 about one polling case in 130
-        // still fails on a loaded machine (seed 14: a reported `e/a.tmp` not on disk;
-        // see docs/design/0005), and the suite must not fail by chance. Hunt with
-        // AIFS_RANDOM_OPERATIONS=1000.
-        let operations = ProcessInfo.processInfo.environment["AIFS_RANDOM_OPERATIONS"].flatMap { Int($0) } ?? (usePolling ? 300 : 1000)
+        // 1,000 on both backends (polling ran 300 while seed 14's `e/a.tmp` failed about
+        // one case in 130 under load; see docs/design/0005). AIFS_RANDOM_OPERATIONS
+        // changes it.
+        let operations = ProcessInfo.processInfo.environment["AIFS_RANDOM_OPERATIONS"].flatMap { Int($0) } ?? 1000
         for _ in 0..<operations {
             let path = pick()
             let parent = (path as NSString).deletingLastPathComponent
