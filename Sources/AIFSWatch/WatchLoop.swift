@@ -161,7 +161,9 @@ final class WatchLoop {
     /// The time to the next deadline: rename pairing, held unlinks, write-finish
     /// checks; `nil` (no timer) when nothing waits.
     private func nextTimeoutMilliseconds() -> Int? {
-        // No collection built here: this runs before every wait.
+        // This runs before every wait: nothing is built, and nothing is looked at
+        // when nothing waits.
+        guard timersPending else { return nil }
         var earliest: ContinuousClock.Instant?
         func consider(_ deadline: ContinuousClock.Instant?) {
             guard let deadline else { return }

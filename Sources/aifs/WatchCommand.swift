@@ -147,41 +147,46 @@ struct WatchCommand: AsyncParsableCommand {
     /// `line`. It runs on the watch thread for every event, so it builds bytes in the
     /// caller's reused buffer: no `String` and no allocation per event.
     static func appendJSONLine(_ event: WatchEvent, to line: inout [UInt8]) {
-        line.append(contentsOf: #"{"event":""#.utf8)
-        line.append(contentsOf: event.kind.name.utf8)
-        line.append(contentsOf: #"","path":"#.utf8)
+        append(#"{"event":""#, to: &line)
+        append(event.kind.literalName, to: &line)
+        append(#"","path":"#, to: &line)
         JSONString.append(event.path, to: &line)
         switch event.kind {
         case .rename(let from):
-            line.append(contentsOf: #","from":"#.utf8)
+            append(#","from":"#, to: &line)
             JSONString.append(from, to: &line)
         case .error(let message):
-            line.append(contentsOf: #","message":"#.utf8)
+            append(#","message":"#, to: &line)
             JSONString.append(message, to: &line)
         case .ready(let backends, let watches):
-            line.append(contentsOf: #","backends":{"#.utf8)
+            append(#","backends":{"#, to: &line)
             for (index, root) in backends.keys.sorted().enumerated() {
                 if index > 0 { line.append(UInt8(ascii: ",")) }
                 JSONString.append(root, to: &line)
                 line.append(UInt8(ascii: ":"))
                 JSONString.append(backends[root]!, to: &line)
             }
-            line.append(contentsOf: #"},"watches":"#.utf8)
+            append(#"},"watches":"#, to: &line)
             appendDecimal(Int64(watches), to: &line)
         default:
             break
         }
         if let stat = event.stat {
-            line.append(contentsOf: #","size":"#.utf8)
+            append(#","size":"#, to: &line)
             appendDecimal(stat.size, to: &line)
-            line.append(contentsOf: #","mtime":"#.utf8)
+            append(#","mtime":"#, to: &line)
             appendDecimal(stat.modificationTime, to: &line)
-            line.append(contentsOf: #","inode":"#.utf8)
+            append(#","inode":"#, to: &line)
             appendDecimal(stat.inode, to: &line)
         }
-        line.append(contentsOf: #","time":"#.utf8)
+        append(#","time":"#, to: &line)
         appendDecimal(event.timestamp, to: &line)
-        line.append(contentsOf: "}\n".utf8)
+        append("}\n", to: &line)
+    }
+
+    /// Appends a literal's bytes straight from the binary (no `String` in between).
+    private static func append(_ literal: StaticString, to line: inout [UInt8]) {
+        line.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
     /// Appends `value` in decimal, without making a `String`.
@@ -190,17 +195,26 @@ struct WatchCommand: AsyncParsableCommand {
         appendDecimal(value.magnitude, to: &line)
     }
 
+    /// "00" to "99": two digits per division.
+    private static let digitPairs: [UInt8] = (0..<100).flatMap { [UInt8(ascii: "0") + UInt8($0 / 10), UInt8(ascii: "0") + UInt8($0 % 10)] }
+
     /// Appends `value` in decimal, without making a `String`.
     static func appendDecimal(_ value: UInt64, to line: inout [UInt8]) {
         var magnitude = value
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: UInt64 has at most 20 digits
         withUnsafeMutableBytes(of: &digits) { buffer in
             var start = buffer.count
-            repeat {
+            while magnitude >= 10 {
+                let pair = Int(magnitude % 100) * 2
+                magnitude /= 100
+                start -= 2
+                buffer[start] = digitPairs[pair]
+                buffer[start + 1] = digitPairs[pair + 1]
+            }
+            if magnitude > 0 || start == buffer.count {
                 start -= 1
-                buffer[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
+                buffer[start] = UInt8(ascii: "0") + UInt8(magnitude)
+            }
             line.append(contentsOf: buffer[start...])
         }
     }
@@ -277,5 +291,22 @@ private final class Stopper: Sendable {
 extension String {
     fileprivate func padding(toLength length: Int) -> String {
         count >= length ? self : self + String(repeating: " ", count: length - count)
+    }
+}
+
+extension WatchEvent.Kind {
+    /// ``WatchEvent/Kind/name`` as a literal, for the byte-built JSON lines.
+    fileprivate var literalName: StaticString {
+        switch self {
+        case .add: "add"
+        case .addDir: "addDir"
+        case .change: "change"
+        case .unlink: "unlink"
+        case .unlinkDir: "unlinkDir"
+        case .rename: "rename"
+        case .ready: "ready"
+        case .rescan: "rescan"
+        case .error: "error"
+        }
     }
 }
