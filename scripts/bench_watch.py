@@ -8,6 +8,7 @@ usage: scripts/bench_watch.py AIFS_BINARY OUT_DIR [--writes N] [--idle-seconds S
    the event line read from the watcher's stdout (p50, p99); one watcher at a time,
    alternating for R rounds (default 9), each after the same warm-up (a probe file
    created and removed); the medians over the rounds are reported, and each round's p50;
+   then the same rounds with the script and the watcher pinned to one CPU;
 2. idle CPU: user+system time each watcher uses while watching 1,000 files for S s;
 3. start-up: time and peak RSS until `ready` on a T-file tree (default 100,000; aifs), against the
    time watchfiles (Rust notify) takes to set up its watches on the same tree;
@@ -55,8 +56,9 @@ class Lines:
                 return line
 
 
-def start_aifs(path, *extra):
-    p = subprocess.Popen([aifs, "watch", "--json", *extra, path], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+def start_aifs(path, *extra, pin=None):
+    prefix = ["taskset", "-c", str(pin)] if pin is not None else []
+    p = subprocess.Popen(prefix + [aifs, "watch", "--json", *extra, path], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     lines = Lines(p)
     lines.until(lambda l: '"event":"ready"' in l, timeout=120)
     return p, lines
@@ -85,8 +87,9 @@ def warm_up(path, lines):
     lines.until(lambda l: ".probe" in l and ("unlink" in l or "DELETE" in l))
 
 
-def start_inotifywait(path):
-    p = subprocess.Popen(["inotifywait", "-m", "-r", "-q", "-e", "modify,create,delete,moved_to,moved_from", "--format", "%e %w%f", path],
+def start_inotifywait(path, pin=None):
+    prefix = ["taskset", "-c", str(pin)] if pin is not None else []
+    p = subprocess.Popen(prefix + ["inotifywait", "-m", "-r", "-q", "-e", "modify,create,delete,moved_to,moved_from", "--format", "%e %w%f", path],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     lines = Lines(p)
     # inotifywait prints "Watches established." on stderr when ready (not with -q); the
@@ -139,19 +142,31 @@ def measure(lines, is_event):
 def pct(values, q):
     values = sorted(values)
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
-rounds_lat = {"aifs": [], "inotifywait": []}
-for _ in range(rounds):
-    a, a_lines = start_aifs(d, "--ignore-initial")
-    warm_up(d, a_lines)
-    rounds_lat["aifs"].append(measure(a_lines, lambda l: '"event":"change"' in l))
-    stop(a)
-    w, w_lines = start_inotifywait(d)
-    rounds_lat["inotifywait"].append(measure(w_lines, lambda l: l.startswith("MODIFY")))
-    stop(w)
-results["latency_us"] = {
-    k: {"p50": statistics.median(pct(r, 0.5) for r in v), "p99": statistics.median(pct(r, 0.99) for r in v),
-        "n": len(v[0]), "rounds": len(v), "p50_per_round": [pct(r, 0.5) for r in v], "p99_per_round": [pct(r, 0.99) for r in v]}
-    for k, v in rounds_lat.items()}
+def latency_rounds(pin=None):
+    """`rounds` alternating rounds; with `pin`, this script and the watcher share that
+    one CPU, so the scheduler's placement (same CPU or not) no longer varies between
+    runs and what is left is each watcher's own cost per event."""
+    rounds_lat = {"aifs": [], "inotifywait": []}
+    allowed = os.sched_getaffinity(0)
+    if pin is not None:
+        os.sched_setaffinity(0, {pin})
+    try:
+        for _ in range(rounds):
+            a, a_lines = start_aifs(d, "--ignore-initial", pin=pin)
+            warm_up(d, a_lines)
+            rounds_lat["aifs"].append(measure(a_lines, lambda l: '"event":"change"' in l))
+            stop(a)
+            w, w_lines = start_inotifywait(d, pin=pin)
+            rounds_lat["inotifywait"].append(measure(w_lines, lambda l: l.startswith("MODIFY")))
+            stop(w)
+    finally:
+        os.sched_setaffinity(0, allowed)
+    return {
+        k: {"p50": statistics.median(pct(r, 0.5) for r in v), "p99": statistics.median(pct(r, 0.99) for r in v),
+            "n": len(v[0]), "rounds": len(v), "p50_per_round": [pct(r, 0.5) for r in v], "p99_per_round": [pct(r, 0.99) for r in v]}
+        for k, v in rounds_lat.items()}
+results["latency_us"] = latency_rounds()
+results["latency_us_one_cpu"] = latency_rounds(pin=min(os.sched_getaffinity(0)))
 
 # 2. idle CPU, 1,000 files
 d = os.path.join(base, "idle")
@@ -228,3 +243,9 @@ print("| burst of %s creations | %d of %d add events | — | none lost |" % (for
 print()
 for name in ("aifs", "inotifywait"):
     print("- p50 of each latency round, %s: %s µs" % (name, ", ".join("%.1f" % v for v in l[name]["p50_per_round"])))
+o = results["latency_us_one_cpu"]
+print("- The same rounds with this script and the watcher pinned to one CPU (no placement luck;"
+      " each watcher's own cost per event): p50 aifs %.1f µs, inotifywait %.1f µs; p99 %.0f and %.0f µs."
+      % (o["aifs"]["p50"], o["inotifywait"]["p50"], o["aifs"]["p99"], o["inotifywait"]["p99"]))
+for name in ("aifs", "inotifywait"):
+    print("  p50 of each pinned round, %s: %s µs" % (name, ", ".join("%.1f" % v for v in o[name]["p50_per_round"])))
