@@ -192,8 +192,8 @@ def rows(runs):
         l = load_json(os.path.join(run, "watch.json"))["latency_us"]
         a, i = l["aifs"], l["inotifywait"]
         out.append(row("watch latency", target, run, "watch", "scripts/bench watch",
-                       "p50 %.0f µs, p99 %.0f µs" % (a["p50"], a["p99"]),
-                       "inotifywait: p50 %.0f µs, p99 %.0f µs" % (i["p50"], i["p99"]),
+                       "p50 %.1f µs, p99 %.0f µs" % (a["p50"], a["p99"]),
+                       "inotifywait: p50 %.1f µs, p99 %.0f µs" % (i["p50"], i["p99"]),
                        "p50 %s, p99 %s" % (ratio(i["p50"], a["p50"]), ratio(i["p99"], a["p99"])),
                        "%d writes%s" % (a["n"], ", median of %d rounds' percentiles" % a["rounds"] if "rounds" in a else "")))
     else:
