@@ -134,6 +134,43 @@ import Testing
         #expect(watch.exitStatus() == 0)
     }
 
+    /// A directory the watcher may not read, for real even when the tests run as root:
+    /// `aifs watch` runs in a user namespace of its own without an id mapping, as
+    /// nobody, where a `chmod 000` directory is closed to it. One `error` names the
+    /// directory, and the rest of the tree is still watched.
+    @Test(.timeLimit(.minutes(1)))
+    func anUnreadableDirectoryIsAnErrorAndWatchingGoesOn() throws {
+        let unshare = try #require(Process.which("unshare"), "util-linux's unshare is needed")
+        guard try Process.capture(unshare, ["-U", "true"], in: "/").status == 0 else {
+            print("skipped: unprivileged user namespaces are not available here")
+            return
+        }
+        // Not under /tmp/aifs-tests, which is 0700: nobody must reach this tree.
+        let base = "/tmp/aifs-e2e-nobody-\(getpid())-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: base + "/root/open", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: base + "/root/locked", withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: base + "/root/locked/secret.txt", contents: Data())
+        for directory in [base, base + "/root", base + "/root/open"] { chmod(directory, 0o755) }
+        chmod(base + "/root/locked", 0)
+        defer {
+            chmod(base + "/root/locked", 0o755)
+            try? FileManager.default.removeItem(atPath: base)
+        }
+        let root = base + "/root"
+        let watch = try RunningWatch(["root"], in: base, launcher: [unshare, "-U"])
+        watch.waitFor("ready") { $0["event"] as? String == "ready" }
+        let error = watch.waitFor("error") { $0["event"] as? String == "error" }
+        #expect(error?["path"] as? String == root + "/locked")
+        let message = error?["message"] as? String ?? ""
+        #expect(message.contains("permission denied"), "\(message)")
+        #expect(!watch.events.contains { ($0["path"] as? String ?? "").hasSuffix("secret.txt") })
+        // A plain create (Foundation's createFile writes a temporary file and renames it).
+        close(open(root + "/open/fine.txt", O_WRONLY | O_CREAT, 0o644))
+        watch.waitFor("add") { $0["event"] as? String == "add" && $0["path"] as? String == root + "/open/fine.txt" }
+        watch.process.terminate()
+        #expect(watch.exitStatus() == 0)
+    }
+
     @Test func missingPathExitsTwo() throws {
         let dir = try TemporaryDirectory()
         let result = try AIFS.run(["watch", "nope"], in: dir.path)
