@@ -26,7 +26,7 @@ import Testing
         let events = try EventRecorder(paths: [dir.path], options: polling(.seconds(3600)))
         try await events.expect([.ready(dir.path)])
         events.watcher.stop()
-        try await events.expectFinished(within: .seconds(5))
+        try await events.expectFinished(within: .seconds(30))  // far below the interval; a loaded machine may need seconds
     }
 
     /// A directory past the kernel's watch limit is one `error` naming the limit and how
@@ -105,7 +105,7 @@ import Testing
         FS.unlink(local + "/new.txt")
         try await events.expect([.unlink(local + "/new.txt")])
         events.watcher.stop()
-        try await events.expectFinished(within: .seconds(5))
+        try await events.expectFinished()
     }
 
     @Test func selectorClassifiesFileSystemTypes() {
