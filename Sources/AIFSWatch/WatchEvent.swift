@@ -39,7 +39,10 @@ public struct WatchEvent: Sendable, Hashable, CustomStringConvertible {
 
         /// chokidar's name for the kind: `add`, `addDir`, `change`, `unlink`,
         /// `unlinkDir`, `rename`, `ready`, `rescan` or `error`.
-        public var name: String {
+        public var name: String { staticName.description }
+
+        /// ``name`` as a literal in the binary, for writers that build lines as bytes.
+        public var staticName: StaticString {
             switch self {
             case .add: "add"
             case .addDir: "addDir"

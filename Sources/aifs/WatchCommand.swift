@@ -148,7 +148,7 @@ struct WatchCommand: AsyncParsableCommand {
     /// caller's reused buffer: no `String` and no allocation per event.
     static func appendJSONLine(_ event: WatchEvent, to line: inout [UInt8]) {
         append(#"{"event":""#, to: &line)
-        append(event.kind.literalName, to: &line)
+        append(event.kind.staticName, to: &line)
         append(#"","path":"#, to: &line)
         JSONString.append(event.path, to: &line)
         switch event.kind {
@@ -291,22 +291,5 @@ private final class Stopper: Sendable {
 extension String {
     fileprivate func padding(toLength length: Int) -> String {
         count >= length ? self : self + String(repeating: " ", count: length - count)
-    }
-}
-
-extension WatchEvent.Kind {
-    /// ``WatchEvent/Kind/name`` as a literal, for the byte-built JSON lines.
-    fileprivate var literalName: StaticString {
-        switch self {
-        case .add: "add"
-        case .addDir: "addDir"
-        case .change: "change"
-        case .unlink: "unlink"
-        case .unlinkDir: "unlinkDir"
-        case .rename: "rename"
-        case .ready: "ready"
-        case .rescan: "rescan"
-        case .error: "error"
-        }
     }
 }

@@ -100,6 +100,21 @@ import Testing
         #expect(watch.exitStatus() == 0)
     }
 
+    /// The path of util-linux's `unshare` when it can make a user namespace here with
+    /// `option`; `nil` otherwise (the caller skips: unprivileged user namespaces may be
+    /// turned off).
+    private func unshareIfAllowed(_ option: String) throws -> String? {
+        guard let unshare = Process.which("unshare") else {
+            print("skipped: util-linux's unshare is not installed")
+            return nil
+        }
+        guard try Process.capture(unshare, [option, "true"], in: "/").status == 0 else {
+            print("skipped: unprivileged user namespaces are not available here")
+            return nil
+        }
+        return unshare
+    }
+
     /// The real kernel's watch limit, lowered for this one process: in a user namespace
     /// of its own, `user.max_inotify_watches` is the namespace's limit and can be set
     /// without touching the machine's. Past it, one `error` names the limit, the
@@ -107,11 +122,7 @@ import Testing
     /// reported. Skipped where unprivileged user namespaces are not allowed.
     @Test(.timeLimit(.minutes(1)))
     func pastTheRealWatchLimitDirectoriesArePolled() throws {
-        let unshare = try #require(Process.which("unshare"), "util-linux's unshare is needed")
-        guard try Process.capture(unshare, ["-Ur", "true"], in: "/").status == 0 else {
-            print("skipped: unprivileged user namespaces are not available here")
-            return
-        }
+        guard let unshare = try unshareIfAllowed("-Ur") else { return }
         let dir = try TemporaryDirectory()
         try dir.directory("root")
         let names = (0..<6).map { "d\($0)" }
@@ -140,11 +151,7 @@ import Testing
     /// directory, and the rest of the tree is still watched.
     @Test(.timeLimit(.minutes(1)))
     func anUnreadableDirectoryIsAnErrorAndWatchingGoesOn() throws {
-        let unshare = try #require(Process.which("unshare"), "util-linux's unshare is needed")
-        guard try Process.capture(unshare, ["-U", "true"], in: "/").status == 0 else {
-            print("skipped: unprivileged user namespaces are not available here")
-            return
-        }
+        guard let unshare = try unshareIfAllowed("-U") else { return }
         // Not under /tmp/aifs-tests, which is 0700: nobody must reach this tree.
         let base = "/tmp/aifs-e2e-nobody-\(getpid())-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: base + "/root/open", withIntermediateDirectories: true)
