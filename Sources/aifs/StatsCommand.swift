@@ -48,6 +48,12 @@ struct StatsCommand: ParsableCommand {
                     watch.number(Self.camelCase(name), value)
                 }
             }
+            // This user namespace's own limits (a container's): where lower, they apply.
+            for name in ["max_inotify_watches", "max_inotify_instances"] {
+                if let value = KernelParameters.integer("user." + name) {
+                    watch.number(Self.camelCase("namespace_" + name), value)
+                }
+            }
         }
         json.object("pool") { pool in
             pool.number("workers", DedicatedThreads.processorCount)

@@ -145,6 +145,20 @@ import Testing
         #expect(watch.exitStatus() == 0)
     }
 
+    /// `aifs stats` shows a user namespace's own inotify limits beside the host's.
+    @Test func statsShowsTheUserNamespacesWatchLimit() throws {
+        guard let unshare = try unshareIfAllowed("-Ur") else { return }
+        let dir = try TemporaryDirectory()
+        let result = try Process.capture(
+            unshare, ["-Ur", "sh", "-c", "echo 3 > /proc/sys/user/max_inotify_watches && exec \"$@\"", "sh", AIFS.executable, "stats"],
+            in: dir.path)
+        #expect(result.status == 0, "\(result)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let watch = try #require(object["watch"] as? [String: Any])
+        #expect(watch["namespaceMaxInotifyWatches"] as? Int == 3, "\(watch)")
+        #expect((watch["maxUserWatches"] as? Int ?? 0) > 3, "\(watch)")
+    }
+
     /// A directory the watcher may not read, for real even when the tests run as root:
     /// `aifs watch` runs in a user namespace of its own without an id mapping, as
     /// nobody, where a `chmod 000` directory is closed to it. One `error` names the
