@@ -146,4 +146,12 @@ public struct BatchSummary: Sendable {
         }
         return true
     }
+
+    /// Closes the totals once the last result is out: what got no result was not
+    /// tried, and the time and the pool's figures are taken now.
+    mutating func finish(started: ContinuousClock.Instant, pool: WorkerPool) {
+        notTried = total - succeeded - failed
+        elapsed = ContinuousClock.now - started
+        self.pool = pool.stats
+    }
 }

@@ -63,7 +63,6 @@ extension BatchRunner {
             return arrivals
         }
         var summary = BatchSummary(total: 0, succeeded: 0, failed: 0, notTried: 0, bytes: 0, elapsed: .zero, pool: pool.stats)
-        var delivered = 0
         await withTaskCancellationHandler {
             let arrivals = await submitter.value
             summary.total = arrivals.items.count
@@ -93,16 +92,13 @@ extension BatchRunner {
                 if left[chunk] == 0 { outcomes[chunk] = [] }
                 guard let outcome else { continue }
                 guard summary.tally(outcome) else { continue }
-                delivered += 1
                 onResult(BatchResult(index: position, item: arrivals.items[arrival], outcome: outcome))
             }
         } onCancel: {
             submitter.cancel()
             pool.cancelAll()
         }
-        summary.notTried = summary.total - delivered
-        summary.elapsed = ContinuousClock.now - started
-        summary.pool = pool.stats
+        summary.finish(started: started, pool: pool)
         return summary
     }
 }

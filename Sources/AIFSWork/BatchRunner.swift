@@ -57,13 +57,11 @@ public enum BatchRunner {
             continuation.finish()
         }
         var summary = BatchSummary(total: items.count, succeeded: 0, failed: 0, notTried: 0, bytes: 0, elapsed: .zero, pool: pool.stats)
-        var delivered = 0
         await withTaskCancellationHandler {
             for await submitted in stream {
                 let outcomes = await Self.outcomes(of: submitted.ticket, count: submitted.range.count)
                 for (index, outcome) in zip(submitted.range, outcomes) {
                     guard summary.tally(outcome) else { continue }
-                    delivered += 1
                     onResult(BatchResult(index: index, item: items[index], outcome: outcome))
                 }
             }
@@ -71,9 +69,7 @@ public enum BatchRunner {
             submitter.cancel()
             pool.cancelAll()
         }
-        summary.notTried = items.count - delivered
-        summary.elapsed = ContinuousClock.now - started
-        summary.pool = pool.stats
+        summary.finish(started: started, pool: pool)
         return summary
     }
 
