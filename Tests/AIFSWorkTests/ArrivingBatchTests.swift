@@ -23,7 +23,7 @@ import Testing
         // Keys 0..<100 scattered over chunks of different sizes (one empty), in an
         // order unrelated to the keys; file 37 does not exist.
         var keys = Array(0..<100)
-        var generator = SeededGenerator(seed: 5)
+        var generator = SplitMix64(state: 5)
         keys.shuffle(using: &generator)
         var chunks: [[(item: BatchItem, key: BatchOrderKey)]] = [[]]
         var rest = keys[...]
@@ -123,19 +123,5 @@ import Testing
         let summary = await BatchRunner.run(
             arriving: { source.next() }, operation: .hash, onArrived: { _ in }, onResult: { paths.append($0.item.path) })
         return (paths, summary)
-    }
-}
-
-/// A small deterministic random generator (SplitMix64), so a shuffled test is the same
-/// every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
