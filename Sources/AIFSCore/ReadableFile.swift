@@ -48,6 +48,58 @@ public struct ReadableFile: ~Copyable {
         self.path = path
     }
 
+    /// Opens a file for reading only if it is a regular file (after following symbolic
+    /// links): a directory, a FIFO, a socket or a device is refused.
+    ///
+    /// The kind is checked on the open descriptor. That costs one path lookup where a
+    /// `stat` before the `open` costs two, and a file swapped for another kind between
+    /// a check and the open cannot slip through. The open does not wait: a FIFO is
+    /// refused at once instead of blocking until a writer comes. A device named here is
+    /// opened and closed again unread, as `sha256sum` or `grep` would open it.
+    ///
+    /// - Throws: ``CoreError``: `.invalidArgument` for a file that is not regular,
+    ///   naming its kind; otherwise as ``init(path:)``.
+    public init(regularFile path: String) throws(CoreError) {
+        guard !path.utf8.contains(0) else { throw CoreError.nulInPath(path) }
+        fd = try path.withCPath { cPath throws(CoreError) in try Self.openRegular(cPath: cPath, path: path) }
+        self.path = path
+    }
+
+    /// ``init(regularFile:)`` for a name given as raw bytes (file names need not be UTF-8).
+    public init(regularFileBytes pathBytes: [UInt8]) throws(CoreError) {
+        let path = String(decoding: pathBytes, as: UTF8.self)
+        guard !pathBytes.contains(0) else { throw CoreError.nulInPath(path) }
+        fd = try (pathBytes + [0]).withCPath { cPath throws(CoreError) in try Self.openRegular(cPath: cPath, path: path) }
+        self.path = path
+    }
+
+    private static func openRegular(cPath: UnsafePointer<CChar>, path: String) throws(CoreError) -> CInt {
+        let opened: CInt
+        do { opened = try Syscall.openForReadingWithoutWaiting(cPath: cPath) } catch {
+            // Opening a socket fails with ENXIO.
+            if error == .noSuchAddressOrDevice { throw notRegular(path, kind: .other) }
+            throw CoreError(errno: error, operation: "open", path: path)
+        }
+        let identity: FileIdentity
+        do {
+            identity = try Syscall.status(fd: opened)
+            if identity.kind == .regular { try Syscall.setBlocking(fd: opened) }
+        } catch {
+            Syscall.close(opened)
+            throw CoreError(errno: error, operation: "read the status of", path: path)
+        }
+        guard identity.kind == .regular else {
+            Syscall.close(opened)
+            throw notRegular(path, kind: identity.kind)
+        }
+        return opened
+    }
+
+    private static func notRegular(_ path: String, kind: FileKind) -> CoreError {
+        let what = kind == .directory ? "a directory" : "a special file (FIFO, socket or device)"
+        return CoreError(.invalidArgument, "cannot read '\(path)': it is \(what), not a regular file", path: path)
+    }
+
     deinit { Syscall.close(fd) }
 
     /// Reads the next bytes into `buffer`; 0 means the end of the file.

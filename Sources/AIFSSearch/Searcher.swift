@@ -1,4 +1,4 @@
-import AIFSCore
+public import AIFSCore
 
 /// How a ``Searcher`` reads and reports.
 public struct SearcherConfiguration: Sendable, Hashable {
@@ -112,8 +112,19 @@ public final class Searcher {
         pathBytes: [UInt8], displayPath: [UInt8]? = nil, binaryDetection: BinaryDetection? = nil, sink: any Sink
     ) throws(SearchError) {
         let file = try Searcher.open(pathBytes)
+        try search(file: file, displayPath: displayPath ?? pathBytes, binaryDetection: binaryDetection, sink: sink)
+    }
+
+    /// Searches a file that is already open, from where its reading stands.
+    ///
+    /// - Parameters:
+    ///   - file: The file; read to its end.
+    ///   - displayPath: The path as the sink should show it; the file's path if `nil`.
+    public func search(
+        file: borrowing ReadableFile, displayPath: [UInt8]? = nil, binaryDetection: BinaryDetection? = nil, sink: any Sink
+    ) throws(SearchError) {
         self.binaryDetection = binaryDetection ?? configuration.binaryDetection
-        try run(displayPath: displayPath ?? pathBytes, sink: sink) { buffer throws(CoreError) in
+        try run(displayPath: displayPath ?? Array(file.path.utf8), sink: sink) { buffer throws(CoreError) in
             try file.read(into: buffer)
         }
     }

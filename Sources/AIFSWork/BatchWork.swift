@@ -80,8 +80,7 @@ enum BatchWork {
     private static func stream(
         _ path: String, buffer: UnsafeMutableRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void
     ) throws(WorkError) -> Int64 {
-        try requireRegularFile(path)
-        let file = try AtomicFile.open(path)
+        let file = try openRegularFile(path)
         var total: Int64 = 0
         while true {
             let count: Int
@@ -92,16 +91,13 @@ enum BatchWork {
         }
     }
 
-    /// Refuses anything but a regular file: opening a FIFO would wait for a writer,
+    /// Opens `path` if it is a regular file: opening a FIFO would wait for a writer,
     /// and a device such as /dev/zero never ends.
-    private static func requireRegularFile(_ path: String) throws(WorkError) {
-        let identity: FileIdentity
-        do { identity = try FileSystemCalls.status(path, followSymlinks: true) } catch {
-            throw WorkError(errno: error, operation: "read", path: path)
-        }
-        guard identity.kind == .regular else {
-            let kind = identity.kind == .directory ? "a directory" : "a special file (FIFO, socket or device)"
-            throw WorkError(.invalidArgument, "cannot read '\(path)': it is \(kind), not a regular file", path: path)
+    private static func openRegularFile(_ path: String) throws(WorkError) -> ReadableFile {
+        do { return try ReadableFile(regularFile: path) } catch {
+            // "read", not "open": the user asked to read the file.
+            if let underlying = error.underlying { throw WorkError(errno: underlying, operation: "read", path: path) }
+            throw WorkError(error)
         }
     }
 
@@ -163,9 +159,9 @@ enum BatchWork {
 
     static func search(_ path: String, matcher: any Matcher, scratch: BatchScratch, worker: Int) throws(WorkError) -> BatchValue {
         let searcher = scratch.searcher(worker) { Searcher(matcher: matcher) }
-        try requireRegularFile(path)
+        let file = try openRegularFile(path)
         let sink = CountingSink()
-        do { try searcher.search(path: path, sink: sink) } catch {
+        do { try searcher.search(file: file, sink: sink) } catch {
             if let underlying = error.underlying { throw WorkError(errno: underlying, operation: "search", path: path) }
             throw WorkError(.io, error.message, path: error.path ?? path)
         }

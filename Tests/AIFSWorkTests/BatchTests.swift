@@ -177,19 +177,53 @@ import Testing
 }
 
 @Suite struct BatchSpecialFileTests {
-    /// A FIFO or a device named explicitly is an error for that file, never a hang.
+    /// A FIFO, a socket, a device or a directory named explicitly is an error for that
+    /// file that names its kind, never a hang; the regular file beside them is read.
     @Test(.timeLimit(.minutes(1)))
     func specialFilesAreRefusedNotRead() async throws {
         let dir = try TemporaryDirectory()
         #expect(mkfifo(dir.path("pipe"), 0o600) == 0)
+        let socket = try UnixSocket(path: dir.path("socket"))
+        defer { socket.close() }
         try dir.file("ok.txt", "ok\n")
-        let items = [dir.path("pipe"), "/dev/zero", dir.path("ok.txt")].map { BatchItem(path: $0) }
+        try dir.directory("folder")
+        let items = [dir.path("pipe"), dir.path("socket"), "/dev/zero", dir.path("folder"), dir.path("ok.txt")].map { BatchItem(path: $0) }
         for operation in [BatchOperation.hash, .count, .search(try SearchQuery(patterns: ["ok"]).makeMatcher())] {
             let (results, summary) = await BatchRunner.collect(items, operation: operation)
-            #expect(summary.failed == 2 && summary.succeeded == 1)
-            guard case .failure(let error) = results[0].outcome else { Issue.record("expected an error"); continue }
-            #expect(error.message.contains("not a regular file"))
+            #expect(summary.failed == 4 && summary.succeeded == 1, "\(operation.name)")
+            let messages = results.prefix(4).map { result -> String in
+                guard case .failure(let error) = result.outcome else { return "no error" }
+                #expect(error.code == .invalidArgument)
+                return error.message
+            }
+            for (index, message) in messages.enumerated() {
+                let kind = index == 3 ? "it is a directory, not a regular file" : "it is a special file (FIFO, socket or device), not a regular file"
+                #expect(message == "cannot read '\(items[index].path)': \(kind)", "\(operation.name)")
+            }
+            guard case .success = results[4].outcome else { Issue.record("\(operation.name): ok.txt failed"); continue }
         }
+    }
+
+    /// A listening AF_UNIX socket bound at a path.
+    struct UnixSocket {
+        let descriptor: CInt
+
+        init(path: String) throws {
+            descriptor = Glibc.socket(AF_UNIX, CInt(SOCK_STREAM.rawValue), 0)
+            guard descriptor >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            let bytes = Array(path.utf8)
+            let capacity = MemoryLayout.size(ofValue: address.sun_path)
+            guard bytes.count < capacity else { throw POSIXError(.ENAMETOOLONG) }
+            withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+            guard bound == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+        }
+
+        func close() { _ = Glibc.close(descriptor) }
     }
 }
 

@@ -153,6 +153,21 @@ extension Syscall {
         try valueOrErrno { system_open(cPath, O_RDONLY | O_CLOEXEC) }.get()
     }
 
+    /// Opens with `O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY`: a FIFO opens at once
+    /// instead of waiting for a writer, and a terminal does not become the process's
+    /// controlling one. Clear `O_NONBLOCK` (``setBlocking(fd:)``) before reading a file
+    /// kept open.
+    static func openForReadingWithoutWaiting(cPath: UnsafePointer<CChar>) throws(Errno) -> CInt {
+        try valueOrErrno { system_open(cPath, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY) }.get()
+    }
+
+    /// Clears `O_NONBLOCK` on a descriptor from ``openForReadingWithoutWaiting(cPath:)``,
+    /// so reads wait for data as they do on a file opened without it. One `F_SETFL`:
+    /// that open set no other status flag, so there is nothing to keep.
+    static func setBlocking(fd: CInt) throws(Errno) {
+        _ = try valueOrErrno { system_fcntl(fd, F_SETFL, 0) }.get()
+    }
+
     /// Reads into `buffer`, retrying `EINTR`.
     static func read(fd: CInt, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
         try valueOrErrno { system_read(fd, buffer.baseAddress, buffer.count) }.get()

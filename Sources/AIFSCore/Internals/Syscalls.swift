@@ -53,6 +53,11 @@ internal func system_open(_ path: UnsafePointer<CChar>, _ flags: CInt, _ mode: m
 }
 
 @inline(__always)
+internal func system_fcntl(_ fd: CInt, _ command: CInt, _ value: CInt) -> CInt {
+    fcntl(fd, command, value)
+}
+
+@inline(__always)
 internal func system_close(_ fd: CInt) -> CInt {
     close(fd)
 }
