@@ -92,10 +92,12 @@ enum BatchDriver {
         }
         output.flush()
         if !flags.json {
+            // The paths that could not be walked are files of the batch too, as in the JSON summary.
+            let total = summary.total + walkErrors
             let megabytes = Double(summary.bytes) / 1_048_576
             let bytesText = summary.bytes > 0 ? String(format1(megabytes)) + " MiB, " : ""
             try? Console.standardError.write(
-                "aifs: \(operation.name)\(flags.dryRun ? " (dry run)" : ""): \(summary.total) file\(summary.total == 1 ? "" : "s"), \(summary.succeeded) ok, \(failed) failed\(summary.notTried > 0 ? ", \(summary.notTried) not tried" : ""); \(bytesText)\(format1(seconds)) s, \(Int(rate)) files/s on \(summary.pool.workers) worker\(summary.pool.workers == 1 ? "" : "s")\n")
+                "aifs: \(operation.name)\(flags.dryRun ? " (dry run)" : ""): \(total) file\(total == 1 ? "" : "s"), \(summary.succeeded) ok, \(failed) failed\(summary.notTried > 0 ? ", \(summary.notTried) not tried" : ""); \(bytesText)\(format1(seconds)) s, \(Int(rate)) files/s on \(summary.pool.workers) worker\(summary.pool.workers == 1 ? "" : "s")\n")
         }
         if failed > 0 { throw ExitCode(1) }
         if case .search = operation, !matchedAny { throw ExitCode(1) }

@@ -76,6 +76,13 @@ func treeContents(_ directory: String) -> [String: String] {
         #expect(records[1]["path"] as? String == "a.txt" && records[1]["words"] as? Int == 2)
         #expect(records[2]["path"] as? String == "b.txt" && records[2]["lines"] as? Int == 1)
         #expect(records[3]["type"] as? String == "summary" && records[3]["failed"] as? Int == 1 && records[3]["succeeded"] as? Int == 2)
+        #expect(records[3]["total"] as? Int == 3)
+        // The text summary counts the missing file among the batch's files too.
+        let (text, _) = try runAIFS(["batch", "count", "--no-progress", "a.txt", "missing.txt", "b.txt"], in: dir.path)
+        #expect(text.status == 1, "\(text)")
+        #expect(text.stdout == "1 2 8 a.txt\n1 1 6 b.txt\n")
+        #expect(text.stderr.contains("cannot read 'missing.txt': no such file or directory"), "\(text)")
+        #expect(text.stderr.contains("count: 3 files, 2 ok, 1 failed;"), "\(text)")
     }
 
     /// Files go to the workers while the walk still runs; the output is still in path
