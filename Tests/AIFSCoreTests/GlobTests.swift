@@ -1,3 +1,4 @@
+import AIFSTestSupport
 import Testing
 
 @testable import AIFSCore
@@ -338,7 +339,7 @@ struct GlobTests {
         arguments: [Glob.Options(), caseless, slashFree, Glob.Options(caseInsensitive: true, literalSeparator: false)]
     )
     func differential(_ options: Glob.Options) throws {
-        var rng = GlobTestRandom(seed: 0x5EED)
+        var rng = SplitMix64(state: 0x5EED)
         let atoms = [
             "a", "b", "B", "/", "*", "?", "**", "**/", "/**", "/**/", "[ab]", "[!a]", "{a,b*}", "{,a}", "é", ".",
         ]
@@ -360,20 +361,6 @@ struct GlobTests {
         }
         #expect(checked > 5_000)
     }
-}
-
-/// Deterministic random numbers, so a failing differential case reproduces.
-struct GlobTestRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func next(upTo bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }
 
 /// Backtracking over globset's regex for each token (`[^/]*` for `*`, `(?:/?|.*/)` for

@@ -1,3 +1,4 @@
+import AIFSTestSupport
 import Testing
 
 @testable import AIFSSearch
@@ -200,22 +201,10 @@ struct RequiredLiteralTests {
         "日", "A", "S", "a.", "k]", "aa",
     ].map { Array($0.utf8) } + [[0xFF], [0xC3], [0x80, 0x80], [UInt8(ascii: "\r")]]
 
-    /// A small deterministic generator (SplitMix64), so failures reproduce.
-    struct Generator {
-        var state: UInt64
-        mutating func next(_ bound: Int) -> Int {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int((z ^ (z >> 31)) % UInt64(bound))
-        }
-    }
-
     static func lines(count: Int, seed: UInt64) -> [[UInt8]] {
-        var generator = Generator(state: seed)
+        var generator = SplitMix64(state: seed)
         return (0..<count).map { _ in
-            (0..<generator.next(7)).flatMap { _ in fragments[generator.next(fragments.count)] }
+            (0..<generator.next(upTo: 7)).flatMap { _ in fragments[generator.next(upTo: fragments.count)] }
         }
     }
 
@@ -284,19 +273,19 @@ extension RequiredLiteralTests {
     /// Random patterns from PCRE2's metacharacters: those PCRE2 compiles must keep the
     /// prefilter contract (and none may crash the analysis).
     @Test func randomPatternsNeverMiss() throws {
-        var generator = Generator(state: Self.randomSeed)
+        var generator = SplitMix64(state: Self.randomSeed)
         let lines = Self.lines(count: 60, seed: 9)
         var compiled = 0
         for _ in 0..<Self.randomPatternCount {
-            let patterns = (0..<(1 + generator.next(2))).map { _ in
-                (0..<(1 + generator.next(8))).map { _ in Self.patternAtoms[generator.next(Self.patternAtoms.count)] }
+            let patterns = (0..<(1 + generator.next(upTo: 2))).map { _ in
+                (0..<(1 + generator.next(upTo: 8))).map { _ in Self.patternAtoms[generator.next(upTo: Self.patternAtoms.count)] }
                     .joined()
             }
             var options = RegexOptions()
-            options.caseInsensitive = generator.next(3) == 0
-            options.wordBoundary = generator.next(5) == 0
-            options.wholeLine = generator.next(8) == 0
-            options.literal = generator.next(8) == 0
+            options.caseInsensitive = generator.next(upTo: 3) == 0
+            options.wordBoundary = generator.next(upTo: 5) == 0
+            options.wholeLine = generator.next(upTo: 8) == 0
+            options.literal = generator.next(upTo: 8) == 0
             guard let matcher = try? RegexMatcher(patterns: patterns, options: options) else { continue }
             let pattern = patterns.joined(separator: " -e ")
             compiled += 1

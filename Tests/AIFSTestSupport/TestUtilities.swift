@@ -19,6 +19,11 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
+    /// A number in `0..<bound` by the remainder of ``next()``: not quite uniform, but
+    /// the same sequence on every platform and Swift version, which
+    /// `Int.random(in:using:)` does not promise.
+    public mutating func next(upTo bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }
 
 /// Products SwiftPM built next to the test bundle.
