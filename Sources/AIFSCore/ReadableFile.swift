@@ -65,14 +65,6 @@ public struct ReadableFile: ~Copyable {
         self.path = path
     }
 
-    /// ``init(regularFile:)`` for a name given as raw bytes (file names need not be UTF-8).
-    public init(regularFileBytes pathBytes: [UInt8]) throws(CoreError) {
-        let path = String(decoding: pathBytes, as: UTF8.self)
-        guard !pathBytes.contains(0) else { throw CoreError.nulInPath(path) }
-        fd = try (pathBytes + [0]).withCPath { cPath throws(CoreError) in try Self.openRegular(cPath: cPath, path: path) }
-        self.path = path
-    }
-
     private static func openRegular(cPath: UnsafePointer<CChar>, path: String) throws(CoreError) -> CInt {
         let opened: CInt
         do { opened = try Syscall.openForReadingWithoutWaiting(cPath: cPath) } catch {
