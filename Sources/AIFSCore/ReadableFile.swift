@@ -19,6 +19,9 @@ public struct ReadableFile: ~Copyable {
     let fd: CInt
     /// The path, as given, for messages.
     public let path: String
+    /// The file's size when it was opened (from the `fstat` of the open descriptor), or
+    /// `nil` when that is not known.
+    public let sizeWhenOpened: Int64?
 
     /// Opens a file for reading.
     ///
@@ -40,12 +43,14 @@ public struct ReadableFile: ~Copyable {
         } catch {
             throw CoreError(errno: error, operation: "open", path: path)
         }
-        if let identity = try? Syscall.status(fd: opened), identity.kind == .directory {
+        let identity = try? Syscall.status(fd: opened)
+        if let identity, identity.kind == .directory {
             Syscall.close(opened)
             throw CoreError(errno: .isDirectory, operation: "read", path: path)
         }
         fd = opened
         self.path = path
+        sizeWhenOpened = identity?.size
     }
 
     /// Opens a file for reading only if it is a regular file (after following symbolic
@@ -61,11 +66,11 @@ public struct ReadableFile: ~Copyable {
     ///   naming its kind; otherwise as ``init(path:)``.
     public init(regularFile path: String) throws(CoreError) {
         guard !path.utf8.contains(0) else { throw CoreError.nulInPath(path) }
-        fd = try path.withCPath { cPath throws(CoreError) in try Self.openRegular(cPath: cPath, path: path) }
+        (fd, sizeWhenOpened) = try path.withCPath { cPath throws(CoreError) in try Self.openRegular(cPath: cPath, path: path) }
         self.path = path
     }
 
-    private static func openRegular(cPath: UnsafePointer<CChar>, path: String) throws(CoreError) -> CInt {
+    private static func openRegular(cPath: UnsafePointer<CChar>, path: String) throws(CoreError) -> (CInt, Int64?) {
         let opened: CInt
         do { opened = try Syscall.openForReadingWithoutWaiting(cPath: cPath) } catch {
             // Opening a socket fails with ENXIO.
@@ -84,7 +89,7 @@ public struct ReadableFile: ~Copyable {
             Syscall.close(opened)
             throw notRegular(path, kind: identity.kind)
         }
-        return opened
+        return (opened, identity.size)
     }
 
     private static func notRegular(_ path: String, kind: FileKind) -> CoreError {

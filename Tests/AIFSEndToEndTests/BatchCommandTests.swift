@@ -59,6 +59,36 @@ func treeContents(_ directory: String) -> [String: String] {
         }
     }
 
+    /// Sizes around the 1 MiB read buffer: a file read in one short read, one that
+    /// fills the buffer exactly, one a byte over; digests and counts as sha256sum and wc
+    /// give them.
+    @Test(.timeLimit(.minutes(1)))
+    func filesAroundTheReadBufferSizeHashAndCountAsThePeersDo() throws {
+        let dir = try TemporaryDirectory()
+        var random = SplitMix64(seed: 7)
+        let words: [[UInt8]] = ["alpha", "be", "\n", " ", "\t", "gamma\n", "  "].map { Array($0.utf8) }
+        let megabyte = 1 << 20
+        let sizes = [0, 1, megabyte - 1, megabyte, megabyte + 1, 3 * megabyte + 5]
+        var names: [String] = []
+        for (index, size) in sizes.enumerated() {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(size + 8)
+            while bytes.count < size { bytes += words[random.next(upTo: words.count)] }
+            let name = "f\(index).txt"
+            try Data(bytes.prefix(size)).write(to: URL(fileURLWithPath: dir.path(name)))
+            names.append(name)
+        }
+        let (hash, _) = try runAIFS(["batch", "hash", "--no-progress"] + names, in: dir.path)
+        #expect(hash.status == 0, "\(hash)")
+        let sha256sum = try Process.capture(try #require(Process.which("sha256sum")), names, in: dir.path)
+        #expect(hash.lines == sha256sum.lines)
+        let (count, _) = try runAIFS(["batch", "count", "--no-progress"] + names, in: dir.path)
+        #expect(count.status == 0, "\(count)")
+        let wc = try Process.capture(try #require(Process.which("wc")), names, in: dir.path)
+        let wcLines = wc.lines.dropLast().map { $0.split(separator: " ").joined(separator: " ") }
+        #expect(count.lines == Array(wcLines))
+    }
+
     func sha256(_ text: String) -> String {
         // "bee\n", computed with sha256sum once.
         text == "bee\n" ? "c150e5a8a604acebd8d15bd7bf8ea96b2874bdcc91dee6319977d353251283b0" : ""
