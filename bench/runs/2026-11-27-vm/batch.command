@@ -1,1 +1,1 @@
-scripts/bench batch --runs 15
+scripts/bench all

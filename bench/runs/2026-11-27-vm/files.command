@@ -1,1 +1,1 @@
-scripts/bench files
+scripts/bench all

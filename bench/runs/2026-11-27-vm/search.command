@@ -1,1 +1,1 @@
-scripts/bench search --runs 10
+scripts/bench all

@@ -1,1 +1,1 @@
-scripts/bench watch
+scripts/bench all
