@@ -119,8 +119,10 @@ enum BatchDriver {
     /// One text line per result, in the style of the tool people know for it.
     static func textLine(_ value: BatchValue, item: BatchItem, operation: String) -> String? {
         switch value {
-        case .digest(let hex, _): return "\(hex)  \(item.path)\n"
-        case .counts(let lines, let words, let bytes): return "\(lines) \(words) \(bytes) \(item.path)\n"
+        case .digest(let hex, _):
+            if let escaped = CoreutilsNames.checksumEscaped(item.path) { return "\\\(hex)  \(escaped)\n" }
+            return "\(hex)  \(item.path)\n"
+        case .counts(let lines, let words, let bytes): return "\(lines) \(words) \(bytes) \(CoreutilsNames.wcQuoted(item.path) ?? item.path)\n"
         case .matches(let lines, _): return lines > 0 ? "\(item.path):\(lines)\n" : nil
         case .status(let identity):
             let mode = String(identity.permissions, radix: 8)

@@ -89,6 +89,35 @@ func treeContents(_ directory: String) -> [String: String] {
         #expect(count.lines == Array(wcLines))
     }
 
+    /// A name with a newline must not split its line: `hash` escapes names as
+    /// `sha256sum` does (and `sha256sum -c` reads them back), `count` quotes names with a
+    /// newline as `wc` does.
+    @Test(.timeLimit(.minutes(1)))
+    func namesWithNewlinesAndBackslashesAreWrittenAsTheCoreutilsWriteThem() throws {
+        let dir = try TemporaryDirectory()
+        let names = ["a\nb", "back\\slash", "carriage\rreturn", "it's\nx", "t\tb\nc", "\u{1}\n", "plain.txt"]
+        for name in names { try Data("one two\n".utf8).write(to: URL(fileURLWithPath: dir.path(name))) }
+        let (hash, _) = try runAIFS(["batch", "hash", "--no-progress"] + names, in: dir.path)
+        #expect(hash.status == 0, "\(hash)")
+        #expect(hash.lines.count == names.count, "one line per file: \(hash.stdout)")
+        let sha256sum = try Process.capture(try #require(Process.which("sha256sum")), names, in: dir.path)
+        #expect(hash.stdout == sha256sum.stdout)
+        try Data(hash.stdout.utf8).write(to: URL(fileURLWithPath: dir.path("sums")))
+        let check = try Process.capture(try #require(Process.which("sha256sum")), ["-c", "sums"], in: dir.path)
+        #expect(check.status == 0, "\(check)")
+
+        let (count, _) = try runAIFS(["batch", "count", "--no-progress"] + names, in: dir.path)
+        #expect(count.status == 0, "\(count)")
+        let wc = try Process.capture(try #require(Process.which("wc")), names, in: dir.path)
+        // wc pads its numbers into columns; aifs writes them with one space.
+        let wcLines = wc.lines.dropLast().map { line -> String in
+            let fields = line.drop { $0 == " " }.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: true)
+            return fields.prefix(3).joined(separator: " ") + " " + String(fields.last ?? "")
+        }
+        #expect(count.lines == Array(wcLines))
+        #expect(count.lines.first == "1 2 8 'a'$'\\n''b'")
+    }
+
     func sha256(_ text: String) -> String {
         // "bee\n", computed with sha256sum once.
         text == "bee\n" ? "c150e5a8a604acebd8d15bd7bf8ea96b2874bdcc91dee6319977d353251283b0" : ""
