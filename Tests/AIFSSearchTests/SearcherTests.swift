@@ -314,6 +314,30 @@ let bufferSizes = [1, 2, 3, 5, 8, 13, 64, 4096, 256 * 1024]
         #expect(matches.count <= 2)
     }
 
+    /// Searching a file gives what searching its bytes in memory gives, at buffer sizes
+    /// that end reads in mid-line, exactly at the file's end, or past it (where the read
+    /// that would return 0 is skipped).
+    @Test(arguments: [1, 3, 64, 4096])
+    func filesOnDiskSearchAsTheirBytesDo(_ bufferSize: Int) throws {
+        let dir = try TemporaryDirectory()
+        var generator = SplitMix64(seed: UInt64(bufferSize) + 77)
+        var configuration = SearcherConfiguration()
+        configuration.initialBufferSize = bufferSize
+        configuration.binaryDetection = .none
+        configuration.lineNumbers = true
+        var texts = (0..<40).map { round in randomText(&generator, long: round % 4 == 0) }
+        texts += [[], Array(repeating: UInt8(ascii: "a"), count: bufferSize), Array("ab\n".utf8) + Array(repeating: UInt8(ascii: "b"), count: bufferSize)]
+        for (index, text) in texts.enumerated() {
+            // ASCII only, so the text survives the trip through a String.
+            let path = try dir.file("t\(index)", String(decoding: text, as: UTF8.self))
+            let (expected, _) = try search(text, matcher: try LiteralMatcher("ab"), configuration: configuration)
+            let sink = RecordingSink()
+            try Searcher(matcher: try LiteralMatcher("ab"), configuration: configuration)
+                .search(path: path, displayPath: Array("<memory>".utf8), sink: sink)
+            #expect(sink.events == expected, "text \(String(decoding: text, as: UTF8.self).debugDescription)")
+        }
+    }
+
     @Test func readsFilesFromDisk() throws {
         let dir = try TemporaryDirectory()
         let path = try dir.file("a.txt", "alpha\nbeta needle\ngamma\n")
