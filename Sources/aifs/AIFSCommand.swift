@@ -19,7 +19,8 @@ struct AIFSCommand: AsyncParsableCommand {
         StartupRecovery.run()
         do {
             // `aifs watch --poll` and `--await-write-finish` take an optional `=MS`.
-            var command = try parseAsRoot(WatchCommand.expandingOptionalValues(Array(CommandLine.arguments.dropFirst())))
+            let arguments = WatchCommand.expandingOptionalValues(Array(CommandLine.arguments.dropFirst()))
+            var command = try TrailingPaths.parse(arguments, as: Self.self)
             if var asynchronous = command as? any AsyncParsableCommand {
                 try await asynchronous.run()
             } else {
