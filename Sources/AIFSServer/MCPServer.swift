@@ -107,7 +107,12 @@ public struct AIFSMCPServer: Sendable {
         monitor.start()
         defer { monitor.stop() }
         let transport = StdioLineTransport(logger: logger)
-        try await server.start(transport: transport)
+        // tools/call requests skip the SDK's decoding once the client has initialized.
+        let fastPath = ToolCallFastPath(tools: byName, context: context, sendProgress: sendProgress) { data in
+            try? await transport.send(data)
+        }
+        await transport.route(toolCallsTo: fastPath)
+        try await server.start(transport: transport) { _, _ in fastPath.enable() }
         logger.info("serving \(roots)")
         await server.waitUntilCompleted()
         context.watchers.stopAll()

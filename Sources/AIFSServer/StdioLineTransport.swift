@@ -34,6 +34,8 @@ public actor StdioLineTransport: Transport {
     private let continuation: AsyncThrowingStream<Data, any Error>.Continuation
     private var connected = false
     private let tracker = RequestTracker()
+    /// Takes `tools/call` requests before the SDK sees them; set before ``connect()``.
+    private var fastPath: ToolCallFastPath?
 
     /// How long, after end of file, the transport waits for answers still owed.
     static let drainTimeout: Duration = .seconds(5)
@@ -54,8 +56,9 @@ public actor StdioLineTransport: Transport {
         let continuation = self.continuation
         let logger = self.logger
         let tracker = self.tracker
+        let fastPath = self.fastPath
         DedicatedThreads.start(name: "aifs-stdin") {
-            StdioLineTransport.readLoop(into: continuation, tracker: tracker, logger: logger)
+            StdioLineTransport.readLoop(into: continuation, tracker: tracker, fastPath: fastPath, logger: logger)
         }
     }
 
@@ -127,8 +130,13 @@ public actor StdioLineTransport: Transport {
     public func receive() -> AsyncThrowingStream<Data, any Error> { messages }
 
     /// Reads stdin until end of file, yielding each complete line that is not blank.
+    /// Hands `tools/call` requests to `fastPath` instead of the SDK (see
+    /// ``ToolCallFastPath``); call before ``connect()``.
+    func route(toolCallsTo fastPath: ToolCallFastPath) { self.fastPath = fastPath }
+
     static func readLoop(
-        into continuation: AsyncThrowingStream<Data, any Error>.Continuation, tracker: RequestTracker, logger: Logger
+        into continuation: AsyncThrowingStream<Data, any Error>.Continuation, tracker: RequestTracker,
+        fastPath: ToolCallFastPath? = nil, logger: Logger
     ) {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         var pending: [UInt8] = []
@@ -139,8 +147,12 @@ public actor StdioLineTransport: Transport {
             guard line.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) else { return }
             let message = Data(line)
             switch classify(message) {
-            case .request(let id): tracker.received(id)
-            case .cancellation(let id): tracker.answered(id)
+            case .request(let id):
+                tracker.received(id)
+                if let fastPath, fastPath.take(message) { return }
+            case .cancellation(let id):
+                tracker.answered(id)
+                fastPath?.cancel(id)
             case .other: break
             }
             continuation.yield(message)

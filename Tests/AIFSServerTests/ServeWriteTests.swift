@@ -29,6 +29,43 @@ struct ServeWriteTests {
         try? String(contentsOfFile: directory.path(relative), encoding: .utf8)
     }
 
+    /// Text that looks like a data URL is text: the SDK's own decoding made it binary
+    /// data, which the tools refused as "not a string".
+    @Test func argumentsThatLookLikeDataURLsStayText() async throws {
+        let server = try await start()
+        let written = try await server.call("write_file", ["path": "inline.html", "content": "data:,hello\n"])
+        #expect(written.isError != true, "\(written.text)")
+        #expect(contents("root/inline.html") == "data:,hello\n")
+        let image = "<img src=\"data:image/png;base64,iVBORw0KGgo=\">"
+        _ = try await server.call("write_file", ["path": "page.html", "content": .string(image + "\n")])
+        let edited = try await server.call(
+            "edit_file", ["path": "page.html", "edits": [["oldText": "data:image/png;base64,iVBORw0KGgo=", "newText": "data:,x"]]])
+        #expect(edited.isError != true, "\(edited.text)")
+        #expect(contents("root/page.html") == "<img src=\"data:,x\">\n")
+        let found = try await server.call("search_content", ["pattern": "data:,x", "literal": true])
+        #expect(found.isError != true, "\(found.text)")
+        #expect(found.text.contains("page.html"))
+        _ = await server.close()
+    }
+
+    /// Many calls in flight at once, more than run at a time: every one is answered,
+    /// with its own file.
+    @Test func manyConcurrentCallsAreEachAnsweredWithTheirOwnResult() async throws {
+        for index in 0..<200 { try directory.file("root/many/f\(index).txt", "file \(index)\n") }
+        let server = try await start()
+        let answers = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+            for index in 0..<200 {
+                group.addTask { (index, try await server.call("read_file", ["path": .string("many/f\(index).txt")]).text) }
+            }
+            var answers: [Int: String] = [:]
+            for try await (index, text) in group { answers[index] = text }
+            return answers
+        }
+        #expect(answers.count == 200)
+        for index in 0..<200 { #expect(answers[index]?.contains("file \(index)\n") == true, "\(index): \(answers[index] ?? "none")") }
+        _ = await server.close()
+    }
+
     @Test func writeFileCreatesReplacesAndKeepsTheMode() async throws {
         let server = try await start()
         let created = try await server.call("write_file", ["path": "new/dir/file.txt", "content": "hello\n"])
