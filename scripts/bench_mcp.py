@@ -6,6 +6,12 @@ usage:
   bench_mcp.py roundtrip AIFS ROOT OUT        1,000 read_file calls of a small file (cached
                                               after the first), p50/p99; search_content
                                               through MCP against `aifs search` on ROOT
+  bench_mcp.py load AIFS ROOT OUT [RUNS]       every file under ROOT (10,000 in the batch corpus)
+                                              read with read_file, all requests sent at once
+                                              without waiting for answers; time until the
+                                              last answer, peak threads and resident memory
+                                              of the server, its CPU time; median of RUNS
+                                              (default 5) fresh servers, into OUT/mcp-load.json
   bench_mcp.py soak AIFS ROOT BIGFILE MINUTES OUT
                                               repeated 1 GB searches and small reads through
                                               one server; its resident memory sampled every
@@ -105,6 +111,72 @@ def roundtrip(aifs, root, out):
     print(json.dumps(report))
 
 
+def load_once(aifs, root, files):
+    server = Server(aifs, root)
+    peak = {"threads": 0, "rss": 0}
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            try:
+                with open(f"/proc/{server.process.pid}/status") as status:
+                    for line in status:
+                        if line.startswith("Threads:"):
+                            peak["threads"] = max(peak["threads"], int(line.split()[1]))
+                        elif line.startswith("VmRSS:"):
+                            peak["rss"] = max(peak["rss"], int(line.split()[1]))
+            except OSError:
+                pass
+            time.sleep(0.002)
+
+    def write_all():
+        for index, path in enumerate(files):
+            server.process.stdin.write((json.dumps({
+                "jsonrpc": "2.0", "id": 1000 + index, "method": "tools/call",
+                "params": {"name": "read_file", "arguments": {"path": path}}}) + "\n").encode())
+        server.process.stdin.flush()
+
+    threading.Thread(target=sample, daemon=True).start()
+    start = time.perf_counter()
+    writer = threading.Thread(target=write_all)
+    writer.start()
+    answered, failed = set(), 0
+    while len(answered) < len(files):
+        line = server.process.stdout.readline()
+        if not line:
+            raise RuntimeError("server closed its output after %d answers" % len(answered))
+        message = json.loads(line)
+        if message.get("id", 0) < 1000:
+            continue
+        answered.add(message["id"])
+        if "error" in message or message["result"].get("isError"):
+            failed += 1
+    seconds = time.perf_counter() - start
+    done.set()
+    writer.join()
+    with open(f"/proc/{server.process.pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    server.close()
+    return {"seconds": seconds, "failed": failed, "peak_threads": peak["threads"],
+            "peak_rss_mib": peak["rss"] / 1024, "server_cpu_seconds": cpu}
+
+
+def load(aifs, root, out, runs=5):
+    files = sorted(os.path.relpath(os.path.join(d, n), root) for d, _, names in os.walk(root) for n in names)
+    samples = [load_once(aifs, root, files) for _ in range(runs)]
+    report = {"reads": len(files), "runs": runs,
+              "failed": sum(s["failed"] for s in samples), "samples": samples}
+    for key in ("seconds", "peak_threads", "peak_rss_mib", "server_cpu_seconds"):
+        report["median_" + key] = statistics.median(s[key] for s in samples)
+    with open(os.path.join(out, "mcp-load.json"), "w") as file:
+        json.dump(report, file, indent=2)
+    print("%d read_file calls sent at once, %d fresh servers: all answered in %.2f s (median), "
+          "server CPU %.2f s, peak %d threads and %.0f MiB resident; %d failed" % (
+              len(files), runs, report["median_seconds"], report["median_server_cpu_seconds"],
+              report["median_peak_threads"], report["median_peak_rss_mib"], report["failed"]))
+
+
 def soak(aifs, root, big, minutes, out):
     server = Server(aifs, root)
     samples = []
@@ -176,6 +248,8 @@ def soak(aifs, root, big, minutes, out):
 if __name__ == "__main__":
     if sys.argv[1] == "roundtrip":
         roundtrip(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif sys.argv[1] == "load":
+        load(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]) if len(sys.argv) > 5 else 5)
     elif sys.argv[1] == "soak":
         soak(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]), sys.argv[6])
     else:

@@ -251,7 +251,18 @@ def rows(runs):
                        "%s (throughput)" % ratio(pn, many),
                        "%s; whole command, median of %d interleaved rounds; %d cores" % (corpus, rounds, n)))
         count = med.get("aifs batch count -j %d" % n, {})
-        if "phase" in count:
+        mcp_load = os.path.join(run, "mcp-load.json")
+        if os.path.isfile(mcp_load):
+            loaded = load_json(mcp_load)
+            note = "every file read with read_file through one `aifs serve`, all %d requests sent before the first answer; median of %d fresh servers; server CPU %.2f s, peak %d threads, %.0f MiB resident; %d failed; no peer server measured" % (
+                loaded["reads"], loaded["runs"], loaded["median_server_cpu_seconds"], loaded["median_peak_threads"],
+                loaded["median_peak_rss_mib"], loaded["failed"])
+            if "phase" in count:
+                note += "; the library alone (`aifs batch count -j %d`, work phase): %s" % (n, ms(count["phase"]))
+            out.append(row("10,000 concurrent reads", "under 5 s", run, "batch", "scripts/bench batch",
+                           "%s for %s `read_file` calls in flight at once" % (ms(loaded["median_seconds"]), "{:,}".format(loaded["reads"])),
+                           "—", "—", note))
+        elif "phase" in count:
             wc = med.get("wc, xargs -P %d" % n, {}).get("wall")
             out.append(row("10,000 concurrent reads", "under 5 s", run, "batch", "scripts/bench batch",
                            "%s (`aifs batch count -j %d`, work phase)" % (ms(count["phase"]), n),
