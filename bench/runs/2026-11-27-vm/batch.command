@@ -1,1 +1,1 @@
-scripts/bench all
+scripts/bench batch --runs 15
