@@ -129,11 +129,12 @@ public actor StdioLineTransport: Transport {
     /// The incoming messages, one JSON value each, without their newlines.
     public func receive() -> AsyncThrowingStream<Data, any Error> { messages }
 
-    /// Reads stdin until end of file, yielding each complete line that is not blank.
     /// Hands `tools/call` requests to `fastPath` instead of the SDK (see
     /// ``ToolCallFastPath``); call before ``connect()``.
     func route(toolCallsTo fastPath: ToolCallFastPath) { self.fastPath = fastPath }
 
+    /// Reads stdin until end of file, yielding each complete line that is not blank
+    /// (or handing it to `fastPath`, which may take it).
     static func readLoop(
         into continuation: AsyncThrowingStream<Data, any Error>.Continuation, tracker: RequestTracker,
         fastPath: ToolCallFastPath? = nil, logger: Logger
