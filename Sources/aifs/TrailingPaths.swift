@@ -3,8 +3,13 @@ import ArgumentParser
 /// A command whose positional arguments end with a list of paths, to which paths can be
 /// added after parsing.
 protocol TakesTrailingPaths: ParsableCommand {
+    /// The list of paths that ends the positional arguments.
+    static var trailingPaths: WritableKeyPath<Self, [String]> { get }
+}
+
+extension TakesTrailingPaths {
     /// Adds `paths` after the paths already parsed.
-    mutating func appendTrailingPaths(_ paths: [String])
+    mutating func appendTrailingPaths(_ paths: [String]) { self[keyPath: Self.trailingPaths] += paths }
 }
 
 /// Keeps long path lists out of ArgumentParser.
@@ -46,50 +51,15 @@ enum TrailingPaths {
     }
 }
 
-extension FilesCommand: TakesTrailingPaths {
-    mutating func appendTrailingPaths(_ paths: [String]) { self.paths += paths }
-}
-
-extension SearchCommand: TakesTrailingPaths {
-    mutating func appendTrailingPaths(_ paths: [String]) { positionals += paths }
-}
-
-extension ReadCommand: TakesTrailingPaths {
-    mutating func appendTrailingPaths(_ paths: [String]) { files += paths }
-}
-
-extension WatchCommand: TakesTrailingPaths {
-    mutating func appendTrailingPaths(_ paths: [String]) { self.paths += paths }
-}
-
-extension BatchHash: TakesTrailingPaths {
-    mutating func appendTrailingPaths(_ paths: [String]) { self.paths += paths }
-}
-
-extension BatchCount: TakesTrailingPaths {
-    mutating func appendTrailingPaths(_ paths: [String]) { self.paths += paths }
-}
-
-extension BatchSearch: TakesTrailingPaths {
-    mutating func appendTrailingPaths(_ paths: [String]) { self.paths += paths }
-}
-
-extension BatchStat: TakesTrailingPaths {
-    mutating func appendTrailingPaths(_ paths: [String]) { self.paths += paths }
-}
-
-extension BatchCopy: TakesTrailingPaths {
-    mutating func appendTrailingPaths(_ paths: [String]) { self.paths += paths }
-}
-
-extension BatchMove: TakesTrailingPaths {
-    mutating func appendTrailingPaths(_ paths: [String]) { self.paths += paths }
-}
-
-extension BatchDelete: TakesTrailingPaths {
-    mutating func appendTrailingPaths(_ paths: [String]) { self.paths += paths }
-}
-
-extension BatchRename: TakesTrailingPaths {
-    mutating func appendTrailingPaths(_ paths: [String]) { self.paths += paths }
-}
+extension FilesCommand: TakesTrailingPaths { static var trailingPaths: WritableKeyPath<Self, [String]> { \.paths } }
+extension SearchCommand: TakesTrailingPaths { static var trailingPaths: WritableKeyPath<Self, [String]> { \.positionals } }
+extension ReadCommand: TakesTrailingPaths { static var trailingPaths: WritableKeyPath<Self, [String]> { \.files } }
+extension WatchCommand: TakesTrailingPaths { static var trailingPaths: WritableKeyPath<Self, [String]> { \.paths } }
+extension BatchHash: TakesTrailingPaths { static var trailingPaths: WritableKeyPath<Self, [String]> { \.paths } }
+extension BatchCount: TakesTrailingPaths { static var trailingPaths: WritableKeyPath<Self, [String]> { \.paths } }
+extension BatchSearch: TakesTrailingPaths { static var trailingPaths: WritableKeyPath<Self, [String]> { \.paths } }
+extension BatchStat: TakesTrailingPaths { static var trailingPaths: WritableKeyPath<Self, [String]> { \.paths } }
+extension BatchCopy: TakesTrailingPaths { static var trailingPaths: WritableKeyPath<Self, [String]> { \.paths } }
+extension BatchMove: TakesTrailingPaths { static var trailingPaths: WritableKeyPath<Self, [String]> { \.paths } }
+extension BatchDelete: TakesTrailingPaths { static var trailingPaths: WritableKeyPath<Self, [String]> { \.paths } }
+extension BatchRename: TakesTrailingPaths { static var trailingPaths: WritableKeyPath<Self, [String]> { \.paths } }
