@@ -171,7 +171,7 @@ def load(aifs, root, out, runs=5):
         report["median_" + key] = statistics.median(s[key] for s in samples)
     with open(os.path.join(out, "mcp-load.json"), "w") as file:
         json.dump(report, file, indent=2)
-    print("%d read_file calls sent at once, %d fresh servers: all answered in %.2f s (median), "
+    print("%d read_file calls sent at once, %d fresh server(s): all answered in %.2f s (median), "
           "server CPU %.2f s, peak %d threads and %.0f MiB resident; %d failed" % (
               len(files), runs, report["median_seconds"], report["median_server_cpu_seconds"],
               report["median_peak_threads"], report["median_peak_rss_mib"], report["failed"]))
