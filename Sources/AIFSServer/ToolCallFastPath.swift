@@ -15,7 +15,8 @@ import Synchronization
 /// So once the client has initialized, the transport hands each `tools/call` request
 /// here. It is decoded once, its arguments as plain JSON values, run through
 /// ``AIFSMCPServer/call(_:tools:context:sendProgress:)`` as the SDK's handler runs it,
-/// and answered with the JSON the SDK writes (sorted keys, slashes unescaped). A call the
+/// and answered with the JSON the SDK writes (sorted keys, slashes unescaped; written by
+/// ``ToolResultJSON`` where it can). A call the
 /// client cancels gets no answer, as with the SDK. Every other message, and any line
 /// that does not decode as a `tools/call` request, goes to the SDK as before.
 ///
@@ -97,13 +98,17 @@ final class ToolCallFastPath: Sendable {
         let (tools, context, sendProgress, send) = (self.tools, self.context, self.sendProgress, self.send)
         state.running[key] = Task { [weak self] in
             let result = await AIFSMCPServer.call(parameters, tools: tools, context: context, sendProgress: sendProgress)
-            if !Task.isCancelled {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                if let data = try? encoder.encode(CallTool.response(id: request.id, result: result)) { await send(data) }
-            }
+            if !Task.isCancelled, let data = Self.answer(id: request.id, result: result) { await send(data) }
             self?.finish(key)
         }
+    }
+
+    /// The JSON-RPC answer, as the SDK would write it.
+    private static func answer(id: ID, result: CallTool.Result) -> Data? {
+        if let bytes = ToolResultJSON.response(id: id, result: result) { return Data(bytes) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try? encoder.encode(CallTool.response(id: id, result: result))
     }
 
     /// The request's `_meta`. Metadata's initializer sets the progress token apart (a
