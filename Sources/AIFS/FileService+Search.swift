@@ -6,7 +6,9 @@ extension FileService {
     ///
     /// The search runs on dedicated threads, one per core. Results wait in a bounded
     /// queue: when the consumer is slower than the search, the search waits too, so
-    /// memory stays bounded. Breaking out of the loop, or cancelling the consuming
+    /// memory stays bounded. Each worker sends its results in batches
+    /// (``AIFSSearch/ChannelSink``): a file's lines arrive when the file is done, or
+    /// every 64 lines. Breaking out of the loop, or cancelling the consuming
     /// task, stops the search.
     ///
     /// ```swift
@@ -23,7 +25,8 @@ extension FileService {
     ///     means the current directory (or the first root).
     ///   - walkOptions: Which files (ripgrep's defaults unless changed).
     ///   - configuration: How each file is searched; line numbers are on by default here.
-    ///   - capacity: How many events may wait for the consumer.
+    ///   - capacity: About how many events may wait for the consumer (in batches of up
+    ///     to 64: a sixteenth of it in batches, at least four).
     /// - Throws: ``AIFSSearch/SearchError`` for an invalid pattern, an invalid walk
     ///   option, or a path outside the roots. Files that cannot be read arrive as
     ///   ``AIFSSearch/SearchEvent/error(_:)`` events instead.
@@ -33,7 +36,8 @@ extension FileService {
         capacity: Int = 256
     ) throws(SearchError) -> SearchStream {
         let matcher = try query.makeMatcher()
-        let channel = BoundedChannel<SearchEvent>(capacity: capacity)
+        // Workers send batches of up to ChannelSink.batchSize events.
+        let channel = BoundedChannel<[SearchEvent]>(capacity: max(4, capacity / 16))
         let invert = configuration.invert
         do throws(CoreError) {
             let (walker, resolved) = try preparedSearch(paths, walkOptions: walkOptions, matcher: matcher, configuration: configuration)
@@ -77,16 +81,27 @@ public struct SearchStream: AsyncSequence, Sendable {
     /// Pulls events from the search.
     public struct Iterator: AsyncIteratorProtocol {
         fileprivate let owner: Owner
+        /// The batch being handed out, and the next event's place in it.
+        private var batch: [SearchEvent] = []
+        private var index = 0
+
+        fileprivate init(owner: Owner) { self.owner = owner }
 
         public mutating func next() async throws -> SearchEvent? {
-            try await owner.channel.next()
+            while index == batch.count {
+                guard let next = try await owner.channel.next() else { return nil }
+                batch = next
+                index = 0
+            }
+            index += 1
+            return batch[index - 1]
         }
     }
 
     /// Cancels the search when the last copy of the stream or its iterator is gone.
     final class Owner: Sendable {
-        let channel: BoundedChannel<SearchEvent>
-        init(channel: BoundedChannel<SearchEvent>) { self.channel = channel }
+        let channel: BoundedChannel<[SearchEvent]>
+        init(channel: BoundedChannel<[SearchEvent]>) { self.channel = channel }
         deinit { channel.cancel() }
     }
 }

@@ -60,22 +60,42 @@ public enum SearchEvent: Sendable, Hashable {
     case error(SearchError)
 }
 
-/// A sink that turns one worker's results into ``SearchEvent``s for a channel.
+/// A sink that turns one worker's results into ``SearchEvent``s for a channel, in
+/// batches.
+///
+/// Sending each event on its own cost a hand-over between threads per event: for a
+/// search of 25,864 files through the MCP server, one `fileFinished` per file made the
+/// streamed search 1.4x slower than the CLI's. So events wait in a per-worker batch,
+/// which goes to the channel when it holds ``batchSize`` events, at the end of a file
+/// that reported anything but its finish (its lines come together, right after the
+/// file), when a batch of finishes is older than ``batchAge``, and when the worker is
+/// done. A file's lines therefore arrive when it is finished or every ``batchSize``
+/// lines, not one by one.
 ///
 /// ## Threading
 /// One per worker thread.
 public final class ChannelSink: Sink {
-    private let channel: BoundedChannel<SearchEvent>
+    /// Events per batch at most.
+    public static let batchSize = 64
+    /// How long finishes of files that found nothing may wait for more.
+    public static let batchAge: Duration = .milliseconds(10)
+
+    private let channel: BoundedChannel<[SearchEvent]>
     private let matcher: any Matcher
     private let invert: Bool
     private var path: [UInt8] = []
     private var hasMatched = false
+    private var batch: [SearchEvent] = []
+    /// Whether the batch holds more than finishes (lines, errors): it goes at the file's end.
+    private var batchHasResults = false
+    private var batchStarted: ContinuousClock.Instant?
 
     /// Creates a sink that sends to `channel`, finding submatches with `matcher`.
-    public init(channel: BoundedChannel<SearchEvent>, matcher: any Matcher, invert: Bool) {
+    public init(channel: BoundedChannel<[SearchEvent]>, matcher: any Matcher, invert: Bool) {
         self.channel = channel
         self.matcher = matcher
         self.invert = invert
+        batch.reserveCapacity(Self.batchSize)
     }
 
     public func begin(path: [UInt8]) -> Bool {
@@ -96,11 +116,38 @@ public final class ChannelSink: Sink {
 
     public func binaryData(offset: Int64) -> Bool {
         // Quitting on binary data before any match reports nothing, as ripgrep.
-        channel.send(.binaryFile(pathBytes: path, offset: offset))
+        add(.binaryFile(pathBytes: path, offset: offset), isResult: true)
     }
 
     public func finish(_ finish: SinkFinish) {
-        channel.send(.fileFinished(pathBytes: path, finish: finish))
+        _ = add(.fileFinished(pathBytes: path, finish: finish), isResult: false)
+        if batchHasResults || batchStarted.map({ ContinuousClock.now - $0 >= Self.batchAge }) == true { _ = flush() }
+    }
+
+    /// Adds an event that is not about one file's lines (an error): sent at once.
+    func sendNow(_ event: SearchEvent) {
+        _ = add(event, isResult: true)
+        _ = flush()
+    }
+
+    /// Sends the batch; `false` when the search was cancelled.
+    @discardableResult
+    func flush() -> Bool {
+        guard !batch.isEmpty else { return !channel.isCancelled }
+        let full = batch
+        batch = []
+        batch.reserveCapacity(Self.batchSize)
+        batchHasResults = false
+        batchStarted = nil
+        return channel.send(full)
+    }
+
+    private func add(_ event: SearchEvent, isResult: Bool) -> Bool {
+        if batch.isEmpty { batchStarted = .now }
+        batch.append(event)
+        batchHasResults = batchHasResults || isResult
+        if batch.count >= Self.batchSize { return flush() }
+        return !channel.isCancelled
     }
 
     private func send(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int?, offset: Int64, kind: SearchLine.Kind) -> Bool {
@@ -114,20 +161,20 @@ public final class ChannelSink: Sink {
                 return true
             }
         }
-        return channel.send(.line(SearchLine(
+        return add(.line(SearchLine(
             pathBytes: path, lineNumber: lineNumber, absoluteOffset: offset, bytes: Array(content),
-            submatches: submatches, kind: kind)))
+            submatches: submatches, kind: kind)), isResult: true)
     }
 }
 
 /// The ``SearchHandler`` behind a streamed search: each worker's files go to the
-/// channel through a ``ChannelSink``.
+/// channel through a ``ChannelSink``, in batches.
 public final class ChannelHandler: SearchHandler {
-    private let channel: BoundedChannel<SearchEvent>
+    private let channel: BoundedChannel<[SearchEvent]>
     private let sink: ChannelSink
 
     /// Creates the handler of one worker.
-    public init(channel: BoundedChannel<SearchEvent>, matcher: any Matcher, invert: Bool) {
+    public init(channel: BoundedChannel<[SearchEvent]>, matcher: any Matcher, invert: Bool) {
         self.channel = channel
         self.sink = ChannelSink(channel: channel, matcher: matcher, invert: invert)
     }
@@ -139,11 +186,15 @@ public final class ChannelHandler: SearchHandler {
             try searcher.search(
                 pathBytes: task.entry.pathBytes, binaryDetection: task.binaryDetection, sink: sink)
         } catch {
-            channel.send(.error(error))
+            sink.sendNow(.error(error))
         }
     }
 
     public func walkError(_ error: CoreError) {
-        channel.send(.error(SearchError(error)))
+        sink.sendNow(.error(SearchError(error)))
+    }
+
+    public func finish() {
+        sink.flush()
     }
 }
