@@ -126,6 +126,14 @@ public actor StdioLineTransport: Transport {
         return nil
     }
 
+    /// ``idKey(_:)`` for an id already decoded.
+    static func idKey(_ id: ID) -> String {
+        switch id {
+        case .string(let string): "s:" + string
+        case .number(let number): "n:\(number)"
+        }
+    }
+
     /// The incoming messages, one JSON value each, without their newlines.
     public func receive() -> AsyncThrowingStream<Data, any Error> { messages }
 
@@ -147,10 +155,11 @@ public actor StdioLineTransport: Transport {
             if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
             guard line.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) else { return }
             let message = Data(line)
+            // A tools/call the fast path takes is decoded there, once.
+            if let fastPath, fastPath.take(message, received: tracker.received) { return }
             switch classify(message) {
             case .request(let id):
                 tracker.received(id)
-                if let fastPath, fastPath.take(message) { return }
             case .cancellation(let id):
                 tracker.answered(id)
                 fastPath?.cancel(id)

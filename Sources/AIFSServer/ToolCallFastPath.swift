@@ -31,7 +31,7 @@ final class ToolCallFastPath: Sendable {
 
     private struct State {
         var enabled = false
-        /// The running calls by request id (``StdioLineTransport/idKey(_:)``'s form).
+        /// The running calls by request id key (see `StdioLineTransport.idKey`).
         var running: [String: Task<Void, Never>] = [:]
         /// Calls waiting for a place, oldest first from `head`.
         var waiting: [(key: String, request: Request)] = []
@@ -59,13 +59,15 @@ final class ToolCallFastPath: Sendable {
     func enable() { state.withLock { $0.enabled = true } }
 
     /// Takes `line` when it is a `tools/call` request, to run now or when a place is
-    /// free; returns whether it took it.
-    func take(_ line: Data) -> Bool {
+    /// free, telling `received` its id key first; returns whether it took it.
+    func take(_ line: Data, received: (String) -> Void) -> Bool {
         guard state.withLock({ $0.enabled }), line.range(of: Self.method) != nil || line.range(of: Self.escapedMethod) != nil,
             let request = try? JSONDecoder().decode(Request.self, from: line),
             request.jsonrpc == "2.0", request.method == "tools/call"
         else { return false }
-        let key = Self.key(request.id)
+        let key = StdioLineTransport.idKey(request.id)
+        // Before the call can start: its answer must find the request counted.
+        received(key)
         state.withLock { state in
             if state.running.count < Self.maximumRunning {
                 start(request, key: key, in: &state)
@@ -142,13 +144,6 @@ final class ToolCallFastPath: Sendable {
     private static let method = Data(#""tools/call""#.utf8)
     /// As an encoder that escapes slashes writes it (Foundation's, by default).
     private static let escapedMethod = Data(#""tools\/call""#.utf8)
-
-    static func key(_ id: ID) -> String {
-        switch id {
-        case .string(let string): "s:" + string
-        case .number(let number): "n:\(number)"
-        }
-    }
 
     /// A `tools/call` request, as far as a call needs it.
     private struct Request: Decodable, Sendable {

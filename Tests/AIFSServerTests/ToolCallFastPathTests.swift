@@ -63,12 +63,12 @@ struct ToolCallFastPathTests {
             arrival.yield()
         }
         // Before the client's initialize, calls are left to the SDK.
-        #expect(!fastPath.take(line(1)))
+        #expect(!fastPath.take(line(1), received: { _ in }))
         fastPath.enable()
         let total = ToolCallFastPath.maximumRunning + 6
-        for id in 1...total { #expect(fastPath.take(line(id))) }
+        for id in 1...total { #expect(fastPath.take(line(id), received: { _ in })) }
         // Not a call: left to the SDK.
-        #expect(!fastPath.take(Data(#"{"jsonrpc":"2.0","id":999,"method":"tools/list"}"#.utf8)))
+        #expect(!fastPath.take(Data(#"{"jsonrpc":"2.0","id":999,"method":"tools/list"}"#.utf8), received: { _ in }))
 
         await gate.waitUntilHolding(ToolCallFastPath.maximumRunning)
         let waitingID = ToolCallFastPath.maximumRunning + 3
