@@ -109,6 +109,15 @@ public struct ReadableFile: ~Copyable {
         }
     }
 
+    /// Whether a read that returned `count` of `requested` bytes, bringing the total
+    /// read from the start to `total`, reached the end of the file: it was short and
+    /// the total is the size the file had when it was opened. The read that would
+    /// return 0 need not be made (one system call per file less); a file that grew or
+    /// shrank meanwhile is read on until a read returns 0.
+    public func reachedEnd(afterReading count: Int, of requested: Int, total: Int64) -> Bool {
+        count < requested && total == sizeWhenOpened
+    }
+
     /// The file's identity now.
     public func identity() throws(CoreError) -> FileIdentity {
         do { return try Syscall.status(fd: fd) } catch {

@@ -127,13 +127,10 @@ public final class Searcher {
         var total: Int64 = 0
         var atEnd = false
         try run(displayPath: displayPath ?? Array(file.path.utf8), sink: sink) { buffer throws(CoreError) in
-            // A short read that reached the size the file had when it was opened was its
-            // end: the read that would return 0 is not made (one system call per file
-            // less). A file that grew or shrank meanwhile is read on to the end.
             if atEnd { return 0 }
             let count = try file.read(into: buffer)
             total += Int64(count)
-            if count < buffer.count && total == file.sizeWhenOpened { atEnd = true }
+            atEnd = file.reachedEnd(afterReading: count, of: buffer.count, total: total)
             return count
         }
     }

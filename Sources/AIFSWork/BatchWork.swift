@@ -88,10 +88,7 @@ enum BatchWork {
             if count == 0 { return total }
             total += Int64(count)
             body(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-            // A short read that reaches the size the file had when it was opened is its
-            // end: the read that would return 0 is not made (one system call per file
-            // less). A file that grew or shrank meanwhile is read on to the end.
-            if count < buffer.count && total == file.sizeWhenOpened { return total }
+            if file.reachedEnd(afterReading: count, of: buffer.count, total: total) { return total }
         }
     }
 
