@@ -25,6 +25,17 @@ public struct FileKind: Hashable, Sendable, CustomStringConvertible {
         case .other: "other"
         }
     }
+
+    /// The kind as a phrase for messages: "a regular file", "a symbolic link", "a
+    /// special file (FIFO, socket or device)".
+    public var phrase: String {
+        switch value {
+        case .regular: "a regular file"
+        case .directory: "a directory"
+        case .symlink: "a symbolic link"
+        case .other: "a special file (FIFO, socket or device)"
+        }
+    }
 }
 
 /// The identity of a file as the kernel sees it at one moment: which file (device and

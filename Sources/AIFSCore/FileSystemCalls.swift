@@ -64,6 +64,12 @@ public enum FileSystemCalls {
         try Syscall.synchronize(fd: fd)
     }
 
+    /// The bytes that may still be written on the file system holding `path`.
+    public static func availableBytes(_ path: String) throws(Errno) -> Int64 {
+        try checked(path)
+        return try Syscall.availableBytes(path)
+    }
+
     /// An environment variable, or `nil` when unset.
     public static func environment(_ name: String) -> String? { Syscall.environment(name) }
 

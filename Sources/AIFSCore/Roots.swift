@@ -59,7 +59,7 @@ public struct Roots: Sendable, Hashable {
                 throw CoreError(errno: error, operation: "use as a root", path: directory)
             }
             guard identity.kind == .directory else {
-                throw CoreError(.notADirectory, "cannot use '\(directory)' as a root: it is a \(identity.kind), not a directory; pass a directory", path: directory)
+                throw CoreError(.notADirectory, "cannot use '\(directory)' as a root: it is \(identity.kind.phrase), not a directory; pass a directory", path: directory)
             }
             if !canonical.contains(resolved) { canonical.append(resolved) }
         }
@@ -184,7 +184,7 @@ public struct Roots: Sendable, Hashable {
             } else if identity.kind != .directory && !pending.isEmpty {
                 throw CoreError(
                     .notADirectory,
-                    "cannot resolve '\(original)': '\(current)' is a \(identity.kind), not a directory, but the path goes on below it",
+                    "cannot resolve '\(original)': '\(current)' is \(identity.kind.phrase), not a directory, but the path goes on below it",
                     path: original)
             }
         }

@@ -42,7 +42,7 @@ enum DirectoryTools {
                 guard info.identity.kind == .directory else {
                     throw ToolFailure(
                         "notADirectory",
-                        "\(tool): '\(path)' is a \(info.identity.kind), not a directory; pass a directory (read a file with read_file)")
+                        "\(tool): '\(path)' is \(info.identity.kind.phrase), not a directory; pass a directory (read a file with read_file)")
                 }
                 let (entries, errors) = try service.files([info.path], options: options, control: control)
                 return (info.path, entries, errors)

@@ -51,15 +51,32 @@ public enum AtomicFile {
     public static func write(
         _ bytes: [UInt8], to path: String, createDirectories: Bool = false, permissions: UInt32 = 0o666
     ) throws(WorkError) {
+        try write(bytes, to: path, createDirectories: createDirectories, permissions: permissions, temporary: nil)
+    }
+
+    /// Writes `bytes` to `path` atomically through the temporary file `temporary` (a
+    /// name a journal recorded before; nil for a fresh name recorded in the
+    /// ``TemporaryFileLedger``).
+    static func write(
+        _ bytes: [UInt8], to path: String, createDirectories: Bool = false, permissions: UInt32 = 0o666,
+        temporary: String?
+    ) throws(WorkError) {
         let target = try writableTarget(path)
         if createDirectories { try makeParents(of: target) }
         let existing = try? FileSystemCalls.status(target, followSymlinks: true)
         if existing?.kind == .directory {
             throw WorkError(errno: .isDirectory, operation: "write", path: path)
         }
-        try replace(target, shownAs: path, permissions: existing?.permissions, newFilePermissions: permissions) { file throws(Errno) in
+        try replace(target, shownAs: path, permissions: existing?.permissions, newFilePermissions: permissions, temporary: temporary) { file throws(Errno) in
             try file.write(bytes)
         }
+    }
+
+    /// The temporary name beside `target` for `tag` (unique to a process or a
+    /// transaction): `.NAME.aifs-TAG.tmp`, the shape ``TemporaryFileLedger`` recognises.
+    static func temporaryName(for target: String, tag: String) -> String {
+        let (directory, name) = split(target)
+        return (directory == "/" ? "" : directory) + "/.\(name.prefix(180)).aifs-\(tag).tmp"
     }
 
     /// Reads a whole file as UTF-8 text, for editing.
@@ -116,12 +133,20 @@ public enum AtomicFile {
     ///     umask), or nil for `newFilePermissions` reduced by the umask.
     static func replace(
         _ target: String, shownAs shown: String, permissions: UInt32?, newFilePermissions: UInt32 = 0o666,
-        replacing: Bool = true, durable: Bool = true,
+        replacing: Bool = true, durable: Bool = true, temporary journaled: String? = nil,
         _ fill: (borrowing WritableFile) throws(Errno) -> Void
     ) throws(WorkError) {
-        let (directory, name) = split(target)
-        let number = counter.add(1, ordering: .relaxed).newValue
-        let temporary = (directory == "/" ? "" : directory) + "/.\(name.prefix(200)).aifs-\(FileSystemCalls.processID)-\(number).tmp"
+        let directory = split(target).directory
+        let temporary: String
+        var ledgerEntry: TemporaryFileLedger.Entry?
+        if let journaled {
+            temporary = journaled
+        } else {
+            let number = counter.add(1, ordering: .relaxed).newValue
+            temporary = temporaryName(for: target, tag: "\(FileSystemCalls.processID)-\(TemporaryFileLedger.processToken)-\(number)")
+            ledgerEntry = TemporaryFileLedger.record(temporary)
+        }
+        defer { TemporaryFileLedger.release(ledgerEntry) }
         var step = "create a temporary file beside"
         do throws(Errno) {
             let file = try WritableFile(creatingExclusively: temporary, permissions: newFilePermissions)
@@ -149,19 +174,21 @@ public enum AtomicFile {
     ///
     /// - Parameter overwrite: Replace an existing destination; otherwise fail with
     ///   `.alreadyExists` (checked atomically, when the copy is put in place).
-    static func copy(_ source: String, to destination: String, overwrite: Bool, durable: Bool = true) throws(WorkError) {
+    static func copy(
+        _ source: String, to destination: String, overwrite: Bool, durable: Bool = true, temporary: String? = nil
+    ) throws(WorkError) {
         let reader = try open(source)
         let identity: FileIdentity
         do { identity = try reader.identity() } catch { throw WorkError(error) }
         guard identity.kind == .regular else {
-            throw WorkError(.invalidArgument, "cannot copy '\(source)': it is a \(identity.kind), not a regular file", path: source)
+            throw WorkError(.invalidArgument, "cannot copy '\(source)': it is \(identity.kind.phrase), not a regular file", path: source)
         }
         if !overwrite, (try? FileSystemCalls.status(destination, followSymlinks: false)) != nil {
             throw WorkError.destinationExists(source, destination)
         }
         var readFailure: CoreError?
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        try replace(destination, shownAs: destination, permissions: identity.permissions, replacing: overwrite, durable: durable) { file throws(Errno) in
+        try replace(destination, shownAs: destination, permissions: identity.permissions, replacing: overwrite, durable: durable, temporary: temporary) { file throws(Errno) in
             while true {
                 let read: Result<Int, CoreError> = buffer.withUnsafeMutableBytes { bytes in
                     Result { () throws(CoreError) -> Int in try reader.read(into: bytes) }

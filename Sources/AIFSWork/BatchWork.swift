@@ -64,7 +64,7 @@ enum BatchWork {
             throw WorkError(errno: error, operation: "read the status of", path: path)
         }
         if regularOnly && identity.kind != .regular {
-            throw WorkError(.invalidArgument, "cannot copy '\(path)': it is a \(identity.kind), not a regular file", path: path)
+            throw WorkError(.invalidArgument, "cannot copy '\(path)': it is \(identity.kind.phrase), not a regular file", path: path)
         }
     }
 

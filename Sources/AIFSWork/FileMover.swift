@@ -10,14 +10,16 @@ enum FileMover {
     /// Across file systems the file is copied (and fsync'd), then the source removed.
     ///
     /// - Throws: ``WorkError`` with `.alreadyExists`, `.notFound`, `.permissionDenied`…
-    static func move(_ source: String, to destination: String, overwrite: Bool) throws(WorkError) {
+    ///   - temporary: The temporary name a copy across file systems goes through (one a
+    ///     journal recorded); nil for a fresh one.
+    static func move(_ source: String, to destination: String, overwrite: Bool, temporary: String? = nil) throws(WorkError) {
         if overwrite {
             do {
                 try FileSystemCalls.rename(source, to: destination)
                 syncParents(source, destination)
                 return
             } catch .improperLink {
-                try moveAcrossFileSystems(source, to: destination, overwrite: true)
+                try moveAcrossFileSystems(source, to: destination, overwrite: true, temporary: temporary)
                 return
             } catch {
                 throw WorkError(errno: error, operation: "move '\(source)' to", path: destination)
@@ -28,7 +30,7 @@ enum FileMover {
         } catch .fileExists {
             throw WorkError.destinationExists(source, destination)
         } catch .improperLink {
-            try moveAcrossFileSystems(source, to: destination, overwrite: false)
+            try moveAcrossFileSystems(source, to: destination, overwrite: false, temporary: temporary)
             return
         } catch .noSuchFileOrDirectory {
             throw WorkError(errno: .noSuchFileOrDirectory, operation: "move '\(source)' to", path: destination)
@@ -51,15 +53,17 @@ enum FileMover {
         syncParents(source, destination)
     }
 
-    private static func moveAcrossFileSystems(_ source: String, to destination: String, overwrite: Bool) throws(WorkError) {
+    private static func moveAcrossFileSystems(
+        _ source: String, to destination: String, overwrite: Bool, temporary: String?
+    ) throws(WorkError) {
         let identity: FileIdentity
         do { identity = try FileSystemCalls.status(source, followSymlinks: false) } catch {
             throw WorkError(errno: error, operation: "move", path: source)
         }
         guard identity.kind == .regular else {
-            throw WorkError(.invalidArgument, "cannot move '\(source)' to another file system: only regular files are copied across; it is a \(identity.kind)", path: source)
+            throw WorkError(.invalidArgument, "cannot move '\(source)' to another file system: only regular files are copied across; it is \(identity.kind.phrase)", path: source)
         }
-        try AtomicFile.copy(source, to: destination, overwrite: overwrite)
+        try AtomicFile.copy(source, to: destination, overwrite: overwrite, temporary: temporary)
         do { try FileSystemCalls.unlink(source) } catch {
             throw WorkError(errno: error, operation: "remove the source after copying it to '\(destination)'", path: source)
         }

@@ -189,7 +189,10 @@ func read(_ path: String) -> String? { try? String(contentsOfFile: path, encodin
         let plan = try TransactionPlan.make(transaction, resolve: TransactionRunner.absolutePath)
         do {
             let journal = try TransactionJournal.begin(plan, stateDirectory: state.path)
-            for step in plan.steps { try step.apply() }
+            for (index, step) in plan.steps.enumerated() {
+                journal.starting(step: index + 1)
+                try step.apply()
+            }
             // While its owner holds the lock, recovery leaves the journal alone.
             #expect(TransactionJournal.recover(stateDirectory: state.path).isEmpty)
             #expect(read(dir.path("c/new.txt")) == "new\n")

@@ -43,6 +43,11 @@ internal func system_getpid() -> CInt { getpid() }
 internal func system_kill(_ pid: CInt, _ signal: CInt) -> CInt { kill(pid, signal) }
 
 @inline(__always)
+internal func system_statvfs(_ path: UnsafePointer<CChar>, _ buffer: UnsafeMutablePointer<statvfs>) -> CInt {
+    statvfs(path, buffer)
+}
+
+@inline(__always)
 internal func system_getenv(_ name: UnsafePointer<CChar>) -> UnsafeMutablePointer<CChar>? { getenv(name) }
 
 extension Syscall {
@@ -69,6 +74,17 @@ extension Syscall {
     /// The corresponding C function is `fchmod`.
     static func setPermissions(fd: CInt, _ permissions: UInt32) throws(Errno) {
         _ = try valueOrErrno { system_fchmod(fd, mode_t(permissions)) }.get()
+    }
+
+    /// The bytes an unprivileged process may still write on the file system holding
+    /// `path` (`f_bavail × f_frsize`).
+    ///
+    /// The corresponding C function is `statvfs`.
+    static func availableBytes(_ path: String) throws(Errno) -> Int64 {
+        var buffer = statvfs()
+        _ = try valueOrErrno { system_statvfs(path, &buffer) }.get()
+        let (bytes, overflow) = Int64(clamping: buffer.f_bavail).multipliedReportingOverflow(by: Int64(clamping: buffer.f_frsize))
+        return overflow ? .max : bytes
     }
 
     /// Renames `old` to `new`, replacing `new` if it exists (atomically).
