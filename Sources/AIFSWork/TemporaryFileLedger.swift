@@ -47,6 +47,12 @@ enum TemporaryFileLedger {
 
     /// Records `temporary` before it is created; nil when the ledger cannot be written.
     static func record(_ temporary: String) -> Entry? {
+        // Recovery may run from any directory: name the file absolutely.
+        var temporary = temporary
+        if !temporary.hasPrefix("/") {
+            guard let current = try? FileSystemCalls.realPath(".") else { return nil }
+            temporary = (current == "/" ? "" : current) + "/" + temporary
+        }
         let entry: String? = state.withLock { state -> String? in
             if state.unusable { return nil }
             if state.directory == nil {

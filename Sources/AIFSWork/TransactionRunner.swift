@@ -14,6 +14,9 @@ public struct TransactionOptions: Sendable {
     /// Test hook: end the process with `SIGKILL` after this many operations were
     /// applied, to test recovery. Not API.
     public var _killAfterOperations: Int?
+    /// Test hook: skip the free-space check, to test the rollback of a transaction that
+    /// runs out of space midway. Not API.
+    public var _skipSpaceCheck = false
     /// Test hook: fail operation N (1-based) with an I/O error instead of applying it,
     /// to test rollback of failures that validation cannot foresee. Not API.
     public var _failOperation: Int?
@@ -64,7 +67,7 @@ public enum TransactionRunner {
         let plan = try TransactionPlan.make(transaction, resolve: options.resolve)
         let report = TransactionReport(steps: plan.steps.map(\.report), applied: !options.dryRun)
         if options.dryRun { return report }
-        try plan.checkSpace()
+        if !options._skipSpaceCheck { try plan.checkSpace() }
         let journal = try TransactionJournal.begin(plan, stateDirectory: options.stateDirectory ?? TransactionJournal.defaultStateDirectory())
         for (index, step) in plan.steps.enumerated() {
             do throws(WorkError) {

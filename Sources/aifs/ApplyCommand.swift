@@ -49,6 +49,7 @@ struct ApplyCommand: AsyncParsableCommand {
         var options = TransactionOptions()
         options.dryRun = dryRun
         if let kill = FileSystemHooks.integer("AIFS_TEST_KILL_AFTER_OPERATIONS") { options._killAfterOperations = kill }
+        options._skipSpaceCheck = FileSystemHooks.integer("AIFS_TEST_SKIP_SPACE_CHECK") == 1
         let report: TransactionReport
         do throws(WorkError) {
             report = try await FileService.unrestricted().applyTransaction(transaction, options: options)

@@ -7,6 +7,15 @@ import Testing
 func runAIFS(
     _ arguments: [String], in directory: String, environment: [String: String] = [:], input: String? = nil
 ) throws -> (result: CommandResult, reason: Process.TerminationReason) {
+    try runProgram(AIFS.executable, arguments, in: directory, environment: environment, input: input)
+}
+
+/// Runs `executable` with `arguments` in `directory`, with standard input from
+/// `input` (or /dev/null), and collects its output and how it ended.
+func runProgram(
+    _ executable: String, _ arguments: [String], in directory: String, environment: [String: String] = [:],
+    input: String? = nil
+) throws -> (result: CommandResult, reason: Process.TerminationReason) {
     let base = NSTemporaryDirectory() + "aifs-e2e-batch-\(getpid())-\(UUID().uuidString)"
     _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
     _ = FileManager.default.createFile(atPath: base + ".err", contents: nil)
@@ -15,7 +24,7 @@ func runAIFS(
         for suffix in [".out", ".err", ".in"] { try? FileManager.default.removeItem(atPath: base + suffix) }
     }
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: AIFS.executable)
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: directory)
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
