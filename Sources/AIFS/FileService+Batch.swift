@@ -186,6 +186,6 @@ struct BatchItemMapping: Sendable {
             }
             target = (destination.hasSuffix("/") ? destination : destination + "/") + relative
         }
-        return BatchItem(path: path, destination: target)
+        return BatchItem(path: path, destination: target, foundByWalk: !entry.isExplicit)
     }
 }

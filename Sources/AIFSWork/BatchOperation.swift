@@ -57,11 +57,15 @@ public struct BatchItem: Sendable, Hashable {
     public var path: String
     /// Where it goes (``BatchOperation/copy`` and ``BatchOperation/move``).
     public var destination: String?
+    /// Whether a walk found the file (rather than the user naming it): if it is gone
+    /// by the time its turn comes, another process removed it meanwhile.
+    public var foundByWalk: Bool
 
     /// Creates an item.
-    public init(path: String, destination: String? = nil) {
+    public init(path: String, destination: String? = nil, foundByWalk: Bool = false) {
         self.path = path
         self.destination = destination
+        self.foundByWalk = foundByWalk
     }
 }
 

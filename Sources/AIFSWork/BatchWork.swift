@@ -8,6 +8,19 @@ enum BatchWork {
     static func perform(
         _ operation: BatchOperation, on item: BatchItem, options: BatchOptions, scratch: BatchScratch, worker: Int
     ) throws(WorkError) -> BatchValue {
+        do {
+            return try performUnexplained(operation, on: item, options: options, scratch: scratch, worker: worker)
+        } catch where error.code == .notFound && item.foundByWalk && error.path == item.path {
+            // Not a typo: the walk saw it, so another process removed or moved it since.
+            var vanished = error
+            vanished.message = "cannot \(operation.name) '\(item.path)': it was found by the walk but is gone now (removed or moved by another process while the batch ran); run the batch again to include what is there now"
+            throw vanished
+        }
+    }
+
+    private static func performUnexplained(
+        _ operation: BatchOperation, on item: BatchItem, options: BatchOptions, scratch: BatchScratch, worker: Int
+    ) throws(WorkError) -> BatchValue {
         switch operation {
         case .hash: return try hash(item.path, buffer: scratch.buffer(worker))
         case .count: return try count(item.path, buffer: scratch.buffer(worker))

@@ -38,8 +38,8 @@ public struct Transaction: Sendable, Hashable, Codable {
             throw error
         } catch let DecodingError.keyNotFound(key, context) {
             throw WorkError(.invalidTransaction, "invalid transaction: \(where_(context.codingPath)) has no \"\(key.stringValue)\"; add it")
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw WorkError(.invalidTransaction, "invalid transaction: \(where_(context.codingPath)) has the wrong type: \(context.debugDescription)")
+        } catch let DecodingError.typeMismatch(type, context) {
+            throw WorkError(.invalidTransaction, "invalid transaction: \(where_(context.codingPath)) must be \(jsonKind(of: type, at: context.codingPath)), not \(foundKind(in: context.debugDescription))")
         } catch let DecodingError.valueNotFound(_, context) {
             throw WorkError(.invalidTransaction, "invalid transaction: \(where_(context.codingPath)) is null; give a value")
         } catch let DecodingError.dataCorrupted(context) {
@@ -52,6 +52,31 @@ public struct Transaction: Sendable, Hashable, Codable {
         } catch {
             throw WorkError(.invalidTransaction, "invalid transaction: \(error)")
         }
+    }
+
+    /// The JSON kind a Swift type decodes from, for messages.
+    private static func jsonKind(of type: Any.Type, at path: [any CodingKey]) -> String {
+        let name = String(describing: type)
+        if name.hasPrefix("Array") {
+            return path.last?.stringValue == "operations" ? "an array of operations ([{\"type\": …, \"path\": …}, …])"
+                : path.last?.stringValue == "updates" ? "an array of edits ([{\"oldText\": …, \"newText\": …}])" : "an array"
+        }
+        if name.hasPrefix("Dictionary") { return "an object ({…})" }
+        if name == "String" { return "a string" }
+        if name == "Bool" { return "true or false" }
+        if ["Int", "Double", "Float", "Int64", "UInt64"].contains(name) { return "a number" }
+        return "a \(name)"
+    }
+
+    /// What the decoder found instead, from its description ("…but found a dictionary
+    /// instead."), in JSON's words.
+    private static func foundKind(in description: String) -> String {
+        let kinds = [("dictionary", "an object"), ("array", "an array"), ("string", "a string"), ("number", "a number"),
+                     ("bool", "true or false"), ("null", "null")]
+        let lowered = description.lowercased()
+        guard let found = lowered.firstRange(of: "found ") else { return "something else" }
+        let rest = lowered[found.upperBound...]
+        return kinds.first { rest.contains($0.0) }?.1 ?? "something else"
     }
 
     private static func where_(_ path: [any CodingKey]) -> String {

@@ -62,7 +62,7 @@ public enum TransactionRunner {
     ///   was rolled back.
     public static func run(_ transaction: Transaction, options: TransactionOptions = TransactionOptions()) throws(WorkError) -> TransactionReport {
         guard !transaction.operations.isEmpty else {
-            throw WorkError(.invalidTransaction, "the transaction has no operations; give at least one in \"operations\"")
+            throw WorkError(.invalidTransaction, "the transaction has no operations; give at least one in \"operations\"; nothing was applied")
         }
         let plan = try TransactionPlan.make(transaction, resolve: options.resolve)
         let report = TransactionReport(steps: plan.steps.map(\.report), applied: !options.dryRun)
@@ -262,7 +262,9 @@ struct TransactionPlan {
             try planParents(of: destination)
             record(.absent, at: path)
             record(source, at: destination)
-            steps.append(Step(kind: .move, path: path, destination: destination, temporary: temporary))
+            // A copy across file systems is made beside the destination.
+            let copy = AtomicFile.temporaryName(for: destination, tag: "\(identifier)-\(number)")
+            steps.append(Step(kind: .move, path: path, destination: destination, temporary: copy))
         case .delete:
             let current = try node(path, shownAs: operation.path)
             switch current {

@@ -57,7 +57,7 @@ struct ApplyCommand: AsyncParsableCommand {
             if json {
                 try? Console.standardOutput.write("{\"applied\":false,\"error\":{\"code\":\(JSONString.quoted(error.code.description)),\"message\":\(JSONString.quoted(error.message))}}\n")
             }
-            try? Console.standardError.write("aifs: \(error.message)\n")
+            try? Console.standardError.write("aifs: \(file == "-" ? "standard input" : file): \(error.message)\n")
             throw ExitCode(error.code == .invalidTransaction ? 2 : 1)
         }
         var out = ""

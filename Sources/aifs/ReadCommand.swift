@@ -16,10 +16,12 @@ struct ReadCommand: ParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("Print the first N lines.", valueName: "N"))
+    // `.unconditional`: `--head -3` takes -3 as the value, so validate() can say what
+    // is wrong with it instead of the parser's "Missing value".
+    @Option(parsing: .unconditional, help: ArgumentHelp("Print the first N lines.", valueName: "N"))
     var head: Int?
 
-    @Option(help: ArgumentHelp("Print the last N lines.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Print the last N lines.", valueName: "N"))
     var tail: Int?
 
     @Option(help: ArgumentHelp(
@@ -46,8 +48,12 @@ struct ReadCommand: ParsableCommand {
             throw ValidationError("pass at most one of --head, --tail, --lines and --bytes")
         }
         guard maxBytes >= 1 else { throw ValidationError("--max-bytes must be 1 or more, not \(maxBytes)") }
-        if let head, head < 0 { throw ValidationError("--head must be 0 or more, not \(head)") }
-        if let tail, tail < 0 { throw ValidationError("--tail must be 0 or more, not \(tail)") }
+        if let head, head < 0 {
+            throw ValidationError("--head takes a number of lines, 0 or more, not \(head); for all but the last \(-head) lines, use --lines with a range")
+        }
+        if let tail, tail < 0 {
+            throw ValidationError("--tail takes a number of lines, 0 or more, not \(tail); for all but the first \(-tail) lines, use --lines \(1 - tail):")
+        }
         _ = try range()
     }
 
@@ -102,7 +108,11 @@ struct ReadCommand: ParsableCommand {
                 try print(file, range: range, service: service, output: output)
             } catch let error as CoreError {
                 output.flush()
-                try? Console.standardError.write("aifs: \(error.message)\n")
+                // The library's message names the MCP tools; say it in this command's terms.
+                let message = error.code == .isADirectory
+                    ? "cannot read '\(file)': it is a directory; list its files with 'aifs files \(file)', or pass a file"
+                    : error.message
+                try? Console.standardError.write("aifs: \(message)\n")
                 failed = true
             } catch {
                 // stdout is gone (a closed pipe): nothing more can be printed.

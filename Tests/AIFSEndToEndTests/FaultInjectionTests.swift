@@ -240,3 +240,34 @@ private func saveAsAnEditorWould(_ path: String, _ contents: String) throws {
         #expect(lines.count > 4 && lines[4].contains("big.bin"), "the source is gone: \(result)")
     }
 }
+
+/// Messages that say what, which path or operation, and what to do (issue 15, defect 9).
+@Suite struct ClearMessageTests {
+    @Test(.timeLimit(.minutes(1)))
+    func issue15_commandLineMessagesSayWhatToDo() throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["a.txt": "one\ntwo\n", "d/": ""])
+        try dir.file("empty.json", #"{"operations": []}"#)
+        try dir.file("object.json", #"{"operations": {"type": "write"}}"#)
+        let state = try TemporaryDirectory()
+        let environment = ["AIFS_STATE_DIR": state.path]
+
+        let (directory, _) = try runAIFS(["read", "d"], in: dir.path)
+        #expect(directory.status == 2)
+        #expect(directory.stderr == "aifs: cannot read 'd': it is a directory; list its files with 'aifs files d', or pass a file\n")
+
+        let (negative, _) = try runAIFS(["read", "--head", "-3", "a.txt"], in: dir.path)
+        #expect(negative.status == 64 || negative.status == 2, "\(negative)")
+        #expect(negative.stderr.contains("--head takes a number of lines, 0 or more, not -3"), "\(negative)")
+        #expect(!negative.stderr.contains("Missing value"), "\(negative)")
+
+        let (empty, _) = try runAIFS(["apply", "empty.json"], in: dir.path, environment: environment)
+        #expect(empty.status == 2)
+        #expect(empty.stderr == "aifs: empty.json: the transaction has no operations; give at least one in \"operations\"; nothing was applied\n")
+
+        let (object, _) = try runAIFS(["apply", "object.json"], in: dir.path, environment: environment)
+        #expect(object.status == 2)
+        #expect(object.stderr.contains("object.json: invalid transaction: operations must be an array of operations"), "\(object)")
+        #expect(!object.stderr.contains("Expected to decode"), "\(object)")
+    }
+}

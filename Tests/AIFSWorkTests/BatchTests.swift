@@ -285,3 +285,25 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.path("a.txt")))
     }
 }
+
+@Suite struct BatchVanishedFileTests {
+    /// A file the walk found but another process removed before its turn is not a
+    /// typo: the message says what happened (issue 15, defect 9). A path the user
+    /// named that does not exist still says to check it.
+    @Test(.timeLimit(.minutes(1)))
+    func issue15_aFileThatVanishedMidBatchSaysSo() async throws {
+        let dir = try TemporaryDirectory()
+        let items = [
+            BatchItem(path: dir.path("vanished.txt"), foundByWalk: true),
+            BatchItem(path: dir.path("typo.txt")),
+        ]
+        var messages: [String] = []
+        _ = await BatchRunner.run(items, operation: .hash, options: BatchOptions()) { result in
+            if case .failure(let error) = result.outcome { messages.append(error.message) }
+        }
+        #expect(messages.count == 2)
+        #expect(messages.first?.contains("it was found by the walk but is gone now (removed or moved by another process while the batch ran)") == true)
+        #expect(messages.first?.contains("typos") == false)
+        #expect(messages.last?.contains("typos") == true)
+    }
+}

@@ -163,7 +163,9 @@ func read(_ path: String) -> String? { try? String(contentsOfFile: path, encodin
             (#"{"operations": [{"path": "a"}]}"#, "operations[0] has no \"type\""),
             (#"{"operations": [{"type": "frobnicate", "path": "a"}]}"#, "use one of create, write, update, move, delete"),
             (#"{"operations": [{"type": "write"}]}"#, "has no \"path\""),
-            (#"{"operations": "nope"}"#, "wrong type"),
+            (#"{"operations": "nope"}"#, "operations must be an array of operations ([{\"type\": …, \"path\": …}, …]), not a string"),
+            (#"{"operations": {"type": "write"}}"#, "operations must be an array of operations ([{\"type\": …, \"path\": …}, …]), not an object"),
+            (#"{"operations": [{"type": "write", "path": "a", "content": 5}]}"#, "operations[0].content must be a string, not a number"),
         ]
         for (json, expected) in cases {
             #expect {
