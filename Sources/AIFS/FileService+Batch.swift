@@ -1,5 +1,5 @@
 import AIFSCache
-public import AIFSCore
+@_spi(Syscalls) public import AIFSCore
 public import AIFSWork
 
 extension FileService {
@@ -39,6 +39,29 @@ extension FileService {
             if !dryRun && result.text != text { try AtomicFile.write(result.text, to: resolved) }
             return result
         }
+    }
+
+    /// Applies a patch in Codex's `apply_patch` format all or nothing: it becomes a
+    /// transaction (see ``AIFSWork/Patch``), so a hunk that matches nothing, or any
+    /// failure, leaves every file as it was. The `apply_patch` tool.
+    ///
+    /// - Parameters:
+    ///   - text: The patch, from `*** Begin Patch` to `*** End Patch`.
+    ///   - dryRun: Validate and compute the diffs; change nothing.
+    /// - Returns: The transaction's report: one step per operation, with its diff.
+    /// - Throws: ``AIFSWork/WorkError``: `.invalidArgument` for a malformed patch (with
+    ///   its line), `.editNotFound` for a hunk that matches nothing (with the closest
+    ///   lines of the file), and whatever the transaction throws.
+    public func applyPatch(_ text: String, dryRun: Bool = false) async throws(WorkError) -> TransactionReport {
+        let patch = try Patch.parse(text)
+        let transaction = try await WorkerPool.runDetached { () throws(WorkError) -> Transaction in
+            try patch.transaction { path throws(WorkError) -> String? in
+                let resolved = try self.resolveForWriting(path)
+                guard (try? FileSystemCalls.status(resolved, followSymlinks: true)) != nil else { return nil }
+                return try AtomicFile.readText(resolved)
+            }
+        }
+        return try await applyTransaction(transaction, dryRun: dryRun)
     }
 
     /// Applies a transaction all or nothing (see ``AIFSWork/TransactionRunner``). The

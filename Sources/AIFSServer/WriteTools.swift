@@ -20,6 +20,8 @@ enum WriteTools {
                     "The exact text to replace, whitespace and line ends included; it must occur exactly once.",
                     example: "let limit = 10\n"),
                 "newText": Schema.string("The text to put in its place (may be empty).", example: "let limit = 20\n"),
+                "replaceAll": Schema.boolean("Replace every occurrence instead of exactly one.", example: false),
+                "expectedReplacements": Schema.integer("Replace every occurrence, failing unless there are exactly this many.", example: 2),
             ], required: ["oldText", "newText"]),
         "Replacements applied in order, each to the result of the ones before.",
         example: [["oldText": "let limit = 10\n", "newText": "let limit = 20\n"]])
@@ -134,12 +136,28 @@ enum WriteTools {
                 throw ToolFailure(
                     "invalidArgument", "\(tool): \(name)[\(index)] must be an object with string fields oldText and newText")
             }
-            let unknown = object.keys.filter { $0 != "oldText" && $0 != "newText" }.sorted()
+            let known: Set = ["oldText", "newText", "replaceAll", "expectedReplacements"]
+            let unknown = object.keys.filter { !known.contains($0) }.sorted()
             guard unknown.isEmpty else {
                 throw ToolFailure(
-                    "invalidArgument", "\(tool): \(name)[\(index)] has unknown fields \(unknown.joined(separator: ", ")); only oldText and newText")
+                    "invalidArgument",
+                    "\(tool): \(name)[\(index)] has unknown fields \(unknown.joined(separator: ", ")); only oldText, newText, replaceAll and expectedReplacements")
             }
-            edits.append(TextEdit(oldText: old, newText: new))
+            var replaceAll: Bool?
+            if let value = object["replaceAll"], value != .null {
+                guard let flag = value.boolValue else {
+                    throw ToolFailure("invalidArgument", "\(tool): \(name)[\(index)].replaceAll must be true or false")
+                }
+                replaceAll = flag
+            }
+            var expected: Int?
+            if let value = object["expectedReplacements"], value != .null {
+                guard let count = value.intValue, count >= 0 else {
+                    throw ToolFailure("invalidArgument", "\(tool): \(name)[\(index)].expectedReplacements must be a whole number, 0 or more")
+                }
+                expected = count
+            }
+            edits.append(TextEdit(oldText: old, newText: new, replaceAll: replaceAll, expectedReplacements: expected))
         }
         return edits
     }
@@ -212,19 +230,58 @@ enum WriteTools {
             } catch {
                 throw ToolFailure(error)
             }
-            var steps: [Value] = []
-            var lines: [String] = [report.applied ? "applied \(report.steps.count) operations" : "dry run: \(report.steps.count) operations would apply"]
-            for step in report.steps {
-                let path = context.display(step.path)
-                let destination = step.destination.map { context.display($0) }
-                steps.append([
-                    "type": .string(step.type.rawValue), "path": .string(path),
-                    "destination": destination.map { .string($0) } ?? .null,
-                    "diff": step.diff.map { .string($0) } ?? .null,
-                ])
-                lines.append("\(step.type.rawValue) \(path)\(destination.map { " -> \($0)" } ?? "")")
-                if let diff = step.diff, !diff.isEmpty { lines.append(diff) }
+            return output(of: report, context: context)
+        })
+
+    /// A transaction's report as a tool answer: each operation with its diff.
+    static func output(of report: TransactionReport, context: ToolContext) -> ToolOutput {
+        var steps: [Value] = []
+        var lines: [String] = [report.applied ? "applied \(report.steps.count) operations" : "dry run: \(report.steps.count) operations would apply"]
+        for step in report.steps {
+            let path = context.display(step.path)
+            let destination = step.destination.map { context.display($0) }
+            steps.append([
+                "type": .string(step.type.rawValue), "path": .string(path),
+                "destination": destination.map { .string($0) } ?? .null,
+                "diff": step.diff.map { .string($0) } ?? .null,
+            ])
+            lines.append("\(step.type.rawValue) \(path)\(destination.map { " -> \($0)" } ?? "")")
+            if let diff = step.diff, !diff.isEmpty { lines.append(diff) }
+        }
+        return ToolOutput(structured: ["applied": .bool(report.applied), "operations": .array(steps)], text: lines.joined(separator: "\n"))
+    }
+
+    // MARK: apply_patch
+
+    static let applyPatch = ToolDefinition(
+        tool: Tool(
+            name: "apply_patch",
+            title: "Apply a patch all or nothing",
+            description: """
+                Apply a patch in Codex's apply_patch format: '*** Begin Patch', then '*** Add File: P' \
+                (+ lines), '*** Delete File: P' or '*** Update File: P' (optional '*** Move to: Q', then \
+                hunks: '@@ anchor' and ' ', '-', '+' lines), then '*** End Patch'. Context matches \
+                exactly, else ignoring trailing, then all surrounding whitespace. All files change or \
+                none: a hunk that matches nothing changes nothing and the error shows the closest \
+                lines. dryRun returns the diffs only.
+                """,
+            inputSchema: Schema.object(
+                [
+                    "patch": Schema.string("The patch text.", example: "*** Begin Patch\n*** Update File: a.py\n@@\n-x = 1\n+x = 2\n*** End Patch\n"),
+                    "dryRun": Schema.boolean("Return the diffs without changing anything; default false.", example: false),
+                ], required: ["patch"]),
+            annotations: Tool.Annotations(readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false),
+            outputSchema: transaction.tool.outputSchema),
+        run: { arguments, context async throws(ToolFailure) in
+            try arguments.checkKnown(["patch", "dryRun"])
+            let patch = try arguments.requiredString("patch")
+            let dryRun = try arguments.bool("dryRun") ?? false
+            let report: TransactionReport
+            do throws(WorkError) {
+                report = try await context.service.applyPatch(patch, dryRun: dryRun)
+            } catch {
+                throw ToolFailure(error)
             }
-            return ToolOutput(structured: ["applied": .bool(report.applied), "operations": .array(steps)], text: lines.joined(separator: "\n"))
+            return output(of: report, context: context)
         })
 }

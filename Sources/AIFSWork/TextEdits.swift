@@ -1,17 +1,26 @@
-/// One replacement in a text: `oldText` must occur exactly once and becomes `newText`.
+/// One replacement in a text: `oldText` must occur exactly once (or as many times as
+/// asked) and becomes `newText`.
 ///
 /// The JSON shape is the one the MCP `edit_file` tool and the transaction `update`
-/// operation take: `{"oldText": "…", "newText": "…"}`.
+/// operation take: `{"oldText": "…", "newText": "…"}`, with the optional
+/// `"replaceAll": true` or `"expectedReplacements": N`.
 public struct TextEdit: Sendable, Hashable, Codable {
-    /// The text to replace; it must occur exactly once.
+    /// The text to replace; it must occur exactly once unless ``replaceAll`` or
+    /// ``expectedReplacements`` says otherwise.
     public var oldText: String
     /// What replaces it.
     public var newText: String
+    /// Replace every occurrence (at least one), not exactly one.
+    public var replaceAll: Bool?
+    /// Replace every occurrence, and fail unless there are exactly this many.
+    public var expectedReplacements: Int?
 
     /// Creates an edit.
-    public init(oldText: String, newText: String) {
+    public init(oldText: String, newText: String, replaceAll: Bool? = nil, expectedReplacements: Int? = nil) {
         self.oldText = oldText
         self.newText = newText
+        self.replaceAll = replaceAll
+        self.expectedReplacements = expectedReplacements
     }
 }
 
@@ -87,6 +96,27 @@ public enum TextEdits {
                 offsets = crlfOffsets
             }
         }
+        if !offsets.isEmpty, edit.replaceAll == true || edit.expectedReplacements != nil {
+            let separate = nonOverlapping(offsets, length: old.count)
+            if let expected = edit.expectedReplacements, separate.count != expected {
+                let lines = separate.map { line(at: $0, in: bytes) }
+                throw WorkError(
+                    .editAmbiguous,
+                    "\(place)\(inFile): oldText occurs \(separate.count) time\(separate.count == 1 ? "" : "s") (on line\(lines.count == 1 ? "" : "s") \(list(lines))), not the \(expected) expectedReplacements says; nothing was changed: re-read the file, or give the count there is",
+                    path: path)
+            }
+            var result: [UInt8] = []
+            result.reserveCapacity(bytes.count + separate.count * max(0, new.count - old.count))
+            var copied = 0
+            for start in separate {
+                result.append(contentsOf: bytes[copied..<start])
+                result.append(contentsOf: new)
+                copied = start + old.count
+            }
+            result.append(contentsOf: bytes[copied...])
+            return result
+        }
+        if edit.expectedReplacements == 0, offsets.isEmpty { return bytes }
         switch offsets.count {
         case 1:
             let start = offsets[0]
@@ -97,7 +127,7 @@ public enum TextEdits {
             let lines = offsets.map { line(at: $0, in: bytes) }
             throw WorkError(
                 .editAmbiguous,
-                "\(place)\(inFile): oldText occurs \(offsets.count) times (on lines \(list(lines))), but must occur exactly once; include more of the surrounding lines to make it unique",
+                "\(place)\(inFile): oldText occurs \(offsets.count) times (on lines \(list(lines))), but must occur exactly once; include more of the surrounding lines to make it unique, or set replaceAll to change every one",
                 path: path)
         }
     }
@@ -124,6 +154,13 @@ public enum TextEdits {
                 }
             }
         }
+        return result
+    }
+
+    /// The occurrences left to right, skipping those that overlap an earlier one.
+    private static func nonOverlapping(_ offsets: [Int], length: Int) -> [Int] {
+        var result: [Int] = []
+        for offset in offsets where result.last.map({ offset >= $0 + length }) ?? true { result.append(offset) }
         return result
     }
 

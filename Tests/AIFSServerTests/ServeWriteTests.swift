@@ -222,4 +222,89 @@ struct ServeWriteTests {
         #expect(contents("root/src/a.swift") != nil)
         #expect(await server.close() == 0)
     }
+
+    /// `apply_patch` (Codex's format) lands all or nothing: a hunk that matches nothing
+    /// changes no file and shows the closest lines; a dry run only shows the diffs.
+    @Test func applyPatchIsAllOrNothing() async throws {
+        let server = try await start()
+        let failing = try await server.call("apply_patch", [
+            "patch": .string("""
+                *** Begin Patch
+                *** Add File: notes/new.md
+                +# New
+                *** Update File: config.swift
+                @@
+                -let limit = 10
+                +let limit = 30
+                *** Update File: src/b.swift
+                @@
+                -let b = 3
+                +let b = 4
+                *** End Patch
+                """),
+        ])
+        #expect(failing.isError == true)
+        #expect(failing.text.contains("hunk 1 of 1") && failing.text.contains("'src/b.swift'"), "\(failing.text)")
+        #expect(failing.text.contains("1: let b = 2"), "the closest line, numbered: \(failing.text)")
+        #expect(contents("root/notes/new.md") == nil)
+        #expect(contents("root/config.swift") == "let limit = 10\nlet name = \"aifs\"\n")
+
+        let patch = """
+            *** Begin Patch
+            *** Add File: notes/new.md
+            +# New
+            *** Update File: config.swift
+            @@ let limit = 10
+            -let name = "aifs"
+            +let name = "engine"
+            *** Update File: src/b.swift
+            *** Move to: src/bee.swift
+            @@
+            -let b = 2
+            +let b = 4
+            *** Delete File: src/c.md
+            *** End Patch
+            """
+        let dry = try await server.call("apply_patch", ["patch": .string(patch), "dryRun": true])
+        #expect(dry.isError != true, "\(dry.text)")
+        #expect(dry["applied"] == false)
+        #expect(dry.text.contains("-let name = \"aifs\"\n+let name = \"engine\""), "\(dry.text)")
+        #expect(contents("root/src/b.swift") == "let b = 2\n")
+
+        let applied = try await server.call("apply_patch", ["patch": .string(patch)])
+        #expect(applied.isError != true, "\(applied.text)")
+        #expect(applied["applied"] == true)
+        #expect(contents("root/notes/new.md") == "# New\n")
+        #expect(contents("root/config.swift") == "let limit = 10\nlet name = \"engine\"\n")
+        #expect(contents("root/src/b.swift") == nil)
+        #expect(contents("root/src/bee.swift") == "let b = 4\n")
+        #expect(contents("root/src/c.md") == nil)
+
+        let escape = try await server.call("apply_patch", [
+            "patch": .string("*** Begin Patch\n*** Add File: ../root-evil/x.txt\n+x\n*** End Patch\n"),
+        ])
+        #expect(escape.isError == true)
+        #expect(contents("root-evil/x.txt") == nil)
+        #expect(await server.close() == 0)
+    }
+
+    /// `edit_file`'s replaceAll and expectedReplacements.
+    @Test func editFileReplacesEveryOccurrenceWhenAsked() async throws {
+        let server = try await start()
+        let wrongCount = try await server.call("edit_file", [
+            "path": "twice.txt", "edits": [["oldText": "same", "newText": "x", "expectedReplacements": 3]],
+        ])
+        #expect(wrongCount.isError == true)
+        #expect(wrongCount.text.contains("occurs 2 times (on lines 1, 3), not the 3 expectedReplacements says"), "\(wrongCount.text)")
+        #expect(contents("root/twice.txt") == "same\nother\nsame\n")
+        let counted = try await server.call("edit_file", [
+            "path": "twice.txt", "edits": [["oldText": "same", "newText": "x", "expectedReplacements": 2]],
+        ])
+        #expect(counted.isError != true, "\(counted.text)")
+        #expect(contents("root/twice.txt") == "x\nother\nx\n")
+        let all = try await server.call("edit_file", ["path": "twice.txt", "edits": [["oldText": "x", "newText": "y", "replaceAll": true]]])
+        #expect(all.isError != true, "\(all.text)")
+        #expect(contents("root/twice.txt") == "y\nother\ny\n")
+        #expect(await server.close() == 0)
+    }
 }
