@@ -12,12 +12,21 @@ extension FileService {
     ///   - content: The whole new contents.
     /// - Throws: ``AIFSWork/WorkError``: `.outsideRoots`, `.isADirectory`,
     ///   `.permissionDenied`, `.io`. On failure the old file is untouched.
-    public func writeFile(path: String, content: String) async throws(WorkError) {
+    ///   - expectedVersion: Write only if the file has this version (see
+    ///     ``AIFSWork/ContentVersion``); nil to write whatever is there.
+    /// - Returns: The version of the new contents.
+    @discardableResult
+    public func writeFile(path: String, content: String, expectedVersion: String? = nil) async throws(WorkError) -> ContentVersion {
         let resolved = try resolveForWriting(path)
         defer { contentCache?.invalidate(path: resolved) }
         try await WorkerPool.runDetached { () throws(WorkError) in
+            try checkVersion(resolved, shownAs: path, expected: expectedVersion)
             try AtomicFile.write(content, to: resolved, createDirectories: true)
         }
+        let bytes = Array(content.utf8)
+        let version = ContentVersion.of(bytes)
+        remember(bytes, as: version)
+        return version
     }
 
     /// Applies `oldText` → `newText` edits to a text file, each `oldText` occurring
@@ -30,10 +39,15 @@ extension FileService {
     /// - Throws: ``AIFSWork/WorkError``: `.editNotFound`, `.editAmbiguous` (how many
     ///   times, which lines), `.notFound`, `.invalidArgument` (not UTF-8, too large),
     ///   `.outsideRoots`. Nothing is written when any edit fails.
-    public func editFile(path: String, edits: [TextEdit], dryRun: Bool = false) async throws(WorkError) -> EditResult {
+    ///   - expectedVersion: Edit only if the file has this version; nil to edit
+    ///     whatever is there.
+    public func editFile(
+        path: String, edits: [TextEdit], dryRun: Bool = false, expectedVersion: String? = nil
+    ) async throws(WorkError) -> EditResult {
         let resolved = try resolveForWriting(path)
         defer { if !dryRun { contentCache?.invalidate(path: resolved) } }
         return try await WorkerPool.runDetached { () throws(WorkError) -> EditResult in
+            try checkVersion(resolved, shownAs: path, expected: expectedVersion)
             let text = try AtomicFile.readText(resolved)
             let result = try TextEdits.preview(edits, to: text, path: path)
             if !dryRun && result.text != text { try AtomicFile.write(result.text, to: resolved) }
@@ -93,6 +107,10 @@ extension FileService {
             options.resolve = { path throws(WorkError) in
                 do throws(CoreError) { return try roots.resolve(path) } catch { throw WorkError(error) }
             }
+        }
+        let service = self
+        options.checkVersion = { resolved, shown, expected throws(WorkError) in
+            try service.checkVersion(resolved, shownAs: shown, expected: expected)
         }
         let prepared = options
         let report = try await WorkerPool.runDetached { () throws(WorkError) -> TransactionReport in
@@ -173,7 +191,7 @@ extension FileService {
         TransactionJournal.recover(stateDirectory: stateDirectory ?? TransactionJournal.defaultStateDirectory())
     }
 
-    private func resolveForWriting(_ path: String) throws(WorkError) -> String {
+    func resolveForWriting(_ path: String) throws(WorkError) -> String {
         do { return try resolve(path) } catch { throw WorkError(error) }
     }
 }

@@ -27,6 +27,10 @@ public struct FileService: Sendable {
     /// The monitor that shrinks ``contentCache`` under memory pressure, if any.
     public let memoryMonitor: MemoryMonitor?
 
+    /// Small files recently read whole, by version, for the diff a refused guarded
+    /// write shows.
+    let recentContents = RecentContents()
+
     /// A service confined to `roots`.
     ///
     /// - Parameters:

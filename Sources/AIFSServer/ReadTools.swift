@@ -1,5 +1,6 @@
 import AIFS
 import AIFSCore
+import AIFSWork
 import Foundation
 import MCP
 
@@ -39,6 +40,9 @@ enum ReadTools {
                     "byteLength": Schema.integer(
                         "How many bytes to return from byteOffset (default and maximum: 262144).", example: 4096,
                         minimum: 0),
+                    "ifNoneMatch": Schema.string(
+                        "A version from an earlier read: if the file still has it, answer unchanged:true without the content.",
+                        example: "0f343b0931126a20f133d67c2b018a3b-5120"),
                 ], required: ["path"]),
             annotations: readOnly,
             outputSchema: Schema.object(
@@ -61,18 +65,62 @@ enum ReadTools {
                     "truncated": Schema.boolean("Whether the 256 KiB bound cut the answer short."),
                     "next": Schema.nullable(Schema.string(
                         "When truncated, the arguments that continue the read.", example: "lineStart=5001")),
+                    "version": Schema.string(
+                        "The whole file's content version (hash and size): pass it as expectedVersion to a write, or as ifNoneMatch to a re-read.",
+                        example: "0f343b0931126a20f133d67c2b018a3b-5120"),
+                    "unchanged": Schema.boolean("True when ifNoneMatch was the file's version: content is then empty."),
                 ], required: ["path", "content", "encoding", "size", "byteOffset", "byteLength", "lineCount", "truncated"],
                 closed: false)),
         run: { arguments, context async throws(ToolFailure) in
-            try arguments.checkKnown(["path", "head", "tail", "lineStart", "lineEnd", "byteOffset", "byteLength"])
+            try arguments.checkKnown(["path", "head", "tail", "lineStart", "lineEnd", "byteOffset", "byteLength", "ifNoneMatch"])
             let path = try arguments.requiredString("path")
             let range = try readRange(arguments)
+            let ifNoneMatch = try arguments.string("ifNoneMatch")
             let service = context.service
-            let content = try await onDedicatedThread { () throws(ToolFailure) -> FileContent in
-                do throws(CoreError) { return try service.readFile(path: path, range: range) } catch { throw ToolFailure(error) }
+            let (content, version) = try await onDedicatedThread { () throws(ToolFailure) -> (FileContent?, ContentVersion) in
+                if let ifNoneMatch {
+                    let current: ContentVersion
+                    do throws(WorkError) { current = try service.version(of: path) } catch { throw ToolFailure(error) }
+                    if current.description == ifNoneMatch { return (nil, current) }
+                }
+                let content: FileContent
+                do throws(CoreError) { content = try service.readFile(path: path, range: range) } catch { throw ToolFailure(error) }
+                return (content, contentVersion(of: content, range: range, service: service))
             }
-            return render(content, range: range, context: context)
+            guard let content else {
+                let shown = context.display(try context.resolve(path))
+                return ToolOutput(
+                    structured: [
+                        "path": .string(shown), "content": "", "encoding": "utf8", "size": .int(versionSize(version)),
+                        "byteOffset": 0, "byteLength": 0, "lineCount": 0, "truncated": false, "version": .string(version.description),
+                        "unchanged": true,
+                    ],
+                    text: "\(shown) is unchanged since version \(version) (content not sent again)")
+            }
+            var output = render(content, range: range, context: context)
+            if case .object(var fields) = output.structured {
+                fields["version"] = .string(version.description)
+                output.structured = .object(fields)
+            }
+            return output
         })
+
+    /// The version of the whole file a read came from: from the bytes when they are the
+    /// whole file, else from the file; remembered for the diff of a refused write.
+    static func contentVersion(of content: FileContent, range: ReadRange, service: FileService) -> ContentVersion {
+        let whole: Bool
+        if case .whole = range { whole = !content.truncated && Int64(content.bytes.count) == content.fileSize } else { whole = false }
+        if whole {
+            let version = ContentVersion.of(content.bytes)
+            if !content.isBinary { service.remember(content.bytes, as: version) }
+            return version
+        }
+        return (try? ContentVersion.of(path: content.path)) ?? ContentVersion.of(content.bytes)
+    }
+
+    private static func versionSize(_ version: ContentVersion) -> Int {
+        Int(version.description.split(separator: "-").last ?? "0") ?? 0
+    }
 
     static func readRange(_ arguments: Arguments) throws(ToolFailure) -> ReadRange {
         let head = try arguments.int("head", minimum: 0)
@@ -178,6 +226,7 @@ enum ReadTools {
                                 "content": Schema.nullable(Schema.string("The text, or null after an error.")),
                                 "size": Schema.nullable(Schema.integer("The size of the whole file in bytes.", example: 812)),
                                 "truncated": Schema.boolean("Whether the shared budget cut this file short."),
+                                "version": Schema.nullable(Schema.string("The whole file's content version, as read_file gives it.")),
                                 "error": Schema.nullable(Schema.string(
                                     "Why this file could not be read, or null.",
                                     example: "cannot open 'x': no such file or directory; check the path for typos")),
@@ -202,18 +251,20 @@ enum ReadTools {
             // Read on as many threads as there are processors, in the order given.
             let results = await onDedicatedThreadNonThrowing {
                 service.readFiles(paths, maxBytes: perFile).map { result in
-                    result.mapError { ToolFailure($0) }
+                    result.mapError { ToolFailure($0) }.map { content in
+                        (content, contentVersion(of: content, range: ReadRange.whole, service: service))
+                    }
                 }
             }
             var files: [Value] = []
             var rendering = ""
             for (path, result) in zip(paths, results) {
                 switch result {
-                case .success(let content):
+                case .success(let (content, version)):
                     let text = String(decoding: content.bytes, as: UTF8.self)
                     files.append([
                         "path": .string(path), "content": .string(text), "size": .int(Int(content.fileSize)),
-                        "truncated": .bool(content.truncated), "error": .null,
+                        "truncated": .bool(content.truncated), "error": .null, "version": .string(version.description),
                     ])
                     rendering += "== \(path) ==\n\(text)"
                     if !text.hasSuffix("\n") && !text.isEmpty { rendering += "\n" }
@@ -253,13 +304,17 @@ enum ReadTools {
                     "inode": Schema.integer("The inode number.", example: 1234567),
                     "device": Schema.integer("The device number.", example: 2049),
                     "isSymlink": Schema.boolean("Whether the path as given is a symbolic link."),
+                    "version": Schema.nullable(Schema.string("A file's content version, as read_file gives it; null for others.")),
                 ], required: ["path", "kind", "size", "permissions", "modified", "changed", "inode", "device", "isSymlink"])),
         run: { arguments, context async throws(ToolFailure) in
             try arguments.checkKnown(["path"])
             let path = try arguments.requiredString("path")
             let service = context.service
-            let info = try await onDedicatedThread { () throws(ToolFailure) -> FileInfo in
-                do throws(CoreError) { return try service.fileInfo(path: path) } catch { throw ToolFailure(error) }
+            let (info, version) = try await onDedicatedThread { () throws(ToolFailure) -> (FileInfo, ContentVersion?) in
+                let info: FileInfo
+                do throws(CoreError) { info = try service.fileInfo(path: path) } catch { throw ToolFailure(error) }
+                let version = info.identity.kind == .regular ? try? ContentVersion.of(path: info.path) : nil
+                return (info, version)
             }
             let identity = info.identity
             let permissions = "0" + String(identity.permissions, radix: 8)
@@ -273,6 +328,7 @@ enum ReadTools {
                 "inode": .int(Int(truncatingIfNeeded: identity.inode)),
                 "device": .int(Int(truncatingIfNeeded: identity.device)),
                 "isSymlink": .bool(info.isSymlink),
+                "version": version.map { .string($0.description) } ?? .null,
             ]
             let text = "\(context.display(info.path)): \(identity.kind), \(identity.size) bytes, mode \(permissions), "
                 + "modified \(isoDate(identity.modificationTime))\(info.isSymlink ? ", reached through a symbolic link" : "")"

@@ -26,6 +26,10 @@ enum WriteTools {
         "Replacements applied in order, each to the result of the ones before.",
         example: [["oldText": "let limit = 10\n", "newText": "let limit = 20\n"]])
 
+    static let expectedVersionSchema = Schema.string(
+        "Change the file only if it still has this version (from a read); otherwise nothing is written and the error shows what changed.",
+        example: "0f343b0931126a20f133d67c2b018a3b-15")
+
     // MARK: write_file
 
     static let writeFile = ToolDefinition(
@@ -43,6 +47,7 @@ enum WriteTools {
                 [
                     "path": Schema.string("The file to write, relative to the first root or absolute inside a root.", example: "Sources/App/Config.swift"),
                     "content": Schema.string("The whole new contents, as UTF-8 text.", example: "let limit = 20\n"),
+                    "expectedVersion": expectedVersionSchema,
                 ], required: ["path", "content"]),
             annotations: Tool.Annotations(readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false),
             outputSchema: Schema.object(
@@ -50,22 +55,27 @@ enum WriteTools {
                     "path": Schema.string("The file written.", example: "Sources/App/Config.swift"),
                     "bytesWritten": Schema.integer("The size of the new contents in bytes.", example: 15),
                     "created": Schema.boolean("Whether the file did not exist before."),
+                    "version": Schema.string("The new contents' version.", example: "0f343b0931126a20f133d67c2b018a3b-15"),
                 ], required: ["path", "bytesWritten", "created"])),
         run: { arguments, context async throws(ToolFailure) in
-            try arguments.checkKnown(["path", "content"])
+            try arguments.checkKnown(["path", "content", "expectedVersion"])
             let path = try arguments.requiredString("path")
             let content = try arguments.requiredString("content")
+            let expectedVersion = try arguments.string("expectedVersion")
             let resolved = try context.resolve(path)
             let existed = (try? FileIdentity(path: resolved)) != nil
+            let version: ContentVersion
             do throws(WorkError) {
-                try await context.service.writeFile(path: path, content: content)
+                version = try await context.service.writeFile(path: path, content: content, expectedVersion: expectedVersion)
             } catch {
                 throw ToolFailure(error)
             }
             let shown = context.display(resolved)
             let bytes = content.utf8.count
             return ToolOutput(
-                structured: ["path": .string(shown), "bytesWritten": .int(bytes), "created": .bool(!existed)],
+                structured: [
+                    "path": .string(shown), "bytesWritten": .int(bytes), "created": .bool(!existed), "version": .string(version.description),
+                ],
                 text: "\(existed ? "replaced" : "created") \(shown) (\(bytes) bytes)")
         })
 
@@ -87,6 +97,7 @@ enum WriteTools {
                     "path": Schema.string("The file to edit.", example: "Sources/App/Config.swift"),
                     "edits": editSchema,
                     "dryRun": Schema.boolean("Return the diff without changing the file; default false.", example: false),
+                    "expectedVersion": expectedVersionSchema,
                 ], required: ["path", "edits"]),
             annotations: Tool.Annotations(readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false),
             outputSchema: Schema.object(
@@ -97,16 +108,18 @@ enum WriteTools {
                         example: "--- a/Sources/App/Config.swift\n+++ b/Sources/App/Config.swift\n@@ -1 +1 @@\n-let limit = 10\n+let limit = 20\n"),
                     "applied": Schema.boolean("Whether the file was changed (false for a dry run or edits that change nothing)."),
                     "edits": Schema.integer("How many edits were applied.", example: 1),
+                    "version": Schema.string("The version of the contents after the edits (what they would be, for a dry run)."),
                 ], required: ["path", "diff", "applied", "edits"])),
         run: { arguments, context async throws(ToolFailure) in
-            try arguments.checkKnown(["path", "edits", "dryRun"])
+            try arguments.checkKnown(["path", "edits", "dryRun", "expectedVersion"])
             let path = try arguments.requiredString("path")
             let edits = try textEdits(arguments.value("edits"), tool: "edit_file", name: "edits")
             let dryRun = try arguments.bool("dryRun") ?? false
+            let expectedVersion = try arguments.string("expectedVersion")
             let resolved = try context.resolve(path)
             let result: EditResult
             do throws(WorkError) {
-                result = try await context.service.editFile(path: path, edits: edits, dryRun: dryRun)
+                result = try await context.service.editFile(path: path, edits: edits, dryRun: dryRun, expectedVersion: expectedVersion)
             } catch {
                 throw ToolFailure(error)
             }
@@ -114,9 +127,13 @@ enum WriteTools {
             let changed = !result.diff.isEmpty
             let applied = !dryRun && changed
             let heading = dryRun ? "dry run: \(shown) would change" : applied ? "edited \(shown)" : "\(shown) unchanged"
+            let newBytes = Array(result.text.utf8)
+            let version = ContentVersion.of(newBytes)
+            if applied { context.service.remember(newBytes, as: version) }
             return ToolOutput(
                 structured: [
                     "path": .string(shown), "diff": .string(result.diff), "applied": .bool(applied), "edits": .int(edits.count),
+                    "version": .string(version.description),
                 ],
                 text: changed ? "\(heading)\n\(result.diff)" : "\(shown): the edits change nothing")
         })
@@ -187,6 +204,7 @@ enum WriteTools {
                                 "content": Schema.string("For create and write: the whole contents.", example: "let limit = 20\n"),
                                 "updates": editSchema,
                                 "destination": Schema.string("For move: where the file goes.", example: "Sources/App/Settings.swift"),
+                                "expectedVersion": expectedVersionSchema,
                             ], required: ["type", "path"]),
                         "The operations, applied in order.",
                         example: [

@@ -115,17 +115,24 @@ public struct TransactionOperation: Sendable, Hashable, Codable {
     public var updates: [TextEdit]?
     /// Where the file goes (`move`).
     public var destination: String?
+    /// The version (``ContentVersion``) the file must have before the transaction, as
+    /// a read returned it; nil for no check.
+    public var expectedVersion: String?
 
     /// Creates an operation; give the fields its kind needs.
-    public init(type: Kind, path: String, content: String? = nil, updates: [TextEdit]? = nil, destination: String? = nil) {
+    public init(
+        type: Kind, path: String, content: String? = nil, updates: [TextEdit]? = nil, destination: String? = nil,
+        expectedVersion: String? = nil
+    ) {
         self.type = type
         self.path = path
         self.content = content
         self.updates = updates
         self.destination = destination
+        self.expectedVersion = expectedVersion
     }
 
-    private enum CodingKeys: String, CodingKey { case type, path, content, updates, destination }
+    private enum CodingKeys: String, CodingKey { case type, path, content, updates, destination, expectedVersion }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -139,6 +146,7 @@ public struct TransactionOperation: Sendable, Hashable, Codable {
         content = try container.decodeIfPresent(String.self, forKey: .content)
         updates = try container.decodeIfPresent([TextEdit].self, forKey: .updates)
         destination = try container.decodeIfPresent(String.self, forKey: .destination)
+        expectedVersion = try container.decodeIfPresent(String.self, forKey: .expectedVersion)
     }
 
     /// A short description for messages: "update 'src/a.swift'".

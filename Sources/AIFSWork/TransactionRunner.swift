@@ -11,6 +11,11 @@ public struct TransactionOptions: Sendable {
     /// its roots check here. By default a relative path is taken against the current
     /// directory.
     public var resolve: @Sendable (String) throws(WorkError) -> String = TransactionRunner.absolutePath
+    /// Refuses an operation whose `expectedVersion` (the third argument) is not the
+    /// version of the file at the resolved path (the first; the second is the path as
+    /// given). By default the versions are compared and the message says to read again;
+    /// the facade's also shows what changed.
+    public var checkVersion: @Sendable (String, String, String) throws(WorkError) -> Void = TransactionRunner.compareVersions
     /// Test hook: end the process with `SIGKILL` after this many operations were
     /// applied, to test recovery. Not API.
     public var _killAfterOperations: Int?
@@ -64,7 +69,7 @@ public enum TransactionRunner {
         guard !transaction.operations.isEmpty else {
             throw WorkError(.invalidTransaction, "the transaction has no operations; give at least one in \"operations\"; nothing was applied")
         }
-        let plan = try TransactionPlan.make(transaction, resolve: options.resolve)
+        let plan = try TransactionPlan.make(transaction, resolve: options.resolve, checkVersion: options.checkVersion)
         let report = TransactionReport(steps: plan.steps.map(\.report), applied: !options.dryRun)
         if options.dryRun { return report }
         if !options._skipSpaceCheck { try plan.checkSpace() }
@@ -97,6 +102,17 @@ public enum TransactionRunner {
         }
         journal.commit()
         return report
+    }
+
+    /// The default ``TransactionOptions/checkVersion``.
+    public static let compareVersions: @Sendable (String, String, String) throws(WorkError) -> Void = { resolved, shown, expected throws(WorkError) in
+        let current = (try? ContentVersion.of(path: resolved))?.description ?? "absent"
+        guard current == expected else {
+            throw WorkError(
+                .versionMismatch,
+                "'\(shown)' changed since it was read: its version is now \(current), not the expectedVersion \(expected); read it again and redo the change",
+                path: shown)
+        }
     }
 
     /// A path made absolute against the current directory (no roots check).
@@ -182,12 +198,17 @@ struct TransactionPlan {
     }
 
     static func make(
-        _ transaction: Transaction, resolve: (String) throws(WorkError) -> String
+        _ transaction: Transaction, resolve: (String) throws(WorkError) -> String,
+        checkVersion: (String, String, String) throws(WorkError) -> Void = TransactionRunner.compareVersions
     ) throws(WorkError) -> TransactionPlan {
         var plan = TransactionPlan()
         let total = transaction.operations.count
         for (index, operation) in transaction.operations.enumerated() {
             do {
+                if let expected = operation.expectedVersion {
+                    // Against the file as it is before the transaction.
+                    try checkVersion(Self.canonical(try resolve(operation.path)), operation.path, expected)
+                }
                 try plan.add(operation, number: index + 1, resolve: resolve)
             } catch {
                 var failed = error

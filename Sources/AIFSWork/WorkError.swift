@@ -15,7 +15,7 @@ public struct WorkError: Error, Hashable, Sendable, CustomStringConvertible {
             case notFound, alreadyExists, isADirectory, notADirectory, permissionDenied
             case outsideRoots, invalidPath, invalidArgument, invalidTransaction
             case editNotFound, editAmbiguous, cancelled, timedOut, taskFailed
-            case notApplied, io
+            case notApplied, versionMismatch, io
         }
 
         fileprivate var value: Value
@@ -52,6 +52,9 @@ public struct WorkError: Error, Hashable, Sendable, CustomStringConvertible {
         public static var taskFailed: Code { Code(.taskFailed) }
         /// A transaction failed and was rolled back: nothing was applied.
         public static var notApplied: Code { Code(.notApplied) }
+        /// A guarded write's `expectedVersion` is not the file's version: someone changed
+        /// it since it was read.
+        public static var versionMismatch: Code { Code(.versionMismatch) }
         /// Any other failure of the operating system.
         public static var io: Code { Code(.io) }
 
@@ -72,6 +75,7 @@ public struct WorkError: Error, Hashable, Sendable, CustomStringConvertible {
             case .timedOut: "timedOut"
             case .taskFailed: "taskFailed"
             case .notApplied: "notApplied"
+            case .versionMismatch: "versionMismatch"
             case .io: "io"
             }
         }
