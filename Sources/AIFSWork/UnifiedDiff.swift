@@ -38,7 +38,8 @@ public enum UnifiedDiff {
             for edit in edits[hunk] {
                 let (prefix, text) = edit.rendered(a, b)
                 output += prefix + text
-                if !text.hasSuffix("\n") { output += "\n\\ No newline at end of file\n" }
+                // By byte: a CR LF line ends in the Character "\r\n", which is not "\n".
+                if text.utf8.last != UInt8(ascii: "\n") { output += "\n\\ No newline at end of file\n" }
             }
         }
         return output

@@ -127,3 +127,54 @@ import Testing
         #expect(throws: WorkError.self) { try TextEdits.apply([TextEdit(oldText: "a", newText: "b")], to: "a a") }
     }
 }
+
+/// Every diff we return applies with `git apply -p0` and `patch -p0` (issue 19; the
+/// paths are as given, as `diff -u` writes them, so git needs `-p0`): LF, CRLF,
+/// mixed line ends, no final newline, a byte-order mark, a file in a subdirectory.
+@Suite struct DiffsApplyTests {
+    static func tool(_ name: String) -> String? {
+        ["/usr/bin/", "/bin/", "/usr/local/bin/"].map { $0 + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    static func run(_ tool: String, _ arguments: [String], in directory: String, input: String) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let inputFile = directory + "/.input"
+        try Data(input.utf8).write(to: URL(fileURLWithPath: inputFile))
+        process.standardInput = FileHandle(forReadingAtPath: inputFile)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try? FileManager.default.removeItem(atPath: inputFile)
+        return process.terminationStatus
+    }
+
+    @Test(
+        .enabled(if: tool("git") != nil && tool("patch") != nil || ProcessInfo.processInfo.environment["CI"] != nil, "needs git and patch"),
+        arguments: [
+            ("lf.txt", "one\ntwo\nthree\n", "one\nTWO\nthree\n"),
+            ("crlf.txt", "one\r\ntwo\r\nthree\r\n", "one\r\nTWO\r\nthree\r\n"),
+            ("mixed.txt", "one\r\ntwo\nthree\r\n", "one\r\nTWO\nthree\r\n"),
+            ("nonl.txt", "one\ntwo", "one\nTWO"),
+            ("crlf-nonl.txt", "one\r\ntwo", "one\r\nTWO"),
+            ("bom.txt", "\u{FEFF}one\ntwo\n", "\u{FEFF}one\nTWO\n"),
+            ("sub/dir/deep.txt", "a\nb\nc\nd\ne\nf\ng\nh\n", "a\nB\nc\nd\ne\nf\nG\nh\n"),
+            ("added-end.txt", "a\n", "a\nb\n"),
+            ("emptied.txt", "a\n", ""),
+        ])
+    func issue19_diffsApplyWithGitApplyAndPatch(path: String, old: String, new: String) throws {
+        let git = try #require(Self.tool("git"), "install git")
+        let patch = try #require(Self.tool("patch"), "install patch")
+        let diff = UnifiedDiff.make(old: old, new: new, path: path)
+        for (tool, arguments) in [(git, ["apply", "-p0", "-"]), (patch, ["-p0", "-s", "-f"])] {
+            let dir = try TemporaryDirectory()
+            try dir.file(path, old)
+            #expect(try Self.run(tool, arguments, in: dir.path, input: diff) == 0, "\(tool) refused:\n\(diff)")
+            let result = try Data(contentsOf: URL(fileURLWithPath: dir.path(path)))
+            #expect(result == Data(new.utf8), "\(tool) gave \(String(decoding: result, as: UTF8.self).debugDescription) from:\n\(diff)")
+        }
+    }
+}
