@@ -230,3 +230,58 @@ struct BatchItemMapping: Sendable {
         return BatchItem(path: path, destination: target, foundByWalk: !entry.isExplicit)
     }
 }
+
+extension FileService {
+    /// Makes a directory and its missing parents; one that exists already is fine. The
+    /// `create_directory` tool.
+    ///
+    /// - Returns: Whether the directory was made (false when it existed).
+    /// - Throws: ``AIFSWork/WorkError``: `.outsideRoots`, `.notADirectory` (the path or
+    ///   a parent is a file), `.permissionDenied`.
+    @discardableResult
+    public func createDirectory(path: String) async throws(WorkError) -> Bool {
+        let resolved = try resolveForWriting(path)
+        return try await WorkerPool.runDetached { () throws(WorkError) -> Bool in
+            try FileOperations.createDirectory(resolved, shownAs: path)
+        }
+    }
+
+    /// Moves or renames a file or directory; the destination must not exist. Missing
+    /// parents of the destination are made. A symbolic link is moved itself, not its
+    /// target. The `move_file` tool.
+    ///
+    /// - Throws: ``AIFSWork/WorkError``: `.outsideRoots` (either path), `.notFound`,
+    ///   `.alreadyExists`, `.invalidArgument` (a directory into itself).
+    public func moveFile(from source: String, to destination: String) async throws(WorkError) {
+        let from = try resolveLeavingLastLink(source)
+        let to = try resolveLeavingLastLink(destination)
+        guard from != to else {
+            throw WorkError(.invalidArgument, "'\(source)' and '\(destination)' are the same path; nothing to move", path: source)
+        }
+        guard !to.hasPrefix(from + "/") else {
+            throw WorkError(.invalidArgument, "cannot move '\(source)' into itself ('\(destination)'); choose a destination outside it", path: destination)
+        }
+        try await WorkerPool.runDetached { () throws(WorkError) in
+            try FileOperations.move(from, to: to, shownAs: (source, destination))
+        }
+        contentCache?.invalidate(directory: from)
+        contentCache?.invalidate(directory: to)
+    }
+
+    /// `path` resolved inside the roots with its last component kept as it is, so a
+    /// link there is the link, not its target.
+    private func resolveLeavingLastLink(_ path: String) throws(WorkError) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else {
+            guard trimmed != "." && trimmed != ".." else { return try resolveForWriting(path) }
+            let base = try resolveForWriting(".")
+            return (base == "/" ? "" : base) + "/" + trimmed
+        }
+        let name = trimmed[trimmed.index(after: slash)...]
+        guard name != "." && name != ".." && !name.isEmpty else { return try resolveForWriting(path) }
+        let parent = slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
+        let resolvedParent = try resolveForWriting(parent)
+        return (resolvedParent == "/" ? "" : resolvedParent) + "/" + name
+    }
+}

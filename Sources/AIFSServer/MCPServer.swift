@@ -51,7 +51,7 @@ public struct AIFSMCPServer: Sendable {
         ReadTools.readFile, ReadTools.readMultipleFiles, DirectoryTools.listDirectory, DirectoryTools.directoryTree,
         ReadTools.getFileInfo, DirectoryTools.searchFiles, SearchTools.searchContent,
         StatsTools.getFilesystemStats, WatchTools.startWatching, WatchTools.getWatchEvents, WatchTools.stopWatching,
-        WatchTools.getWatcherStats, WriteTools.writeFile, WriteTools.editFile, WriteTools.transaction, WriteTools.applyPatch,
+        WatchTools.getWatcherStats, WriteTools.writeFile, WriteTools.editFile, WriteTools.transaction, WriteTools.applyPatch, WriteTools.createDirectory, WriteTools.moveFile,
         BatchTools.batchOperations,
     ]
 

@@ -302,4 +302,56 @@ enum WriteTools {
             }
             return output(of: report, context: context)
         })
+
+    // MARK: create_directory and move_file
+
+    static let createDirectory = ToolDefinition(
+        tool: Tool(
+            name: "create_directory",
+            title: "Create a directory",
+            description: "Create a directory and any missing parents; one that exists already is fine.",
+            inputSchema: Schema.object(
+                ["path": Schema.string("The directory to create.", example: "Sources/App/Models")], required: ["path"]),
+            annotations: Tool.Annotations(readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false),
+            outputSchema: Schema.object(
+                [
+                    "path": Schema.string("The directory.", example: "Sources/App/Models"),
+                    "created": Schema.boolean("False when it existed already."),
+                ], required: ["path", "created"])),
+        run: { arguments, context async throws(ToolFailure) in
+            try arguments.checkKnown(["path"])
+            let path = try arguments.requiredString("path")
+            let created: Bool
+            do throws(WorkError) { created = try await context.service.createDirectory(path: path) } catch { throw ToolFailure(error) }
+            let shown = context.display(try context.resolve(path))
+            return ToolOutput(
+                structured: ["path": .string(shown), "created": .bool(created)],
+                text: created ? "created \(shown)/" : "\(shown)/ exists already")
+        })
+
+    static let moveFile = ToolDefinition(
+        tool: Tool(
+            name: "move_file",
+            title: "Move or rename a file or directory",
+            description: "Move or rename a file or directory inside the roots. The destination must not exist; its missing parents are created.",
+            inputSchema: Schema.object(
+                [
+                    "source": Schema.string("What to move.", example: "Sources/old.swift"),
+                    "destination": Schema.string("Its new path.", example: "Sources/new.swift"),
+                ], required: ["source", "destination"]),
+            annotations: Tool.Annotations(readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false),
+            outputSchema: Schema.object(
+                [
+                    "source": Schema.string("Where it was.", example: "Sources/old.swift"),
+                    "destination": Schema.string("Where it is now.", example: "Sources/new.swift"),
+                ], required: ["source", "destination"])),
+        run: { arguments, context async throws(ToolFailure) in
+            try arguments.checkKnown(["source", "destination"])
+            let source = try arguments.requiredString("source")
+            let destination = try arguments.requiredString("destination")
+            do throws(WorkError) { try await context.service.moveFile(from: source, to: destination) } catch { throw ToolFailure(error) }
+            return ToolOutput(
+                structured: ["source": .string(source), "destination": .string(destination)],
+                text: "moved \(source) to \(destination)")
+        })
 }

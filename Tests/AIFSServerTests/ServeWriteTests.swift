@@ -307,4 +307,35 @@ struct ServeWriteTests {
         #expect(contents("root/twice.txt") == "y\nother\ny\n")
         #expect(await server.close() == 0)
     }
+
+    /// `create_directory` and `move_file`, as in the official server's contract, inside
+    /// the roots only.
+    @Test func createDirectoryAndMoveFile() async throws {
+        let server = try await start()
+        let made = try await server.call("create_directory", ["path": "new/deep/dir"])
+        #expect(made["created"] == true, "\(made.text)")
+        #expect(FileManager.default.fileExists(atPath: directory.path("root/new/deep/dir")))
+        #expect(try await server.call("create_directory", ["path": "new/deep/dir"])["created"] == false)
+        let onFile = try await server.call("create_directory", ["path": "config.swift"])
+        #expect(onFile.isError == true)
+        #expect(onFile.text.contains("it exists and is a regular file"), "\(onFile.text)")
+
+        let moved = try await server.call("move_file", ["source": "src/b.swift", "destination": "new/b.swift"])
+        #expect(moved.isError != true, "\(moved.text)")
+        #expect(contents("root/new/b.swift") == "let b = 2\n")
+        #expect(contents("root/src/b.swift") == nil)
+        let directoryMove = try await server.call("move_file", ["source": "new/deep", "destination": "moved/deep"])
+        #expect(directoryMove.isError != true, "\(directoryMove.text)")
+        #expect(FileManager.default.fileExists(atPath: directory.path("root/moved/deep/dir")))
+        let taken = try await server.call("move_file", ["source": "config.swift", "destination": "twice.txt"])
+        #expect(taken.isError == true)
+        #expect(contents("root/twice.txt") == "same\nother\nsame\n")
+        let escape = try await server.call("move_file", ["source": "config.swift", "destination": "../root-evil/config.swift"])
+        #expect(escape.isError == true)
+        #expect(contents("root/config.swift") != nil)
+        let outside = try await server.call("create_directory", ["path": "../root-evil/made"])
+        #expect(outside.isError == true)
+        #expect(!FileManager.default.fileExists(atPath: directory.path("root-evil/made")))
+        #expect(await server.close() == 0)
+    }
 }
