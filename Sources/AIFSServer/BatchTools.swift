@@ -16,36 +16,30 @@ enum BatchTools {
             name: "batch_operations",
             title: "Run one operation over many files",
             description: """
-                Apply one operation to many files at once, on every core: hash (SHA-256), count (lines, \
-                words, bytes, as wc), search (matching lines per file for a regex or literal pattern), \
-                stat, and the changes copy and move (to a destination directory), delete, and rename (a \
-                regex on each file name with a replacement that may use $1, ${name}). Files are chosen \
-                as search does: the files under paths (default: the first root), honouring ignore \
-                files, narrowed by glob and exclude. Every file gets its own result; one failure never \
-                stops the others. Reading operations return at most maxResults results per call in path \
-                order, with a cursor for the next page; changes run on every chosen file in one call \
-                and return failures first. Use dryRun to see what a change would do.
+                One operation on many files, on every core: hash, count, search, stat (paged) or copy, move, \
+                delete, rename (regex, $1/${name}). Files as search picks them, narrowed by glob/exclude; \
+                one result each.
                 """,
             inputSchema: Schema.object(
                 [
                     "operation": Schema.string("What to do to each file.", example: "hash", enum: operations),
                     "paths": Schema.array(
-                        Schema.string("A file or directory."), "Where the files are; default: the first root.",
+                        Schema.string("A file or directory."), "Where the files are (default: the first root).",
                         example: ["Sources"]),
-                    "glob": Schema.string("Only files whose path matches this glob ('*.swift' matches at any depth).", example: "*.swift"),
+                    "glob": Schema.string("Only files matching this glob.", example: "*.swift"),
                     "exclude": DirectoryTools.excludeSchema,
                     "pattern": Schema.string(
-                        "For search: the regular expression (or text, with literal). For rename: the regular expression matched against each file name.",
+                        "search: regex (or text with literal); rename: regex on file names.",
                         example: "TODO"),
-                    "literal": Schema.boolean("For search: take pattern as plain text; default false.", example: false),
+                    "literal": Schema.boolean("search: pattern is literal text.", example: false),
                     "caseMode": Schema.string(
-                        "For search: how case matters; default sensitive.", example: "smart", enum: ["sensitive", "insensitive", "smart"]),
-                    "replacement": Schema.string("For rename: the new name, with $1…$9, ${name} or $0 for the matched parts.", example: "$1.md"),
-                    "destination": Schema.string("For copy and move: the directory the files go to.", example: "backup"),
-                    "dryRun": Schema.boolean("For changes: report what would happen, change nothing; default false.", example: true),
-                    "overwrite": Schema.boolean("For copy, move and rename: replace existing files; default false (an error).", example: false),
+                        "search: sensitive (default), insensitive or smart.", example: "smart", enum: ["sensitive", "insensitive", "smart"]),
+                    "replacement": Schema.string("rename: the new name ($1, ${name}, $0).", example: "$1.md"),
+                    "destination": Schema.string("copy/move: the target directory.", example: "backup"),
+                    "dryRun": Schema.boolean("For changes: only report what would happen.", example: true),
+                    "overwrite": Schema.boolean("copy/move/rename: replace existing files.", example: false),
                     "maxResults": Schema.integer(
-                        "The most per-file results returned (default 200, at most 1000).", example: 200, minimum: 1, maximum: maximumResults),
+                        "Results per page (default 200).", example: 200, minimum: 1, maximum: maximumResults),
                     "cursor": DirectoryTools.cursorSchema,
                 ], required: ["operation"]),
             annotations: Tool.Annotations(readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false),

@@ -7,14 +7,14 @@ enum DirectoryTools {
     static let readOnly = ReadTools.readOnly
 
     static let includeHiddenSchema = Schema.boolean(
-        "Include hidden entries (names starting with '.'); default false.", example: false)
+        "Include hidden entries.", example: false)
     static let respectIgnoreSchema = Schema.boolean(
-        "Skip what .gitignore (inside git repositories), .ignore and .rgignore exclude; default true.", example: true)
+        "Honour .gitignore, .ignore and .rgignore; default true.", example: true)
     static let excludeSchema = Schema.array(
         Schema.string("A glob, as in .gitignore: without '/' it matches a name at any depth."),
-        "Globs of entries to leave out, relative to the starting directory.", example: ["*.o", "build/**"])
+        "Globs to leave out.", example: ["*.o", "build/**"])
     static let cursorSchema = Schema.string(
-        "The nextCursor of a previous result, to get the next page; leave out to start.", example: "500")
+        "The nextCursor of the previous page.", example: "500")
     static let errorsSchema = Schema.array(
         Schema.string("A problem met while walking; the walk went on."),
         "Directories that could not be read (at most 20).")
@@ -87,9 +87,7 @@ enum DirectoryTools {
             name: "list_directory",
             title: "List a directory",
             description: """
-                List the entries of one directory (hidden ones and ignored ones included, like ls -A), \
-                sorted by name, with kind and size. At most maxEntries (default 500) per call; \
-                truncated:true and nextCursor give the rest.
+                One directory's entries (hidden and ignored included), sorted, with kind and size. Paged.
                 """,
             inputSchema: Schema.object(
                 [
@@ -153,14 +151,12 @@ enum DirectoryTools {
             name: "directory_tree",
             title: "Directory tree",
             description: """
-                The tree under a directory down to maxDepth (default 3), sorted by path, as a flat \
-                list of entries with their depth, plus an indented rendering. Like a search, it skips \
-                hidden entries and what ignore files exclude unless told otherwise. At most maxEntries \
-                (default 1000) per call; truncated:true and nextCursor give the rest.
+                The tree under a directory to maxDepth (default 3), sorted, skipping hidden and ignored \
+                entries unless told. Paged.
                 """,
             inputSchema: Schema.object(
                 [
-                    "path": Schema.string("The directory at the top of the tree; '.' is the first root.", example: "."),
+                    "path": Schema.string("Directory (default: the first root).", example: "."),
                     "maxDepth": Schema.integer("How many levels to descend (default 3).", example: 3, minimum: 1, maximum: 64),
                     "exclude": excludeSchema,
                     "includeHidden": includeHiddenSchema,
@@ -225,15 +221,12 @@ enum DirectoryTools {
             name: "search_files",
             title: "Find files by name",
             description: """
-                Find files whose path matches a glob, under a directory (default: the first root), \
-                sorted by path. Globs follow .gitignore rules: '*.swift' matches at any depth, \
-                'Sources/**/*.swift' is relative to the directory searched. Skips hidden entries and \
-                what ignore files exclude unless told otherwise. At most maxResults (default 200) per \
-                call; truncated:true and nextCursor give the rest.
+                Files whose path matches a glob ('*.swift' at any depth), sorted, skipping hidden and \
+                ignored entries unless told. Paged.
                 """,
             inputSchema: Schema.object(
                 [
-                    "path": Schema.string("The directory to search under (default '.', the first root).", example: "Sources"),
+                    "path": Schema.string("Directory (default: the first root).", example: "Sources"),
                     "pattern": Schema.string("The glob file paths must match.", example: "*.swift"),
                     "exclude": excludeSchema,
                     "includeHidden": includeHiddenSchema,

@@ -71,7 +71,7 @@ public struct AIFSMCPServer: Sendable {
             capabilities: Server.Capabilities(
                 resources: .init(subscribe: true, listChanged: false), tools: .init(listChanged: false)))
         let byName = Dictionary(uniqueKeysWithValues: tools.map { ($0.tool.name, $0) })
-        let list = tools.map(\.tool)
+        let list = tools.map { $0.tool.listed() }
         let context = self.context
         await server.withMethodHandler(MCP.ListTools.self) { _ in
             MCP.ListTools.Result(tools: list)

@@ -16,32 +16,28 @@ enum ReadTools {
             name: "read_file",
             title: "Read a file",
             description: """
-                Read a text file, or part of it: the whole file, the first or last N lines, a line \
-                range, or a byte range. At most 256 KiB come back; a longer answer is cut at a line \
-                end and says truncated:true with how to continue (lineStart, or byteOffset). Give at \
-                most one of head, tail, lineStart/lineEnd, byteOffset/byteLength. A binary file (a \
-                NUL byte in its first 8 KiB) is refused unless you ask for a byte range, which comes \
-                back as base64. Paths are relative to the first root, or absolute inside a root.
+                Read a text file or part of it: head, tail, lineStart/lineEnd or byteOffset/byteLength (one \
+                at most). Up to 256 KiB; if truncated, 'next' continues. Binary files as byte ranges only.
                 """,
             inputSchema: Schema.object(
                 [
                     "path": Schema.string("The file to read.", example: "Sources/App/main.swift"),
                     "head": Schema.integer("Return only the first N lines.", example: 50, minimum: 0),
                     "tail": Schema.integer(
-                        "Return only the last N lines (read from the end of the file, cheap even for huge logs).",
+                        "Only the last N lines.",
                         example: 100, minimum: 0),
                     "lineStart": Schema.integer("First line to return, 1-based.", example: 120, minimum: 1),
                     "lineEnd": Schema.integer(
-                        "Last line to return, 1-based and inclusive (default: the end of the file).", example: 180,
+                        "Last line, inclusive (default: the end).", example: 180,
                         minimum: 1),
                     "byteOffset": Schema.integer(
-                        "Return bytes starting at this offset (0-based); the content is base64 unless it is NUL-free UTF-8.",
+                        "Byte offset to read from (0-based); base64 unless NUL-free UTF-8.",
                         example: 0, minimum: 0),
                     "byteLength": Schema.integer(
-                        "How many bytes to return from byteOffset (default and maximum: 262144).", example: 4096,
+                        "Bytes to read (at most 262144).", example: 4096,
                         minimum: 0),
                     "ifNoneMatch": Schema.string(
-                        "A version from an earlier read: if the file still has it, answer unchanged:true without the content.",
+                        "A version read before: if still current, answer unchanged:true, no content.",
                         example: "0f343b0931126a20f133d67c2b018a3b-5120"),
                 ], required: ["path"]),
             annotations: readOnly,
@@ -205,15 +201,12 @@ enum ReadTools {
             name: "read_multiple_files",
             title: "Read several files",
             description: """
-                Read several text files at once. Each file's result stands alone: a missing or binary \
-                file gets an error entry and the others are still read. The files share a 256 KiB \
-                budget (split evenly, at least 4 KiB each); a file cut short says truncated:true — read \
-                the rest with read_file. At most 100 paths.
+                Read up to 100 text files sharing 256 KiB; each result or error stands alone.
                 """,
             inputSchema: Schema.object(
                 [
                     "paths": Schema.array(
-                        Schema.string("A file to read."), "The files to read, in the order to return them.",
+                        Schema.string("A file to read."), "The files, in answer order.",
                         example: ["Package.swift", "Sources/App/main.swift"]),
                 ], required: ["paths"]),
             annotations: readOnly,
@@ -287,8 +280,7 @@ enum ReadTools {
             name: "get_file_info",
             title: "File information",
             description: """
-                Metadata of a file or directory: kind, size, permissions, modification and change \
-                times, inode and device, and whether the path is a symbolic link (it is followed).
+                Kind, size, mode, times, inode, device and link status of a path, and a file's version.
                 """,
             inputSchema: Schema.object(
                 ["path": Schema.string("The file or directory.", example: "Package.swift")], required: ["path"]),

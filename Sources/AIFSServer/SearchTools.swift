@@ -25,33 +25,30 @@ enum SearchTools {
             name: "search_content",
             title: "Search file contents",
             description: """
-                Search file contents for a regular expression (or a literal string) on every core, \
-                like ripgrep: skips hidden entries, binary files and what ignore files exclude unless \
-                told otherwise. Returns the matching lines sorted by path and line, with columns, \
-                submatches and optional context lines. At most maxResults (default 100) matches per \
-                call; truncated:true and nextCursor give the rest.
+                Search contents for a PCRE2 regex or literal, as ripgrep (skips hidden, binary and ignored \
+                files unless told). Lines sorted by path and line, with context if asked. Paged.
                 """,
             inputSchema: Schema.object(
                 [
                     "pattern": Schema.string(
-                        "A regular expression (PCRE2 syntax, as ripgrep), or a literal string with literal:true.",
+                        "A PCRE2 regex, or text with literal:true.",
                         example: "func \\w+\\("),
-                    "path": Schema.string("The file or directory to search (default '.', the first root).", example: "Sources"),
-                    "literal": Schema.boolean("Treat pattern as a literal string, not a regular expression (default false).", example: false),
+                    "path": Schema.string("File or directory (default: the first root).", example: "Sources"),
+                    "literal": Schema.boolean("Take pattern as literal text.", example: false),
                     "caseMode": Schema.string(
-                        "How case is compared: sensitive (default), insensitive, or smart (insensitive unless the pattern has an uppercase letter).",
+                        "Default sensitive; smart: insensitive unless the pattern has uppercase.",
                         example: "smart", enum: ["sensitive", "insensitive", "smart"]),
                     "wordBoundary": Schema.boolean("Match whole words only (default false).", example: false),
                     "include": Schema.array(
                         Schema.string("A glob of files to search."),
-                        "Only search files matching one of these globs.", example: ["*.swift", "*.md"]),
+                        "Only files matching one of these globs.", example: ["*.swift", "*.md"]),
                     "exclude": DirectoryTools.excludeSchema,
                     "includeHidden": DirectoryTools.includeHiddenSchema,
                     "respectIgnoreFiles": DirectoryTools.respectIgnoreSchema,
-                    "before": Schema.integer("Lines of context before each match (default 0).", example: 2, minimum: 0, maximum: 100),
-                    "after": Schema.integer("Lines of context after each match (default 0).", example: 2, minimum: 0, maximum: 100),
+                    "before": Schema.integer("Context lines before each match.", example: 2, minimum: 0, maximum: 100),
+                    "after": Schema.integer("Context lines after each match.", example: 2, minimum: 0, maximum: 100),
                     "maxResults": Schema.integer("The most matches to return (default 100).", example: 100, minimum: 1, maximum: 5000),
-                    "maxMatchesPerFile": Schema.integer("Stop reporting a file after this many matching lines.", example: 10, minimum: 1),
+                    "maxMatchesPerFile": Schema.integer("At most this many matching lines per file.", example: 10, minimum: 1),
                     "maxFileSize": Schema.integer("Skip files larger than this many bytes.", example: 1_000_000, minimum: 0),
                     "cursor": DirectoryTools.cursorSchema,
                 ], required: ["pattern"]),

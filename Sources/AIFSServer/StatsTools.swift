@@ -12,10 +12,7 @@ enum StatsTools {
             name: "get_filesystem_stats",
             title: "Server statistics",
             description: """
-                The server's live figures: resident memory against its limit and budget (and how often \
-                the memory monitor had to shrink the caches), the file-content cache (entries, bytes, \
-                hits, misses, stale entries caught by the identity check), the running watchers, and \
-                the worker threads.
+                The server's memory against its budget, content cache, watchers and workers.
                 """,
             inputSchema: Schema.object([:], required: []),
             annotations: Tool.Annotations(readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false),

@@ -65,31 +65,27 @@ enum WatchTools {
             name: "start_watching",
             title: "Start watching for changes",
             description: """
-                Watch files or directory trees for changes (inotify; stat polling on network and FUSE \
-                file systems or when asked). Returns a watchId; \
-                call get_watch_events with it to get what changed since (add, addDir, change, unlink, \
-                unlinkDir, rename, error), and stop_watching when done. Answers once the initial scan \
-                is done (ready:true), so every change after this call is reported. At most 16 watchers \
-                run at once; each keeps its last 10000 events.
+                Watch files or trees (inotify; polling on network/FUSE). Returns a watchId once ready; read \
+                with get_watch_events, end with stop_watching. At most 16.
                 """,
             inputSchema: Schema.object(
                 [
                     "paths": Schema.array(
                         Schema.string("A file or directory inside the roots."),
-                        "What to watch: directories with everything under them, files alone.", example: ["Sources", "Package.swift"]),
+                        "Files, or directories with everything under them.", example: ["Sources", "Package.swift"]),
                     "ignored": Schema.array(
                         Schema.string("A gitignore line, matched against the path relative to its watched root."),
-                        "Entries to leave out: '*.tmp' at any depth, 'build/' only directories, '/dist' anchored at the root.",
+                        "Gitignore-style patterns to leave out.",
                         example: ["node_modules/", "*.tmp"]),
                     "depth": Schema.integer(
-                        "How many levels of subdirectories to watch: 0 means only the entries of the given directories (default: no limit).",
+                        "Levels of subdirectories to watch.",
                         example: 2, minimum: 0, maximum: 1000),
                     "ignoreInitial": Schema.boolean(
-                        "Skip the add/addDir events for what exists now (default true: use directory_tree for a listing).",
+                        "Skip add events for what exists now; default true.",
                         example: true),
                     "awaitWriteFinish": .object([
                         "description": .string(
-                            "Report add and change only once the file's size has stopped changing: true for a 2000 ms threshold polled every 100 ms, or {stabilityThreshold, pollInterval} in ms. Default: off (events at once)."),
+                            "Report add/change once the size is stable: true (2000 ms) or {stabilityThreshold, pollInterval} in ms."),
                         "anyOf": [
                             Schema.boolean("true: the default threshold and interval."),
                             Schema.object(
@@ -101,13 +97,13 @@ enum WatchTools {
                         "examples": [.bool(true), ["stabilityThreshold": 500, "pollInterval": 50]],
                     ]),
                     "atomic": Schema.boolean(
-                        "Report a file deleted and created again within 100 ms (an editor's atomic save) as one change; default true.",
+                        "Report an atomic save (delete and re-create within 100 ms) as one change; default true.",
                         example: true),
                     "usePolling": Schema.boolean(
-                        "Compare stat snapshots every interval instead of using inotify; default false (polling is chosen anyway on network and FUSE file systems).",
+                        "Poll stat snapshots instead of inotify.",
                         example: false),
-                    "interval": Schema.integer("With polling: the time between snapshots in ms (default 100).", example: 1000, minimum: 10, maximum: 86_400_000),
-                    "gitignore": Schema.boolean("Also leave out what the .gitignore files in the watched trees exclude; default false.", example: true),
+                    "interval": Schema.integer("Polling interval in ms (default 100).", example: 1000, minimum: 10, maximum: 86_400_000),
+                    "gitignore": Schema.boolean("Also leave out what .gitignore files exclude.", example: true),
                 ], required: ["paths"]),
             annotations: annotations,
             outputSchema: Schema.object(
@@ -179,15 +175,13 @@ enum WatchTools {
             name: "get_watch_events",
             title: "Changes seen by a watcher",
             description: """
-                The changes a watcher saw, oldest first. Without a cursor, goes on from where the \
-                last call ended; with one, from that event on. At most max (default 100) events per \
-                call; pass nextCursor to get more. dropped > 0 says events were lost because they \
-                were not read in time (only the last 10000 are kept): re-read what you rely on.
+                A watcher's events, oldest first, from the last call or a cursor. dropped > 0 means events \
+                were lost: re-read what you rely on.
                 """,
             inputSchema: Schema.object(
                 [
                     "watchId": watchIDSchema,
-                    "cursor": Schema.string("The nextCursor of a previous call, to read from there (default: where the last call ended).", example: "120"),
+                    "cursor": Schema.string("A nextCursor to read from (default: where the last call ended).", example: "120"),
                     "max": Schema.integer("The most events to return (default 100).", example: 100, minimum: 1, maximum: 10000),
                 ], required: ["watchId"]),
             annotations: annotations,
@@ -275,9 +269,7 @@ enum WatchTools {
             name: "get_watcher_stats",
             title: "Watcher statistics",
             description: """
-                For one watcher (watchId) or every running one: the watched paths, events by kind, \
-                kernel watches, backends, rescans after kernel queue overflows, and events buffered \
-                and dropped unread.
+                Paths, event counts, kernel watches, backends and rescans of one watcher or all.
                 """,
             inputSchema: Schema.object(["watchId": Schema.string("One watcher (default: every watcher).", example: "w1")]),
             annotations: annotations,

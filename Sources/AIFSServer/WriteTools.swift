@@ -23,11 +23,11 @@ enum WriteTools {
                 "replaceAll": Schema.boolean("Replace every occurrence instead of exactly one.", example: false),
                 "expectedReplacements": Schema.integer("Replace every occurrence, failing unless there are exactly this many.", example: 2),
             ], required: ["oldText", "newText"]),
-        "Replacements applied in order, each to the result of the ones before.",
+        "Replacements, applied in order.",
         example: [["oldText": "let limit = 10\n", "newText": "let limit = 20\n"]])
 
     static let expectedVersionSchema = Schema.string(
-        "Change the file only if it still has this version (from a read); otherwise nothing is written and the error shows what changed.",
+        "Write only if the file still has this version (from a read).",
         example: "0f343b0931126a20f133d67c2b018a3b-15")
 
     // MARK: write_file
@@ -37,15 +37,11 @@ enum WriteTools {
             name: "write_file",
             title: "Write a file",
             description: """
-                Create a file or replace its whole contents, atomically: the text goes to a temporary \
-                file in the same directory, is synced to disk and renamed over the old one, so a reader \
-                never sees half a file and a failure leaves the old file as it was. A replaced file \
-                keeps its permissions; missing parent directories are created. To change part of a \
-                file, use edit_file.
+                Create or replace a whole file atomically, keeping its mode and making missing directories.
                 """,
             inputSchema: Schema.object(
                 [
-                    "path": Schema.string("The file to write, relative to the first root or absolute inside a root.", example: "Sources/App/Config.swift"),
+                    "path": Schema.string("The file.", example: "Sources/App/Config.swift"),
                     "content": Schema.string("The whole new contents, as UTF-8 text.", example: "let limit = 20\n"),
                     "expectedVersion": expectedVersionSchema,
                 ], required: ["path", "content"]),
@@ -86,17 +82,14 @@ enum WriteTools {
             name: "edit_file",
             title: "Edit a file",
             description: """
-                Replace exact pieces of a text file and get a unified diff of the change. Each oldText \
-                must occur exactly once in the file (after the edits before it); otherwise nothing is \
-                written and the error says how many times it occurs and on which lines, so you can \
-                give more surrounding text. With dryRun, only the diff is returned. The file is \
-                written atomically and keeps its permissions.
+                Replace exact text in a file (each oldText once, unless replaceAll or expectedReplacements) \
+                and return the diff; nothing is written if an edit fails.
                 """,
             inputSchema: Schema.object(
                 [
                     "path": Schema.string("The file to edit.", example: "Sources/App/Config.swift"),
                     "edits": editSchema,
-                    "dryRun": Schema.boolean("Return the diff without changing the file; default false.", example: false),
+                    "dryRun": Schema.boolean("Only return the diff.", example: false),
                     "expectedVersion": expectedVersionSchema,
                 ], required: ["path", "edits"]),
             annotations: Tool.Annotations(readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false),
@@ -186,12 +179,8 @@ enum WriteTools {
             name: "transaction",
             title: "Apply several changes all or nothing",
             description: """
-                Apply a list of file operations as one: every operation is checked first (paths inside \
-                the roots, files present or absent as needed, each update's oldText found exactly once), \
-                then applied in order; if any fails, everything already done is undone and the error \
-                says which operation failed and why. Operations: create and write {path, content}, \
-                update {path, updates: [{oldText, newText}]}, move {path, destination}, delete {path}. \
-                Returns each operation with the diff of what it changes. With dryRun, nothing changes.
+                Apply file operations all or nothing: create/write {path, content}, update {path, updates}, \
+                move {path, destination}, delete {path}; each may give expectedVersion. Returns diffs.
                 """,
             inputSchema: Schema.object(
                 [
@@ -211,7 +200,7 @@ enum WriteTools {
                             ["type": "update", "path": "a.swift", "updates": [["oldText": "10", "newText": "20"]]],
                             ["type": "move", "path": "old.txt", "destination": "new.txt"],
                         ]),
-                    "dryRun": Schema.boolean("Check everything and return the diffs without changing anything; default false.", example: false),
+                    "dryRun": Schema.boolean("Only check and return the diffs.", example: false),
                 ], required: ["operations"]),
             annotations: Tool.Annotations(readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false),
             outputSchema: Schema.object(
@@ -276,17 +265,14 @@ enum WriteTools {
             name: "apply_patch",
             title: "Apply a patch all or nothing",
             description: """
-                Apply a patch in Codex's apply_patch format: '*** Begin Patch', then '*** Add File: P' \
-                (+ lines), '*** Delete File: P' or '*** Update File: P' (optional '*** Move to: Q', then \
-                hunks: '@@ anchor' and ' ', '-', '+' lines), then '*** End Patch'. Context matches \
-                exactly, else ignoring trailing, then all surrounding whitespace. All files change or \
-                none: a hunk that matches nothing changes nothing and the error shows the closest \
-                lines. dryRun returns the diffs only.
+                Apply a Codex-format patch (*** Begin Patch / Add File / Delete File / Update File [Move to] \
+                with @@ hunks / End Patch) all or nothing; a hunk that matches nothing shows the closest \
+                lines.
                 """,
             inputSchema: Schema.object(
                 [
                     "patch": Schema.string("The patch text.", example: "*** Begin Patch\n*** Update File: a.py\n@@\n-x = 1\n+x = 2\n*** End Patch\n"),
-                    "dryRun": Schema.boolean("Return the diffs without changing anything; default false.", example: false),
+                    "dryRun": Schema.boolean("Only return the diffs.", example: false),
                 ], required: ["patch"]),
             annotations: Tool.Annotations(readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false),
             outputSchema: transaction.tool.outputSchema),

@@ -55,6 +55,9 @@ struct ServeToolTests {
                 #expect(!description.isEmpty, "\(tool.name).\(name) has no description")
             }
         }
+        // Every agent pays for the listing on every turn (issue 19): under 16 KiB.
+        let listing = try JSONEncoder().encode(tools)
+        #expect(listing.count < 16 * 1024, "tools/list is \(listing.count) bytes")
         #expect(await server.close() == 0)
     }
 

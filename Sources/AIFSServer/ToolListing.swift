@@ -1,0 +1,51 @@
+import MCP
+
+/// What `tools/list` sends: every agent pays for these bytes on every turn, so the
+/// listing keeps what a model needs to call a tool right and drops the rest.
+///
+/// - Input schemas keep their types, constraints and descriptions, without `examples`
+///   (the descriptions say what a value looks like).
+/// - An array's `items` lose their description (the array's says it), and objects their
+///   `additionalProperties: false` (the server refuses unknown arguments with a
+///   message that lists the known ones).
+/// - Output schemas are listed as `{"type": "object"}`: every answer still carries
+///   `structuredContent`, which programs read by name (the fields are documented in
+///   each tool definition and README), and the text block explains an answer to the
+///   model. The full output schemas cost more than half of the listing.
+///
+/// The full schemas stay in the tool definitions (and in the docs); only the listing is
+/// compact.
+extension Tool {
+    /// The tool as `tools/list` shows it.
+    func listed() -> Tool {
+        Tool(
+            name: name, title: title, description: description,
+            inputSchema: Self.compact(inputSchema, keepDescriptions: true), annotations: annotations,
+            outputSchema: outputSchema.map { _ in .object(["type": "object"]) })
+    }
+
+    /// `schema` without `examples` (and without `description`s unless kept), at every
+    /// depth. A property named "description" or "examples" inside `properties` is a
+    /// property, not a keyword, and stays.
+    static func compact(_ schema: Value, keepDescriptions: Bool, inProperties: Bool = false) -> Value {
+        switch schema {
+        case .object(let fields):
+            var kept: [String: Value] = [:]
+            for (key, value) in fields {
+                // `additionalProperties: false` is enforced by the server itself.
+                if !inProperties && (key == "examples" || key == "additionalProperties" || (!keepDescriptions && key == "description")) { continue }
+                if !inProperties && key == "items" {
+                    kept[key] = compact(value, keepDescriptions: false)
+                    continue
+                }
+                kept[key] = compact(value, keepDescriptions: keepDescriptions, inProperties: !inProperties && key == "properties")
+            }
+            return .object(kept)
+        case .array(let values):
+            // The branches of an anyOf: the property's own description covers them.
+            return .array(values.map { compact($0, keepDescriptions: false) })
+        default:
+            return schema
+        }
+    }
+}
