@@ -162,6 +162,12 @@ public final class ThreadCondition: Sendable {
     public func release() { lock.unlock() }
     /// Releases the lock, sleeps until signalled, and takes it again.
     public func wait() { lock.wait() }
+    /// Like ``wait()``, but wakes after `timeout` at the latest.
+    ///
+    /// - Returns: False when it timed out (the caller re-checks its condition either
+    ///   way: wake-ups may be spurious).
+    @discardableResult
+    public func wait(timeout: Duration) -> Bool { lock.wait(timeout: timeout) }
     /// Wakes one waiting thread.
     public func signal() { lock.signal() }
     /// Wakes every waiting thread.

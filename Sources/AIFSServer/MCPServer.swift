@@ -52,6 +52,7 @@ public struct AIFSMCPServer: Sendable {
         ReadTools.getFileInfo, DirectoryTools.searchFiles, SearchTools.searchContent,
         StatsTools.getFilesystemStats, WatchTools.startWatching, WatchTools.getWatchEvents, WatchTools.stopWatching,
         WatchTools.getWatcherStats, WriteTools.writeFile, WriteTools.editFile, WriteTools.transaction, WriteTools.applyPatch, WriteTools.createDirectory, WriteTools.moveFile,
+        ChangeTools.getClock, ChangeTools.changesSince,
         BatchTools.batchOperations,
     ]
 

@@ -5,6 +5,8 @@ import MCP
 ///
 /// - Input schemas keep their types, constraints and descriptions, without `examples`
 ///   (the descriptions say what a value looks like).
+/// - Read-only tools drop the hints that only mean something for tools that write.
+/// - The `title` goes: clients show the name, and the description says the rest.
 /// - An array's `items` lose their description (the array's says it), and objects their
 ///   `additionalProperties: false` (the server refuses unknown arguments with a
 ///   message that lists the known ones).
@@ -19,9 +21,20 @@ extension Tool {
     /// The tool as `tools/list` shows it.
     func listed() -> Tool {
         Tool(
-            name: name, title: title, description: description,
-            inputSchema: Self.compact(inputSchema, keepDescriptions: true), annotations: annotations,
+            name: name, description: description,
+            inputSchema: Self.compact(inputSchema, keepDescriptions: true), annotations: Self.compact(annotations),
             outputSchema: outputSchema.map { _ in .object(["type": "object"]) })
+    }
+
+    /// The hints that mean something: for a read-only tool, `destructiveHint` and
+    /// `idempotentHint` are meaningful only when `readOnlyHint` is false (the MCP
+    /// specification), so they go.
+    static func compact(_ annotations: Annotations) -> Annotations {
+        guard annotations.readOnlyHint == true else { return annotations }
+        var kept = annotations
+        kept.destructiveHint = nil
+        kept.idempotentHint = nil
+        return kept
     }
 
     /// `schema` without `examples` (and without `description`s unless kept), at every

@@ -46,6 +46,8 @@ struct ToolContext: Sendable {
     let service: FileService
     let roots: Roots
     let watchers: WatchRegistry
+    /// The tracker behind `get_clock` and `changes_since`, started on first use.
+    let changes = ChangeTracking()
     /// The server's tool calls, counted.
     let calls = CallCounters()
     /// Sends this call's progress notifications; `nil` when the request carried no

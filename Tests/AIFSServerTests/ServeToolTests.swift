@@ -41,15 +41,16 @@ struct ServeToolTests {
             "read_file", "read_multiple_files", "list_directory", "directory_tree", "get_file_info",
             "search_files", "search_content", "get_filesystem_stats", "start_watching", "get_watch_events",
             "stop_watching", "get_watcher_stats", "write_file", "edit_file", "transaction", "batch_operations",
-            "apply_patch", "create_directory", "move_file",
+            "apply_patch", "create_directory", "move_file", "get_clock", "changes_since",
         ])
         let changing: Set = ["write_file", "edit_file", "transaction", "batch_operations", "apply_patch", "create_directory", "move_file"]
         for tool in tools {
             #expect(tool.annotations.readOnlyHint == !changing.contains(tool.name), "\(tool.name)")
-            #expect(tool.annotations.destructiveHint == (changing.contains(tool.name) && tool.name != "create_directory"), "\(tool.name)")
+            // A read-only tool's destructiveHint is meaningless, and not listed.
+            #expect((tool.annotations.destructiveHint ?? false) == (changing.contains(tool.name) && tool.name != "create_directory"), "\(tool.name)")
             #expect(tool.outputSchema?.objectValue?["type"] == "object", "\(tool.name)")
             let properties = tool.inputSchema.objectValue?["properties"]?.objectValue ?? [:]
-            #expect(!properties.isEmpty || tool.name == "get_filesystem_stats", "\(tool.name)")
+            #expect(!properties.isEmpty || ["get_filesystem_stats", "get_clock"].contains(tool.name), "\(tool.name)")
             for (name, schema) in properties {
                 let description = schema.objectValue?["description"]?.stringValue ?? ""
                 #expect(!description.isEmpty, "\(tool.name).\(name) has no description")
