@@ -106,7 +106,8 @@ public enum TextEncoding: String, Sendable, Hashable {
 }
 
 extension ReadRange {
-    var isByteRange: Bool {
+    /// Whether this is a byte range (`.bytes`), which reads binary files too.
+    public var isByteRange: Bool {
         if case .bytes = self { return true }
         return false
     }

@@ -17,8 +17,7 @@ enum BatchTools {
             title: "Run one operation over many files",
             description: """
                 One operation on many files, on every core: hash, count, search, stat (paged) or copy, move, \
-                delete, rename (regex, $1/${name}). Files as search picks them, narrowed by glob/exclude; \
-                one result each.
+                delete, rename (regex, $1/${name}). Files as search picks them; one result each.
                 """,
             inputSchema: Schema.object(
                 [

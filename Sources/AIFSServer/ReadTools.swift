@@ -16,8 +16,8 @@ enum ReadTools {
             name: "read_file",
             title: "Read a file",
             description: """
-                Read a text file or part of it: head, tail, lineStart/lineEnd or byteOffset/byteLength (one \
-                at most). Up to 256 KiB; if truncated, 'next' continues. Binary files as byte ranges only.
+                Read a text file or part of it (head, tail, lineStart/lineEnd or byteOffset/byteLength). Up \
+                to 256 KiB; if truncated, 'next' continues. Binary files as byte ranges only.
                 """,
             inputSchema: Schema.object(
                 [
@@ -31,13 +31,17 @@ enum ReadTools {
                         "Last line, inclusive (default: the end).", example: 180,
                         minimum: 1),
                     "byteOffset": Schema.integer(
-                        "Byte offset to read from (0-based); base64 unless NUL-free UTF-8.",
+                        "Byte offset (0-based); base64 unless UTF-8 text.",
                         example: 0, minimum: 0),
                     "byteLength": Schema.integer(
                         "Bytes to read (at most 262144).", example: 4096,
                         minimum: 0),
+                    "lineNumbers": Schema.boolean("Number lines as cat -n, under a header."),
+                    "encoding": Schema.string(
+                        "auto: UTF-8, UTF-16 by BOM, else Windows-1252.",
+                        enum: ["auto", "utf-8", "utf-16le", "utf-16be", "latin1", "windows-1252"]),
                     "ifNoneMatch": Schema.string(
-                        "A version read before: if still current, answer unchanged:true, no content.",
+                        "A version read before: if current, answer unchanged:true.",
                         example: "0f343b0931126a20f133d67c2b018a3b-5120"),
                 ], required: ["path"]),
             annotations: readOnly,
@@ -68,22 +72,28 @@ enum ReadTools {
                 ], required: ["path", "content", "encoding", "size", "byteOffset", "byteLength", "lineCount", "truncated"],
                 closed: false)),
         run: { arguments, context async throws(ToolFailure) in
-            try arguments.checkKnown(["path", "head", "tail", "lineStart", "lineEnd", "byteOffset", "byteLength", "ifNoneMatch"])
+            try arguments.checkKnown([
+                "path", "head", "tail", "lineStart", "lineEnd", "byteOffset", "byteLength", "ifNoneMatch", "lineNumbers", "encoding",
+            ])
             let path = try arguments.requiredString("path")
             let range = try readRange(arguments)
             let ifNoneMatch = try arguments.string("ifNoneMatch")
+            let lineNumbers = try arguments.bool("lineNumbers") ?? false
+            let encoding = try arguments.string("encoding") ?? "auto"
+            guard encoding == "auto" || TextDecoding.names.contains(encoding) else {
+                throw ToolFailure("invalidArgument", "read_file: encoding '\(encoding)' is not one of auto, \(TextDecoding.names.joined(separator: ", "))")
+            }
             let service = context.service
-            let (content, version) = try await onDedicatedThread { () throws(ToolFailure) -> (FileContent?, ContentVersion) in
+            let (read, version) = try await onDedicatedThread { () throws(ToolFailure) -> (DecodedRead?, ContentVersion) in
                 if let ifNoneMatch {
                     let current: ContentVersion
                     do throws(WorkError) { current = try service.version(of: path) } catch { throw ToolFailure(error) }
                     if current.description == ifNoneMatch { return (nil, current) }
                 }
-                let content: FileContent
-                do throws(CoreError) { content = try service.readFile(path: path, range: range) } catch { throw ToolFailure(error) }
-                return (content, contentVersion(of: content, range: range, service: service))
+                let read = try DecodedRead(path: path, range: range, encoding: encoding, lineNumbers: lineNumbers, service: service)
+                return (read, contentVersion(of: read.content, range: range, service: service))
             }
-            guard let content else {
+            guard let read else {
                 let shown = context.display(try context.resolve(path))
                 return ToolOutput(
                     structured: [
@@ -93,13 +103,132 @@ enum ReadTools {
                     ],
                     text: "\(shown) is unchanged since version \(version) (content not sent again)")
             }
-            var output = render(content, range: range, context: context)
+            var output = render(read.content, range: range, context: context, text: read.text)
             if case .object(var fields) = output.structured {
                 fields["version"] = .string(version.description)
+                if read.decodedAs != nil { fields["decodedAs"] = .string(read.decodedAs ?? "") }
                 output.structured = .object(fields)
             }
+            if lineNumbers, let numbered = read.numbered { output.text = numbered }
             return output
         })
+
+    /// A read with its text decoded (`encoding`), numbered when asked, and a line
+    /// range past the end of the file refused with the file's line count.
+    struct DecodedRead: Sendable {
+        var content: FileContent
+        /// The text for `content`, when it is not the bytes as UTF-8.
+        var text: String?
+        /// The encoding the text was decoded from, when not UTF-8.
+        var decodedAs: String?
+        /// The `cat -n` rendering with its header, when asked for.
+        var numbered: String?
+
+        init(path: String, range: ReadRange, encoding: String, lineNumbers: Bool, service: FileService) throws(ToolFailure) {
+            do throws(CoreError) {
+                content = try service.readFile(path: path, range: range)
+            } catch where error.code == .invalidArgument && encoding != "utf-8" && !range.isByteRange {
+                // A UTF-16 file (NUL bytes) is binary to the byte reader: decode it whole.
+                content = try Self.utf16(path: path, range: range, encoding: encoding, service: service, refusal: error)
+                decodedAs = content.encoding.rawValue
+                text = String(decoding: content.bytes, as: UTF8.self)  // transcoded already
+                numbered = lineNumbers ? Self.number(text ?? "", first: content.firstLine ?? 1, total: nil, path: path) : nil
+                return
+            } catch {
+                throw ToolFailure(error)
+            }
+            if case .lines(let start, _) = range, start > 1, content.lineCount == 0 {
+                let total = (try? service.lineCount(of: path)) ?? 0
+                throw ToolFailure(
+                    "invalidArgument",
+                    "read_file: '\(path)' has \(total) line\(total == 1 ? "" : "s"); lineStart \(start) is past its end: pass a lineStart of \(max(1, total)) or less, or use tail")
+            }
+            if !range.isByteRange {
+                let name: String? = switch encoding {
+                case "auto": content.encoding == .other8Bit ? "windows-1252" : nil
+                case "utf-8": nil
+                default: encoding
+                }
+                if let name {
+                    text = TextDecoding.decode(content.bytes, as: name)
+                    decodedAs = name
+                }
+            }
+            guard lineNumbers, !range.isByteRange else { return }
+            var first = content.firstLine
+            var total: Int?
+            if !content.truncated, content.byteOffset + Int64(content.bytes.count) >= content.fileSize {
+                // The read reached the end: the last line shown is the last there is.
+                if let known = first { total = known + content.lineCount - 1 }
+            }
+            if first == nil || total == nil, content.fileSize <= 64 << 20, let count = try? service.lineCount(of: path) {
+                total = count
+                if first == nil, !content.truncated { first = count - content.lineCount + 1 }
+            }
+            numbered = Self.number(text ?? String(decoding: content.bytes, as: UTF8.self), first: first, total: total, path: path)
+        }
+
+        /// A UTF-16 file (by its byte-order mark), read whole within the read limit and
+        /// cut to the lines asked for.
+        private static func utf16(
+            path: String, range: ReadRange, encoding: String, service: FileService, refusal: CoreError
+        ) throws(ToolFailure) -> FileContent {
+            let head: FileContent
+            do throws(CoreError) { head = try service.readFile(path: path, range: .bytes(offset: 0, length: nil)) } catch {
+                throw ToolFailure(error)
+            }
+            let name = encoding == "auto" ? head.encoding.rawValue : encoding
+            guard name.hasPrefix("utf-16"), head.encoding == .utf16LittleEndian || head.encoding == .utf16BigEndian || encoding != "auto" else {
+                throw ToolFailure(refusal)
+            }
+            guard !head.truncated else {
+                throw ToolFailure("invalidArgument", "read_file: '\(path)' is \(name) text larger than the read limit; read it as a byte range (base64) instead")
+            }
+            let text = TextDecoding.decode(head.bytes, as: name) ?? ""
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0 + "\n" }
+            if text.hasSuffix("\n") || text.isEmpty { lines.removeLast() }
+            var first = 1
+            switch range {
+            case .whole: break
+            case .head(let count): lines = Array(lines.prefix(count))
+            case .tail(let count):
+                first = max(1, lines.count - count + 1)
+                lines = Array(lines.suffix(count))
+            case .lines(let start, let end):
+                first = start
+                lines = start > lines.count ? [] : Array(lines[(start - 1)..<min(lines.count, end ?? lines.count)])
+            case .bytes: break
+            }
+            let selected = lines.joined()
+            // The bytes handed on are UTF-8 now; the encoding says what they were.
+            var content = head
+            content.bytes = Array(selected.utf8)
+            content.firstLine = first
+            content.lineCount = lines.count
+            content.isBinary = false
+            content.encoding = name == "utf-16be" ? .utf16BigEndian : .utf16LittleEndian
+            return content
+        }
+
+        /// `text` as `cat -n` prints it, after a `[path: lines A-B of N]` header.
+        static func number(_ text: String, first: Int?, total: Int?, path: String) -> String {
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            if text.hasSuffix("\n") || text.isEmpty { lines.removeLast() }
+            guard let first else {
+                return "[\(path): the last \(lines.count) lines]\n" + lines.map { "\t" + $0 }.joined(separator: "\n") + "\n"
+            }
+            let last = first + lines.count - 1
+            let header = lines.isEmpty
+                ? "[\(path): no lines\(total.map { " (of \($0))" } ?? "")]"
+                : "[\(path): lines \(first)-\(last)\(total.map { " of \($0)" } ?? "")]"
+            var output = header + "\n"
+            for (offset, line) in lines.enumerated() {
+                let number = String(first + offset)
+                output += String(repeating: " ", count: max(0, 6 - number.count)) + number + "\t" + line + "\n"
+            }
+            return output
+        }
+    }
 
     /// The version of the whole file a read came from: from the bytes when they are the
     /// whole file, else from the file; remembered for the diff of a refused write.
@@ -153,11 +282,11 @@ enum ReadTools {
         !bytes.contains(0) && String(validating: bytes, as: UTF8.self) != nil
     }
 
-    static func render(_ content: FileContent, range: ReadRange, context: ToolContext) -> ToolOutput {
+    static func render(_ content: FileContent, range: ReadRange, context: ToolContext, text decoded: String? = nil) -> ToolOutput {
         let shown = context.display(content.path)
         let base64: Bool
         if case .bytes = range { base64 = !isText(content.bytes) } else { base64 = false }
-        let text = base64 ? Data(content.bytes).base64EncodedString() : String(decoding: content.bytes, as: UTF8.self)
+        let text = base64 ? Data(content.bytes).base64EncodedString() : decoded ?? String(decoding: content.bytes, as: UTF8.self)
         var next: String?
         if content.truncated {
             if case .tail = range {

@@ -65,8 +65,8 @@ enum WatchTools {
             name: "start_watching",
             title: "Start watching for changes",
             description: """
-                Watch files or trees (inotify; polling on network/FUSE). Returns a watchId once ready; read \
-                with get_watch_events, end with stop_watching. At most 16.
+                Watch files or trees (inotify; polling on network/FUSE). Returns a watchId once ready; then \
+                get_watch_events, and stop_watching. At most 16.
                 """,
             inputSchema: Schema.object(
                 [

@@ -180,7 +180,7 @@ enum WriteTools {
             title: "Apply several changes all or nothing",
             description: """
                 Apply file operations all or nothing: create/write {path, content}, update {path, updates}, \
-                move {path, destination}, delete {path}; each may give expectedVersion. Returns diffs.
+                move {path, destination}, delete {path}, each with optional expectedVersion.
                 """,
             inputSchema: Schema.object(
                 [
@@ -265,9 +265,8 @@ enum WriteTools {
             name: "apply_patch",
             title: "Apply a patch all or nothing",
             description: """
-                Apply a Codex-format patch (*** Begin Patch / Add File / Delete File / Update File [Move to] \
-                with @@ hunks / End Patch) all or nothing; a hunk that matches nothing shows the closest \
-                lines.
+                Apply a Codex-format patch (*** Begin Patch, Add/Delete/Update File, Move to, @@ hunks, *** \
+                End Patch) all or nothing; a hunk that matches nothing shows the closest lines.
                 """,
             inputSchema: Schema.object(
                 [

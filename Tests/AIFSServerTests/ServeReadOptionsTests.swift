@@ -1,0 +1,68 @@
+import AIFSTestSupport
+import Foundation
+import MCP
+import Testing
+
+/// read_file's lineNumbers, encoding and line ranges past the end (issue 19, part 5).
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct ServeReadOptionsTests {
+    let directory: TemporaryDirectory
+    var root: String { directory.path("root") }
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        try directory.tree(["root/five.txt": "one\ntwo\nthree\nfour\nfive\n"])
+        try Data([0x63, 0x61, 0x66, 0xE9, 0x20, 0x80, 0x0A]).write(to: URL(fileURLWithPath: directory.path("root/latin.txt")))
+        var utf16: [UInt8] = [0xFF, 0xFE]
+        for unit in "héllo\nwörld\n".utf16 { utf16 += [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
+        try Data(utf16).write(to: URL(fileURLWithPath: directory.path("root/utf16.txt")))
+    }
+
+    func start() async throws -> ServerProcess {
+        try await ServerProcess.start(["--root", root], in: directory.path)
+    }
+
+    @Test func lineNumbersNumberTheRealLinesWithAHeader() async throws {
+        let server = try await start()
+        let whole = try await server.call("read_file", ["path": "five.txt", "lineNumbers": true])
+        #expect(whole.text == "[five.txt: lines 1-5 of 5]\n     1\tone\n     2\ttwo\n     3\tthree\n     4\tfour\n     5\tfive\n")
+        #expect(whole["content"]?.stringValue == "one\ntwo\nthree\nfour\nfive\n", "structuredContent keeps the raw text")
+        let range = try await server.call("read_file", ["path": "five.txt", "lineStart": 2, "lineEnd": 3, "lineNumbers": true])
+        #expect(range.text == "[five.txt: lines 2-3 of 5]\n     2\ttwo\n     3\tthree\n")
+        let tail = try await server.call("read_file", ["path": "five.txt", "tail": 2, "lineNumbers": true])
+        #expect(tail.text == "[five.txt: lines 4-5 of 5]\n     4\tfour\n     5\tfive\n")
+        let plain = try await server.call("read_file", ["path": "five.txt", "head": 1])
+        #expect(plain.text == "one\n")
+        #expect(await server.close() == 0)
+    }
+
+    @Test func aLineStartPastTheEndSaysHowManyLinesThereAre() async throws {
+        let server = try await start()
+        let past = try await server.call("read_file", ["path": "five.txt", "lineStart": 9])
+        #expect(past.isError == true)
+        #expect(past.text.contains("has 5 lines; lineStart 9 is past its end"), "\(past.text)")
+        let last = try await server.call("read_file", ["path": "five.txt", "lineStart": 5])
+        #expect(last["content"]?.stringValue == "five\n")
+        #expect(await server.close() == 0)
+    }
+
+    @Test func encodingsAreDecodedInsteadOfReplaced() async throws {
+        let server = try await start()
+        let latin = try await server.call("read_file", ["path": "latin.txt"])
+        #expect(latin["content"]?.stringValue == "café €\n", "Windows-1252, not U+FFFD: \(latin.text)")
+        #expect(latin["decodedAs"]?.stringValue == "windows-1252")
+        let asLatin1 = try await server.call("read_file", ["path": "latin.txt", "encoding": "latin1"])
+        #expect(asLatin1["content"]?.stringValue == "café \u{80}\n")
+        let raw = try await server.call("read_file", ["path": "latin.txt", "encoding": "utf-8"])
+        #expect(raw["content"]?.stringValue == "caf\u{FFFD} \u{FFFD}\n")
+        let utf16 = try await server.call("read_file", ["path": "utf16.txt"])
+        #expect(utf16.isError != true, "\(utf16.text)")
+        #expect(utf16["content"]?.stringValue == "héllo\nwörld\n")
+        #expect(utf16["decodedAs"]?.stringValue == "utf-16le")
+        let second = try await server.call("read_file", ["path": "utf16.txt", "lineStart": 2, "lineNumbers": true])
+        #expect(second.text.contains("     2\twörld"), "\(second.text)")
+        let unknown = try await server.call("read_file", ["path": "five.txt", "encoding": "ebcdic"])
+        #expect(unknown.isError == true)
+        #expect(await server.close() == 0)
+    }
+}
