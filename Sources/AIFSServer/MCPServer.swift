@@ -161,6 +161,41 @@ public struct AIFSMCPServer: Sendable {
     }
 
     static func failure(_ failure: ToolFailure) -> CallTool.Result {
-        CallTool.Result(content: [.text(text: "error: \(failure.message)", annotations: nil, _meta: nil)], isError: true)
+        CallTool.Result(content: [.text(text: "error: \(quotesCut(failure.message))", annotations: nil, _meta: nil)], isError: true)
+    }
+
+    /// The longest quoted input an error repeats: a 10 MB path must not make a 10 MB
+    /// error.
+    static let longestQuote = 256
+
+    /// `message` with every quoted run ('…') longer than ``longestQuote`` bytes cut to
+    /// its start and end around a count of what was left out.
+    static func quotesCut(_ message: String) -> String {
+        guard message.utf8.count > longestQuote else { return message }
+        var output = ""
+        var rest = Substring(message)
+        while let open = rest.firstIndex(of: "'") {
+            output += rest[...open]
+            let after = rest.index(after: open)
+            guard let close = rest[after...].firstIndex(of: "'") else {
+                rest = rest[after...]
+                break
+            }
+            let quoted = rest[after..<close]
+            if quoted.utf8.count > longestQuote {
+                let head = quoted.prefix(longestQuote / 2)
+                let tail = quoted.suffix(32)
+                output += head + "…[\(quoted.utf8.count - head.utf8.count - tail.utf8.count) bytes left out]…" + tail
+            } else {
+                output += quoted
+            }
+            output += "'"
+            rest = rest[rest.index(after: close)...]
+        }
+        output += rest
+        // Whatever is not quoted is the server's own words, except that a very long
+        // message is still bounded.
+        if output.utf8.count > 64 * 1024 { output = String(output.prefix(64 * 1024)) + "…[error cut at 64 KiB]" }
+        return output
     }
 }

@@ -65,4 +65,15 @@ struct ServeReadOptionsTests {
         #expect(unknown.isError == true)
         #expect(await server.close() == 0)
     }
+
+    /// An error repeats input cut short: a 1 MiB path does not make a 1 MiB error.
+    @Test func errorsQuoteLongInputCutShort() async throws {
+        let server = try await start()
+        let long = String(repeating: "x", count: 1 << 20)
+        let failed = try await server.call("read_file", ["path": .string(long)])
+        #expect(failed.isError == true)
+        #expect(failed.text.utf8.count < 1024, "\(failed.text.utf8.count) bytes")
+        #expect(failed.text.contains("bytes left out]"), "\(failed.text.prefix(300))")
+        #expect(await server.close() == 0)
+    }
 }
