@@ -116,14 +116,19 @@ enum DirectoryTools {
             try arguments.checkKnown(["path", "maxEntries", "cursor"])
             let path = try arguments.requiredString("path")
             let limit = try arguments.int("maxEntries", minimum: 1, maximum: 10000) ?? 500
-            let cursor = try arguments.cursor()
             var options = WalkOptions()
             options.includeHidden = true
             options.respectIgnoreFiles = false
             options.maxDepth = 1
-            let (base, entries, errors) = try await walkDirectory(path, options: options, context: context, tool: "list_directory")
-            let children = entries.filter { $0.depth == 1 }
-            let (shown, next) = page(children, cursor: cursor, limit: limit)
+            let base = try context.resolve(path)
+            var errors: [CoreError] = []
+            let page = try await context.page(arguments, limit: limit, pageSizeArgument: "maxEntries") { () throws(ToolFailure) -> [WalkEntry] in
+                let (_, entries, walkErrors) = try await walkDirectory(path, options: options, context: context, tool: "list_directory")
+                errors = walkErrors
+                return entries.filter { $0.depth == 1 }
+            }
+            let shown = page.items
+            let next = page.next
             var values: [Value] = []
             var lines: [String] = []
             for entry in shown {
@@ -133,12 +138,12 @@ enum DirectoryTools {
                 values.append(["name": .string(name), "kind": .string(kind), "size": size])
                 lines.append(decorated(name, kind: kind))
             }
-            let truncated = next != .null
-            if truncated { lines.append("[\(shown.count) of \(children.count) entries; more with cursor \(next.stringValue ?? "")]") }
-            if children.isEmpty { lines.append("(empty directory)") }
+            let truncated = page.truncated
+            if truncated { lines.append("[\(shown.count) of \(page.total) entries; \(next.stringValue.map { "more with cursor \($0)" } ?? "too many to page: narrow the request")]") }
+            if page.total == 0 { lines.append("(empty directory)") }
             return ToolOutput(
                 structured: [
-                    "path": .string(context.display(base)), "entries": .array(values), "totalCount": .int(children.count),
+                    "path": .string(context.display(base)), "entries": .array(values), "totalCount": .int(page.total),
                     "truncated": .bool(truncated), "nextCursor": next, "errors": errorValues(errors),
                 ],
                 text: lines.joined(separator: "\n"))
@@ -186,16 +191,20 @@ enum DirectoryTools {
             let path = try arguments.requiredString("path")
             let depth = try arguments.int("maxDepth", minimum: 1, maximum: 64) ?? 3
             let limit = try arguments.int("maxEntries", minimum: 1, maximum: 20000) ?? 1000
-            let cursor = try arguments.cursor()
-            let base = try context.resolve(path)
-            var options = try walkOptions(arguments, base: base)
+            let top = try context.resolve(path)
+            var options = try walkOptions(arguments, base: top)
             options.maxDepth = depth
             options.globs = (try arguments.strings("exclude") ?? []).map { "!" + $0 }
-            let (top, entries, errors) = try await walkDirectory(path, options: options, context: context, tool: "directory_tree")
-            let below = entries.filter { $0.depth >= 1 }
-            let (shown, next) = page(below, cursor: cursor, limit: limit)
+            var errors: [CoreError] = []
+            let page = try await context.page(arguments, limit: limit, pageSizeArgument: "maxEntries") { () throws(ToolFailure) -> [WalkEntry] in
+                let (_, entries, walkErrors) = try await walkDirectory(path, options: options, context: context, tool: "directory_tree")
+                errors = walkErrors
+                return entries.filter { $0.depth >= 1 }
+            }
+            let shown = page.items
+            let next = page.next
             var values: [Value] = []
-            var lines: [String] = cursor == 0 ? [context.display(top) + "/"] : []
+            var lines: [String] = page.isFirst ? [context.display(top) + "/"] : []
             for entry in shown {
                 let relativePath = relative(entry.path, to: top)
                 let kind = kindName(entry)
@@ -204,11 +213,11 @@ enum DirectoryTools {
                 let indent = String(repeating: "  ", count: entry.depth)
                 lines.append(indent + decorated(name, kind: kind))
             }
-            let truncated = next != .null
-            if truncated { lines.append("[\(shown.count) of \(below.count) entries; more with cursor \(next.stringValue ?? "")]") }
+            let truncated = page.truncated
+            if truncated { lines.append("[\(shown.count) of \(page.total) entries; \(next.stringValue.map { "more with cursor \($0)" } ?? "too many to page: narrow the request")]") }
             return ToolOutput(
                 structured: [
-                    "path": .string(context.display(top)), "entries": .array(values), "totalCount": .int(below.count),
+                    "path": .string(context.display(top)), "entries": .array(values), "totalCount": .int(page.total),
                     "truncated": .bool(truncated), "nextCursor": next, "errors": errorValues(errors),
                 ],
                 text: lines.joined(separator: "\n"))
@@ -251,20 +260,24 @@ enum DirectoryTools {
             let pattern = try arguments.requiredString("pattern")
             guard !pattern.isEmpty else { throw ToolFailure("invalidArgument", "search_files: 'pattern' is empty; pass a glob such as '*.swift'") }
             let limit = try arguments.int("maxResults", minimum: 1, maximum: 20000) ?? 200
-            let cursor = try arguments.cursor()
             let base = try context.resolve(path)
             var options = try walkOptions(arguments, base: base)
             options.globs = [pattern] + (try arguments.strings("exclude") ?? []).map { "!" + $0 }
-            let (_, entries, errors) = try await walkDirectory(path, options: options, context: context, tool: "search_files")
-            let files = entries.filter { $0.kind != .directory && $0.depth >= 1 }.map { context.display($0.path) }
-            let (shown, next) = page(files, cursor: cursor, limit: limit)
-            let truncated = next != .null
+            var errors: [CoreError] = []
+            let page = try await context.page(arguments, limit: limit, pageSizeArgument: "maxResults") { () throws(ToolFailure) -> [String] in
+                let (_, entries, walkErrors) = try await walkDirectory(path, options: options, context: context, tool: "search_files")
+                errors = walkErrors
+                return entries.filter { $0.kind != .directory && $0.depth >= 1 }.map { context.display($0.path) }
+            }
+            let shown = page.items
+            let next = page.next
+            let truncated = page.truncated
             var lines = Array(shown)
-            if files.isEmpty { lines.append("no file under '\(path)' matches '\(pattern)'") }
-            if truncated { lines.append("[\(shown.count) of \(files.count) files; more with cursor \(next.stringValue ?? "")]") }
+            if page.total == 0 { lines.append("no file under '\(path)' matches '\(pattern)'") }
+            if truncated { lines.append("[\(shown.count) of \(page.total) files; \(next.stringValue.map { "more with cursor \($0)" } ?? "too many to page: narrow the request")]") }
             return ToolOutput(
                 structured: [
-                    "paths": .strings(Array(shown)), "totalCount": .int(files.count), "truncated": .bool(truncated),
+                    "paths": .strings(Array(shown)), "totalCount": .int(page.total), "truncated": .bool(truncated),
                     "nextCursor": next, "errors": errorValues(errors),
                 ],
                 text: lines.joined(separator: "\n"))

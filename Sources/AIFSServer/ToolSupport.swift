@@ -48,6 +48,8 @@ struct ToolContext: Sendable {
     let watchers: WatchRegistry
     /// The tracker behind `get_clock` and `changes_since`, started on first use.
     let changes = ChangeTracking()
+    /// The results of paged queries, so later pages do not shift.
+    let snapshots = ResultSnapshots()
     /// The server's tool calls, counted.
     let calls = CallCounters()
     /// Sends this call's progress notifications; `nil` when the request carried no

@@ -76,4 +76,29 @@ struct ServeReadOptionsTests {
         #expect(failed.text.contains("bytes left out]"), "\(failed.text.prefix(300))")
         #expect(await server.close() == 0)
     }
+
+    /// A cursor names a snapshot of its query's results: pages do not shift when files
+    /// come and go between them, and a cursor from another query is refused
+    /// (issue 19, part 4).
+    @Test func pagesDoNotShiftAndCursorsBelongToTheirQuery() async throws {
+        for index in 1...6 { try directory.file("root/paged/f\(index).txt", "\(index)\n") }
+        let server = try await start()
+        let first = try await server.call("search_files", ["path": "paged", "pattern": "*.txt", "maxResults": 3])
+        #expect(first["paths"] == ["paged/f1.txt", "paged/f2.txt", "paged/f3.txt"])
+        let cursor = try #require(first["nextCursor"]?.stringValue)
+        // Between the pages, a file is added at the front and one is removed.
+        try directory.file("root/paged/f0.txt", "0\n")
+        try FileManager.default.removeItem(atPath: directory.path("root/paged/f5.txt"))
+        let second = try await server.call("search_files", ["path": "paged", "pattern": "*.txt", "maxResults": 3, "cursor": .string(cursor)])
+        #expect(second["paths"] == ["paged/f4.txt", "paged/f5.txt", "paged/f6.txt"], "the snapshot's page, not a shifted one")
+        #expect(second["totalCount"] == 6)
+
+        let other = try await server.call("search_files", ["path": "paged", "pattern": "*.md", "cursor": .string(cursor)])
+        #expect(other.isError == true)
+        #expect(other.text.contains("belongs to another query"), "\(other.text)")
+        let bogus = try await server.call("list_directory", ["path": "paged", "cursor": "12"])
+        #expect(bogus.isError == true)
+        #expect(bogus.text.contains("not one this server gave"), "\(bogus.text)")
+        #expect(await server.close() == 0)
+    }
 }

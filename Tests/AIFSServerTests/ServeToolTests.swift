@@ -245,8 +245,8 @@ struct ServeToolTests {
 
         let first = try await server.call("list_directory", ["path": ".", "maxEntries": 4])
         #expect(first["truncated"] == true)
-        #expect(first["nextCursor"] == "4")
-        let second = try await server.call("list_directory", ["path": ".", "maxEntries": 4, "cursor": "4"])
+        let cursor = try #require(first["nextCursor"]?.stringValue)
+        let second = try await server.call("list_directory", ["path": ".", "maxEntries": 4, "cursor": .string(cursor)])
         #expect(second["entries"]?.arrayValue?.compactMap { $0.objectValue?["name"]?.stringValue } == ["escape-dir", "src"])
         #expect(second["nextCursor"] == .null)
 
@@ -292,7 +292,10 @@ struct ServeToolTests {
 
         let paged = try await server.call("search_files", ["pattern": "*.swift", "maxResults": 1])
         #expect(paged["paths"] == ["src/main.swift"])
-        #expect(paged["nextCursor"] == "1")
+        let cursor = try #require(paged["nextCursor"]?.stringValue)
+        let rest = try await server.call("search_files", ["pattern": "*.swift", "maxResults": 1, "cursor": .string(cursor)])
+        #expect(rest["paths"] == ["src/util.swift"])
+        #expect(rest["nextCursor"] == .null)
 
         let excluded = try await server.call("search_files", ["pattern": "*.swift", "exclude": ["util.*"]])
         #expect(excluded["paths"] == ["src/main.swift"])

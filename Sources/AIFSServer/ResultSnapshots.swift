@@ -1,0 +1,146 @@
+import MCP
+import Synchronization
+
+/// Server-side snapshots of paged answers, so pages do not shift under the client.
+///
+/// The first call of a paged query computes every result; when they do not fit one
+/// page, they are kept here and the cursor names the snapshot and an offset
+/// (`s<id>.<offset>`). Later pages are cut from the snapshot, not recomputed: a file
+/// added or removed between pages neither repeats nor hides an entry, and a page costs
+/// no walk or search. A cursor is only valid for the query that made it (the tool and
+/// its arguments, the page size aside), for ``timeToLive`` after its last use, and
+/// while it is among the ``maximumSnapshots`` most recently used; otherwise the call
+/// fails with a message that says to run the query again.
+///
+/// ## Threading
+/// Any thread; the snapshots are behind a `Mutex`.
+final class ResultSnapshots: Sendable {
+    /// How long a snapshot is kept after its last use.
+    static let timeToLive: Duration = .seconds(300)
+    /// The most snapshots kept; the least recently used goes first.
+    static let maximumSnapshots = 32
+    /// The most results one snapshot holds; a larger answer is paged by recomputing.
+    static let maximumItems = 200_000
+
+    private struct Snapshot: Sendable {
+        let query: String
+        let items: any Sendable
+        let count: Int
+        var lastUsed: ContinuousClock.Instant
+    }
+
+    private struct State: Sendable {
+        var snapshots: [String: Snapshot] = [:]
+        var counter = 0
+    }
+
+    private let state = Mutex(State())
+    private let clock = ContinuousClock()
+
+    /// Keeps `items` for `query`; returns the snapshot's id.
+    func store<T: Sendable>(_ items: [T], query: String) -> String {
+        let now = clock.now
+        return state.withLock { state in
+            state.snapshots = state.snapshots.filter { now - $0.value.lastUsed < Self.timeToLive }
+            while state.snapshots.count >= Self.maximumSnapshots,
+                  let oldest = state.snapshots.min(by: { $0.value.lastUsed < $1.value.lastUsed })
+            {
+                state.snapshots[oldest.key] = nil
+            }
+            state.counter += 1
+            let id = String(state.counter, radix: 36) + String(UInt16.random(in: 0...UInt16.max), radix: 36)
+            state.snapshots[id] = Snapshot(query: query, items: items, count: items.count, lastUsed: now)
+            return id
+        }
+    }
+
+    /// The items of snapshot `id`, made by `query`.
+    ///
+    /// - Throws: ``ToolFailure`` when the snapshot is unknown, expired or another
+    ///   query's.
+    func items<T: Sendable>(_ id: String, query: String, tool: String, as type: T.Type) throws(ToolFailure) -> [T] {
+        let now = clock.now
+        let found: Snapshot? = state.withLock { state in
+            guard var snapshot = state.snapshots[id] else { return nil }
+            guard now - snapshot.lastUsed < Self.timeToLive else {
+                state.snapshots[id] = nil
+                return nil
+            }
+            snapshot.lastUsed = now
+            state.snapshots[id] = snapshot
+            return snapshot
+        }
+        guard let found else {
+            throw ToolFailure(
+                "invalidArgument",
+                "\(tool): this cursor has expired (pages are kept for 5 minutes after their last use) or is not one this server gave; run the query again without cursor")
+        }
+        guard found.query == query, let items = found.items as? [T] else {
+            throw ToolFailure(
+                "invalidArgument",
+                "\(tool): this cursor belongs to another query (other arguments); pass the same arguments as the call that gave it, or run this query without cursor")
+        }
+        return items
+    }
+}
+
+/// One page of a paged answer.
+struct Page<T: Sendable>: Sendable {
+    /// The results on this page.
+    var items: ArraySlice<T>
+    /// How many results the whole answer has.
+    var total: Int
+    /// The cursor of the next page, or null on the last.
+    var next: Value
+    /// Whether this is the first page.
+    var isFirst: Bool
+    /// Whether results follow this page (with no `next` when the answer was too large
+    /// to keep: the query must be narrowed).
+    var truncated: Bool { next != .null || total > items.endIndex }
+}
+
+extension ToolContext {
+    /// The page `arguments.cursor` asks for: the first page computes every result (and
+    /// keeps them in a snapshot when they need more than one page); later pages come
+    /// from the snapshot.
+    ///
+    /// - Parameters:
+    ///   - pageSizeArgument: The name of the page-size argument, left out of the query's
+    ///     identity (a client may change it between pages).
+    func page<T: Sendable>(
+        _ arguments: Arguments, limit: Int, pageSizeArgument: String,
+        compute: () async throws(ToolFailure) -> [T]
+    ) async throws(ToolFailure) -> Page<T> {
+        let query = arguments.identity(excluding: ["cursor", pageSizeArgument])
+        if let cursor = try arguments.string("cursor") {
+            guard cursor.hasPrefix("s"), let dot = cursor.lastIndex(of: "."), let offset = Int(cursor[cursor.index(after: dot)...]),
+                  offset >= 0
+            else {
+                throw ToolFailure(
+                    "invalidArgument",
+                    "\(arguments.tool): cursor '\(cursor)' is not one this server gave; pass the nextCursor of a previous result, or leave it out to start")
+            }
+            let id = String(cursor[cursor.index(after: cursor.startIndex)..<dot])
+            let items = try snapshots.items(id, query: query, tool: arguments.tool, as: T.self)
+            let start = min(offset, items.count)
+            let end = min(items.count, start + limit)
+            return Page(items: items[start..<end], total: items.count, next: end < items.count ? .string("s\(id).\(end)") : .null, isFirst: false)
+        }
+        let items = try await compute()
+        guard items.count > limit else { return Page(items: items[...], total: items.count, next: .null, isFirst: true) }
+        guard items.count <= ResultSnapshots.maximumItems else {
+            // Too large to keep: the first page only, and say how to narrow it.
+            return Page(items: items[..<limit], total: items.count, next: .null, isFirst: true)
+        }
+        let id = snapshots.store(items, query: query)
+        return Page(items: items[..<limit], total: items.count, next: .string("s\(id).\(limit)"), isFirst: true)
+    }
+}
+
+extension Arguments {
+    /// The tool and its arguments as one string (keys sorted), without `excluded`.
+    func identity(excluding excluded: Set<String>) -> String {
+        tool + "(" + values.filter { !excluded.contains($0.key) }.sorted { $0.key < $1.key }
+            .map { "\($0.key)=\($0.value)" }.joined(separator: ",") + ")"
+    }
+}
