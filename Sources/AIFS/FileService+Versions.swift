@@ -9,7 +9,7 @@ extension FileService {
     ///
     /// - Throws: ``AIFSWork/WorkError``: `.outsideRoots`, `.notFound`, `.isADirectory`…
     public func version(of path: String) throws(WorkError) -> ContentVersion {
-        try ContentVersion.of(path: resolveForWriting(path))
+        try recentVersions.version(ofFileAt: resolveForWriting(path))
     }
 
     /// Notes that a reader was given `bytes` as the whole file at `version`, so that a
@@ -31,7 +31,7 @@ extension FileService {
             throw WorkError(.invalidArgument, "'\(expected)' is not a version; pass the version a read of '\(path)' returned", path: path)
         }
         let current: ContentVersion
-        do { current = try ContentVersion.of(path: resolved) } catch where error.code == .notFound {
+        do { current = try recentVersions.version(ofFileAt: resolved) } catch where error.code == .notFound {
             throw WorkError(
                 .versionMismatch,
                 "'\(path)' was removed since it was read (expectedVersion \(expected)); nothing was written: check the path, or write it without expectedVersion to create it",
@@ -85,4 +85,48 @@ final class RecentContents: Sendable {
     func contents(of version: String) -> [UInt8]? {
         state.withLock { $0.entries[version] }
     }
+}
+
+/// The versions of files recently hashed, by path and identity: a second read of a
+/// range of an unchanged large file does not hash it again.
+///
+/// An entry is used only while the file's identity (device, inode, size, modification
+/// and change times) is the one it was hashed with, and is kept only when the file's
+/// last change was older than the timestamp granularity when hashing began (the
+/// content cache's racy-write rule: 25 ms, or 2 s on whole-second file systems), so a
+/// same-size write in the same tick cannot hide behind it.
+///
+/// ## Threading
+/// Any thread; hashing happens outside the lock.
+final class RecentVersions: Sendable {
+    private struct Entry {
+        var identity: FileIdentity
+        var version: ContentVersion
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+    private let capacity = 4096
+
+    func version(ofFileAt path: String) throws(WorkError) -> ContentVersion {
+        let before: FileIdentity
+        do { before = try FileIdentity(path: path) } catch { throw WorkError(error) }
+        if let entry = entries.withLock({ $0[path] }), entry.identity == before { return entry.version }
+        let started = Self.now()
+        let version = try ContentVersion.of(path: path)
+        guard let after = try? FileIdentity(path: path), after == before, Self.isSettled(after, at: started) else { return version }
+        entries.withLock { entries in
+            if entries.count >= capacity, let victim = entries.keys.first { entries[victim] = nil }
+            entries[path] = Entry(identity: after, version: version)
+        }
+        return version
+    }
+
+    private static func isSettled(_ identity: FileIdentity, at time: Int64) -> Bool {
+        let wholeSeconds = identity.modificationTime % 1_000_000_000 == 0 && identity.changeTime % 1_000_000_000 == 0
+        let window: Int64 = wholeSeconds ? 2_000_000_000 : 25_000_000
+        return time - max(identity.modificationTime, identity.changeTime) >= window
+    }
+
+    /// The wall clock in ns since the epoch, as file times are.
+    private static func now() -> Int64 { FileIdentity.currentTime() }
 }

@@ -30,6 +30,8 @@ public struct FileService: Sendable {
     /// Small files recently read whole, by version, for the diff a refused guarded
     /// write shows.
     let recentContents = RecentContents()
+    /// Recently hashed versions, by path and identity.
+    let recentVersions = RecentVersions()
 
     /// A service confined to `roots`.
     ///

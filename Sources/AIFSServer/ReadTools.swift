@@ -240,7 +240,7 @@ enum ReadTools {
             if !content.isBinary { service.remember(content.bytes, as: version) }
             return version
         }
-        return (try? ContentVersion.of(path: content.path)) ?? ContentVersion.of(content.bytes)
+        return (try? service.version(of: content.path)) ?? ContentVersion.of(content.bytes)
     }
 
     private static func versionSize(_ version: ContentVersion) -> Int {
@@ -434,7 +434,7 @@ enum ReadTools {
             let (info, version) = try await onDedicatedThread { () throws(ToolFailure) -> (FileInfo, ContentVersion?) in
                 let info: FileInfo
                 do throws(CoreError) { info = try service.fileInfo(path: path) } catch { throw ToolFailure(error) }
-                let version = info.identity.kind == .regular ? try? ContentVersion.of(path: info.path) : nil
+                let version = info.identity.kind == .regular ? try? service.version(of: info.path) : nil
                 return (info, version)
             }
             let identity = info.identity

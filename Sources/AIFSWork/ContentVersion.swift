@@ -18,8 +18,9 @@ public struct ContentVersion: Sendable, Hashable, CustomStringConvertible {
     /// The text form, `<digest>-<size>` or `id-<digest>-<size>`.
     public let description: String
 
-    /// Files larger than this (256 MiB) get an identity version.
-    public static let largestHashedSize: Int64 = 256 << 20
+    /// Files larger than this (64 MiB, about 40 ms of hashing here) get an identity
+    /// version.
+    public static let largestHashedSize: Int64 = 64 << 20
 
     private init(description: String) {
         self.description = description
