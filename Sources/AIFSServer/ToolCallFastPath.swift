@@ -195,9 +195,10 @@ struct PlainValue: Decodable, Sendable {
 /// Hands the allocator's free memory back to the system (`malloc_trim`) when the
 /// server has no call left, at most once per ``minimumInterval``.
 ///
-/// Freed blocks in the middle of a heap stay resident until trimmed: after a burst of
-/// concurrent calls the server kept 10-20 MiB it no longer used (design note 0004).
-/// A trim takes about a millisecond here, on a worker thread, never on a call's path.
+/// Freed blocks in the middle of a heap stay resident until trimmed: after bursts of
+/// concurrent calls the server settled at 82-84 MiB without it and 75 MiB with it
+/// (bench/notes-server-memory.md). The trim runs on a worker thread, never on a
+/// call's path; its CPU cost was within the noise of the mixed-load runs.
 ///
 /// ## Threading
 /// ``request()`` from any thread.
