@@ -157,11 +157,12 @@ let package = Package(
             dependencies: ["AIFS", "AIFSCache", "AIFSCore", "AIFSSearch", "AIFSWatch", "AIFSWork", "AIFSTestSupport"],
             swiftSettings: strictSettings
         ),
-        // End-to-end tests of `aifs serve`: the built binary as a process, the SDK's Client.
+        // End-to-end tests of `aifs serve` (the built binary as a process, the SDK's Client),
+        // plus unit tests of the server's own parts (`@testable import AIFSServer`).
         .testTarget(
             name: "AIFSServerTests",
             dependencies: [
-                "aifs", "aifs-mcp", "AIFSTestSupport", .product(name: "MCP", package: "swift-sdk"),
+                "aifs", "aifs-mcp", "AIFS", "AIFSCore", "AIFSServer", "AIFSTestSupport", .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -12,6 +12,17 @@ usage:
                                               last answer, peak threads and resident memory
                                               of the server, its CPU time; median of RUNS
                                               (default 5) fresh servers, into OUT/mcp-load.json
+  bench_mcp.py mixed AIFS ROOT OUT [SECONDS] [RUNS] [KINDS]
+                                              bursts of 200 calls sent at once (read_file,
+                                              search_content, directory_tree, batch_operations,
+                                              get_file_info on random places of ROOT, seeded),
+                                              the next burst when all are answered, for SECONDS
+                                              (default 120, at most 100,000 calls); the server's
+                                              resident memory sampled every 50 ms: peak (VmHWM),
+                                              at the end of the load, and 5 s after it; median of
+                                              RUNS (default 3) fresh servers, into OUT/mcp-mixed.json.
+                                              KINDS (default read,search,tree,batch,info) picks the
+                                              calls, e.g. read,info for reads alone
   bench_mcp.py soak AIFS ROOT BIGFILE MINUTES OUT
                                               repeated 1 GB searches and small reads through
                                               one server; its resident memory sampled every
@@ -177,6 +188,141 @@ def load(aifs, root, out, runs=5):
               report["median_peak_threads"], report["median_peak_rss_mib"], report["failed"]))
 
 
+MIXED_BURST = 200
+MIXED_MAX_CALLS = 100_000
+# Out of each burst of 200: how many calls of each kind (when the kind is chosen).
+MIXED_SHARES = {"read": 130, "search": 20, "tree": 20, "batch": 10, "info": 20}
+MIXED_PATTERNS = [("FileManager", True), ("TODO", True), ("func \\w+\\(", False), ("import Foundation", True),
+                  ("struct [A-Z]\\w*", False), ("zqxjkv-never-there", True), ("(?i)error", False), ("public", True)]
+
+
+def mixed_once(aifs, root, files, directories, seconds, kinds, seed):
+    """One fresh server under bursts of MIXED_BURST calls; returns its figures."""
+    server = Server(aifs, root)
+    pid = server.process.pid
+    samples = []  # (seconds since start, VmRSS KiB, threads)
+    done = threading.Event()
+
+    def status():
+        values = {}
+        with open(f"/proc/{pid}/status") as file:
+            for line in file:
+                key, _, rest = line.partition(":")
+                if key in ("VmRSS", "VmHWM", "Threads"):
+                    values[key] = int(rest.split()[0])
+        return values
+
+    def sample():
+        start = time.monotonic()
+        while not done.is_set():
+            try:
+                values = status()
+                samples.append((time.monotonic() - start, values["VmRSS"], values["Threads"]))
+            except (OSError, KeyError):
+                pass
+            done.wait(0.05)
+
+    rng = random.Random(seed)
+    shares = {kind: count for kind, count in MIXED_SHARES.items() if kind in kinds}
+    scale = MIXED_BURST / sum(shares.values())
+    plan = []
+    for kind, count in shares.items():
+        plan += [kind] * max(1, round(count * scale))
+    plan = plan[:MIXED_BURST]
+
+    def arguments(kind):
+        if kind == "read":
+            return "read_file", {"path": rng.choice(files)}
+        if kind == "info":
+            return "get_file_info", {"path": rng.choice(files)}
+        if kind == "search":
+            pattern, literal = rng.choice(MIXED_PATTERNS)
+            return "search_content", {"pattern": pattern, "literal": literal, "path": rng.choice(directories), "maxResults": 100}
+        if kind == "tree":
+            return "directory_tree", {"path": rng.choice(directories), "maxDepth": 6, "maxEntries": 2000}
+        return "batch_operations", {"operation": rng.choice(["count", "hash", "stat"]), "paths": [rng.choice(directories)], "maxResults": 200}
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    counts = {kind: 0 for kind in shares}
+    calls = failed = 0
+    failures = {}  # the start of each error message, counted
+    next_id = 1000
+    start = time.monotonic()
+    while time.monotonic() - start < seconds and calls + len(plan) <= MIXED_MAX_CALLS:
+        burst = plan[:]
+        rng.shuffle(burst)
+        lines = []
+        for kind in burst:
+            name, values = arguments(kind)
+            next_id += 1
+            lines.append(json.dumps({"jsonrpc": "2.0", "id": next_id, "method": "tools/call",
+                                     "params": {"name": name, "arguments": values}}))
+            counts[kind] += 1
+        server.process.stdin.write(("\n".join(lines) + "\n").encode())
+        server.process.stdin.flush()
+        waiting = len(burst)
+        while waiting:
+            line = server.process.stdout.readline()
+            if not line:
+                raise RuntimeError("server closed its output after %d calls" % calls)
+            message = json.loads(line)
+            if message.get("id", 0) <= 1000:
+                continue
+            waiting -= 1
+            calls += 1
+            if "error" in message or message["result"].get("isError"):
+                failed += 1
+                text = str(message.get("error") or message["result"]["content"][0]["text"])
+                failures[text[:60]] = failures.get(text[:60], 0) + 1
+    load_seconds = time.monotonic() - start
+    end_rss = status()["VmRSS"]
+    done.wait(5.0)
+    settled = status()
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    figures = server.call("get_filesystem_stats", {})["structuredContent"]
+    cache_mib = figures["cache"]["bytes"] / 1048576
+    done.set()
+    sampler.join()
+    server.close()
+    load_samples = [kib for t, kib, _ in samples if t <= load_seconds]
+    last_ten = [kib for t, kib, _ in samples if load_seconds - 10 <= t <= load_seconds]
+    return {"calls": calls, "failed": failed, "seconds": load_seconds, "calls_by_kind": counts,
+            "failures": dict(sorted(failures.items(), key=lambda item: -item[1])[:5]),
+            "peak_rss_mib": settled["VmHWM"] / 1024, "end_rss_mib": end_rss / 1024,
+            "last_10s_median_rss_mib": statistics.median(last_ten or load_samples or [end_rss]) / 1024,
+            "settled_rss_mib": settled["VmRSS"] / 1024, "peak_threads": max((n for _, _, n in samples), default=0),
+            "cache_mib": cache_mib, "server_cpu_seconds": cpu, "cache_entries": figures["cache"]["entries"],
+            "monitor_pressure_events": figures["memory"]["pressureEvents"]}
+
+
+def mixed(aifs, root, out, seconds=120.0, runs=3, kinds="read,search,tree,batch,info"):
+    kinds = set(kinds.split(","))
+    files, directories = [], []
+    for directory, subdirectories, names in os.walk(root):
+        subdirectories[:] = [d for d in subdirectories if not d.startswith(".")]
+        relative = os.path.relpath(directory, root)
+        if relative != "." and relative.count("/") <= 2:
+            directories.append(relative)
+        files += [os.path.join(relative, n) for n in names if not n.startswith(".")]
+    files.sort()
+    directories.sort()
+    samples = [mixed_once(aifs, root, files, directories, seconds, kinds, seed=7 + run) for run in range(runs)]
+    report = {"kinds": sorted(kinds), "burst": MIXED_BURST, "runs": runs, "samples": samples}
+    for key in ("calls", "failed", "peak_rss_mib", "end_rss_mib", "last_10s_median_rss_mib", "settled_rss_mib", "peak_threads",
+                "cache_mib", "server_cpu_seconds"):
+        report["median_" + key] = statistics.median(s[key] for s in samples)
+    with open(os.path.join(out, "mcp-mixed.json"), "w") as file:
+        json.dump(report, file, indent=2)
+    print("mixed load (%s), bursts of %d, %d fresh server(s): %d calls (median), %d failed; resident memory: "
+          "peak %.0f MiB, last 10 s of load %.0f MiB, 5 s after %.0f MiB (content cache %.0f MiB); peak %d threads; server CPU %.1f s" % (
+              ",".join(sorted(kinds)), MIXED_BURST, runs, report["median_calls"], report["median_failed"],
+              report["median_peak_rss_mib"], report["median_last_10s_median_rss_mib"], report["median_settled_rss_mib"],
+              report["median_cache_mib"], report["median_peak_threads"], report["median_server_cpu_seconds"]))
+
+
 def soak(aifs, root, big, minutes, out):
     server = Server(aifs, root)
     samples = []
@@ -250,6 +396,9 @@ if __name__ == "__main__":
         roundtrip(sys.argv[2], sys.argv[3], sys.argv[4])
     elif sys.argv[1] == "load":
         load(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]) if len(sys.argv) > 5 else 5)
+    elif sys.argv[1] == "mixed":
+        mixed(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]) if len(sys.argv) > 5 else 120.0,
+              int(sys.argv[6]) if len(sys.argv) > 6 else 3, sys.argv[7] if len(sys.argv) > 7 else "read,search,tree,batch,info")
     elif sys.argv[1] == "soak":
         soak(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]), sys.argv[6])
     else:

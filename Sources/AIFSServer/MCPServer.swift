@@ -41,10 +41,17 @@ public struct AIFSMCPServer: Sendable {
         // Small files are read through a cache that checks each hit against the file's
         // identity; the monitor shrinks it when the process nears its memory budget.
         monitor = MemoryMonitor(logger: logger)
-        let service = FileService(roots: roots, contentCache: FileContentCache(), memoryMonitor: monitor)
+        let service = FileService(
+            roots: roots, contentCache: FileContentCache(configuration: Self.contentCacheConfiguration), memoryMonitor: monitor)
         context = ToolContext(service: service, roots: roots, watchers: WatchRegistry())
         tools = AIFSMCPServer.catalog
     }
+
+    /// The content cache's limits: 32 MiB of files, half the library's default. The
+    /// server's target is 100 MiB resident under load (64 calls in flight, searches
+    /// among them); the idle process is 33 MiB, so a full 64 MiB cache left no room
+    /// (design note 0004, "Memory under load").
+    static let contentCacheConfiguration = FileContentCache.Configuration(byteBudget: 32 << 20)
 
     /// Every tool, in the order `tools/list` shows them.
     static let catalog: [ToolDefinition] = [

@@ -124,6 +124,11 @@ enum SearchTools {
         configuration.afterContext = try arguments.int("after", minimum: 0, maximum: 100) ?? 0
         configuration.maxReportedLines = try arguments.int("maxMatchesPerFile", minimum: 1)
 
+        // One search of `searchConcurrency` at a time: waiting here costs no memory.
+        guard await context.searches.acquire() else {
+            throw ToolFailure("cancelled", "search_content: the client cancelled the request")
+        }
+        defer { context.searches.release() }
         let clock = ContinuousClock()
         let started = clock.now
         let stream: SearchStream

@@ -33,7 +33,7 @@ enum StatsTools {
                         [
                             "entries": Schema.integer("Files held.", example: 42),
                             "bytes": Schema.integer("Bytes held.", example: 180_000),
-                            "byteBudget": Schema.integer("The most bytes held.", example: 67_108_864),
+                            "byteBudget": Schema.integer("The most bytes held.", example: 33_554_432),
                             "hits": Schema.integer("Reads answered from memory.", example: 120),
                             "misses": Schema.integer("Reads that went to disk.", example: 42),
                             "hitRate": Schema.number("hits / (hits + misses).", example: 0.74),

@@ -52,6 +52,11 @@ struct ToolContext: Sendable {
     let snapshots = ResultSnapshots()
     /// The server's tool calls, counted.
     let calls = CallCounters()
+    /// `search_content` calls searching at once (``searchConcurrency``); the others wait.
+    let searches = ConcurrencyLimit(ToolContext.searchConcurrency)
+    /// Searches at once: each one already runs on every core, so more only add memory
+    /// (buffers and collected lines per search), not speed.
+    static let searchConcurrency = max(2, DedicatedThreads.processorCount)
     /// Sends this call's progress notifications; `nil` when the request carried no
     /// progress token.
     var progress: ProgressReporter? = nil

@@ -17,6 +17,9 @@ public struct WatchStats: Sendable, Hashable {
     public var polledDirectories: Int
     /// Directories that fell back to polling because of the watch limit.
     public var fallbackDirectories: Int
+    /// Roots whose watch ended because the file system they were on was unmounted and
+    /// their path no longer exists (each was reported by an `error` event).
+    public var lostRoots: Int = 0
 }
 
 /// Counters the watch loop updates and ``Watcher/stats`` reads.
@@ -30,4 +33,5 @@ final class WatchCounters: Sendable {
     let rescans = Atomic<Int>(0)
     let polled = Atomic<Int>(0)
     let fallbacks = Atomic<Int>(0)
+    let lostRoots = Atomic<Int>(0)
 }

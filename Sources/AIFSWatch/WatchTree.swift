@@ -63,6 +63,14 @@ public struct WatchTree: Sendable {
         return Array(removed)
     }
 
+    /// The entries directly under the directory `path`, by name; empty for a file or
+    /// a path the tree does not have.
+    public func children(of path: String) -> [String] {
+        guard let names = children[path] else { return [] }
+        let prefix = path == "/" ? "/" : path + "/"
+        return names.sorted().map { prefix + $0 }
+    }
+
     /// `path` and everything under it, parents before children, siblings by name.
     public func subtree(_ path: String) -> [(path: String, kind: EntryKind)] {
         guard let kind = kinds[path] else { return [] }

@@ -41,6 +41,11 @@ import Synchronization
 ///   ``WatchOptions/interval``, not at once.
 /// - A consumer that stops iterating without releasing the watcher leaves its thread
 ///   asleep until ``stop()``.
+/// - An unmount inside the tree is reported (what was on the file system gone, what
+///   is underneath new; a root that is gone ends with an `error`), but only when the
+///   file system itself goes away: inotify says nothing when one still mounted
+///   elsewhere (a bind mount) is unmounted here, or when something is mounted on top
+///   of a watched directory.
 public final class Watcher: Sendable {
     /// The events, from the initial scan (unless `ignoreInitial`) through `ready` to
     /// the end of the watch.
@@ -137,7 +142,8 @@ public final class Watcher: Sendable {
             backends: choices.mapValues(\.backend),
             reasons: choices.mapValues(\.reason),
             polledDirectories: counters.polled.load(ordering: .relaxed),
-            fallbackDirectories: counters.fallbacks.load(ordering: .relaxed))
+            fallbackDirectories: counters.fallbacks.load(ordering: .relaxed),
+            lostRoots: counters.lostRoots.load(ordering: .relaxed))
     }
 
     /// Chooses a backend per root (``BackendSelector``) and builds the one backend the

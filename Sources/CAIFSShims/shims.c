@@ -33,6 +33,19 @@ int caifs_malloc_trim(size_t pad) {
 #endif
 }
 
+int caifs_malloc_limit(int arenas, int mmap_threshold) {
+#if defined(__GLIBC__)
+    int ok = 1;
+    if (arenas > 0 && mallopt(M_ARENA_MAX, arenas) != 1) ok = 0;
+    if (mmap_threshold > 0 && mallopt(M_MMAP_THRESHOLD, mmap_threshold) != 1) ok = 0;
+    return ok;
+#else
+    (void)arenas;
+    (void)mmap_threshold;
+    return 0;
+#endif
+}
+
 #include <pthread.h>
 
 void caifs_set_thread_name(const char *name) {

@@ -31,6 +31,10 @@ struct MCPCommand: AsyncParsableCommand {
 
     /// Parses and runs with aifs's exit codes: 0, or 2 for any error (usage errors too).
     static func main() async {
+        // Before any other thread: a heap per processor at most, and big blocks (search
+        // buffers) mapped on their own, so memory freed after a burst of calls goes back
+        // to the system (design note 0004, "Memory under load").
+        SystemMemory.limitAllocator(arenas: min(8, max(2, DedicatedThreads.processorCount)))
         for recovery in FileService.recoverInterruptedTransactions() {
             try? Console.standardError.write("aifs: \(recovery.summary)\n")
         }

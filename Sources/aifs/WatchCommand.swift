@@ -15,6 +15,10 @@ struct WatchCommand: AsyncParsableCommand {
             terminal it prints readable lines instead (--json forces JSON). Events: add, \
             addDir, change, unlink, unlinkDir, rename, ready, rescan, error. SIGINT or \
             SIGTERM ends it with status 0; so does the removal of every watched root. \
+            When a file system inside a watched tree (or under a root) is unmounted, \
+            what was on it is reported gone and what the path shows now is reported new; \
+            a root that no longer exists after an unmount ends with an error event, and \
+            aifs watch then exits with status 1. \
             Roots on network and FUSE file systems (NFS, SMB, 9P, FUSE) are polled; \
             "backends" in ready says which root uses what. By default an unlink followed \
             within 100 ms by an add of the same path is one change (so unlinks are \
@@ -141,6 +145,13 @@ struct WatchCommand: AsyncParsableCommand {
         }
         stopper.set(watcher)
         for await _ in watcher.events {}
+        let lost = watcher.stats.lostRoots
+        if lost > 0 {
+            try? Console.standardError.write(
+                "aifs: \(lost == 1 ? "a watched path is" : "\(lost) watched paths are") gone: the file system it was on was "
+                    + "unmounted (see the error events); mount it again and start a new watch\n")
+            throw ExitCode(1)
+        }
     }
 
     /// Appends `{"event":…,"path":…,"time":…}` plus the kind's own fields, one line, to

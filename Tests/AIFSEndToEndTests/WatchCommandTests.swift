@@ -9,26 +9,33 @@ import Testing
     final class RunningWatch {
         let process = Process()
         let output: String
+        let errorOutput: String
 
         /// Starts `aifs watch --json arguments…`, through `launcher` (a program and its
         /// arguments that ends by running the rest of its command line) when given.
         init(_ arguments: [String], in directory: String, launcher: [String] = []) throws {
             output = directory + "/../watch-output-\(UUID().uuidString).jsonl"
+            errorOutput = output + ".err"
             _ = FileManager.default.createFile(atPath: output, contents: nil)
+            _ = FileManager.default.createFile(atPath: errorOutput, contents: nil)
             let command = launcher + [AIFS.executable, "watch", "--json"] + arguments
             process.executableURL = URL(fileURLWithPath: command[0])
             process.arguments = Array(command.dropFirst())
             process.currentDirectoryURL = URL(fileURLWithPath: directory)
             process.standardInput = FileHandle.nullDevice
             process.standardOutput = FileHandle(forWritingAtPath: output)
-            process.standardError = FileHandle.nullDevice
+            process.standardError = FileHandle(forWritingAtPath: errorOutput)
             try ChildProcesses.locked { try process.run() }
         }
 
         deinit {
             if process.isRunning { process.terminate() }
             try? FileManager.default.removeItem(atPath: output)
+            try? FileManager.default.removeItem(atPath: errorOutput)
         }
+
+        /// What it wrote to stderr so far.
+        var standardError: String { (try? String(contentsOfFile: errorOutput, encoding: .utf8)) ?? "" }
 
         var events: [[String: Any]] {
             let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""

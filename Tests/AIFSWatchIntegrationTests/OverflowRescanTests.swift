@@ -9,7 +9,7 @@ import Testing
 
 /// A backend that reports nothing by itself: the test drives the loop with `step`,
 /// on real files, with no threads (watchman's FakeWatcher).
-private final class ScriptedBackend: FileWatcherBackend {
+final class ScriptedBackend: FileWatcherBackend {
     private var next: Int32 = 1
     private(set) var watched: [String] = []
 

@@ -149,6 +149,28 @@ import Testing
         #expect(try await events.quiet(in: dir.path, usePolling: usePolling).isEmpty)
     }
 
+    /// `rename(2)` of a directory over an existing empty directory replaces it: the
+    /// target is reported gone (`unlinkDir`), then the rename, in that order; the moved
+    /// directory's contents come along and it stays watched. A consumer that missed the
+    /// `unlinkDir` would hold the target's identity for the new directory (issue 15,
+    /// a gap the mutation tests found: dropping the `unlinkDir` failed no test).
+    @Test(.timeLimit(.minutes(1)), arguments: [false, true])
+    func issue15_directoryRenamedOverAnEmptyDirectory(usePolling: Bool) async throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["a/inner.txt": "i", "b/": ""])
+        let events = try EventRecorder(paths: [dir.path], options: Self.options(usePolling: usePolling))
+        try await events.expect([.ready(dir.path)])
+
+        FS.rename(dir.path("a"), dir.path("b"))
+        let seen = try await events.expect([.unlinkDir(dir.path("b")), .rename(dir.path("a"), dir.path("b"))])
+        #expect(seen.map(\.description) == ["unlinkDir \(dir.path("b"))", "rename \(dir.path("a")) -> \(dir.path("b"))"])
+        FS.write(dir.path("b/more.txt"), "m")
+        try await events.expect([.add(dir.path("b/more.txt"))])
+        FS.unlink(dir.path("b/inner.txt"))
+        try await events.expect([.unlink(dir.path("b/inner.txt"))])
+        #expect(try await events.quiet(in: dir.path, usePolling: usePolling).isEmpty)
+    }
+
     /// An editor's atomic save: write a temporary file, rename it over the target.
     /// chokidar (with its default `atomic`) shows `change target`. Here, when the
     /// temporary file is watched, the consumer sees `add tmp` then `rename tmp -> target`

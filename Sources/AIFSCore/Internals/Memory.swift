@@ -36,6 +36,16 @@ extension Syscall {
         caifs_malloc_trim(0) == 1
     }
 
+    /// Limits the allocator: at most `arenas` heaps, and blocks of `mmapThreshold`
+    /// bytes or more mapped on their own.
+    ///
+    /// - Returns: Whether both were set (`false` where the C library is not glibc).
+    ///
+    /// The corresponding C function is `mallopt` (`M_ARENA_MAX`, `M_MMAP_THRESHOLD`).
+    static func limitAllocator(arenas: Int, mmapThreshold: Int) -> Bool {
+        caifs_malloc_limit(CInt(clamping: arenas), CInt(clamping: mmapThreshold)) == 1
+    }
+
     /// The wall-clock time in nanoseconds since the epoch, from the clock the kernel
     /// stamps file times with.
     ///

@@ -40,6 +40,12 @@ void caifs_set_thread_name(const char *name);
 /// malloc_trim(3): returns free heap memory to the system; 1 if any was released.
 int caifs_malloc_trim(size_t pad);
 
+/// mallopt(3) with M_ARENA_MAX and M_MMAP_THRESHOLD: at most `arenas` heaps (0 leaves
+/// the default), and allocations of `mmap_threshold` bytes or more mapped on their own
+/// (and unmapped when freed; 0 leaves the default, which grows with freed blocks).
+/// 1 when both were set; 0 where the C library has no mallopt (not glibc).
+int caifs_malloc_limit(int arenas, int mmap_threshold);
+
 /// The processors this process may run on (its affinity mask), at least 1.
 int caifs_available_processors(void);
 
