@@ -9,7 +9,7 @@ public struct SearchError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The kind of failure.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         fileprivate enum Value: Hashable, Sendable {
-            case invalidPattern, invalidArgument, io
+            case invalidPattern, invalidArgument, io, undecidedLine, longLine
         }
 
         fileprivate var value: Value
@@ -20,12 +20,20 @@ public struct SearchError: Error, Hashable, Sendable, CustomStringConvertible {
         public static var invalidArgument: Code { Code(value: .invalidArgument) }
         /// A file could not be opened or read.
         public static var io: Code { Code(value: .io) }
+        /// The regex engines gave up on a line (a resource limit): whether it matches is
+        /// unknown, and it was not reported. The search went on.
+        public static var undecidedLine: Code { Code(value: .undecidedLine) }
+        /// A line longer than the searcher's largest buffer: it was reported cut, or a
+        /// match in it may have been missed. The search went on.
+        public static var longLine: Code { Code(value: .longLine) }
 
         public var description: String {
             switch value {
             case .invalidPattern: "invalidPattern"
             case .invalidArgument: "invalidArgument"
             case .io: "io"
+            case .undecidedLine: "undecidedLine"
+            case .longLine: "longLine"
             }
         }
     }

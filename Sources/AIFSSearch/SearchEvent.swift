@@ -56,7 +56,9 @@ public enum SearchEvent: Sendable, Hashable {
     case binaryFile(pathBytes: [UInt8], offset: Int64)
     /// One file's search is done.
     case fileFinished(pathBytes: [UInt8], finish: SinkFinish)
-    /// A file or directory could not be read; the search went on.
+    /// A file or directory could not be read, or a line could not be searched exactly
+    /// (see ``SinkFinish/problems``, which also come this way, before the file's
+    /// ``fileFinished(pathBytes:finish:)``); the search went on.
     case error(SearchError)
 }
 
@@ -120,6 +122,7 @@ public final class ChannelSink: Sink {
     }
 
     public func finish(_ finish: SinkFinish) {
+        for problem in finish.problems { _ = add(.error(problem), isResult: true) }
         _ = add(.fileFinished(pathBytes: path, finish: finish), isResult: false)
         if batchHasResults || batchStarted.map({ ContinuousClock.now - $0 >= Self.batchAge }) == true { _ = flush() }
     }

@@ -78,6 +78,15 @@ public final class Searcher {
     private var maxReached = false
     private var sink: (any Sink)?
     private var binaryDetection: BinaryDetection = .quit
+    private var path: [UInt8] = []
+    /// Problems beyond ``problemLimit``, counted but not kept.
+    private var problemsNotKept = 0
+
+    /// The lines of the file searched last (or being searched) that could not be
+    /// searched exactly; also in ``SinkFinish/problems``.
+    public private(set) var problems: [SearchError] = []
+    /// The most problems kept per file.
+    public static let problemLimit = 10
 
     private static let newline = UInt8(ascii: "\n")
 
@@ -171,7 +180,26 @@ public final class Searcher {
         binaryOffset = nil
         stopped = false
         maxReached = false
+        problems = []
+        problemsNotKept = 0
         self.sink = sink
+    }
+
+    /// Notes a line that could not be searched exactly.
+    private func addProblem(_ problem: @autoclosure () -> SearchError) {
+        if problems.count < Searcher.problemLimit {
+            problems.append(problem())
+        } else {
+            problemsNotKept += 1
+        }
+    }
+
+    /// How to name the line that starts at `position` in a message: `PATH:LINE` when
+    /// lines are counted, else `PATH` and the line's byte offset.
+    private func lineDescription(at position: Int) -> String {
+        let shown = String(decoding: path, as: UTF8.self)
+        if let number = lineNumber(at: position) { return "\(shown):\(number)" }
+        return "\(shown): the line at byte offset \(bufferOffset + Int64(position))"
     }
 
     private func run(
@@ -180,6 +208,7 @@ public final class Searcher {
     ) throws(SearchError) {
         let started = ContinuousClock.now
         reset(sink: sink)
+        path = displayPath
         defer { self.sink = nil }
         // `-m 0` reports nothing, as ripgrep: no need to read at all.
         guard sink.begin(path: displayPath), configuration.maxReportedLines != 0 else {
@@ -233,11 +262,17 @@ public final class Searcher {
     private func finish(sink: any Sink, started: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - started
         let (seconds, attoseconds) = elapsed.components
+        if problemsNotKept > 0 {
+            let shown = String(decoding: path, as: UTF8.self)
+            problems.append(SearchError(
+                problems[0].code, "\(shown): \(problemsNotKept) more lines like the ones above", path: shown))
+        }
         sink.finish(SinkFinish(
             bytesSearched: bufferOffset + Int64(searchStart),
             binaryOffset: binaryOffset,
             matchedLines: reportedLines,
-            elapsedNanoseconds: seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+            elapsedNanoseconds: seconds * 1_000_000_000 + attoseconds / 1_000_000_000,
+            problems: problems))
     }
 
     private var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: end) }
@@ -319,10 +354,24 @@ public final class Searcher {
         return nil
     }
 
-    /// Whether the matcher matches the line (without its terminator).
+    /// Whether the matcher matches the line (without its terminator). A line the matcher
+    /// could not decide is a problem, and is reported neither as a match nor inverted.
     private func confirms(_ line: Range<Int>) -> Bool {
         let text = UnsafeBufferPointer(start: base + line.lowerBound, count: contentLength(line))
-        return matcher.firstMatch(in: text, from: 0) != nil
+        switch matcher.matchResult(in: text, from: 0) {
+        case .match: return true
+        case .noMatch: return false
+        case .undecided(let reason):
+            addProblem(SearchError(
+                .undecidedLine,
+                "\(lineDescription(at: line.lowerBound)): the regex engine gave up on this line (\(reason)), so "
+                    + "whether it matches is unknown and it is not reported; simplify the pattern (nested "
+                    + "quantifiers such as (a+)+ backtrack exponentially)",
+                path: String(decoding: path, as: UTF8.self)))
+            // Inverted, a line counts as reported when it does not match: treating it as
+            // a match keeps it out of the report there too.
+            return configuration.invert
+        }
     }
 
     private func contentLength(_ line: Range<Int>) -> Int {

@@ -94,13 +94,24 @@ public struct SinkFinish: Sendable, Hashable {
     public var matchedLines: Int
     /// The time the search of this file took, in nanoseconds.
     public var elapsedNanoseconds: Int64
+    /// Lines the search could not handle exactly, in file order: lines no regex engine
+    /// could decide (``SearchError/Code/undecidedLine``) and lines too long for the
+    /// buffer (``SearchError/Code/longLine``). Each names the path and the line and says
+    /// what was done; a caller should show them and treat the answer as incomplete
+    /// (ripgrep's exit status 2). At most ``Searcher/problemLimit`` are kept, the last
+    /// one then saying how many more there were.
+    public var problems: [SearchError]
 
     /// Creates a summary.
-    public init(bytesSearched: Int64, binaryOffset: Int64?, matchedLines: Int, elapsedNanoseconds: Int64) {
+    public init(
+        bytesSearched: Int64, binaryOffset: Int64?, matchedLines: Int, elapsedNanoseconds: Int64,
+        problems: [SearchError] = []
+    ) {
         self.bytesSearched = bytesSearched
         self.binaryOffset = binaryOffset
         self.matchedLines = matchedLines
         self.elapsedNanoseconds = elapsedNanoseconds
+        self.problems = problems
     }
 }
 

@@ -282,6 +282,12 @@ final class PrintingHandler: SearchHandler {
         }
         output.endFile()
         if hasMatched { report.matched.store(true, ordering: .relaxed) }
+        // Lines that could not be searched exactly make the answer incomplete: said on
+        // stderr, and the exit status is 2, as for any error.
+        if !searcher.problems.isEmpty {
+            report.errored.store(true, ordering: .relaxed)
+            for problem in searcher.problems { try? Console.standardError.write("aifs: \(problem.message)\n") }
+        }
     }
 
     private var sink: any Sink {

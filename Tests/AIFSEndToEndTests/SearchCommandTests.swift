@@ -108,6 +108,35 @@ import Testing
         #expect(result.stdout == "4\n")
     }
 
+    /// A line on which PCRE2's backtracking gives up is decided by its DFA, as rg's own
+    /// engine decides it; one nothing decides is an error that names the file and line.
+    /// https://github.com/aifs/aifs/issues/15 (defect 7)
+    @Test func issue15_linesTheRegexEngineGivesUpOnAreDecidedOrReported() throws {
+        let dir = try TemporaryDirectory()
+        let long = String(repeating: "a", count: 30) + "b"
+        try dir.file("f.txt", "first b\n\(long)\nthird b\n")
+        try dir.file("only.txt", "\(long)\n")
+        let decided = try AIFS.run(["search", "(a+)+$|b$", "f.txt"], in: dir.path)
+        #expect(decided.status == 0, "\(decided)")
+        #expect(decided.stdout == "first b\n\(long)\nthird b\n")
+        #expect(decided.stderr.isEmpty)
+        if let rg = Process.which("rg") {
+            #expect(try Process.capture(rg, ["(a+)+$|b$", "f.txt"], in: dir.path).stdout == decided.stdout)
+        }
+
+        let undecided = try AIFS.run(["search", "-n", #"(a+)+\1$|b$"#, "f.txt"], in: dir.path)
+        #expect(undecided.status == 2, "\(undecided)")
+        #expect(undecided.stdout == "1:first b\n3:third b\n")
+        #expect(undecided.stderr.contains("f.txt:2: the regex engine gave up on this line (PCRE2: match limit exceeded)"),
+                "\(undecided)")
+        // With no other match the answer is not "no match" (1) but an error (2).
+        let alone = try AIFS.run(["search", #"(a+)+\1$|b$"#, "only.txt"], in: dir.path)
+        #expect(alone.status == 2, "\(alone)")
+        #expect(alone.stderr.contains("only.txt: the line at byte offset 0: the regex engine gave up"), "\(alone)")
+        let counted = try AIFS.run(["search", "-c", #"(a+)+\1$|b$"#, "f.txt"], in: dir.path)
+        #expect(counted.status == 2 && counted.stdout == "2\n", "\(counted)")
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func aHugeSingleLineDoesNotHang() throws {
         let dir = try TemporaryDirectory()
