@@ -35,6 +35,12 @@ public protocol Matcher: Sendable {
     /// reported as a problem rather than silently left out. The default wraps
     /// ``firstMatch(in:from:)``, for matchers that always decide.
     func matchResult(in haystack: UnsafeBufferPointer<UInt8>, from start: Int) -> MatchResult
+
+    /// The most bytes a match can span, when the pattern bounds it (a literal's length);
+    /// nil when unknown or unbounded. A line longer than the searcher's largest buffer is
+    /// searched in overlapping pieces: with a bound no longer than the overlap, no match
+    /// is lost at a seam. The default is nil.
+    var maximumMatchLength: Int? { get }
 }
 
 /// How a matcher's search of one subject ended.
@@ -57,6 +63,8 @@ extension Matcher {
     public func matchResult(in haystack: UnsafeBufferPointer<UInt8>, from start: Int) -> MatchResult {
         firstMatch(in: haystack, from: start).map(MatchResult.match) ?? .noMatch
     }
+
+    public var maximumMatchLength: Int? { nil }
 
     /// Calls `body` with each non-overlapping match in `line`, left to right. After an
     /// empty match the search resumes one byte further, so it always ends.

@@ -137,6 +137,38 @@ import Testing
         #expect(counted.status == 2 && counted.stdout == "2\n", "\(counted)")
     }
 
+    /// A line longer than the 64 MiB buffer: right line numbers, columns and offsets, a
+    /// cut said on stderr with exit status 2 where lines are printed, and counts that
+    /// stay right (exit 0). https://github.com/aifs/aifs/issues/15 (defect 6)
+    @Test(.timeLimit(.minutes(1)))
+    func issue15_aLineLongerThanTheBufferIsNeverSilentlyCut() throws {
+        let dir = try TemporaryDirectory()
+        var contents = Array("first line\nNEEDLE".utf8)
+        contents += [UInt8](repeating: UInt8(ascii: "y"), count: 70 << 20)
+        contents += Array("END\nlast NEEDLE\n".utf8)
+        try Data(contents).write(to: URL(fileURLWithPath: dir.path("long.txt")))
+        let endColumn = 6 + (70 << 20) + 1
+
+        let end = try AIFS.run(["search", "-n", "--column", "END", "long.txt"], in: dir.path)
+        #expect(end.status == 2)
+        #expect(end.stdout.hasPrefix("2:\(endColumn):yyyy") && end.stdout.hasSuffix("yyyEND\n"))
+        #expect(end.stderr.contains("aifs: long.txt:2: the line is longer than the search buffer (67108864 bytes)"), "\(end.stderr)")
+        if let rg = Process.which("rg") {
+            let theirs = try Process.capture(rg, ["-n", "--column", "END", "long.txt"], in: dir.path)
+            #expect(theirs.stdout.hasPrefix("2:\(endColumn):"))
+        }
+
+        let only = try AIFS.run(["search", "-o", "-n", "--column", "NEEDLE", "long.txt"], in: dir.path)
+        #expect(only.stdout == "2:1:NEEDLE\n3:6:NEEDLE\n")
+        #expect(only.status == 2)
+
+        // --json's offsets are checked in LongLineTests: encoding a 23 MB line takes the
+        // debug build 10 s.
+        let count = try AIFS.run(["search", "-c", "y", "long.txt"], in: dir.path)
+        #expect(count.stdout == "1\n")
+        #expect(count.status == 0 && count.stderr.isEmpty, "\(count)")
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func aHugeSingleLineDoesNotHang() throws {
         let dir = try TemporaryDirectory()
