@@ -17,7 +17,11 @@
 /// libpcre2-8 is loaded at run time (``pcre2LoadProblem`` says why not, when it cannot be);
 /// ``engineDescription`` names what runs: PCRE2 with JIT, interpreted PCRE2 (a build
 /// without JIT, or no executable memory), or, without libpcre2-8, a slower fallback on
-/// Swift's `Regex` that lacks lookbehind and replaces invalid UTF-8 by U+FFFD.
+/// Swift's `Regex` that lacks lookbehind and replaces invalid UTF-8 by U+FFFD. A subject on
+/// which pcre2_match gives up (its match, depth or heap limit: `(a+)+$` on a run of `a`s)
+/// is decided by pcre2_dfa_match, which does not backtrack; one that neither decides is
+/// `.undecided` in ``matchResult(in:from:)``, and the searcher reports the line as a
+/// problem instead of dropping it.
 ///
 /// ## The prefilter
 /// ``candidate(in:from:)`` first looks for a literal that every match must contain,
