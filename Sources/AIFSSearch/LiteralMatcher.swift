@@ -39,6 +39,9 @@ public struct LiteralMatcher: Matcher, Hashable {
         scanner.firstOccurrence(in: haystack, from: start, before: haystack.count)
     }
 
+    /// The literal's length.
+    public var maximumMatchLength: Int? { needle.count }
+
     public static func == (lhs: LiteralMatcher, rhs: LiteralMatcher) -> Bool { lhs.needle == rhs.needle }
     public func hash(into hasher: inout Hasher) { hasher.combine(needle) }
 }

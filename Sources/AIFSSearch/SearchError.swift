@@ -9,7 +9,7 @@ public struct SearchError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The kind of failure.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         fileprivate enum Value: Hashable, Sendable {
-            case invalidPattern, invalidArgument, io
+            case invalidPattern, invalidArgument, io, undecidedLine, longLineCut, longLineSearchedInPieces
         }
 
         fileprivate var value: Value
@@ -20,12 +20,28 @@ public struct SearchError: Error, Hashable, Sendable, CustomStringConvertible {
         public static var invalidArgument: Code { Code(value: .invalidArgument) }
         /// A file could not be opened or read.
         public static var io: Code { Code(value: .io) }
+        /// The regex engines gave up on a line (a resource limit): whether it matches is
+        /// unknown, and it was not reported. The search went on.
+        public static var undecidedLine: Code { Code(value: .undecidedLine) }
+        /// A line longer than the searcher's largest buffer was reported cut: only a
+        /// piece of it was handed on (its line number and offsets are right). What is
+        /// printed of it, and matches counted in it, are incomplete; line counts and
+        /// file lists are not affected. The search went on.
+        public static var longLineCut: Code { Code(value: .longLineCut) }
+        /// A line longer than the searcher's largest buffer matched nowhere, but was
+        /// searched in overlapping pieces with a pattern whose matches may be longer than
+        /// the overlap: a match across two pieces would have been missed. The search
+        /// went on.
+        public static var longLineSearchedInPieces: Code { Code(value: .longLineSearchedInPieces) }
 
         public var description: String {
             switch value {
             case .invalidPattern: "invalidPattern"
             case .invalidArgument: "invalidArgument"
             case .io: "io"
+            case .undecidedLine: "undecidedLine"
+            case .longLineCut: "longLineCut"
+            case .longLineSearchedInPieces: "longLineSearchedInPieces"
             }
         }
     }

@@ -18,13 +18,20 @@ public struct SearchLine: Sendable, Hashable {
     public var lineNumber: Int?
     /// The offset of the line's first byte in the file.
     public var absoluteOffset: Int64
-    /// The line without its terminator.
+    /// The line without its terminator; for a line longer than the searcher's largest
+    /// buffer, one piece of it (``isCut``).
     public var bytes: [UInt8]
     /// The byte ranges of the matches within ``bytes`` (empty for context lines and
     /// inverted matches).
     public var submatches: [Range<Int>]
     /// Match or context.
     public var kind: Kind
+    /// Where ``bytes`` starts within the line: 0 unless the line was cut. Add it to a
+    /// submatch's bounds for its offset within the line.
+    public var lineOffset: Int64
+    /// Whether ``bytes`` is only a piece of the line; the search also reports a
+    /// ``SearchError/Code/longLineCut`` error for it.
+    public var isCut: Bool
 
     /// The path; bytes that are not UTF-8 become U+FFFD.
     public var path: String { String(decoding: pathBytes, as: UTF8.self) }
@@ -36,7 +43,7 @@ public struct SearchLine: Sendable, Hashable {
     /// Creates a line.
     public init(
         pathBytes: [UInt8], lineNumber: Int?, absoluteOffset: Int64, bytes: [UInt8],
-        submatches: [Range<Int>], kind: Kind
+        submatches: [Range<Int>], kind: Kind, lineOffset: Int64 = 0, isCut: Bool = false
     ) {
         self.pathBytes = pathBytes
         self.lineNumber = lineNumber
@@ -44,6 +51,8 @@ public struct SearchLine: Sendable, Hashable {
         self.bytes = bytes
         self.submatches = submatches
         self.kind = kind
+        self.lineOffset = lineOffset
+        self.isCut = isCut
     }
 }
 
@@ -56,7 +65,9 @@ public enum SearchEvent: Sendable, Hashable {
     case binaryFile(pathBytes: [UInt8], offset: Int64)
     /// One file's search is done.
     case fileFinished(pathBytes: [UInt8], finish: SinkFinish)
-    /// A file or directory could not be read; the search went on.
+    /// A file or directory could not be read, or a line could not be searched exactly
+    /// (see ``SinkFinish/problems``, which also come this way, before the file's
+    /// ``fileFinished(pathBytes:finish:)``); the search went on.
     case error(SearchError)
 }
 
@@ -106,12 +117,14 @@ public final class ChannelSink: Sink {
 
     public func matched(_ match: SinkMatch) -> Bool {
         hasMatched = true
-        return send(match.bytes, lineNumber: match.lineNumber, offset: match.absoluteOffset, kind: .match)
+        return send(
+            match.bytes, lineNumber: match.lineNumber, offset: match.absoluteOffset, kind: .match,
+            lineOffset: match.lineOffset, isCut: match.isCut)
     }
 
     public func context(_ context: SinkContext) -> Bool {
         send(context.bytes, lineNumber: context.lineNumber, offset: context.absoluteOffset,
-             kind: context.kind == .before ? .before : .after)
+             kind: context.kind == .before ? .before : .after, lineOffset: context.lineOffset, isCut: context.isCut)
     }
 
     public func binaryData(offset: Int64) -> Bool {
@@ -120,6 +133,7 @@ public final class ChannelSink: Sink {
     }
 
     public func finish(_ finish: SinkFinish) {
+        for problem in finish.problems { _ = add(.error(problem), isResult: true) }
         _ = add(.fileFinished(pathBytes: path, finish: finish), isResult: false)
         if batchHasResults || batchStarted.map({ ContinuousClock.now - $0 >= Self.batchAge }) == true { _ = flush() }
     }
@@ -150,7 +164,10 @@ public final class ChannelSink: Sink {
         return !channel.isCancelled
     }
 
-    private func send(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int?, offset: Int64, kind: SearchLine.Kind) -> Bool {
+    private func send(
+        _ line: UnsafeBufferPointer<UInt8>, lineNumber: Int?, offset: Int64, kind: SearchLine.Kind, lineOffset: Int64,
+        isCut: Bool
+    ) -> Bool {
         var length = line.count
         if length > 0 && line[length - 1] == UInt8(ascii: "\n") { length -= 1 }
         let content = UnsafeBufferPointer(rebasing: line[0..<length])
@@ -163,7 +180,7 @@ public final class ChannelSink: Sink {
         }
         return add(.line(SearchLine(
             pathBytes: path, lineNumber: lineNumber, absoluteOffset: offset, bytes: Array(content),
-            submatches: submatches, kind: kind)), isResult: true)
+            submatches: submatches, kind: kind, lineOffset: lineOffset, isCut: isCut)), isResult: true)
     }
 }
 

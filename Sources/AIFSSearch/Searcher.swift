@@ -22,7 +22,8 @@ public struct SearcherConfiguration: Sendable, Hashable {
     /// NUL's buffer can differ from ripgrep's.
     public var initialBufferSize = 1024 * 1024
     /// The most the buffer may grow to hold one long line. A longer line is searched in
-    /// pieces of this size (see ``Searcher``'s known problems).
+    /// overlapping pieces of this size and reported cut (see ``Searcher``'s "Lines
+    /// longer than the buffer").
     public var maximumBufferSize = 64 * 1024 * 1024
 
     /// Creates the default configuration.
@@ -49,10 +50,28 @@ public struct SearcherConfiguration: Sendable, Hashable {
 /// ## Threading
 /// One searcher per worker thread, reused file after file; not `Sendable`.
 ///
+/// ## Lines longer than the buffer
+/// A line longer than ``SearcherConfiguration/maximumBufferSize`` cannot be held whole.
+/// It is searched in pieces of the buffer's size, each overlapping the previous one by a
+/// quarter of it, and decided as one line: reported once (as a match, an inverted match
+/// or context), with its own line number and offset, but with only one piece as its
+/// bytes (``SinkMatch/isCut``, ``SinkMatch/lineOffset``): the piece where it first
+/// matched, or its last piece when it did not match, or, as context before a match, its
+/// last quarter buffer. Each such line shown is listed in ``SinkFinish/problems`` (code
+/// ``SearchError/Code/longLineCut``), which callers that print lines or count matches
+/// must show: their output is incomplete. Line counts and file lists are right.
+///
 /// ## Known problems
-/// A line longer than ``SearcherConfiguration/maximumBufferSize`` is searched in
-/// pieces of that size: each piece is reported as its own line (with the right line
-/// number), and a match that spans two pieces is missed.
+/// - The pieces of an over-long line are matched one at a time: a match longer than the
+///   overlap that crosses two pieces is missed, and `$` or a lookahead can match at the
+///   end of a piece that is not the line's end. A line that matched nowhere and was
+///   searched with a matcher whose matches may be longer than the overlap (any regex;
+///   see ``Matcher/maximumMatchLength``) is listed in ``SinkFinish/problems``
+///   (``SearchError/Code/longLineSearchedInPieces``).
+/// - An over-long line gets no before-context: the lines before it are dropped to make
+///   room for it (a context break shows the gap).
+/// - Only the matches within the piece shown are printed, coloured or counted
+///   (`--count-matches`); the problem listed says so.
 public final class Searcher {
     /// The configuration.
     public let configuration: SearcherConfiguration
@@ -78,6 +97,44 @@ public final class Searcher {
     private var maxReached = false
     private var sink: (any Sink)?
     private var binaryDetection: BinaryDetection = .quit
+    private var path: [UInt8] = []
+    /// Problems beyond ``problemLimit``, counted but not kept.
+    private var problemsNotKept = 0
+
+    /// The lines of the file searched last (or being searched) that could not be
+    /// searched exactly; also in ``SinkFinish/problems``.
+    public private(set) var problems: [SearchError] = []
+    /// The most problems kept per file.
+    public static let problemLimit = 10
+
+    /// A line longer than the largest buffer, being searched in pieces.
+    private struct LongLine {
+        /// The absolute offset of the line's first byte.
+        var start: Int64
+        var lineNumber: Int?
+        /// Pieces searched so far.
+        var pieces = 0
+        /// Whether a piece matched.
+        var matched = false
+        /// Why the engine could not decide a piece, when it could not.
+        var undecidedReason: String?
+    }
+
+    /// Where a reported line stands in the file, when it is not simply where its bytes
+    /// are in the buffer (a piece of an over-long line).
+    private struct LinePlace {
+        var absoluteOffset: Int64
+        var lineNumber: Int?
+        var lineOffset: Int64
+    }
+
+    /// The over-long line whose pieces are being read.
+    private var longLine: LongLine?
+    /// The end of an over-long line that ended, kept in the buffer as a possible
+    /// before-context line: its line, and where it ends in the buffer.
+    private var longLineTail: (line: LongLine, end: Int)?
+    /// How much consecutive pieces of an over-long line overlap.
+    private var overlap: Int { capacity / 4 }
 
     private static let newline = UInt8(ascii: "\n")
 
@@ -171,7 +228,28 @@ public final class Searcher {
         binaryOffset = nil
         stopped = false
         maxReached = false
+        problems = []
+        problemsNotKept = 0
+        longLine = nil
+        longLineTail = nil
         self.sink = sink
+    }
+
+    /// Notes a line that could not be searched exactly.
+    private func addProblem(_ problem: @autoclosure () -> SearchError) {
+        if problems.count < Searcher.problemLimit {
+            problems.append(problem())
+        } else {
+            problemsNotKept += 1
+        }
+    }
+
+    /// How to name the line that starts at `position` in a message: `PATH:LINE` when
+    /// lines are counted, else `PATH` and the line's byte offset.
+    private func lineDescription(at position: Int) -> String {
+        let shown = String(decoding: path, as: UTF8.self)
+        if let number = lineNumber(at: position) { return "\(shown):\(number)" }
+        return "\(shown): the line at byte offset \(bufferOffset + Int64(position))"
     }
 
     private func run(
@@ -180,6 +258,7 @@ public final class Searcher {
     ) throws(SearchError) {
         let started = ContinuousClock.now
         reset(sink: sink)
+        path = displayPath
         defer { self.sink = nil }
         // `-m 0` reports nothing, as ripgrep: no need to read at all.
         guard sink.begin(path: displayPath), configuration.maxReportedLines != 0 else {
@@ -207,13 +286,40 @@ public final class Searcher {
                     break
                 }
             }
+            if longLine != nil {
+                // The next piece of an over-long line: up to its terminator, the end of
+                // the file, or the end of the full buffer. Its overlap, at the front,
+                // holds no terminator.
+                if let terminator = ByteScan.firstIndex(of: Searcher.newline, in: bytes, range: searchStart..<end) {
+                    searchPiece(0..<(terminator + 1), isLast: true)
+                } else if atEnd {
+                    searchPiece(0..<end, isLast: true)
+                } else if end == capacity {
+                    searchPiece(0..<end, isLast: false)
+                    continue
+                } else {
+                    continue
+                }
+                if stopped { break }
+            }
             let regionEnd: Int
             if atEnd {
                 regionEnd = end
             } else if let newline = ByteScan.lastIndex(of: Searcher.newline, in: bytes, range: searchStart..<end) {
                 regionEnd = newline + 1
             } else if end == capacity && capacity >= configuration.maximumBufferSize {
-                regionEnd = end  // a line longer than the largest buffer: search this piece
+                // Only a line that fills the whole buffer is over-long: first move it to
+                // the front (makeRoom drops what is before `keepStart`), then drop the
+                // lines kept before it for before-context.
+                if keepStart > 0 { continue }
+                if searchStart > 0 {
+                    keepStart = searchStart
+                    continue
+                }
+                // A line longer than the largest buffer: its first piece.
+                searchPiece(searchStart..<end, isLast: false)
+                if maxReached && afterRemaining == 0 { stopped = true }
+                continue
             } else {
                 continue
             }
@@ -233,11 +339,17 @@ public final class Searcher {
     private func finish(sink: any Sink, started: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - started
         let (seconds, attoseconds) = elapsed.components
+        if problemsNotKept > 0 {
+            let shown = String(decoding: path, as: UTF8.self)
+            problems.append(SearchError(
+                problems[0].code, "\(shown): \(problemsNotKept) more lines like the ones above", path: shown))
+        }
         sink.finish(SinkFinish(
             bytesSearched: bufferOffset + Int64(searchStart),
             binaryOffset: binaryOffset,
             matchedLines: reportedLines,
-            elapsedNanoseconds: seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+            elapsedNanoseconds: seconds * 1_000_000_000 + attoseconds / 1_000_000_000,
+            problems: problems))
     }
 
     private var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: end) }
@@ -247,6 +359,9 @@ public final class Searcher {
     private func makeRoom() {
         guard end == capacity else { return }
         if keepStart > 0 {
+            if let tail = longLineTail {
+                longLineTail = tail.end > keepStart ? (tail.line, tail.end - keepStart) : nil
+            }
             if configuration.lineNumbers && countedPosition < keepStart { _ = lineNumber(at: keepStart) }
             let shift = keepStart
             (base).update(from: base + shift, count: end - shift)
@@ -265,7 +380,8 @@ public final class Searcher {
             base = newStorage.baseAddress!.assumingMemoryBound(to: UInt8.self)
             capacity = grown
         } else if end == capacity {
-            // A piece of an over-long line was searched; nothing needs keeping.
+            // Lines kept for before-context fill the largest buffer: drop them.
+            longLineTail = nil
             bufferOffset += Int64(end)
             if configuration.lineNumbers { _ = lineNumber(at: end) }
             countedPosition = 0
@@ -273,6 +389,116 @@ public final class Searcher {
             searchStart = 0
             keepStart = 0
         }
+    }
+
+    // MARK: - Lines longer than the buffer
+
+    /// Searches `base[piece]`, a piece of an over-long line: the first (which starts the
+    /// line), one in the middle, or the last (which ends with the terminator or at the
+    /// end of the file). The line is reported at the first piece that matches; an
+    /// unmatched one at its last piece.
+    private func searchPiece(_ piece: Range<Int>, isLast: Bool) {
+        if longLine == nil {
+            longLine = LongLine(start: bufferOffset + Int64(piece.lowerBound), lineNumber: lineNumber(at: piece.lowerBound))
+        }
+        longLine!.pieces += 1
+        if !longLine!.matched && !stopped {
+            let text = UnsafeBufferPointer(start: base + piece.lowerBound, count: contentLength(piece))
+            switch matcher.matchResult(in: text, from: 0) {
+            case .match:
+                longLine!.matched = true
+                let place = place(of: longLine!, piece: piece)
+                if !configuration.invert {
+                    report(piece, at: place)
+                } else if afterRemaining > 0 {
+                    // Inverted, a matching line is context.
+                    emitContext(piece, kind: .after, at: place)
+                    afterRemaining -= 1
+                }
+            case .noMatch:
+                break
+            case .undecided(let reason):
+                if longLine!.undecidedReason == nil { longLine!.undecidedReason = reason }
+            }
+        }
+        if isLast {
+            finishLongLine(lastPiece: piece)
+        } else {
+            // Keep the overlap for the next piece; makeRoom moves it to the front.
+            searchStart = piece.upperBound
+            keepStart = piece.upperBound - overlap
+        }
+    }
+
+    /// The over-long line ended with `base[lastPiece]`.
+    private func finishLongLine(lastPiece: Range<Int>) {
+        guard let line = longLine else { return }
+        longLine = nil
+        let place = place(of: line, piece: lastPiece)
+        if !line.matched && !stopped {
+            if let reason = line.undecidedReason {
+                addProblem(undecidedProblem(describing: line, reason: reason))
+            } else if configuration.invert {
+                report(lastPiece, at: place)
+            } else if afterRemaining > 0 {
+                emitContext(lastPiece, kind: .after, at: place)
+                afterRemaining -= 1
+            }
+        }
+        if let lastPrinted, lastPrinted > line.start {
+            // Shown: the whole line counts as printed, for context breaks.
+            self.lastPrinted = bufferOffset + Int64(lastPiece.upperBound)
+        }
+        if !line.matched, line.pieces > 1, matcher.maximumMatchLength.map({ $0 > overlap + 1 }) ?? true {
+            addProblem(SearchError(
+                .longLineSearchedInPieces,
+                "\(describe(line)): the line is longer than the search buffer (\(capacity) bytes), so it was "
+                    + "searched in pieces that overlap by \(overlap) bytes; a match longer than that across two "
+                    + "pieces would have been missed",
+                path: String(decoding: path, as: UTF8.self)))
+        }
+        searchStart = lastPiece.upperBound
+        if configuration.beforeContext > 0 {
+            // The line's last bytes (an overlap's worth at most, so that the lines after
+            // it have room) stay as a possible before-context line.
+            longLineTail = (line, lastPiece.upperBound)
+            keepStart = max(keepStart, lastPiece.upperBound - min(lastPiece.count, max(1, overlap)))
+        } else {
+            keepStart = max(keepStart, lastPiece.upperBound)
+        }
+    }
+
+    private func place(of line: LongLine, piece: Range<Int>) -> LinePlace {
+        LinePlace(
+            absoluteOffset: line.start, lineNumber: line.lineNumber,
+            lineOffset: bufferOffset + Int64(piece.lowerBound) - line.start)
+    }
+
+    /// How a message names an over-long line: `PATH:LINE`, or `PATH` and its offset.
+    private func describe(_ line: LongLine) -> String {
+        let shown = String(decoding: path, as: UTF8.self)
+        if let number = line.lineNumber { return "\(shown):\(number)" }
+        return "\(shown): the line at byte offset \(line.start)"
+    }
+
+    private func undecidedProblem(describing line: LongLine, reason: String) -> SearchError {
+        SearchError(
+            .undecidedLine,
+            "\(describe(line)): the regex engine gave up on this line (\(reason)), so whether it matches is "
+                + "unknown and it is not reported; simplify the pattern (nested quantifiers such as (a+)+ "
+                + "backtrack exponentially)",
+            path: String(decoding: path, as: UTF8.self))
+    }
+
+    /// Notes that a piece of an over-long line was shown in its place.
+    private func noteCut(_ place: LinePlace, shownBytes: Int) {
+        let line = LongLine(start: place.absoluteOffset, lineNumber: place.lineNumber)
+        addProblem(SearchError(
+            .longLineCut,
+            "\(describe(line)): the line is longer than the search buffer (\(capacity) bytes), so only \(shownBytes) "
+                + "of its bytes, from byte \(place.lineOffset) of the line on, are shown; its line number, "
+                + "offset and columns are right, but matches outside those bytes are not shown or counted",
+            path: String(decoding: path, as: UTF8.self)))
     }
 
     // MARK: - Searching a region
@@ -319,10 +545,24 @@ public final class Searcher {
         return nil
     }
 
-    /// Whether the matcher matches the line (without its terminator).
+    /// Whether the matcher matches the line (without its terminator). A line the matcher
+    /// could not decide is a problem, and is reported neither as a match nor inverted.
     private func confirms(_ line: Range<Int>) -> Bool {
         let text = UnsafeBufferPointer(start: base + line.lowerBound, count: contentLength(line))
-        return matcher.firstMatch(in: text, from: 0) != nil
+        switch matcher.matchResult(in: text, from: 0) {
+        case .match: return true
+        case .noMatch: return false
+        case .undecided(let reason):
+            addProblem(SearchError(
+                .undecidedLine,
+                "\(lineDescription(at: line.lowerBound)): the regex engine gave up on this line (\(reason)), so "
+                    + "whether it matches is unknown and it is not reported; simplify the pattern (nested "
+                    + "quantifiers such as (a+)+ backtrack exponentially)",
+                path: String(decoding: path, as: UTF8.self)))
+            // Inverted, a line counts as reported when it does not match: treating it as
+            // a match keeps it out of the report there too.
+            return configuration.invert
+        }
     }
 
     private func contentLength(_ line: Range<Int>) -> Int {
@@ -362,7 +602,7 @@ public final class Searcher {
     /// Reports a line. After the `-m` limit, a line that would be reported but falls
     /// within the last report's trailing context is still shown as a match, without
     /// extending the context, as ripgrep does.
-    private func report(_ line: Range<Int>) {
+    private func report(_ line: Range<Int>, at place: LinePlace? = nil) {
         guard let sink else { return }
         if maxReached {
             guard afterRemaining > 0 else {
@@ -378,11 +618,14 @@ public final class Searcher {
         }
         if !maxReached { emitBeforeContext(line.lowerBound) }
         if stopped { return }
-        emitBreakIfNeeded(line.lowerBound)
+        let place = place ?? tailPlace(line)
+        emitBreakIfNeeded(absoluteOffset: place?.absoluteOffset ?? bufferOffset + Int64(line.lowerBound))
         let match = SinkMatch(
             bytes: UnsafeBufferPointer(start: base + line.lowerBound, count: line.count),
-            lineNumber: lineNumber(at: line.lowerBound),
-            absoluteOffset: bufferOffset + Int64(line.lowerBound))
+            lineNumber: place.map(\.lineNumber) ?? lineNumber(at: line.lowerBound),
+            absoluteOffset: place?.absoluteOffset ?? bufferOffset + Int64(line.lowerBound),
+            lineOffset: place?.lineOffset ?? 0, isCut: place != nil)
+        if let place { noteCut(place, shownBytes: line.count) }
         if !sink.matched(match) { stopped = true }
         lastPrinted = bufferOffset + Int64(line.upperBound)
         reportedLines += 1
@@ -423,25 +666,34 @@ public final class Searcher {
         if maxReached && afterRemaining == 0 { stopped = true }
     }
 
-    private func emitContext(_ line: Range<Int>, kind: ContextKind) {
+    private func emitContext(_ line: Range<Int>, kind: ContextKind, at place: LinePlace? = nil) {
         guard let sink else { return }
-        emitBreakIfNeeded(line.lowerBound)
+        let place = place ?? tailPlace(line)
+        emitBreakIfNeeded(absoluteOffset: place?.absoluteOffset ?? bufferOffset + Int64(line.lowerBound))
         let context = SinkContext(
             bytes: UnsafeBufferPointer(start: base + line.lowerBound, count: line.count),
-            lineNumber: lineNumber(at: line.lowerBound),
-            absoluteOffset: bufferOffset + Int64(line.lowerBound),
-            kind: kind)
+            lineNumber: place.map(\.lineNumber) ?? lineNumber(at: line.lowerBound),
+            absoluteOffset: place?.absoluteOffset ?? bufferOffset + Int64(line.lowerBound),
+            kind: kind, lineOffset: place?.lineOffset ?? 0, isCut: place != nil)
+        if let place { noteCut(place, shownBytes: line.count) }
         if !sink.context(context) { stopped = true }
         lastPrinted = bufferOffset + Int64(line.upperBound)
     }
 
+    /// The place of the line at `base[line]` when it is the kept last piece of an
+    /// over-long line, else nil.
+    private func tailPlace(_ line: Range<Int>) -> LinePlace? {
+        guard let tail = longLineTail, line.upperBound == tail.end else { return nil }
+        return place(of: tail.line, piece: line)
+    }
+
     /// Reports a break when context is on and lines were skipped since the last
-    /// printed one.
-    private func emitBreakIfNeeded(_ lineStart: Int) {
+    /// printed one, which ended before the line starting at `absoluteOffset`.
+    private func emitBreakIfNeeded(absoluteOffset: Int64) {
         guard configuration.beforeContext > 0 || configuration.afterContext > 0,
               let lastPrinted, let sink
         else { return }
-        if bufferOffset + Int64(lineStart) > lastPrinted {
+        if absoluteOffset > lastPrinted {
             if !sink.contextBreak() { stopped = true }
         }
     }

@@ -40,19 +40,35 @@ extension Sink {
 ///
 /// `bytes` includes the line terminator when the line has one (the last line of a file
 /// may not). It points into the searcher's buffer and is valid only during the call.
+///
+/// A line longer than the searcher's largest buffer cannot be handed over whole: `bytes`
+/// is then one piece of it (``isCut``), starting ``lineOffset`` bytes into the line,
+/// without the terminator unless the piece is the line's end. ``absoluteOffset`` and
+/// ``lineNumber`` are still the line's own, and a printer adds ``lineOffset`` to the
+/// positions of matches within `bytes` to give the line's true columns. The searcher also
+/// lists such a line in ``SinkFinish/problems``.
 public struct SinkMatch {
-    /// The line, with its terminator if it has one.
+    /// The line, with its terminator if it has one; or a piece of an over-long line.
     public var bytes: UnsafeBufferPointer<UInt8>
     /// The 1-based line number, when the searcher counts lines.
     public var lineNumber: Int?
     /// The offset of the line's first byte from the start of the file.
     public var absoluteOffset: Int64
+    /// Where `bytes` starts within the line: 0 unless the line was cut.
+    public var lineOffset: Int64
+    /// Whether `bytes` is only a piece of the line (see above).
+    public var isCut: Bool
 
     /// Creates a match.
-    public init(bytes: UnsafeBufferPointer<UInt8>, lineNumber: Int?, absoluteOffset: Int64) {
+    public init(
+        bytes: UnsafeBufferPointer<UInt8>, lineNumber: Int?, absoluteOffset: Int64, lineOffset: Int64 = 0,
+        isCut: Bool = false
+    ) {
         self.bytes = bytes
         self.lineNumber = lineNumber
         self.absoluteOffset = absoluteOffset
+        self.lineOffset = lineOffset
+        self.isCut = isCut
     }
 }
 
@@ -64,7 +80,8 @@ public enum ContextKind: Sendable, Hashable {
     case after
 }
 
-/// One line of context.
+/// One line of context; cut like a ``SinkMatch`` when it is longer than the searcher's
+/// largest buffer.
 public struct SinkContext {
     /// The line, with its terminator if it has one; valid only during the call.
     public var bytes: UnsafeBufferPointer<UInt8>
@@ -74,13 +91,22 @@ public struct SinkContext {
     public var absoluteOffset: Int64
     /// Before or after a match.
     public var kind: ContextKind
+    /// Where `bytes` starts within the line: 0 unless the line was cut.
+    public var lineOffset: Int64
+    /// Whether `bytes` is only a piece of the line.
+    public var isCut: Bool
 
     /// Creates a context line.
-    public init(bytes: UnsafeBufferPointer<UInt8>, lineNumber: Int?, absoluteOffset: Int64, kind: ContextKind) {
+    public init(
+        bytes: UnsafeBufferPointer<UInt8>, lineNumber: Int?, absoluteOffset: Int64, kind: ContextKind,
+        lineOffset: Int64 = 0, isCut: Bool = false
+    ) {
         self.bytes = bytes
         self.lineNumber = lineNumber
         self.absoluteOffset = absoluteOffset
         self.kind = kind
+        self.lineOffset = lineOffset
+        self.isCut = isCut
     }
 }
 
@@ -94,13 +120,26 @@ public struct SinkFinish: Sendable, Hashable {
     public var matchedLines: Int
     /// The time the search of this file took, in nanoseconds.
     public var elapsedNanoseconds: Int64
+    /// Lines the search could not handle exactly, in file order: lines no regex engine
+    /// could decide (``SearchError/Code/undecidedLine``) and lines too long for the
+    /// buffer (``SearchError/Code/longLineCut``,
+    /// ``SearchError/Code/longLineSearchedInPieces``). Each names the path and the line
+    /// and says what was done; a caller should show those that affect its answer and
+    /// treat the answer as incomplete (ripgrep's exit status 2). At most
+    /// ``Searcher/problemLimit`` are kept, the last one then saying how many more there
+    /// were.
+    public var problems: [SearchError]
 
     /// Creates a summary.
-    public init(bytesSearched: Int64, binaryOffset: Int64?, matchedLines: Int, elapsedNanoseconds: Int64) {
+    public init(
+        bytesSearched: Int64, binaryOffset: Int64?, matchedLines: Int, elapsedNanoseconds: Int64,
+        problems: [SearchError] = []
+    ) {
         self.bytesSearched = bytesSearched
         self.binaryOffset = binaryOffset
         self.matchedLines = matchedLines
         self.elapsedNanoseconds = elapsedNanoseconds
+        self.problems = problems
     }
 }
 

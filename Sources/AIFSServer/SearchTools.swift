@@ -201,10 +201,16 @@ enum SearchTools {
         for match in shown {
             let shownPath = context.display(match.line.path)
             let number = match.line.lineNumber ?? 0
-            let column = (match.line.submatches.first?.lowerBound ?? 0) + 1
+            // A line longer than the searcher's buffer comes as a piece (`isCut`, and an
+            // error says so): offsets within the line add where the piece starts.
+            let lineOffset = Int(match.line.lineOffset)
+            let column = lineOffset + (match.line.submatches.first?.lowerBound ?? 0) + 1
             let submatches: [Value] = match.line.submatches.map { range in
                 let text = String(decoding: match.line.bytes[range], as: UTF8.self)
-                return ["start": .int(range.lowerBound), "end": .int(range.upperBound), "text": .string(text)]
+                return [
+                    "start": .int(lineOffset + range.lowerBound), "end": .int(lineOffset + range.upperBound),
+                    "text": .string(text),
+                ]
             }
             values.append([
                 "path": .string(shownPath), "line": .int(number), "column": .int(column),

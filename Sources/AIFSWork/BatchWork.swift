@@ -179,6 +179,12 @@ enum BatchWork {
             if let underlying = error.underlying { throw WorkError(errno: underlying, operation: "search", path: path) }
             throw WorkError(.io, error.message, path: error.path ?? path)
         }
+        // A line the regex engines could not decide, or an over-long line a match may
+        // have been missed in, makes the count uncertain: an error for this file rather
+        // than a number that may be wrong. (A line reported cut is still counted right.)
+        if let uncertain = sink.finish.problems.first(where: { $0.code != .longLineCut }) {
+            throw WorkError(.taskFailed, uncertain.message, path: path)
+        }
         return .matches(lines: sink.finish.matchedLines, bytes: sink.finish.bytesSearched)
     }
 }

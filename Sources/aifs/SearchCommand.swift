@@ -282,6 +282,23 @@ final class PrintingHandler: SearchHandler {
         }
         output.endFile()
         if hasMatched { report.matched.store(true, ordering: .relaxed) }
+        // Lines that could not be searched exactly make the answer incomplete: said on
+        // stderr, and the exit status is 2, as for any error. A line shown cut matters
+        // only where lines are printed or matches counted.
+        let problems = searcher.problems.filter { $0.code != .longLineCut || showsLines }
+        if !problems.isEmpty {
+            report.errored.store(true, ordering: .relaxed)
+            for problem in problems { try? Console.standardError.write("aifs: \(problem.message)\n") }
+        }
+    }
+
+    /// Whether the output shows lines or counts matches (what a cut line makes
+    /// incomplete), rather than counting lines or listing files.
+    private var showsLines: Bool {
+        if json != nil { return true }
+        guard let standard else { return false }
+        return standard.configuration.mode == .lines || standard.configuration.mode == .countMatches
+            || standard.configuration.stats
     }
 
     private var sink: any Sink {

@@ -50,6 +50,44 @@ import Testing
         #expect(cache.peek(path) == nil)
     }
 
+    /// A kept entry whose file is rewritten with the same size, after the racy window, is
+    /// read again: the hit check compares more than the size and the inode (both
+    /// unchanged by an in-place rewrite). The times are set explicitly, so the rewrite's
+    /// modification time differs from the first one whatever the clock's granularity.
+    @Test func aSameSizeRewriteAfterTheRacyWindowIsReadFresh() throws {
+        let dir = try TemporaryDirectory()
+        let path = try dir.file("same-size.txt", "first contents\n")
+        let written: Int64 = 1_700_000_000_000_000_000
+        try Self.setModificationTime(path, written)
+        // The wall clock is ten seconds ahead, past both times (and the change time the
+        // kernel sets): every read is outside the racy window and kept.
+        let cache = FileContentCache(wallClock: Self.settledClock)
+        let inode = try FileIdentity(path: path).inode
+        #expect(try read(cache, path) == Array("first contents\n".utf8))
+        #expect(cache.peek(path) != nil, "the first read is kept")
+
+        // Rewrite in place (same inode), same size, then a later modification time.
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.write(contentsOf: Data("other contents\n".utf8))
+        try handle.close()
+        try Self.setModificationTime(path, written + 1_000_000_000)
+        let rewritten = try FileIdentity(path: path)
+        #expect(rewritten.inode == inode && rewritten.size == 15)
+
+        #expect(try read(cache, path) == Array("other contents\n".utf8))
+        #expect(cache.stats.staleEntries == 1)
+        #expect(cache.stats.hits == 0)
+        #expect(cache.peek(path)?.bytes == Array("other contents\n".utf8), "the fresh read is kept")
+    }
+
+    /// Sets a file's access and modification times to `nanoseconds` since the epoch.
+    static func setModificationTime(_ path: String, _ nanoseconds: Int64) throws {
+        var times = [timespec](
+            repeating: timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000)),
+            count: 2)
+        guard utimensat(AT_FDCWD, path, &times, 0) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno)!) }
+    }
+
     @Test func theRacyWindowFollowsTheTimestamps() throws {
         let cache = FileContentCache(configuration: .init(timestampGranularity: 25_000_000))
         func identity(mtime: Int64, ctime: Int64) -> FileIdentity {

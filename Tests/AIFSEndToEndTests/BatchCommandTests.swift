@@ -235,6 +235,21 @@ func treeContents(_ directory: String) -> [String: String] {
         let (none, _) = try runAIFS(["batch", "search", "absent"], in: dir.path)
         #expect(none.status == 1)
     }
+
+    /// A file with a line no regex engine decides gets no count that may be wrong: it
+    /// fails, naming the line. https://github.com/aifs/aifs/issues/15 (defect 7)
+    @Test(.timeLimit(.minutes(1)))
+    func issue15_searchFailsAFileWithAnUndecidedLine() throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["a.txt": "first b\n\(String(repeating: "a", count: 30))b\n", "b.txt": "b\n"])
+        let (result, _) = try runAIFS(["batch", "search", #"(a+)+\1$|b$"#], in: dir.path)
+        #expect(result.status == 1, "\(result)")
+        #expect(result.lines == ["b.txt:1"])
+        #expect(result.stderr.contains("a.txt: the line at byte offset 8: the regex engine gave up"), "\(result)")
+        // The DFA decides the same line without the backreference.
+        let (decided, _) = try runAIFS(["batch", "search", "(a+)+$|b$"], in: dir.path)
+        #expect(decided.lines == ["a.txt:2", "b.txt:1"])
+    }
 }
 
 @Suite struct ApplyCommandTests {

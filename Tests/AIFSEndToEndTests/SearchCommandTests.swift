@@ -108,6 +108,67 @@ import Testing
         #expect(result.stdout == "4\n")
     }
 
+    /// A line on which PCRE2's backtracking gives up is decided by its DFA, as rg's own
+    /// engine decides it; one nothing decides is an error that names the file and line.
+    /// https://github.com/aifs/aifs/issues/15 (defect 7)
+    @Test func issue15_linesTheRegexEngineGivesUpOnAreDecidedOrReported() throws {
+        let dir = try TemporaryDirectory()
+        let long = String(repeating: "a", count: 30) + "b"
+        try dir.file("f.txt", "first b\n\(long)\nthird b\n")
+        try dir.file("only.txt", "\(long)\n")
+        let decided = try AIFS.run(["search", "(a+)+$|b$", "f.txt"], in: dir.path)
+        #expect(decided.status == 0, "\(decided)")
+        #expect(decided.stdout == "first b\n\(long)\nthird b\n")
+        #expect(decided.stderr.isEmpty)
+        if let rg = Process.which("rg") {
+            #expect(try Process.capture(rg, ["(a+)+$|b$", "f.txt"], in: dir.path).stdout == decided.stdout)
+        }
+
+        let undecided = try AIFS.run(["search", "-n", #"(a+)+\1$|b$"#, "f.txt"], in: dir.path)
+        #expect(undecided.status == 2, "\(undecided)")
+        #expect(undecided.stdout == "1:first b\n3:third b\n")
+        #expect(undecided.stderr.contains("f.txt:2: the regex engine gave up on this line (PCRE2: match limit exceeded)"),
+                "\(undecided)")
+        // With no other match the answer is not "no match" (1) but an error (2).
+        let alone = try AIFS.run(["search", #"(a+)+\1$|b$"#, "only.txt"], in: dir.path)
+        #expect(alone.status == 2, "\(alone)")
+        #expect(alone.stderr.contains("only.txt: the line at byte offset 0: the regex engine gave up"), "\(alone)")
+        let counted = try AIFS.run(["search", "-c", #"(a+)+\1$|b$"#, "f.txt"], in: dir.path)
+        #expect(counted.status == 2 && counted.stdout == "2\n", "\(counted)")
+    }
+
+    /// A line longer than the 64 MiB buffer: right line numbers, columns and offsets, a
+    /// cut said on stderr with exit status 2 where lines are printed, and counts that
+    /// stay right (exit 0). https://github.com/aifs/aifs/issues/15 (defect 6)
+    @Test(.timeLimit(.minutes(1)))
+    func issue15_aLineLongerThanTheBufferIsNeverSilentlyCut() throws {
+        let dir = try TemporaryDirectory()
+        var contents = Array("first line\nNEEDLE".utf8)
+        contents += [UInt8](repeating: UInt8(ascii: "y"), count: 70 << 20)
+        contents += Array("END\nlast NEEDLE\n".utf8)
+        try Data(contents).write(to: URL(fileURLWithPath: dir.path("long.txt")))
+        let endColumn = 6 + (70 << 20) + 1
+
+        let end = try AIFS.run(["search", "-n", "--column", "END", "long.txt"], in: dir.path)
+        #expect(end.status == 2)
+        #expect(end.stdout.hasPrefix("2:\(endColumn):yyyy") && end.stdout.hasSuffix("yyyEND\n"))
+        #expect(end.stderr.contains("aifs: long.txt:2: the line is longer than the search buffer (67108864 bytes)"), "\(end.stderr)")
+        if let rg = Process.which("rg") {
+            let theirs = try Process.capture(rg, ["-n", "--column", "END", "long.txt"], in: dir.path)
+            #expect(theirs.stdout.hasPrefix("2:\(endColumn):"))
+        }
+
+        let only = try AIFS.run(["search", "-o", "-n", "--column", "NEEDLE", "long.txt"], in: dir.path)
+        #expect(only.stdout == "2:1:NEEDLE\n3:6:NEEDLE\n")
+        #expect(only.status == 2)
+
+        // --json's offsets are checked in LongLineTests: encoding a 23 MB line takes the
+        // debug build 10 s.
+        let count = try AIFS.run(["search", "-c", "y", "long.txt"], in: dir.path)
+        #expect(count.stdout == "1\n")
+        #expect(count.status == 0 && count.stderr.isEmpty, "\(count)")
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func aHugeSingleLineDoesNotHang() throws {
         let dir = try TemporaryDirectory()

@@ -347,3 +347,72 @@ struct RegexMatcherTests {
         #expect(found["s"] == [0x17F])
     }
 }
+
+/// Lines on which pcre2_match gives up (its match limit): decided by the DFA, or reported
+/// as undecided, never silently taken for lines without a match.
+/// https://github.com/aifs/aifs/issues/15 (defect 7)
+@Suite struct UndecidedLineTests {
+    static let thirtyAs = String(repeating: "a", count: 30)
+
+    @Test("The DFA decides a line pcre2_match gives up on", arguments: [RegexMatcher.EngineChoice.automatic, .pcre2Interpreter])
+    func issue15_theDFADecidesWhatBacktrackingGivesUpOn(_ engine: RegexMatcher.EngineChoice) throws {
+        let matcher = try RegexMatcher(patterns: ["(a+)+$|b$"], options: RegexOptions(), engine: engine)
+        let line = Array((Self.thirtyAs + "b").utf8)
+        #expect(firstMatch(matcher, line) == 30..<31)
+        #expect(line.withUnsafeBufferPointer { matcher.matchResult(in: $0, from: 0) } == .match(30..<31))
+        let noMatch = Array((Self.thirtyAs + "c").utf8)
+        #expect(noMatch.withUnsafeBufferPointer { matcher.matchResult(in: $0, from: 0) } == .noMatch)
+    }
+
+    @Test("A line no engine decides is undecided, not unmatched", arguments: [RegexMatcher.EngineChoice.automatic, .pcre2Interpreter])
+    func issue15_undecidedLinesAreSaidToBe(_ engine: RegexMatcher.EngineChoice) throws {
+        // A backreference: the DFA does not support it.
+        let backreference = try RegexMatcher(patterns: [#"(a+)+\1$|b$"#], options: RegexOptions(), engine: engine)
+        let line = Array((Self.thirtyAs + "b").utf8)
+        guard case .undecided(let reason) = line.withUnsafeBufferPointer({ backreference.matchResult(in: $0, from: 0) })
+        else {
+            Issue.record("expected undecided")
+            return
+        }
+        #expect(reason == "PCRE2: match limit exceeded")
+        // Invalid UTF-8: the DFA refuses it.
+        let plain = try RegexMatcher(patterns: ["(a+)+$|b$"], options: RegexOptions(), engine: engine)
+        let invalid = Array((Self.thirtyAs).utf8) + [0xFF, UInt8(ascii: "b")]
+        #expect(invalid.withUnsafeBufferPointer { plain.matchResult(in: $0, from: 0) } != .noMatch)
+        // The prefilter never skips such a line.
+        #expect(candidate(backreference, line) == 0)
+    }
+
+    @Test func issue15_theSearcherReportsDecidedLinesAndNamesUndecidedOnes() throws {
+        let text = Array("first b\n\(Self.thirtyAs)b\nthird b\n".utf8)
+        var configuration = SearcherConfiguration()
+        configuration.lineNumbers = true
+        let decided = try search(text, matcher: try RegexMatcher(patterns: ["(a+)+$|b$"]), configuration: configuration)
+        #expect(decided.events == [
+            .begin("<memory>"), .match("first b\n", line: 1, offset: 0), .match("\(Self.thirtyAs)b\n", line: 2, offset: 8),
+            .match("third b\n", line: 3, offset: 40), .finish(lines: 3, binary: nil),
+        ])
+        #expect(decided.finish?.problems == [])
+
+        let matcher = try RegexMatcher(patterns: [#"(a+)+\1$|b$"#])
+        for invert in [false, true] {
+            configuration.invert = invert
+            let sink = RecordingSink()
+            let searcher = Searcher(matcher: matcher, configuration: configuration)
+            try searcher.search(bytes: text, displayPath: Array("f.txt".utf8), sink: sink)
+            #expect(sink.lastFinish?.matchedLines == (invert ? 0 : 2))
+            let problems = sink.lastFinish?.problems ?? []
+            #expect(problems.count == 1)
+            #expect(problems.first?.code == .undecidedLine)
+            #expect(problems.first?.message.hasPrefix("f.txt:2: the regex engine gave up on this line (PCRE2: match limit exceeded)") == true,
+                    "\(problems)")
+            #expect(searcher.problems == problems)
+        }
+        // Without line numbers, the line is named by its byte offset.
+        configuration.invert = false
+        configuration.lineNumbers = false
+        let sink = RecordingSink()
+        try Searcher(matcher: matcher, configuration: configuration).search(bytes: text, displayPath: Array("f.txt".utf8), sink: sink)
+        #expect(sink.lastFinish?.problems.first?.message.hasPrefix("f.txt: the line at byte offset 8: ") == true)
+    }
+}

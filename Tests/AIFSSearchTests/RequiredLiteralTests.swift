@@ -83,6 +83,9 @@ struct RequiredLiteralTests {
         RequiredLiteralCase("é", nil, caseInsensitive: true),
         RequiredLiteralCase(#"\x41BC"#, "(?i:abc)", caseInsensitive: true),
         RequiredLiteralCase("a-1", "(?i:a)-1", caseInsensitive: true),
+        // Branches that share bytes but not case folding share no prefix.
+        RequiredLiteralCase("xa|(?i:xa)b", "xa|(?i:xa)b"),
+        RequiredLiteralCase("(?i:ab)c|abd", "(?i:ab)c|abd"),
         // Given up on: backreferences, extended mode, verbs, recursion, 10.43 syntax.
         RequiredLiteralCase(#"(a)\1"#, nil),
         RequiredLiteralCase(#"(?<n>a)\k<n>"#, nil),
@@ -126,6 +129,26 @@ struct RequiredLiteralTests {
         options.literal = true
         options.caseInsensitive = true
         #expect(try RegexMatcher(patterns: ["a.b(k"], options: options).prefilterDescription == "literal (?i:a).(?i:b)(")
+    }
+
+    /// The prefilter of a pattern whose branches share bytes but differ in case folding
+    /// must keep the caseless branch's matches: `xa|(?i:xa)b` finds `XAb`. A prefix
+    /// common to the branches that ignored the fold mask would require an exact `xa`.
+    @Test("Alternations that differ only in case folding keep both branches",
+          arguments: [RegexMatcher.EngineChoice.automatic, .fallback])
+    func alternationsDifferingInCaseFolding(_ engine: RegexMatcher.EngineChoice) throws {
+        let matcher = try RegexMatcher(patterns: ["xa|(?i:xa)b"], options: RegexOptions(), engine: engine)
+        for (text, expected) in [("XAb", 0..<3), ("-- xAb", 3..<6), ("xa", 0..<2), ("XA", nil), ("Xab", 0..<3)] {
+            let line = Array(text.utf8)
+            #expect(firstMatch(matcher, line) == expected, "\(text)")
+            if expected != nil { #expect(candidate(matcher, line) != nil, "\(text): the prefilter skips it") }
+        }
+        // Through the searcher, with the prefilter choosing the lines.
+        let (events, _) = try search(Array("one\nXAb\nxa\nXA\n".utf8), matcher: matcher, configuration: SearcherConfiguration())
+        #expect(events == [
+            .begin("<memory>"), .match("XAb\n", line: nil, offset: 4), .match("xa\n", line: nil, offset: 8),
+            .finish(lines: 2, binary: nil),
+        ])
     }
 
     @Test func theScannerChoosesMemchrForARareByte() {

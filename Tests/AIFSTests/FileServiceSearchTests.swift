@@ -51,6 +51,38 @@ import Testing
         #expect(errors.first?.message.contains("missing") == true)
     }
 
+    /// A line no regex engine decides and a line cut to the buffer arrive as errors,
+    /// before their file's finish; the cut line says where its piece starts.
+    /// https://github.com/aifs/aifs/issues/15
+    @Test(.timeLimit(.minutes(1)))
+    func issue15_problemsArriveAsErrorsAndCutLinesSayWhereTheyStart() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.file("undecided.txt", "first b\n\(String(repeating: "a", count: 30))b\n")
+        try dir.file("long.txt", "short\n" + String(repeating: "y", count: 60) + "NEEDLE\n")
+        var configuration = FileService.streamingSearchConfiguration
+        configuration.initialBufferSize = 8
+        configuration.maximumBufferSize = 32
+        var lines: [SearchLine] = []
+        var errors: [SearchError] = []
+        for try await event in try FileService.unrestricted().search(
+            SearchQuery(patterns: [#"(a+)+\1$|b$|NEEDLE"#]), in: [dir.path("undecided.txt"), dir.path("long.txt")],
+            configuration: configuration)
+        {
+            switch event {
+            case .line(let line): lines.append(line)
+            case .error(let error): errors.append(error)
+            default: break
+            }
+        }
+        #expect(Set(errors.map(\.code)) == [.undecidedLine, .longLineCut])
+        let cut = try #require(lines.first { $0.isCut })
+        #expect(cut.lineNumber == 2 && cut.absoluteOffset == 6)
+        // Pieces 0..<32, 24..<56, 48..<67: NEEDLE at 60 is in the last.
+        #expect(cut.lineOffset == 48)
+        #expect(cut.submatches.map { Int(cut.lineOffset) + $0.lowerBound } == [60])
+        #expect(lines.filter { !$0.isCut }.map(\.text) == ["first b"])
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func leavingTheLoopEarlyStopsTheSearch() async throws {
         let dir = try TemporaryDirectory()

@@ -86,7 +86,8 @@ public final class JSONPrinter: Sink {
         }
         matchCount += lineMatches.ranges.count
         writeLineMessage(
-            type: "match", line: match.bytes, lineNumber: match.lineNumber, absoluteOffset: match.absoluteOffset)
+            type: "match", line: match.bytes, lineNumber: match.lineNumber, absoluteOffset: match.absoluteOffset,
+            lineOffset: match.lineOffset)
         return true
     }
 
@@ -100,7 +101,7 @@ public final class JSONPrinter: Sink {
         }
         writeLineMessage(
             type: "context", line: context.bytes, lineNumber: context.lineNumber,
-            absoluteOffset: context.absoluteOffset)
+            absoluteOffset: context.absoluteOffset, lineOffset: context.lineOffset)
         return true
     }
 
@@ -174,7 +175,12 @@ public final class JSONPrinter: Sink {
         endRecord()
     }
 
-    private func writeLineMessage(type: String, line: UnsafeBufferPointer<UInt8>, lineNumber: Int?, absoluteOffset: Int64) {
+    /// A `match` or `context` message. For a piece of an over-long line (`lineOffset`
+    /// not 0), `lines` holds the piece, and `absolute_offset` and the submatches'
+    /// `start` and `end` are the line's own offsets, not the piece's.
+    private func writeLineMessage(
+        type: String, line: UnsafeBufferPointer<UInt8>, lineNumber: Int?, absoluteOffset: Int64, lineOffset: Int64
+    ) {
         record.append(contentsOf: #"{"type":""#.utf8)
         record.append(contentsOf: type.utf8)
         record.append(contentsOf: #"","data":{"path":"#.utf8)
@@ -191,9 +197,9 @@ public final class JSONPrinter: Sink {
             record.append(contentsOf: #"{"match":"#.utf8)
             JSONEncoding.appendData(UnsafeBufferPointer(rebasing: line[range]), to: &record)
             record.append(contentsOf: #","start":"#.utf8)
-            record.append(contentsOf: String(range.lowerBound).utf8)
+            record.append(contentsOf: String(Int64(range.lowerBound) + lineOffset).utf8)
             record.append(contentsOf: #","end":"#.utf8)
-            record.append(contentsOf: String(range.upperBound).utf8)
+            record.append(contentsOf: String(Int64(range.upperBound) + lineOffset).utf8)
             record.append(UInt8(ascii: "}"))
         }
         record.append(contentsOf: "]}}\n".utf8)

@@ -17,8 +17,10 @@ extension StandardPrinter {
 
     /// Writes a matching or context line in ``Mode/lines`` mode, with `lineMatches`
     /// holding the matches to show (none for plain output, an inverted match or an
-    /// ordinary context line).
-    func writeLine(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int?, isContext: Bool) {
+    /// ordinary context line). `lineOffset` is where `line` starts within its line (not
+    /// 0 for a piece of an over-long line): columns are the line's own.
+    func writeLine(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int?, isContext: Bool, lineOffset: Int64 = 0) {
+        let columnBase = Int(lineOffset) + 1
         writeFilePrelude()
         let separator = isContext ? configuration.fieldContextSeparator : configuration.fieldMatchSeparator
         let ranges = lineMatches.ranges
@@ -34,7 +36,7 @@ extension StandardPrinter {
         }
         if configuration.onlyMatching {
             for range in ranges {
-                writePrefix(separator: separator, lineNumber: lineNumber, column: range.lowerBound + 1)
+                writePrefix(separator: separator, lineNumber: lineNumber, column: range.lowerBound + columnBase)
                 // As ripgrep, the limit applies to the match printed, not to its line.
                 if exceedsMaxColumns(range.count) {
                     appendOmitted(isContext: isContext)
@@ -53,7 +55,7 @@ extension StandardPrinter {
             }
             return
         }
-        writePrefix(separator: separator, lineNumber: lineNumber, column: first.lowerBound + 1)
+        writePrefix(separator: separator, lineNumber: lineNumber, column: first.lowerBound + columnBase)
         if exceedsMaxColumns(line.count) {
             record.append(contentsOf: Array("[Omitted long line with \(ranges.count) matches]\n".utf8))
         } else if configuration.color {

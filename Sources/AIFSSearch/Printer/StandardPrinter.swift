@@ -113,7 +113,7 @@ public final class StandardPrinter: Sink {
             lineMatches.removeAll()
         }
         stats.matches += lineMatches.ranges.count
-        writeLine(line, lineNumber: match.lineNumber, isContext: false)
+        writeLine(line, lineNumber: match.lineNumber, isContext: false, lineOffset: match.lineOffset)
         return true
     }
 
@@ -144,7 +144,7 @@ public final class StandardPrinter: Sink {
         } else {
             lineMatches.removeAll()
         }
-        writeLine(context.bytes, lineNumber: context.lineNumber, isContext: true)
+        writeLine(context.bytes, lineNumber: context.lineNumber, isContext: true, lineOffset: context.lineOffset)
         return true
     }
 

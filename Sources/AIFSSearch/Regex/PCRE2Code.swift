@@ -14,8 +14,8 @@ enum PCRE2MatchOutcome: Equatable, Sendable {
     case match(Range<Int>)
     /// No match.
     case noMatch
-    /// A resource limit (match, depth or heap limit) or another error: it is unknown
-    /// whether there is a match.
+    /// A resource limit (match, depth or heap limit) or another error, also from the
+    /// DFA retry: it is unknown whether there is a match. The code is pcre2_match's.
     case failed(Int32)
 }
 
@@ -40,7 +40,11 @@ final class PCRE2Code: @unchecked Sendable {
     ///   - options: `PCRE2.*` compile options.
     ///   - jit: whether to try the JIT.
     /// - Throws: PCRE2's error code, offset and message.
-    init(pattern: [UInt8], options: UInt32, jit: Bool, library: PCRE2Library) throws(PCRE2CompileError) {
+    ///   - dfa: whether to compile the pattern a second time for the DFA matcher, which
+    ///     decides subjects on which pcre2_match gives up.
+    init(
+        pattern: [UInt8], options: UInt32, jit: Bool, dfa: Bool = false, library: PCRE2Library
+    ) throws(PCRE2CompileError) {
         let functions = library.functions
         self.functions = functions
         var errorCode: Int32 = 0
@@ -59,13 +63,26 @@ final class PCRE2Code: @unchecked Sendable {
         if jit, let jitCompile = functions.jitCompile, functions.jitMatch != nil {
             usesJIT = jitCompile(compiled, PCRE2.jitComplete) == 0
         }
+        // pcre2_dfa_match refuses PCRE2_MATCH_INVALID_UTF, so the DFA's copy is compiled
+        // without it and is used only on valid UTF-8 (PCRE2 checks each subject).
+        var dfaCode: OpaquePointer?
+        if dfa, functions.dfaMatch != nil {
+            dfaCode = pattern.withUnsafeBufferPointer { bytes in
+                withUnsafePointer(to: 0 as UInt8) { empty in
+                    functions.compile(
+                        bytes.baseAddress ?? empty, bytes.count, options & ~PCRE2.matchInvalidUTF, &errorCode,
+                        &errorOffset, nil)
+                }
+            }
+        }
         program = PCRE2Program(
             code: compiled, functions: functions, matchData: library.matchData, usesJIT: usesJIT,
-            jitMayReadPastInvalidEnd: Self.mentionsWordBoundary(pattern))
+            jitMayReadPastInvalidEnd: Self.mentionsWordBoundary(pattern), dfaCode: dfaCode)
     }
 
     deinit {
         functions.codeFree(program.code)
+        if let dfaCode = program.dfaCode { functions.codeFree(dfaCode) }
     }
 
     /// Whether `pattern` may contain a word boundary: `\b`, `\B`, or the POSIX-style
@@ -127,16 +144,31 @@ struct PCRE2Program: @unchecked Sendable {
     /// subjects go to the interpreter, which does not. Fuzz runs of 24,000 patterns found
     /// no other construct that reads past either end.
     private let jitMayReadPastInvalidEnd: Bool
+    /// The pattern compiled for pcre2_dfa_match (without PCRE2_MATCH_INVALID_UTF, which
+    /// the DFA refuses); nil when this PCRE2 has no DFA matcher or it was not asked for.
+    let dfaCode: OpaquePointer?
 
     init(
         code: OpaquePointer, functions: PCRE2Functions, matchData: PCRE2ThreadMatchData, usesJIT: Bool,
-        jitMayReadPastInvalidEnd: Bool
+        jitMayReadPastInvalidEnd: Bool, dfaCode: OpaquePointer? = nil
     ) {
         self.code = code
         self.functions = functions
         self.matchData = matchData
         self.usesJIT = usesJIT
         self.jitMayReadPastInvalidEnd = jitMayReadPastInvalidEnd
+        self.dfaCode = dfaCode
+    }
+
+    /// The DFA's workspace, in ints: it bounds the states the DFA tracks at once, and so
+    /// its time per byte. 4,096 decide `(a+)+$` on 100 `a`s in 8 ms and give up at once
+    /// on longer runs (PCRE2_ERROR_DFA_WSSIZE), where a larger workspace lets the time
+    /// grow with the cube of the length (1.4 s for 400 `a`s with 100,000 ints).
+    static let dfaWorkspaceSize = 4096
+
+    /// PCRE2's text for an error code, e.g. "match limit exceeded".
+    func message(forErrorCode code: Int32) -> String {
+        functions.message(forErrorCode: code)
     }
 
     /// Whether matching `subject` must avoid the JIT: see ``jitMayReadPastInvalidEnd``.
@@ -149,7 +181,11 @@ struct PCRE2Program: @unchecked Sendable {
     ///
     /// `subject[..<start]` is context: lookbehind, `\b` and `\G` see it. A JIT match that
     /// runs out of JIT stack is retried with the interpreter, whose frames live on the heap
-    /// (limited by PCRE2's heap limit, 20 MB by default).
+    /// (limited by PCRE2's heap limit, 20 MB by default). A match that hits a limit (the
+    /// match limit of 10 million backtracks, the depth or heap limit) is retried with
+    /// pcre2_dfa_match when ``dfaCode`` is set; `.failed` only when that fails too (a
+    /// backreference, which the DFA does not support, invalid UTF-8, or its workspace
+    /// was too small).
     ///
     /// - Precondition: `0 <= start <= subject.count`.
     @inline(__always)
@@ -167,11 +203,22 @@ struct PCRE2Program: @unchecked Sendable {
                 } else {
                     result = functions.match(code, base, subject.count, start, PCRE2.noJIT, block, nil)
                 }
+                if result < 0 && result != PCRE2.errorNoMatch {
+                    // A resource limit: backtracking gave up (`(a+)+$` on a run of `a`s).
+                    // The DFA does not backtrack and decides most such subjects; it
+                    // finds the longest match at the same (leftmost) start.
+                    guard let dfaCode, let dfaMatch = functions.dfaMatch else { return .failed(result) }
+                    let dfaResult = withUnsafeTemporaryAllocation(of: Int32.self, capacity: Self.dfaWorkspaceSize) {
+                        workspace in
+                        dfaMatch(dfaCode, base, subject.count, start, 0, block, nil, workspace.baseAddress, workspace.count)
+                    }
+                    if dfaResult == PCRE2.errorNoMatch { return .noMatch }
+                    guard dfaResult >= 0 else { return .failed(result) }
+                    result = dfaResult
+                }
                 // 0 means "matched, but the ovector is too small for the groups": the
                 // whole match, which is all we read, is still there.
-                guard result >= 0 else {
-                    return result == PCRE2.errorNoMatch ? .noMatch : .failed(result)
-                }
+                guard result >= 0 else { return .noMatch }
                 guard let ovector = functions.ovectorPointer(block) else { return .failed(-44) }
                 // \K can report a start after the end; clamp so the range is well formed.
                 let lower = min(ovector[0], subject.count)

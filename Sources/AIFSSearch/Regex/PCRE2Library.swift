@@ -56,6 +56,11 @@ typealias PCRE2MatchDataFreeFunction = @convention(c) (OpaquePointer?) -> Void
 typealias PCRE2MatchFunction = @convention(c) (
     OpaquePointer?, UnsafePointer<UInt8>?, Int, Int, UInt32, OpaquePointer?, OpaquePointer?
 ) -> Int32
+/// `int pcre2_dfa_match(const pcre2_code *, PCRE2_SPTR, PCRE2_SIZE length, PCRE2_SIZE start, uint32_t, pcre2_match_data *, pcre2_match_context *, int *workspace, PCRE2_SIZE wscount)`
+typealias PCRE2DFAMatchFunction = @convention(c) (
+    OpaquePointer?, UnsafePointer<UInt8>?, Int, Int, UInt32, OpaquePointer?, OpaquePointer?,
+    UnsafeMutablePointer<Int32>?, Int
+) -> Int32
 /// `PCRE2_SIZE *pcre2_get_ovector_pointer(pcre2_match_data *)`
 typealias PCRE2OvectorPointerFunction = @convention(c) (OpaquePointer?) -> UnsafeMutablePointer<Int>?
 /// `int pcre2_get_error_message(int, PCRE2_UCHAR *, PCRE2_SIZE)`
@@ -81,6 +86,9 @@ struct PCRE2Functions: @unchecked Sendable {
     /// The JIT fast path, which skips pcre2_match's argument checks.
     let jitMatch: PCRE2MatchFunction?
     let patternInfo: PCRE2PatternInfoFunction?
+    /// The DFA matcher, which does not backtrack: it decides lines on which
+    /// pcre2_match gives up (see ``PCRE2Program/match(_:from:)``).
+    let dfaMatch: PCRE2DFAMatchFunction?
 
     /// The text PCRE2 gives for an error code.
     func message(forErrorCode code: Int32) -> String {
@@ -138,7 +146,8 @@ func loadPCRE2Functions(names: [String]) -> Result<PCRE2Functions, PCRE2LoadFail
             errorMessage: errorMessage,
             jitCompile: symbol("pcre2_jit_compile_8", as: PCRE2JITCompileFunction.self),
             jitMatch: symbol("pcre2_jit_match_8", as: PCRE2MatchFunction.self),
-            patternInfo: symbol("pcre2_pattern_info_8", as: PCRE2PatternInfoFunction.self)))
+            patternInfo: symbol("pcre2_pattern_info_8", as: PCRE2PatternInfoFunction.self),
+            dfaMatch: symbol("pcre2_dfa_match_8", as: PCRE2DFAMatchFunction.self)))
     }
     return .failure(PCRE2LoadFailure(message: problems.joined(separator: "; ")))
 }

@@ -17,7 +17,11 @@
 /// libpcre2-8 is loaded at run time (``pcre2LoadProblem`` says why not, when it cannot be);
 /// ``engineDescription`` names what runs: PCRE2 with JIT, interpreted PCRE2 (a build
 /// without JIT, or no executable memory), or, without libpcre2-8, a slower fallback on
-/// Swift's `Regex` that lacks lookbehind and replaces invalid UTF-8 by U+FFFD.
+/// Swift's `Regex` that lacks lookbehind and replaces invalid UTF-8 by U+FFFD. A subject on
+/// which pcre2_match gives up (its match, depth or heap limit: `(a+)+$` on a run of `a`s)
+/// is decided by pcre2_dfa_match, which does not backtrack; one that neither decides is
+/// `.undecided` in ``matchResult(in:from:)``, and the searcher reports the line as a
+/// problem instead of dropping it.
 ///
 /// ## The prefilter
 /// ``candidate(in:from:)`` first looks for a literal that every match must contain,
@@ -188,7 +192,7 @@ public final class RegexMatcher: Matcher {
             }
         }
         do {
-            return try PCRE2Code(pattern: Array(combined.utf8), options: flags, jit: jit, library: library)
+            return try PCRE2Code(pattern: Array(combined.utf8), options: flags, jit: jit, dfa: true, library: library)
         } catch {
             throw invalidPattern(combined, error)
         }
@@ -230,8 +234,12 @@ public final class RegexMatcher: Matcher {
     /// The whole of `haystack` is the subject: `haystack[..<start]` is context that
     /// lookbehind and `\b` see, and `^` matches only at offset 0. A `start` inside a
     /// multi-byte UTF-8 character moves to the character's end. A pattern that can match
-    /// the empty string may return an empty range. When PCRE2 gives up (its match, depth
-    /// or heap limit, on a pathological pattern), this reports no match.
+    /// the empty string may return an empty range. When pcre2_match gives up (its match,
+    /// depth or heap limit, on a pattern that backtracks exponentially), PCRE2's DFA
+    /// matcher, which does not backtrack, decides instead; its match is the longest at
+    /// the same start, which can end later than the one pcre2_match would have found.
+    /// When the DFA gives up too, this reports no match: ``matchResult(in:from:)`` tells
+    /// that case apart.
     ///
     /// - Returns: the match, or nil (also when `start` is outside `0...haystack.count`).
     public func firstMatch(in haystack: UnsafeBufferPointer<UInt8>, from start: Int) -> Range<Int>? {
@@ -242,6 +250,22 @@ public final class RegexMatcher: Matcher {
             return nil
         }
         return fallback?.firstMatch(in: haystack, from: from)
+    }
+
+    /// ``firstMatch(in:from:)``, with `.undecided` when neither pcre2_match nor the DFA
+    /// could decide (a backreference under exponential backtracking, invalid UTF-8 in the
+    /// subject, or more states than the DFA's workspace holds).
+    public func matchResult(in haystack: UnsafeBufferPointer<UInt8>, from start: Int) -> MatchResult {
+        guard start >= 0, start <= haystack.count else { return .noMatch }
+        let from = UTF8Scalars.boundary(atOrAfter: start, in: haystack)
+        if let pcre2 {
+            switch pcre2.match(haystack, from: from) {
+            case .match(let range): return .match(range)
+            case .noMatch: return .noMatch
+            case .failed(let code): return .undecided(reason: "PCRE2: " + pcre2.message(forErrorCode: code))
+            }
+        }
+        return fallback?.firstMatch(in: haystack, from: from).map(MatchResult.match) ?? .noMatch
     }
 
     /// A position at or after `start` on whose line a match may be, or nil when no line
@@ -289,11 +313,13 @@ public final class RegexMatcher: Matcher {
         while true {
             let lineEnd = LineBoundaries.end(from: lineStart, in: haystack)
             let line = UnsafeBufferPointer(rebasing: haystack[lineStart..<lineEnd])
-            if firstMatch(in: line, from: 0) != nil {
+            // A line the engines could not decide is a candidate: the searcher's own
+            // check then reports it as a problem instead of it being skipped here.
+            if matchResult(in: line, from: 0) != .noMatch {
                 return max(lineStart, start)
             }
             if line.last == UInt8(ascii: "\r"),
-               firstMatch(in: UnsafeBufferPointer(rebasing: line.dropLast()), from: 0) != nil {
+               matchResult(in: UnsafeBufferPointer(rebasing: line.dropLast()), from: 0) != .noMatch {
                 return max(lineStart, start)
             }
             // After a final `\n` there is no further line.
