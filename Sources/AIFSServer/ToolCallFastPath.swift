@@ -197,7 +197,7 @@ struct PlainValue: Decodable, Sendable {
 ///
 /// Freed blocks in the middle of a heap stay resident until trimmed: after bursts of
 /// concurrent calls the server settled at 82-84 MiB without it and 75 MiB with it
-/// (bench/notes-server-memory.md). The trim runs on a worker thread, never on a
+/// (BENCHMARKS.md, "The MCP server's memory under mixed concurrent load"). The trim runs on a worker thread, never on a
 /// call's path; its CPU cost was within the noise of the mixed-load runs.
 ///
 /// ## Threading
