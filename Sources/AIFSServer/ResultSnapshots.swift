@@ -25,6 +25,8 @@ final class ResultSnapshots: Sendable {
     private struct Snapshot: Sendable {
         let query: String
         let items: any Sendable
+        /// What the first page said about the whole answer (a search's statistics).
+        let summary: (any Sendable)?
         let count: Int
         var lastUsed: ContinuousClock.Instant
     }
@@ -38,7 +40,7 @@ final class ResultSnapshots: Sendable {
     private let clock = ContinuousClock()
 
     /// Keeps `items` for `query`; returns the snapshot's id.
-    func store<T: Sendable>(_ items: [T], query: String) -> String {
+    func store<T: Sendable>(_ items: [T], summary: (any Sendable)? = nil, query: String) -> String {
         let now = clock.now
         return state.withLock { state in
             state.snapshots = state.snapshots.filter { now - $0.value.lastUsed < Self.timeToLive }
@@ -49,7 +51,7 @@ final class ResultSnapshots: Sendable {
             }
             state.counter += 1
             let id = String(state.counter, radix: 36) + String(UInt16.random(in: 0...UInt16.max), radix: 36)
-            state.snapshots[id] = Snapshot(query: query, items: items, count: items.count, lastUsed: now)
+            state.snapshots[id] = Snapshot(query: query, items: items, summary: summary, count: items.count, lastUsed: now)
             return id
         }
     }
@@ -58,7 +60,7 @@ final class ResultSnapshots: Sendable {
     ///
     /// - Throws: ``ToolFailure`` when the snapshot is unknown, expired or another
     ///   query's.
-    func items<T: Sendable>(_ id: String, query: String, tool: String, as type: T.Type) throws(ToolFailure) -> [T] {
+    func items<T: Sendable>(_ id: String, query: String, tool: String, as type: T.Type) throws(ToolFailure) -> (items: [T], summary: (any Sendable)?) {
         let now = clock.now
         let found: Snapshot? = state.withLock { state in
             guard var snapshot = state.snapshots[id] else { return nil }
@@ -80,7 +82,7 @@ final class ResultSnapshots: Sendable {
                 "invalidArgument",
                 "\(tool): this cursor belongs to another query (other arguments); pass the same arguments as the call that gave it, or run this query without cursor")
         }
-        return items
+        return (items, found.summary)
     }
 }
 
@@ -94,6 +96,8 @@ struct Page<T: Sendable>: Sendable {
     var next: Value
     /// Whether this is the first page.
     var isFirst: Bool
+    /// What the computation said about the whole answer, kept with the snapshot.
+    var summary: (any Sendable)? = nil
     /// Whether results follow this page (with no `next` when the answer was too large
     /// to keep: the query must be narrowed).
     var truncated: Bool { next != .null || total > items.endIndex }
@@ -109,7 +113,7 @@ extension ToolContext {
     ///     identity (a client may change it between pages).
     func page<T: Sendable>(
         _ arguments: Arguments, limit: Int, pageSizeArgument: String,
-        compute: () async throws(ToolFailure) -> [T]
+        compute: () async throws(ToolFailure) -> ([T], (any Sendable)?)
     ) async throws(ToolFailure) -> Page<T> {
         let query = arguments.identity(excluding: ["cursor", pageSizeArgument])
         if let cursor = try arguments.string("cursor") {
@@ -121,19 +125,31 @@ extension ToolContext {
                     "\(arguments.tool): cursor '\(cursor)' is not one this server gave; pass the nextCursor of a previous result, or leave it out to start")
             }
             let id = String(cursor[cursor.index(after: cursor.startIndex)..<dot])
-            let items = try snapshots.items(id, query: query, tool: arguments.tool, as: T.self)
+            let (items, summary) = try snapshots.items(id, query: query, tool: arguments.tool, as: T.self)
             let start = min(offset, items.count)
             let end = min(items.count, start + limit)
-            return Page(items: items[start..<end], total: items.count, next: end < items.count ? .string("s\(id).\(end)") : .null, isFirst: false)
+            return Page(
+                items: items[start..<end], total: items.count, next: end < items.count ? .string("s\(id).\(end)") : .null,
+                isFirst: false, summary: summary)
         }
-        let items = try await compute()
-        guard items.count > limit else { return Page(items: items[...], total: items.count, next: .null, isFirst: true) }
+        let (items, summary) = try await compute()
+        guard items.count > limit else { return Page(items: items[...], total: items.count, next: .null, isFirst: true, summary: summary) }
         guard items.count <= ResultSnapshots.maximumItems else {
             // Too large to keep: the first page only, and say how to narrow it.
-            return Page(items: items[..<limit], total: items.count, next: .null, isFirst: true)
+            return Page(items: items[..<limit], total: items.count, next: .null, isFirst: true, summary: summary)
         }
-        let id = snapshots.store(items, query: query)
-        return Page(items: items[..<limit], total: items.count, next: .string("s\(id).\(limit)"), isFirst: true)
+        let id = snapshots.store(items, summary: summary, query: query)
+        return Page(items: items[..<limit], total: items.count, next: .string("s\(id).\(limit)"), isFirst: true, summary: summary)
+    }
+
+    /// ``page(_:limit:pageSizeArgument:compute:)`` for results without a summary.
+    func page<T: Sendable>(
+        _ arguments: Arguments, limit: Int, pageSizeArgument: String,
+        compute: () async throws(ToolFailure) -> [T]
+    ) async throws(ToolFailure) -> Page<T> {
+        try await page(arguments, limit: limit, pageSizeArgument: pageSizeArgument) { () throws(ToolFailure) -> ([T], (any Sendable)?) in
+            (try await compute(), nil)
+        }
     }
 }
 
