@@ -7,15 +7,16 @@ import MCP
 /// `search_content`: the streamed parallel search through the facade.
 ///
 /// ## Design rationale: the cursor
-/// Results come from many threads in the order they are found. To page through them
-/// deterministically the tool collects the matching lines (up to
-/// ``collectionLimit``), sorts them by path (each file's lines in file order), and
-/// returns one page; the cursor is the offset of the next match in that order. Asking
-/// for the next page runs the search again: cheap next to an agent's turn, and with no
-/// state kept on the server between calls. Past ``collectionLimit`` matching lines the
-/// search stops and says `complete: false`; narrow the search instead of paging on.
+/// Results come from many threads in the order they are found. The tool collects the
+/// matching lines, sorts them by path (each file's lines in file order) and returns one
+/// page; the rest stay in a server-side snapshot (``ResultSnapshots``) that the cursor
+/// names, so later pages neither run the search again nor shift when files change.
+/// Past ``collectionLimit`` matching lines the answer keeps the first ones in path
+/// order (the search still reads every file, keeping at most twice the limit, so the
+/// capped answer is the same as the first lines of the uncapped one) and says
+/// `complete: false`; narrow the search instead of paging on.
 enum SearchTools {
-    /// Matching lines collected per call before the search stops.
+    /// The most matching lines one answer holds.
     static let collectionLimit = 10_000
     /// The longest line text returned; longer lines (minified files) are cut.
     static let maximumLineLength = 1_000
@@ -90,7 +91,7 @@ enum SearchTools {
         run: { arguments, context async throws(ToolFailure) in try await search(arguments, context: context) })
 
     /// One matching line with its context, before paging.
-    struct Match {
+    struct Match: Sendable {
         var path: [UInt8]
         var line: SearchLine
         var before: [SearchLine]
@@ -114,7 +115,6 @@ enum SearchTools {
             query.caseMode = caseMode
         }
         let limit = try arguments.int("maxResults", minimum: 1, maximum: 5000) ?? 100
-        let cursor = try arguments.cursor()
         let base = try context.resolve(path)
         var walk = try DirectoryTools.walkOptions(arguments, base: base)
         walk.globs = (try arguments.strings("include") ?? []) + (try arguments.strings("exclude") ?? []).map { "!" + $0 }
@@ -124,78 +124,13 @@ enum SearchTools {
         configuration.afterContext = try arguments.int("after", minimum: 0, maximum: 100) ?? 0
         configuration.maxReportedLines = try arguments.int("maxMatchesPerFile", minimum: 1)
 
-        // One search of `searchConcurrency` at a time: waiting here costs no memory.
-        guard await context.searches.acquire() else {
-            throw ToolFailure("cancelled", "search_content: the client cancelled the request")
+        let page = try await context.page(arguments, limit: limit, pageSizeArgument: "maxResults") { () throws(ToolFailure) -> ([Match], (any Sendable)?) in
+            let (matches, summary) = try await collect(query, base: base, walk: walk, configuration: configuration, context: context)
+            return (matches, summary)
         }
-        defer { context.searches.release() }
-        let clock = ContinuousClock()
-        let started = clock.now
-        let stream: SearchStream
-        do {
-            stream = try context.service.search(query, in: [base], walkOptions: walk, configuration: configuration)
-        } catch {
-            throw ToolFailure(error)
-        }
-        var linesByFile: [[UInt8]: [SearchLine]] = [:]
-        var matchCount = 0
-        var filesSearched = 0
-        var bytesSearched: Int64 = 0
-        var errors: [String] = []
-        var complete = true
-        do {
-            for try await event in stream {
-                switch event {
-                case .line(let line):
-                    linesByFile[line.pathBytes, default: []].append(line)
-                    if line.kind == .match {
-                        matchCount += 1
-                        if matchCount >= collectionLimit { complete = false }
-                    }
-                case .fileFinished(_, let finish):
-                    filesSearched += 1
-                    bytesSearched += finish.bytesSearched
-                    await context.progress?.report(
-                        Double(filesSearched), message: "\(filesSearched) files searched, \(matchCount) matching lines")
-                case .binaryFile:
-                    break
-                case .error(let error):
-                    if errors.count < 20 { errors.append(error.message) }
-                }
-                if !complete { break }
-            }
-        } catch {
-            throw ToolFailure("io", "search_content: the search failed: \(error)")
-        }
-        // Cancelling the task cancelled the stream, which stopped the search; the
-        // client wants no answer.
-        if Task.isCancelled { throw ToolFailure("cancelled", "search_content: the client cancelled the request") }
-        let elapsed = clock.now - started
-
-        var matches: [Match] = []
-        for path in linesByFile.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-            let lines = linesByFile[path]!
-            for (index, line) in lines.enumerated() where line.kind == .match {
-                var before: [SearchLine] = []
-                var scan = index - 1
-                while scan >= 0, before.count < configuration.beforeContext, lines[scan].kind != .match,
-                    lines[scan].lineNumber == (line.lineNumber ?? 0) - before.count - 1
-                {
-                    before.insert(lines[scan], at: 0)
-                    scan -= 1
-                }
-                var after: [SearchLine] = []
-                scan = index + 1
-                while scan < lines.count, after.count < configuration.afterContext, lines[scan].kind != .match,
-                    lines[scan].lineNumber == (line.lineNumber ?? 0) + after.count + 1
-                {
-                    after.append(lines[scan])
-                    scan += 1
-                }
-                matches.append(Match(path: path, line: line, before: before, after: after))
-            }
-        }
-        let (shown, next) = DirectoryTools.page(matches, cursor: cursor, limit: limit)
+        let summary = page.summary as? Summary ?? Summary()
+        let shown = page.items
+        let next = page.next
         var values: [Value] = []
         var rendering: [String] = []
         for match in shown {
@@ -222,27 +157,150 @@ enum SearchTools {
             for line in match.after { rendering.append("\(shownPath)-\(line.lineNumber ?? 0)-\(lineText(line))") }
             if configuration.beforeContext + configuration.afterContext > 0 { rendering.append("--") }
         }
-        let truncated = next != .null
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        if matches.isEmpty { rendering.append("no match for '\(pattern)' in \(filesSearched) files under '\(path)'") }
+        let truncated = page.truncated
+        if page.total == 0 { rendering.append("no match for '\(pattern)' in \(summary.filesSearched) files under '\(path)'") }
         if truncated {
-            rendering.append("[\(shown.count) of \(matches.count) matches; more with cursor \(next.stringValue ?? "")]")
+            rendering.append("[\(shown.count) of \(page.total) matches; more with cursor \(next.stringValue ?? "")]")
         }
-        if !complete { rendering.append("[the search stopped at \(collectionLimit) matching lines; narrow it]") }
-        for error in errors { rendering.append("error: \(error)") }
-        let filesMatched = linesByFile.values.filter { $0.contains { $0.kind == .match } }.count
+        if !summary.complete {
+            rendering.append("[the first \(collectionLimit) matching lines in path order of \(summary.matchesSeen); narrow the search]")
+        }
+        if page.isFirst { for error in summary.errors { rendering.append("error: \(error)") } }
         return ToolOutput(
             structured: [
                 "matches": .array(values),
                 "stats": [
-                    "filesSearched": .int(filesSearched), "filesMatched": .int(filesMatched),
-                    "bytesSearched": .int(Int(bytesSearched)), "totalMatches": .int(matches.count),
-                    "elapsedMs": .double((milliseconds * 1000).rounded() / 1000),
+                    "filesSearched": .int(summary.filesSearched), "filesMatched": .int(summary.filesMatched),
+                    "bytesSearched": .int(Int(summary.bytesSearched)), "totalMatches": .int(page.total),
+                    "elapsedMs": .double((summary.milliseconds * 1000).rounded() / 1000),
                 ],
-                "complete": .bool(complete), "truncated": .bool(truncated), "nextCursor": next,
-                "errors": .strings(errors),
+                "complete": .bool(summary.complete), "truncated": .bool(truncated), "nextCursor": next,
+                "errors": .strings(page.isFirst ? summary.errors : []),
             ],
             text: rendering.joined(separator: "\n"))
+    }
+
+    /// What a search found besides its lines, kept with the snapshot of its pages.
+    struct Summary: Sendable {
+        var filesSearched = 0
+        var filesMatched = 0
+        var bytesSearched: Int64 = 0
+        var errors: [String] = []
+        /// False when more than ``collectionLimit`` lines matched.
+        var complete = true
+        /// Every matching line seen, kept or not.
+        var matchesSeen = 0
+        var milliseconds = 0.0
+    }
+
+    /// Runs the search and returns its matches in path order (each file's in line
+    /// order) with their context: at most ``collectionLimit``, the first in path order.
+    static func collect(
+        _ query: SearchQuery, base: String, walk: WalkOptions, configuration: SearcherConfiguration, context: ToolContext
+    ) async throws(ToolFailure) -> ([Match], Summary) {
+        // One search of `searchConcurrency` at a time: waiting here costs no memory.
+        guard await context.searches.acquire() else {
+            throw ToolFailure("cancelled", "search_content: the client cancelled the request")
+        }
+        defer { context.searches.release() }
+        let clock = ContinuousClock()
+        let started = clock.now
+        let stream: SearchStream
+        do {
+            stream = try context.service.search(query, in: [base], walkOptions: walk, configuration: configuration)
+        } catch {
+            throw ToolFailure(error)
+        }
+        var summary = Summary()
+        var linesByFile: [[UInt8]: [SearchLine]] = [:]
+        var matchesByFile: [[UInt8]: Int] = [:]
+        var kept = 0
+        // Files after this one in path order are beyond the first `collectionLimit`.
+        var cutoff: [UInt8]?
+        var finished = Set<[UInt8]>()
+        var matched = Set<[UInt8]>()
+        /// Keeps the files that hold the first `collectionLimit` matches in path order.
+        func trim() {
+            var total = 0
+            var keep: [UInt8]?
+            for path in matchesByFile.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+                if total >= collectionLimit {
+                    linesByFile[path] = nil
+                    matchesByFile[path] = nil
+                    continue
+                }
+                total += matchesByFile[path] ?? 0
+                keep = path
+            }
+            kept = total
+            if let keep { cutoff = keep }
+        }
+        do {
+            for try await event in stream {
+                switch event {
+                case .line(let line):
+                    if line.kind == .match {
+                        summary.matchesSeen += 1
+                        matched.insert(line.pathBytes)
+                        if summary.matchesSeen > collectionLimit { summary.complete = false }
+                    }
+                    if let cutoff, cutoff.lexicographicallyPrecedes(line.pathBytes) { continue }
+                    linesByFile[line.pathBytes, default: []].append(line)
+                    if line.kind == .match {
+                        matchesByFile[line.pathBytes, default: 0] += 1
+                        kept += 1
+                        if kept > 2 * collectionLimit { trim() }
+                    }
+                case .fileFinished(let path, let finish):
+                    finished.insert(path)
+                    summary.bytesSearched += finish.bytesSearched
+                    await context.progress?.report(
+                        Double(finished.count), message: "\(finished.count) files searched, \(summary.matchesSeen) matching lines")
+                case .binaryFile(let path, _):
+                    finished.insert(path)
+                case .error(let error):
+                    if summary.errors.count < 20 { summary.errors.append(error.message) }
+                }
+            }
+        } catch {
+            throw ToolFailure("io", "search_content: the search failed: \(error)")
+        }
+        // Cancelling the task cancelled the stream, which stopped the search; the
+        // client wants no answer.
+        if Task.isCancelled { throw ToolFailure("cancelled", "search_content: the client cancelled the request") }
+        if kept > collectionLimit { trim() }
+        // A file whose lines came but whose end did not (an error cut it short) was
+        // searched too: matched files are always among the searched.
+        summary.filesSearched = finished.union(matched).count
+        summary.filesMatched = matched.count
+        let elapsed = clock.now - started
+        summary.milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+
+        var matches: [Match] = []
+        for path in linesByFile.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            let lines = linesByFile[path]!
+            for (index, line) in lines.enumerated() where line.kind == .match {
+                guard matches.count < collectionLimit else { break }
+                var before: [SearchLine] = []
+                var scan = index - 1
+                while scan >= 0, before.count < configuration.beforeContext, lines[scan].kind != .match,
+                    lines[scan].lineNumber == (line.lineNumber ?? 0) - before.count - 1
+                {
+                    before.insert(lines[scan], at: 0)
+                    scan -= 1
+                }
+                var after: [SearchLine] = []
+                scan = index + 1
+                while scan < lines.count, after.count < configuration.afterContext, lines[scan].kind != .match,
+                    lines[scan].lineNumber == (line.lineNumber ?? 0) + after.count + 1
+                {
+                    after.append(lines[scan])
+                    scan += 1
+                }
+                matches.append(Match(path: path, line: line, before: before, after: after))
+            }
+        }
+        return (matches, summary)
     }
 
     /// A line's text, cut at ``maximumLineLength`` bytes on a character boundary.

@@ -101,4 +101,36 @@ struct ServeReadOptionsTests {
         #expect(bogus.text.contains("not one this server gave"), "\(bogus.text)")
         #expect(await server.close() == 0)
     }
+
+    /// A capped search answer is the first lines in path order, as `rg --sort path`
+    /// would give them, the same on every run; its pages come from one snapshot; and
+    /// files matched never exceed files searched (issue 19, part 4).
+    @Test func aCappedSearchIsTheFirstLinesInPathOrder() async throws {
+        let body = String(repeating: "match here\n", count: 50)
+        for letter in "abcdefghijklmnopqrstuvwxyz" {
+            for index in 0..<10 { try directory.file("root/many/\(letter)/f\(index).txt", body) }
+        }
+        let server = try await start()
+        var seen: [String] = []
+        var cursor: String?
+        repeat {
+            var arguments: [String: Value] = ["pattern": "match", "path": "many", "maxResults": 5000]
+            if let cursor { arguments["cursor"] = .string(cursor) }
+            let page = try await server.call("search_content", arguments)
+            #expect(page.isError != true, "\(page.text.prefix(300))")
+            #expect(page["complete"] == false)
+            let stats = try #require(page["stats"]?.objectValue)
+            #expect(stats["totalMatches"] == 10_000)
+            #expect(stats["filesMatched"] == 260)
+            #expect((stats["filesMatched"]?.intValue ?? 0) <= (stats["filesSearched"]?.intValue ?? 0))
+            seen += (page["matches"]?.arrayValue ?? []).compactMap { $0.objectValue?["path"]?.stringValue }
+            cursor = page["nextCursor"]?.stringValue
+        } while cursor != nil
+        #expect(seen.count == 10_000)
+        #expect(seen.first == "many/a/f0.txt")
+        #expect(seen.last == "many/t/f9.txt", "200 files of 50 matches, a to t in path order")
+        #expect(!seen.contains { $0.hasPrefix("many/u/") })
+        #expect(seen == seen.sorted(), "path order")
+        #expect(await server.close() == 0)
+    }
 }
