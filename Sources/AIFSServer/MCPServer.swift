@@ -100,6 +100,13 @@ public struct AIFSMCPServer: Sendable {
         await server.withMethodHandler(ListResources.self) { parameters in
             try await FileResources.list(parameters.cursor, context: context)
         }
+        await server.withMethodHandler(ListResourceTemplates.self) { _ in
+            ListResourceTemplates.Result(templates: [
+                Resource.Template(
+                    uriTemplate: "file://{path}", name: "file",
+                    description: "A file inside the roots, by absolute path (file:///abs/path).")
+            ])
+        }
         await server.withMethodHandler(ReadResource.self) { parameters in
             try await FileResources.read(parameters.uri, context: context)
         }

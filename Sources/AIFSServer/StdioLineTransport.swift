@@ -105,9 +105,13 @@ public actor StdioLineTransport: Transport {
     }
 
     static func classify(_ data: Data) -> Incoming {
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let method = object["method"] as? String
-        else { return .other }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return .other }
+        return classify(object)
+    }
+
+    /// ``classify(_:)-(Data)`` for a message already decoded.
+    static func classify(_ object: [String: Any]) -> Incoming {
+        guard let method = object["method"] as? String else { return .other }
         if let id = object["id"].flatMap(idKey) { return .request(id: id) }
         if method == "notifications/cancelled",
             let parameters = object["params"] as? [String: Any],
@@ -157,7 +161,18 @@ public actor StdioLineTransport: Transport {
             let message = Data(line)
             // A tools/call the fast path takes is decoded there, once.
             if let fastPath, fastPath.take(message, received: tracker.received) { return }
-            switch classify(message) {
+            let object: [String: Any]
+            switch JSONRPCChecks.check(message) {
+            case .pass(let decoded): object = decoded
+            case .ignore: return
+            case .reject(let answer):
+                // Under the console's lock, whole, as send(_:) writes: never interleaved.
+                var line = answer
+                line.append(UInt8(ascii: "\n"))
+                try? line.withUnsafeBytes { bytes in try Console.standardOutput.write(bytes) }
+                return
+            }
+            switch classify(object) {
             case .request(let id):
                 tracker.received(id)
             case .cancellation(let id):
