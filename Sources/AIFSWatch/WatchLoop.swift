@@ -306,6 +306,7 @@ final class WatchLoop {
         }
         if source.path == destination { return }
         resolvePendingMoves(overlapping: destination)
+        let replacing = kind == .file && tree.kind(of: destination) == .file
         if let existing = tree.kind(of: destination), existing != kind || kind == .directory {
             // rename(2) only replaces an empty directory, so whatever the tree still has
             // under the destination is gone (or was seen early by a scan that raced the
@@ -324,7 +325,7 @@ final class WatchLoop {
                 pathByDescriptor[descriptor] = entry.to
             }
         }
-        emit(.rename(from: source.path), destination)
+        emit(.rename(from: source.path), destination, replacing: replacing, movedFile: kind == .file)
         if kind == .directory {
             // Events from inside the directory while it was in limbo were dropped.
             reconcile(destination, report: true)
@@ -621,12 +622,15 @@ final class WatchLoop {
     // MARK: - Reporting
 
     /// Reports an event through the `atomic` and `awaitWriteFinish` stages (when on).
-    private func emit(_ kind: WatchEvent.Kind, _ path: String) {
+    private func emit(_ kind: WatchEvent.Kind, _ path: String, replacing: Bool = false, movedFile: Bool = true) {
         guard !consumerGone else { return }
         let event = WatchEvent(kind, path: path, timestamp: Syscall.now())
-        // Fast path: nothing held and nothing to hold.
-        if atomic == nil || (atomic!.isEmpty && kind != .unlink) { return afterAtomic(event) }
-        for out in atomic!.process(event, now: .now) { afterAtomic(out) }
+        // Fast path: nothing held and nothing to hold or fold. The initial scan's adds
+        // are not held: nothing can have been unlinked or moved before them.
+        if atomic == nil || (atomic!.isEmpty && ((kind != .unlink && kind != .add && !replacing) || scanningInitially)) {
+            return afterAtomic(event)
+        }
+        for out in atomic!.process(event, now: .now, replacing: replacing, movedFile: movedFile) { afterAtomic(out) }
     }
 
     private func afterAtomic(_ event: WatchEvent) {

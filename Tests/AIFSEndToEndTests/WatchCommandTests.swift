@@ -246,6 +246,28 @@ import Testing
         #expect(!atomic.events.contains { $0["event"] as? String == "unlink" })
     }
 
+    /// Issue 19: an editor's atomic save (a temporary file renamed over the target) is a
+    /// `change` of the target, as chokidar users expect; with `--no-atomic` it is the
+    /// temporary file's add and its rename.
+    @Test(.timeLimit(.minutes(1)))
+    func issue19_anAtomicSaveIsAChangeOfTheTarget() throws {
+        let dir = try TemporaryDirectory()
+        let root = try dir.directory("root")
+        let file = try dir.file("root/doc.txt", "v1")
+        let atomic = try RunningWatch(["--ignore-initial", "root"], in: dir.path)
+        let plain = try RunningWatch(["--ignore-initial", "--no-atomic", "root"], in: dir.path)
+        atomic.waitFor("ready") { $0["event"] as? String == "ready" }
+        plain.waitFor("ready") { $0["event"] as? String == "ready" }
+        try dir.file("root/.doc.txt.swp", "v2")
+        guard rename(root + "/.doc.txt.swp", file) == 0 else { throw POSIXError(.EIO) }
+        atomic.waitFor("change") { $0["event"] as? String == "change" && $0["path"] as? String == file }
+        plain.waitFor("rename") { $0["event"] as? String == "rename" && $0["path"] as? String == file }
+        try dir.file("root/cookie", "")
+        atomic.waitFor("cookie") { $0["path"] as? String == root + "/cookie" }
+        #expect(!atomic.events.contains { ($0["path"] as? String)?.hasSuffix(".swp") == true }, "\(atomic.events)")
+        #expect(!atomic.events.contains { $0["event"] as? String == "rename" || $0["event"] as? String == "unlink" })
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func awaitWriteFinishReportsOnceTheFileIsStable() throws {
         let dir = try TemporaryDirectory()

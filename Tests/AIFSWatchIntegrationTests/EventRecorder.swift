@@ -114,9 +114,22 @@ final class EventRecorder: Sendable {
     /// Proves that nothing else happened: creates a uniquely named cookie file in
     /// `directory`, waits for its `add` (events of one inotify descriptor arrive in
     /// order) and returns the events seen before it, which the caller expects empty.
-    func eventsBeforeCookie(in directory: String, within limit: Duration = .seconds(30)) async throws -> [WatchEvent] {
+    ///
+    /// A file's `add` is held for the `atomic` window like every other held event, and
+    /// held events come out in order, so whatever was held before the cookie comes out
+    /// before it. With `directory: true` the cookie is a directory, whose `addDir` is
+    /// not held: it proves the loop has read past earlier events even while they are
+    /// held (for an `atomic` window longer than the test).
+    func eventsBeforeCookie(
+        in directory: String, within limit: Duration = .seconds(30), directoryCookie: Bool = false
+    ) async throws -> [WatchEvent] {
         let number = Self.cookieCounter.add(1, ordering: .relaxed).newValue
         let cookie = directory + "/.cookie-\(getpid())-\(number)"
+        if directoryCookie {
+            FS.mkdir(cookie)
+            let seen = try await expect([.addDir(cookie)], within: limit)
+            return seen.filter { $0.path != cookie }
+        }
         let fd = open(cookie, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
         #expect(fd >= 0)
         close(fd)

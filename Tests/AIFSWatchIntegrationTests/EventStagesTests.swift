@@ -35,8 +35,34 @@ import Testing
         #expect(names(atomic.expire(now: t0 + .milliseconds(100))) == ["unlink /r/a"])
         #expect(names(atomic.expire(now: t0 + .milliseconds(150))) == ["unlink /r/b"])
         #expect(atomic.isEmpty)
-        // An add after the window is an add.
-        #expect(names(atomic.process(event(.add, "/r/a"), now: t0 + .milliseconds(200))) == ["add /r/a"])
+        // An add after the window is an add, held for the window in its turn.
+        #expect(names(atomic.process(event(.add, "/r/a"), now: t0 + .milliseconds(200))) == [])
+        #expect(names(atomic.expire(now: t0 + .milliseconds(300))) == ["add /r/a"])
+        #expect(atomic.isEmpty)
+    }
+
+    /// Issue 19: an atomic save through a temporary file (editors, `git checkout`,
+    /// aifs's own writes) is a `change` of the target; the temporary file, which lived
+    /// less than the window, is never reported.
+    @Test func issue19_anAtomicSaveIsAChangeOfItsTarget() {
+        var atomic = AtomicCoalescer()
+        #expect(names(atomic.process(event(.add, "/r/.doc.tmp"), now: t0)).isEmpty)
+        #expect(names(atomic.process(event(.rename(from: "/r/.doc.tmp"), "/r/doc"), now: t0 + .milliseconds(5), replacing: true)) == ["change /r/doc"])
+        #expect(atomic.isEmpty)
+        // Onto a new name: an add of the new name, still no temporary file.
+        _ = atomic.process(event(.add, "/r/.new.tmp"), now: t0)
+        #expect(names(atomic.process(event(.rename(from: "/r/.new.tmp"), "/r/new"), now: t0, replacing: false)) == ["add /r/new"])
+        // A file made and removed within the window is never reported.
+        _ = atomic.process(event(.add, "/r/.scratch"), now: t0)
+        #expect(names(atomic.process(event(.unlink, "/r/.scratch"), now: t0)).isEmpty)
+        #expect(atomic.isEmpty)
+        // A known file moved over another known file: chokidar's unlink and change.
+        #expect(names(atomic.process(event(.rename(from: "/r/a"), "/r/b"), now: t0, replacing: true)) == ["unlink /r/a", "change /r/b"])
+        // A directory's rename stays a rename.
+        #expect(names(atomic.process(event(.rename(from: "/r/d"), "/r/e"), now: t0, movedFile: false)) == ["rename /r/e"])
+        // A held add comes out before a change of its file.
+        _ = atomic.process(event(.add, "/r/c"), now: t0)
+        #expect(names(atomic.process(event(.change, "/r/c"), now: t0)) == ["add /r/c", "change /r/c"])
     }
 
     @Test func heldUnlinksComeOutBeforeTheirDirectoryAndBeforeRescan() {
@@ -61,10 +87,16 @@ import Testing
         #expect(names(atomic.flush()) == ["unlink /r/other"])
     }
 
+    /// A file moved onto a path whose unlink is held replaces it: the consumer sees the
+    /// old name go and the target change (deleted, then saved over).
     @Test func renameOntoAHeldPathReplacesIt() {
         var atomic = AtomicCoalescer()
         _ = atomic.process(event(.unlink, "/r/doc"), now: t0)
-        #expect(names(atomic.process(event(.rename(from: "/r/doc.tmp"), "/r/doc"), now: t0)) == ["rename /r/doc"])
+        #expect(names(atomic.process(event(.rename(from: "/r/doc.tmp"), "/r/doc"), now: t0)) == ["unlink /r/doc.tmp", "change /r/doc"])
+        #expect(atomic.isEmpty)
+        // A directory moved onto it: the held unlink goes, the rename is reported.
+        _ = atomic.process(event(.unlink, "/r/c"), now: t0)
+        #expect(names(atomic.process(event(.rename(from: "/r/e"), "/r/c"), now: t0, movedFile: false)) == ["rename /r/c"])
         #expect(atomic.isEmpty)
     }
 
