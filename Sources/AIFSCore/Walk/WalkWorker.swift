@@ -51,6 +51,9 @@ final class WalkWorker {
         if visitor.visit(error: error) == .quit { stopping = true }
     }
 
+    /// Hands a problem that stops nothing to the visitor.
+    func warn(_ warning: CoreError) { visitor.visit(warning: warning) }
+
     private var shouldStop: Bool { stopping || context.queue.isStopped }
 
     // MARK: - Starting paths
@@ -91,8 +94,10 @@ final class WalkWorker {
         guard identity.kind == .directory, action == .continue, context.maxDepth > 0 else { return }
 
         var ignore: IgnoreNode?
-        if options.respectIgnoreFiles && options.readParentIgnoreFiles {
-            ignore = parentIgnoreNodes(of: openPath, display: display)
+        if options.respectIgnoreFiles {
+            // Without the parents' ignore files, a repository above still counts, so
+            // the .gitignore files inside the walk apply.
+            ignore = parentIgnoreNodes(of: openPath, display: display, readRules: options.readParentIgnoreFiles)
         }
         let (overridePrefix, overrideOffset) = overrideAnchor(for: display)
         visitDirectory(DirectoryWork(
@@ -105,7 +110,7 @@ final class WalkWorker {
     /// paths relative to the glob base: `prefix + path[offset...]`. A starting directory
     /// outside the base keeps its paths as shown (minus a leading `./`), as ripgrep does.
     private func overrideAnchor(for display: [UInt8]) -> (prefix: [UInt8], offset: Int) {
-        guard context.overrides != nil else { return ([], 0) }
+        guard context.overrides != nil || !context.extraIgnores.isEmpty else { return ([], 0) }
         let dotSlash = display.starts(with: Array("./".utf8)) ? 2 : 0
         let cwd = try? Syscall.currentDirectory()
         guard let base = options.globBase ?? cwd else { return ([], dotSlash) }
@@ -121,8 +126,9 @@ final class WalkWorker {
         return (prefix, WalkWorker.childOffset(display))
     }
 
-    /// Reads the ignore files of every directory above a starting directory.
-    private func parentIgnoreNodes(of openPath: String, display: [UInt8]) -> IgnoreNode? {
+    /// Reads the ignore files of every directory above a starting directory; with
+    /// `readRules` false, only notes which of them hold `.git`.
+    private func parentIgnoreNodes(of openPath: String, display: [UInt8], readRules: Bool) -> IgnoreNode? {
         guard let canonical = try? Syscall.realPath(openPath) else { return nil }
         let components = canonical.split(separator: "/").map(String.init)
         guard !components.isEmpty else { return nil }
@@ -132,10 +138,13 @@ final class WalkWorker {
         for depth in 0..<components.count {
             let directory = "/" + components[0..<depth].joined(separator: "/")
             let below = components[depth...].joined(separator: "/") + "/"
-            let found = loadIgnoreFiles(
-                directory: Syscall.currentDirectoryDescriptor,
-                prefix: directory == "/" ? "/" : directory + "/",
-                hasGit: nil, shownDirectory: directory)
+            let prefix = directory == "/" ? "/" : directory + "/"
+            let found = readRules
+                ? loadIgnoreFiles(
+                    directory: Syscall.currentDirectoryDescriptor, prefix: prefix,
+                    hasGit: nil, shownDirectory: directory)
+                : (rules: [IgnoreRules?](repeating: nil, count: IgnoreNode.kindCount),
+                   hasGit: (try? Syscall.status(path: prefix + ".git", followSymlinks: true)) != nil)
             guard found.rules.contains(where: { $0 != nil }) || found.hasGit else { continue }
             node = IgnoreNode(
                 parent: node, rules: found.rules, hasGit: found.hasGit,
@@ -160,7 +169,12 @@ final class WalkWorker {
             path: prefix + ".git", followSymlinks: true)) != nil)
         var rules: [IgnoreRules?] = []
         for name in [".rgignore", ".ignore", ".gitignore", ".git/info/exclude"] {
-            if name == ".git/info/exclude" && !hasGit {
+            let enabled = switch name {
+            case ".rgignore", ".ignore": options.respectDotIgnoreFiles
+            case ".gitignore": options.respectGitIgnoreFiles
+            default: options.respectGitIgnoreFiles && options.respectGitExclude && hasGit
+            }
+            if !enabled {
                 rules.append(nil)
                 continue
             }
@@ -168,7 +182,10 @@ final class WalkWorker {
                 rules.append(nil)
                 continue
             }
-            let path = prefix + name
+            var path = prefix + name
+            if name == ".git/info/exclude", let worktreeExclude = worktreeExcludePath(directory: directory, prefix: prefix, shownDirectory: shownDirectory) {
+                path = worktreeExclude
+            }
             let shown = shownDirectory.isEmpty || shownDirectory == "."
                 ? name : (shownDirectory.hasSuffix("/") ? shownDirectory + name : shownDirectory + "/" + name)
             do {
@@ -188,6 +205,21 @@ final class WalkWorker {
             }
         }
         return (rules, hasGit)
+    }
+
+    /// For a `.git` that is a file (a linked worktree, a submodule), the exclude file of
+    /// the repository it points to; `nil` when `.git` is a directory or unreadable.
+    ///
+    /// - Parameter shownDirectory: The directory's path as the walk shows it, which
+    ///   opens from the current directory; used when `prefix` is empty.
+    private func worktreeExcludePath(directory: CInt, prefix: String, shownDirectory: String) -> String? {
+        let gitFile = try? (prefix + ".git").withCPath { cPath throws(Errno) in
+            try Syscall.readSmallFile(directory: directory, cPath: cPath, limit: 1 << 16)
+        }
+        guard let gitFile else { return nil }  // a directory (EISDIR), or none
+        var path = prefix.isEmpty ? shownDirectory : prefix
+        if path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        return ExtraIgnoreRules.excludePath(gitFile: gitFile, directory: path == "." ? "" : path)
     }
 
     /// The length of a directory's display path plus its separator: where the names of
@@ -256,7 +288,7 @@ final class WalkWorker {
             }
             let isDirectory = examined.kind == .directory
             let isHidden = listing.names[nameStart] == UInt8(ascii: ".")
-            if isFiltered(isDirectory: isDirectory, isHidden: isHidden, ignore: ignore, work: work) {
+            if isFiltered(isDirectory: isDirectory, isHidden: isHidden, nameOffset: prefixLength, ignore: ignore, work: work) {
                 continue
             }
             if let maxFileSize = options.maxFileSize, examined.kind == .regular {
@@ -340,8 +372,12 @@ final class WalkWorker {
     }
 
     /// The ripgrep decision for one entry: overrides first (a match either way is
-    /// final), then ignore files, then hidden (unless an ignore file whitelisted it).
-    private func isFiltered(isDirectory: Bool, isHidden: Bool, ignore: IgnoreNode?, work: DirectoryWork) -> Bool {
+    /// final), then ignore files (those in the tree, then the global and explicit
+    /// ones), then file types, then hidden (unless an ignore file or a type whitelisted
+    /// it).
+    private func isFiltered(
+        isDirectory: Bool, isHidden: Bool, nameOffset: Int, ignore: IgnoreNode?, work: DirectoryWork
+    ) -> Bool {
         let length = childPath.count - 1
         return childPath.withUnsafeBufferPointer { whole in
             let path = UnsafeBufferPointer(rebasing: whole[0..<length])
@@ -357,8 +393,24 @@ final class WalkWorker {
                 }
             }
             var whitelisted = false
+            var verdict = IgnoreMatch.none
             if let ignore {
-                switch ignore.match(path, isDirectory: isDirectory, requireGit: options.requireGit, scratch: &matchScratch) {
+                verdict = ignore.match(path, isDirectory: isDirectory, requireGit: options.requireGit, scratch: &matchScratch)
+            }
+            if verdict == .none && !context.extraIgnores.isEmpty {
+                let inGit = !options.requireGit || (ignore?.anyGit ?? false)
+                let relative = UnsafeBufferPointer(rebasing: path[min(work.overrideOffset, length)...])
+                verdict = withJoined(work.overridePrefix, relative, scratch: &matchScratch) {
+                    context.extraIgnores.match($0, isDirectory: isDirectory, inGitRepository: inGit)
+                }
+            }
+            switch verdict {
+            case .ignore: return true
+            case .whitelist: whitelisted = true
+            case .none: break
+            }
+            if let types = context.types, !isDirectory {
+                switch types.match(fileName: UnsafeBufferPointer(rebasing: path[min(nameOffset, length)...])) {
                 case .ignore: return true
                 case .whitelist: whitelisted = true
                 case .none: break

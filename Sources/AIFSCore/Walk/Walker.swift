@@ -20,13 +20,15 @@
 /// ## Known problems
 /// - Unless ``WalkOptions/sortByPath`` is set, the order of entries depends on
 ///   scheduling.
-/// - `.git/info/exclude` is read only where `.git` is a directory, not from the
-///   common directory of a linked worktree; the global git excludes file
-///   (`core.excludesFile`) is not read.
+/// - Rules of `--ignore-file` files and of git's global excludes file match paths
+///   relative to the current directory, where ripgrep matches them relative to the
+///   file's own directory (for the global file, the current directory too).
 public struct Walker: Sendable {
     /// The options the walker was made with.
     public let options: WalkOptions
     let overrides: OverrideGlobs?
+    let types: FileTypeFilter?
+    let extraIgnores: ExtraIgnoreRules
 
     /// Ignore files larger than this are refused, as a guard against a stray huge file
     /// with an ignore file's name.
@@ -51,8 +53,12 @@ public struct Walker: Sendable {
             throw CoreError(.invalidArgument, "invalid thread count \(options.threads): use 0 for one per processor, or a positive number")
         }
         self.options = options
-        self.overrides = options.globs.isEmpty
-            ? nil : try OverrideGlobs(options.globs, caseInsensitive: options.globsCaseInsensitive)
+        self.overrides = options.globs.isEmpty && options.caseInsensitiveGlobs.isEmpty
+            ? nil : try OverrideGlobs(
+                options.globs, caseInsensitive: options.globsCaseInsensitive,
+                caseInsensitivePatterns: options.caseInsensitiveGlobs)
+        self.types = try FileTypes().filter(options.typeChanges)
+        self.extraIgnores = ExtraIgnoreRules(options: options)
     }
 
     /// Walks `paths` and hands every entry to a visitor.
@@ -70,10 +76,14 @@ public struct Walker: Sendable {
         let roots: [WalkItem] = paths.isEmpty
             ? [.root(nil, index: 0)] : paths.enumerated().map { .root($0.element, index: $0.offset) }
         let queue = WalkQueue(roots)
-        let context = WalkContext(options: options, overrides: overrides, queue: queue)
+        let context = WalkContext(
+            options: options, overrides: overrides, types: types, extraIgnores: extraIgnores, queue: queue)
         let count = min(options.threads > 0 ? options.threads : Syscall.processorCount(), Walker.maximumThreads)
-        DedicatedThreads.run(count: count, name: "aifs-walk") { _ in
-            WalkWorker(context: context, visitor: makeVisitor()).run()
+        DedicatedThreads.run(count: count, name: "aifs-walk") { index in
+            let worker = WalkWorker(context: context, visitor: makeVisitor())
+            // Problems reading the extra ignore files, reported once.
+            if index == 0 { for problem in context.extraIgnores.problems { worker.warn(problem) } }
+            worker.run()
         }
     }
 
@@ -87,9 +97,11 @@ public struct Walker: Sendable {
         return collector.take()
     }
 
-    private init(validated options: WalkOptions, overrides: OverrideGlobs?) {
+    private init(validated options: WalkOptions, overrides: OverrideGlobs?, types: FileTypeFilter?, extraIgnores: ExtraIgnoreRules) {
         self.options = options
         self.overrides = overrides
+        self.types = types
+        self.extraIgnores = extraIgnores
     }
 
     /// Walks in parallel into per-thread lists, sorts them, then delivers in order to a
@@ -100,7 +112,7 @@ public struct Walker: Sendable {
     ) {
         var unsorted = options
         unsorted.sortByPath = false
-        let walker = Walker(validated: unsorted, overrides: overrides)
+        let walker = Walker(validated: unsorted, overrides: overrides, types: types, extraIgnores: extraIgnores)
         let buckets = BucketCollector(control: control)
         walker.walk(paths) { buckets.makeBucket() }
         if control?.isCancelled == true {
@@ -223,12 +235,16 @@ enum PathOrder {
 final class WalkContext: Sendable {
     let options: WalkOptions
     let overrides: OverrideGlobs?
+    let types: FileTypeFilter?
+    let extraIgnores: ExtraIgnoreRules
     let queue: WalkQueue
     let maxDepth: Int
 
-    init(options: WalkOptions, overrides: OverrideGlobs?, queue: WalkQueue) {
+    init(options: WalkOptions, overrides: OverrideGlobs?, types: FileTypeFilter?, extraIgnores: ExtraIgnoreRules, queue: WalkQueue) {
         self.options = options
         self.overrides = overrides
+        self.types = types
+        self.extraIgnores = extraIgnores
         self.queue = queue
         self.maxDepth = options.maxDepth ?? Int.max
     }
