@@ -70,6 +70,14 @@ public enum FileSystemCalls {
         return try Syscall.availableBytes(path)
     }
 
+    /// The whole contents of a small file (a configuration or ignore file).
+    ///
+    /// - Throws: `Errno.fileTooLarge` when the file holds more than `limit` bytes.
+    public static func readSmallFile(_ path: String, limit: Int) throws(Errno) -> [UInt8] {
+        try checked(path)
+        return try Syscall.readSmallFile(atPath: path, limit: limit)
+    }
+
     /// An environment variable, or `nil` when unset.
     public static func environment(_ name: String) -> String? { Syscall.environment(name) }
 

@@ -25,9 +25,15 @@ struct FilesCommand: ParsableCommand {
     var paths: [String] = []
 
     func run() throws {
+        if walk.typeList {
+            try Console.standardOutput.write(try walk.typeListing())
+            return
+        }
         let options = try walk.options()
 
-        let report = FilesReport(terminator: null ? 0 : UInt8(ascii: "\n"))
+        let report = FilesReport(
+            terminator: null ? 0 : UInt8(ascii: "\n"), pathSeparator: try walk.pathSeparatorByte(),
+            quietErrors: walk.noMessages)
         do {
             try FileService.unrestricted().walk(paths, options: options) {
                 FilesPrinter(report: report)
@@ -46,8 +52,16 @@ final class FilesReport: Sendable {
     let printed = Atomic<Bool>(false)
     let errored = Atomic<Bool>(false)
     let terminator: UInt8
+    /// `--path-separator`: the byte printed for each '/' of a path.
+    let pathSeparator: UInt8?
+    /// `--no-messages`: errors only change the exit status.
+    let quietErrors: Bool
 
-    init(terminator: UInt8) { self.terminator = terminator }
+    init(terminator: UInt8, pathSeparator: UInt8? = nil, quietErrors: Bool = false) {
+        self.terminator = terminator
+        self.pathSeparator = pathSeparator
+        self.quietErrors = quietErrors
+    }
 }
 
 /// Prints the files one worker finds, through a buffer of its own.
@@ -63,7 +77,11 @@ final class FilesPrinter: WalkVisitor {
         // directory; links that were not followed, FIFOs and sockets are left out.
         let listed = entry.isExplicit ? entry.kind != .directory : entry.kind == .regular
         guard listed else { return .continue }
-        output.append(entry.pathBytes)
+        if let separator = report.pathSeparator {
+            output.append(entry.pathBytes.map { $0 == UInt8(ascii: "/") ? separator : $0 })
+        } else {
+            output.append(entry.pathBytes)
+        }
         output.append(byte: report.terminator)
         output.endRecord()
         printedAny = true
@@ -73,7 +91,7 @@ final class FilesPrinter: WalkVisitor {
     func visit(error: CoreError) -> WalkAction {
         report.errored.store(true, ordering: .relaxed)
         output.flush()
-        try? Console.standardError.write("aifs: \(error.message)\n")
+        if !report.quietErrors { try? Console.standardError.write("aifs: \(error.message)\n") }
         return .continue
     }
 

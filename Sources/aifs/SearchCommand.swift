@@ -110,6 +110,21 @@ struct SearchCommand: ParsableCommand {
     @Flag(name: [.customShort("0"), .customLong("null")], help: "Follow each path with a NUL byte.")
     var null = false
 
+    @Flag(name: .customLong("include-zero"), help: "With -c or --count-matches, also print files with no match (a count of 0).")
+    var includeZero = false
+
+    @Option(name: .customLong("context-separator"), help: ArgumentHelp("The line between non-adjacent groups of context lines (escapes such as \\t and \\x7F work).", valueName: "SEPARATOR"))
+    var contextSeparator: String?
+
+    @Flag(name: .customLong("no-context-separator"), help: "Print nothing between non-adjacent groups of context lines.")
+    var noContextSeparator = false
+
+    @Option(name: .customLong("field-context-separator"), help: ArgumentHelp("Between the path, line number and text of a context line (default '-').", valueName: "SEPARATOR"))
+    var fieldContextSeparator: String?
+
+    @Option(name: .customLong("field-match-separator"), help: ArgumentHelp("Between the path, line number and text of a matching line (default ':').", valueName: "SEPARATOR"))
+    var fieldMatchSeparator: String?
+
     @OptionGroup var walk: WalkFlags
 
     enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
@@ -127,6 +142,10 @@ struct SearchCommand: ParsableCommand {
     }
 
     func run() throws {
+        if walk.typeList {
+            try Console.standardOutput.write(try walk.typeListing())
+            return
+        }
         let walkOptions = try walk.options()
         var allPatterns = patterns
         var paths = positionals
@@ -152,9 +171,10 @@ struct SearchCommand: ParsableCommand {
         }
 
         let terminal = Console.standardOutput.isTerminal
+        // ripgrep: -c with -o counts matches, as --count-matches does.
         let mode: StandardPrinter.Mode =
-            count ? .count : countMatches ? .countMatches : filesWithMatches ? .filesWithMatches
-            : filesWithoutMatch ? .filesWithoutMatch : .lines
+            count ? (onlyMatching ? .countMatches : .count) : countMatches ? .countMatches
+            : filesWithMatches ? .filesWithMatches : filesWithoutMatch ? .filesWithoutMatch : .lines
         let listsFiles = mode == .filesWithMatches || mode == .filesWithoutMatch
 
         var searcher = SearcherConfiguration()
@@ -179,6 +199,14 @@ struct SearchCommand: ParsableCommand {
         printer.invert = invertMatch
         printer.null = null
         printer.stats = stats
+        printer.includeZeroCounts = includeZero
+        if noContextSeparator {
+            printer.contextSeparator = nil
+        } else if let contextSeparator {
+            printer.contextSeparator = Self.unescaped(contextSeparator)
+        }
+        if let fieldContextSeparator { printer.fieldContextSeparator = Self.unescaped(fieldContextSeparator) }
+        if let fieldMatchSeparator { printer.fieldMatchSeparator = Self.unescaped(fieldMatchSeparator) }
         let context = searcher.beforeContext > 0 || searcher.afterContext > 0
         let separator = json || quiet ? nil : StandardPrinter.Configuration.ripgrepFileSeparator(
             heading: printer.heading, context: context, contextSeparator: printer.contextSeparator)
@@ -187,28 +215,82 @@ struct SearchCommand: ParsableCommand {
         let started = ContinuousClock.now
         let shared = SharedOutput(console: .standardOutput, separator: separator, sorted: walkOptions.sortByPath)
         let report = SearchReport()
+        let files = FileHandling(pathSeparator: try walk.pathSeparatorByte(), quietErrors: walk.noMessages)
         var jsonConfiguration = JSONPrinter.Configuration()
         jsonConfiguration.invert = invertMatch
-        let style: OutputStyle = quiet ? .quiet : json ? .json(jsonConfiguration) : .standard(printer)
+        // -q --stats still counts everything for the statistics: a printer whose
+        // output goes nowhere.
+        let style: OutputStyle =
+            quiet ? (stats ? .discarded(printer) : .quiet) : json ? .json(jsonConfiguration) : .standard(printer)
         do {
             try FileService.unrestricted().search(paths, walkOptions: walkOptions, matcher: matcher, configuration: searcher) {
-                PrintingHandler(style: style, matcher: matcher, output: GroupedOutput(shared: shared), report: report)
+                PrintingHandler(style: style, matcher: matcher, output: GroupedOutput(shared: shared), report: report, files: files)
             }
         } catch {
             try? Console.standardError.write("aifs: \(error.message)\n")
             throw ExitCode(2)
         }
 
-        let totals = report.totals
+        var totals = report.totals
+        if quiet { totals.bytesPrinted = 0 }
         if json {
             try? Console.standardOutput.write(JSONPrinter.summaryMessage(stats: totals, totalElapsed: ContinuousClock.now - started))
-        } else if stats && !quiet {
+        } else if stats {
             try? Console.standardOutput.write(totals.formatted(totalElapsed: ContinuousClock.now - started))
         }
-        let matched = report.matched.load(ordering: .relaxed)
-        if quiet && matched { throw ExitCode(0) }
+        if paths.isEmpty && report.searched.load(ordering: .relaxed) == 0 {
+            // ripgrep's words (it names itself), which also make the exit status 2.
+            if !walk.noMessages { try? Console.standardError.write(Self.nothingSearched) }
+            report.errored.store(true, ordering: .relaxed)
+        }
+        // --files-without-match succeeds when it printed a path: a file did not match.
+        let succeeded = mode == .filesWithoutMatch && !quiet
+            ? report.printedPath.load(ordering: .relaxed) : report.matched.load(ordering: .relaxed)
+        if quiet && succeeded { throw ExitCode(0) }
         if report.errored.load(ordering: .relaxed) { throw ExitCode(2) }
-        if !matched { throw ExitCode(1) }
+        if !succeeded { throw ExitCode(1) }
+    }
+
+    /// What ripgrep says when every file was filtered out of a search of the current
+    /// directory.
+    static let nothingSearched = """
+        No files were searched, which means ripgrep probably applied a filter you didn't expect.
+        Running with --debug will show why files are being skipped.
+
+        """
+
+    /// A separator as ripgrep reads it: `\t`, `\n`, `\r`, `\0`, `\\` and `\xHH` escapes
+    /// give their bytes; anything else is taken as written.
+    static func unescaped(_ text: String) -> [UInt8] {
+        let bytes = Array(text.utf8)
+        var result: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            guard byte == UInt8(ascii: "\\"), index + 1 < bytes.count else {
+                result.append(byte)
+                index += 1
+                continue
+            }
+            let next = bytes[index + 1]
+            switch next {
+            case UInt8(ascii: "t"): result.append(0x09)
+            case UInt8(ascii: "n"): result.append(0x0A)
+            case UInt8(ascii: "r"): result.append(0x0D)
+            case UInt8(ascii: "0"): result.append(0x00)
+            case UInt8(ascii: "\\"): result.append(next)
+            case UInt8(ascii: "x") where index + 3 < bytes.count:
+                if let value = UInt8(String(decoding: bytes[(index + 2)...(index + 3)], as: UTF8.self), radix: 16) {
+                    result.append(value)
+                    index += 4
+                    continue
+                }
+                result.append(contentsOf: [byte, next])
+            default: result.append(contentsOf: [byte, next])
+            }
+            index += 2
+        }
+        return result
     }
 
     /// ripgrep shows paths unless exactly one path is given and it is not a directory.
@@ -223,12 +305,18 @@ enum OutputStyle: Sendable {
     case standard(StandardPrinter.Configuration)
     case json(JSONPrinter.Configuration)
     case quiet
+    /// `-q --stats`: the standard printer for its statistics, its output dropped.
+    case discarded(StandardPrinter.Configuration)
 }
 
 /// What all workers found, for the exit code and `--stats`.
 final class SearchReport: Sendable {
     let matched = Atomic<Bool>(false)
     let errored = Atomic<Bool>(false)
+    /// `--files-without-match` printed a path.
+    let printedPath = Atomic<Bool>(false)
+    /// Files searched, for ripgrep's "No files were searched" message.
+    let searched = Atomic<Int>(0)
     private let stats = Mutex(Stats())
 
     func add(_ more: Stats) { stats.withLock { $0.add(more) } }
@@ -242,10 +330,12 @@ final class PrintingHandler: SearchHandler {
     private let quiet: QuietSink?
     private let output: GroupedOutput
     private let report: SearchReport
+    private let files: FileHandling
 
-    init(style: OutputStyle, matcher: any Matcher, output: GroupedOutput, report: SearchReport) {
+    init(style: OutputStyle, matcher: any Matcher, output: GroupedOutput, report: SearchReport, files: FileHandling) {
         self.output = output
         self.report = report
+        self.files = files
         switch style {
         case .standard(let configuration):
             standard = StandardPrinter(configuration: configuration, matcher: matcher, target: output)
@@ -259,6 +349,10 @@ final class PrintingHandler: SearchHandler {
             standard = nil
             json = nil
             quiet = QuietSink()
+        case .discarded(let configuration):
+            standard = StandardPrinter(configuration: configuration, matcher: matcher, target: DiscardingTarget())
+            json = nil
+            quiet = nil
         }
     }
 
@@ -272,16 +366,21 @@ final class PrintingHandler: SearchHandler {
         standard?.binaryDetection = task.binaryDetection
         do {
             try searcher.search(
-                pathBytes: task.entry.pathBytes, displayPath: task.entry.pathBytes,
+                pathBytes: task.entry.pathBytes, displayPath: files.displayPath(task.entry.pathBytes),
                 binaryDetection: task.binaryDetection, sink: sink)
         } catch {
             output.endFile()
             report.errored.store(true, ordering: .relaxed)
-            try? Console.standardError.write("aifs: \(error.message)\n")
+            if !files.quietErrors { try? Console.standardError.write("aifs: \(error.message)\n") }
             return
         }
         output.endFile()
-        if hasMatched { report.matched.store(true, ordering: .relaxed) }
+        report.searched.add(1, ordering: .relaxed)
+        if hasMatched {
+            report.matched.store(true, ordering: .relaxed)
+        } else if let standard, standard.configuration.mode == .filesWithoutMatch {
+            report.printedPath.store(true, ordering: .relaxed)
+        }
     }
 
     private var sink: any Sink {
@@ -298,7 +397,7 @@ final class PrintingHandler: SearchHandler {
 
     func walkError(_ error: CoreError) {
         report.errored.store(true, ordering: .relaxed)
-        try? Console.standardError.write("aifs: \(error.message)\n")
+        if !files.quietErrors { try? Console.standardError.write("aifs: \(error.message)\n") }
     }
 
     func walkWarning(_ warning: CoreError) {
@@ -309,6 +408,23 @@ final class PrintingHandler: SearchHandler {
         if let standard { report.add(standard.stats) }
         if let json { report.add(json.stats) }
     }
+}
+
+/// How paths are shown and file errors reported (`--path-separator`, `--no-messages`).
+struct FileHandling: Sendable {
+    var pathSeparator: UInt8?
+    var quietErrors = false
+
+    func displayPath(_ path: [UInt8]) -> [UInt8] {
+        guard let pathSeparator else { return path }
+        return path.map { $0 == UInt8(ascii: "/") ? pathSeparator : $0 }
+    }
+}
+
+/// Where `-q --stats` prints: nowhere.
+final class DiscardingTarget: PrintTarget {
+    func write(_ bytes: UnsafeRawBufferPointer) {}
+    func endRecord() {}
 }
 
 /// `-q`: remembers that something matched and stops the file there.

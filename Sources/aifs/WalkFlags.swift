@@ -13,6 +13,30 @@ struct WalkFlags: ParsableArguments {
     @Flag(name: .customLong("no-ignore-parent"), help: "Do not read ignore files in the parent directories of each PATH.")
     var noIgnoreParent = false
 
+    @Flag(name: .customLong("no-ignore-vcs"), help: "Do not honour .gitignore, .git/info/exclude or git's global excludes file.")
+    var noIgnoreVCS = false
+
+    @Flag(name: .customLong("no-ignore-dot"), help: "Do not honour .ignore and .rgignore files.")
+    var noIgnoreDot = false
+
+    @Flag(name: .customLong("no-ignore-exclude"), help: "Do not honour .git/info/exclude.")
+    var noIgnoreExclude = false
+
+    @Flag(name: .customLong("no-ignore-global"), help: "Do not honour git's global excludes file (core.excludesFile, by default $XDG_CONFIG_HOME/git/ignore).")
+    var noIgnoreGlobal = false
+
+    @Flag(name: .customLong("no-ignore-files"), help: "Do not honour the files given with --ignore-file.")
+    var noIgnoreFiles = false
+
+    @Flag(name: .customLong("no-require-git"), help: "Honour .gitignore files outside git repositories too.")
+    var noRequireGit = false
+
+    @Option(name: .customLong("ignore-file"), help: ArgumentHelp("Also honour this gitignore-format file, below all others in precedence; may be repeated.", valueName: "PATH"))
+    var ignoreFiles: [String] = []
+
+    @Flag(name: .customLong("ignore-file-case-insensitive"), help: "Match the rules of ignore files without regard to case.")
+    var ignoreFileCaseInsensitive = false
+
     @Flag(name: [.customShort("L"), .customLong("follow")], help: "Follow symbolic links (loops are reported and not followed).")
     var follow = false
 
@@ -24,6 +48,35 @@ struct WalkFlags: ParsableArguments {
 
     @Flag(name: .customLong("glob-case-insensitive"), help: "Match --glob patterns without regard to case.")
     var globCaseInsensitive = false
+
+    @Option(name: .customLong("iglob"), help: ArgumentHelp("As --glob, without regard to case; may be repeated.", valueName: "GLOB"))
+    var iglobs: [String] = []
+
+    @Option(name: [.customShort("t"), .customLong("type")], help: ArgumentHelp("Only files of this type (see --type-list; 'all' for any known type); may be repeated.", valueName: "TYPE"))
+    var types: [String] = []
+
+    @Option(name: [.customShort("T"), .customLong("type-not")], help: ArgumentHelp("No files of this type; may be repeated.", valueName: "TYPE"))
+    var typesNot: [String] = []
+
+    @Option(name: .customLong("type-add"), help: ArgumentHelp("Add a glob to a file type ('name:glob'), or other types to it ('name:include:a,b'); may be repeated.", valueName: "TYPESPEC"))
+    var typeAdds: [String] = []
+
+    @Option(name: .customLong("type-clear"), help: ArgumentHelp("Forget a file type's globs; may be repeated.", valueName: "TYPE"))
+    var typeClears: [String] = []
+
+    /// `-t`, `-T`, `--type-add` and `--type-clear` in the order given, which decides
+    /// the outcome: the command-line rewrite (``RipgrepArguments``) puts them all here.
+    @Option(name: .customLong("type-change"), help: .hidden)
+    var typeChanges: [String] = []
+
+    @Flag(name: .customLong("type-list"), help: "Print every known file type and its globs, then exit.")
+    var typeList = false
+
+    @Flag(name: .customLong("no-messages"), help: "Do not print error messages about files that cannot be opened or read (the exit status still says so).")
+    var noMessages = false
+
+    @Option(name: .customLong("path-separator"), help: ArgumentHelp("Print paths with this single byte instead of '/' between their components.", valueName: "SEPARATOR"))
+    var pathSeparator: String?
 
     @Option(name: .customLong("max-filesize"), help: ArgumentHelp("Skip files larger than NUM bytes; suffixes K, M and G multiply by 1024.", valueName: "NUM+SUFFIX?"))
     var maxFileSize: String?
@@ -41,12 +94,58 @@ struct WalkFlags: ParsableArguments {
         case path, none
     }
 
+    /// The type changes in command-line order.
+    var fileTypeChanges: [FileTypes.Change] {
+        // Without the rewrite (a caller that parses directly), the order between the
+        // four options is lost: definitions first, then selections.
+        let changes = typeChanges.isEmpty
+            ? typeClears.map { "clear:" + $0 } + typeAdds.map { "add:" + $0 } + types.map { "select:" + $0 }
+                + typesNot.map { "negate:" + $0 }
+            : typeChanges
+        return changes.compactMap { change in
+            let value = String(change.drop { $0 != ":" }.dropFirst())
+            switch change.prefix(while: { $0 != ":" }) {
+            case "select": return .select(value)
+            case "negate": return .negate(value)
+            case "add": return .add(value)
+            case "clear": return .clear(value)
+            default: return nil
+            }
+        }
+    }
+
+    /// `--type-list`: the known types with their globs, as ripgrep prints them.
+    func typeListing() throws -> String {
+        var fileTypes = FileTypes()
+        for change in fileTypeChanges { try fileTypes.apply(change) }
+        return fileTypes.definitions.map { "\($0.name): \($0.globs.joined(separator: ", "))\n" }.joined()
+    }
+
+    /// The byte of `--path-separator`, or `nil` for '/'.
+    func pathSeparatorByte() throws -> UInt8? {
+        guard let pathSeparator else { return nil }
+        let bytes = Array(pathSeparator.utf8)
+        guard bytes.count == 1 else {
+            throw ValidationError("A path separator must be exactly one byte, but the given separator is \(bytes.count) bytes: \(pathSeparator)")
+        }
+        return bytes[0] == UInt8(ascii: "/") ? nil : bytes[0]
+    }
+
     /// The walk these flags describe.
     func options() throws -> WalkOptions {
         var options = WalkOptions()
         options.includeHidden = hidden
         options.respectIgnoreFiles = !noIgnore
         options.readParentIgnoreFiles = !noIgnoreParent
+        options.respectGitIgnoreFiles = !noIgnoreVCS
+        options.respectDotIgnoreFiles = !noIgnoreDot
+        options.respectGitExclude = !noIgnoreExclude
+        options.respectGlobalGitIgnore = !noIgnoreGlobal
+        options.requireGit = !noRequireGit
+        options.ignoreFiles = noIgnoreFiles ? [] : ignoreFiles
+        options.ignoreFilesCaseInsensitive = ignoreFileCaseInsensitive
+        options.caseInsensitiveGlobs = iglobs
+        options.typeChanges = fileTypeChanges
         options.followSymlinks = follow
         options.maxDepth = maxDepth
         options.globs = globs

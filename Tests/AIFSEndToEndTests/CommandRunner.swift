@@ -21,8 +21,8 @@ enum AIFS {
     static let executable = BuiltProducts.executable(named: "aifs")
 
     /// Runs `aifs arguments…` in `directory` and waits for it to exit.
-    static func run(_ arguments: [String], in directory: String) throws -> CommandResult {
-        try Process.capture(executable, arguments, in: directory)
+    static func run(_ arguments: [String], in directory: String, environment: [String: String]? = nil) throws -> CommandResult {
+        try Process.capture(executable, arguments, in: directory, environment: environment)
     }
 }
 
@@ -31,7 +31,11 @@ extension Process {
 
     /// Runs a program with stdout and stderr captured through files (no pipe
     /// deadlocks however much it prints).
-    static func capture(_ program: String, _ arguments: [String], in directory: String) throws -> CommandResult {
+    ///
+    /// - Parameter environment: Variables to set or replace in the inherited environment.
+    static func capture(
+        _ program: String, _ arguments: [String], in directory: String, environment: [String: String]? = nil
+    ) throws -> CommandResult {
         let number = counter.add(1, ordering: .relaxed).newValue
         let base = NSTemporaryDirectory() + "aifs-e2e-\(getpid())-\(number)"
         _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
@@ -44,6 +48,9 @@ extension Process {
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle(forWritingAtPath: base + ".out")
         process.standardError = FileHandle(forWritingAtPath: base + ".err")
