@@ -34,7 +34,7 @@ struct WalkFlags: ParsableArguments {
     @Option(name: .customLong("ignore-file"), help: ArgumentHelp("Also honour this gitignore-format file, below all others in precedence; may be repeated.", valueName: "PATH"))
     var ignoreFiles: [String] = []
 
-    @Flag(name: .customLong("ignore-file-case-insensitive"), help: "Match the rules of ignore files without regard to case.")
+    @Flag(name: .customLong("ignore-file-case-insensitive"), help: "Match the rules of every ignore file (.gitignore, .ignore, --ignore-file, ...) without regard to case.")
     var ignoreFileCaseInsensitive = false
 
     @Flag(name: [.customShort("L"), .customLong("follow")], help: "Follow symbolic links (loops are reported and not followed).")
@@ -143,7 +143,7 @@ struct WalkFlags: ParsableArguments {
         options.respectGlobalGitIgnore = !noIgnoreGlobal
         options.requireGit = !noRequireGit
         options.ignoreFiles = noIgnoreFiles ? [] : ignoreFiles
-        options.ignoreFilesCaseInsensitive = ignoreFileCaseInsensitive
+        options.ignoreRulesCaseInsensitive = ignoreFileCaseInsensitive
         options.caseInsensitiveGlobs = iglobs
         options.typeChanges = fileTypeChanges
         options.followSymlinks = follow

@@ -20,10 +20,10 @@ struct ExtraIgnoreRules: Sendable {
         if options.respectIgnoreFiles && options.respectGitIgnoreFiles && options.respectGlobalGitIgnore,
            let path = ExtraIgnoreRules.globalExcludesPath()
         {
-            if let rules = read(path, caseInsensitive: false, reportMissing: false) { global = rules }
+            if let rules = read(path, caseInsensitive: options.ignoreRulesCaseInsensitive, reportMissing: false) { global = rules }
         }
         for path in options.ignoreFiles {
-            if let rules = read(path, caseInsensitive: options.ignoreFilesCaseInsensitive, reportMissing: true) {
+            if let rules = read(path, caseInsensitive: options.ignoreRulesCaseInsensitive, reportMissing: true) {
                 explicit.append(rules)
             }
         }

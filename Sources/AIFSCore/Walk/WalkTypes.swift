@@ -46,9 +46,9 @@ public struct WalkOptions: Sendable, Hashable {
     /// than every other ignore file; honoured even when ``respectIgnoreFiles`` is off.
     /// Their rules match paths relative to the current directory.
     public var ignoreFiles: [String] = []
-    /// Match the rules of ``ignoreFiles`` without regard to case
-    /// (`--ignore-file-case-insensitive`).
-    public var ignoreFilesCaseInsensitive = false
+    /// Match the rules of every ignore file (`.gitignore`, `.ignore`, ``ignoreFiles``,
+    /// ...) without regard to case (`--ignore-file-case-insensitive`).
+    public var ignoreRulesCaseInsensitive = false
     /// ripgrep's `-t`, `-T`, `--type-add` and `--type-clear`, in the order given. A file
     /// found in the walk (not a starting path) must pass the selected types.
     public var typeChanges: [FileTypes.Change] = []

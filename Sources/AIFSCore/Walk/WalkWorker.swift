@@ -192,7 +192,7 @@ final class WalkWorker {
                 let bytes = try path.withCPath { cPath throws(Errno) in
                     try Syscall.readSmallFile(directory: directory, cPath: cPath, limit: Walker.ignoreFileLimit)
                 }
-                let parsed = IgnoreRules(parsing: bytes, source: shown)
+                let parsed = IgnoreRules(parsing: bytes, source: shown, caseInsensitive: options.ignoreRulesCaseInsensitive)
                 for problem in parsed.problems { visitor.visit(warning: problem) }
                 rules.append(parsed.isEmpty ? nil : parsed)
             } catch .noSuchFileOrDirectory {
