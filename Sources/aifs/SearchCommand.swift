@@ -155,6 +155,13 @@ struct SearchCommand: ParsableCommand {
             }
             allPatterns = [paths.removeFirst()]
         }
+        // ripgrep reads standard input for `-`, and when given no path while standard
+        // input is a file or a pipe (not a terminal, not /dev/null).
+        let implicitStandardInput = paths.isEmpty && StandardInput.isReadable
+        let namedPaths = implicitStandardInput ? ["-"] : paths
+        let searchesStandardInput = namedPaths.contains("-")
+        let walkPaths = paths.filter { $0 != "-" }
+        let walks = !searchesStandardInput || !walkPaths.isEmpty
 
         var query = SearchQuery(patterns: allPatterns)
         query.literal = fixedStrings
@@ -190,7 +197,7 @@ struct SearchCommand: ParsableCommand {
 
         var printer = StandardPrinter.Configuration()
         printer.mode = mode
-        printer.withFilename = noFilename ? false : withFilename || Self.searchesSeveralFiles(paths)
+        printer.withFilename = noFilename ? false : withFilename || Self.searchesSeveralFiles(namedPaths)
         printer.heading = printer.withFilename && !noHeading && (heading || terminal)
         printer.color = color == .always || color == .ansi || (color == .auto && terminal)
         printer.lineNumber = showLineNumbers
@@ -223,8 +230,17 @@ struct SearchCommand: ParsableCommand {
         let style: OutputStyle =
             quiet ? (stats ? .discarded(printer) : .quiet) : json ? .json(jsonConfiguration) : .standard(printer)
         do {
-            try FileService.unrestricted().search(paths, walkOptions: walkOptions, matcher: matcher, configuration: searcher) {
-                PrintingHandler(style: style, matcher: matcher, output: GroupedOutput(shared: shared), report: report, files: files)
+            if searchesStandardInput {
+                // Before the walk, so its output comes first.
+                let handler = PrintingHandler(
+                    style: style, matcher: matcher, output: GroupedOutput(shared: shared), report: report, files: files)
+                handler.searchStandardInput(with: Searcher(matcher: matcher, configuration: searcher))
+                handler.finish()
+            }
+            if walks {
+                try FileService.unrestricted().search(walkPaths, walkOptions: walkOptions, matcher: matcher, configuration: searcher) {
+                    PrintingHandler(style: style, matcher: matcher, output: GroupedOutput(shared: shared), report: report, files: files)
+                }
             }
         } catch {
             try? Console.standardError.write("aifs: \(error.message)\n")
@@ -238,7 +254,7 @@ struct SearchCommand: ParsableCommand {
         } else if stats {
             try? Console.standardOutput.write(totals.formatted(totalElapsed: ContinuousClock.now - started))
         }
-        if paths.isEmpty && report.searched.load(ordering: .relaxed) == 0 {
+        if namedPaths.isEmpty && report.searched.load(ordering: .relaxed) == 0 {
             // ripgrep's words (it names itself), which also make the exit status 2.
             if !walk.noMessages { try? Console.standardError.write(Self.nothingSearched) }
             report.errored.store(true, ordering: .relaxed)
@@ -364,10 +380,31 @@ final class PrintingHandler: SearchHandler {
         if shouldStop { return }
         output.beginFile(sequence: task.sequence)
         standard?.binaryDetection = task.binaryDetection
-        do {
+        searchFile { sink throws(SearchError) in
             try searcher.search(
                 pathBytes: task.entry.pathBytes, displayPath: files.displayPath(task.entry.pathBytes),
                 binaryDetection: task.binaryDetection, sink: sink)
+        }
+    }
+
+    /// Searches standard input, shown as `<stdin>` as ripgrep does; like a file named
+    /// on the command line, its binary data is not a reason to stop.
+    func searchStandardInput(with searcher: Searcher) {
+        output.beginFile(sequence: nil)
+        let binaryDetection: BinaryDetection = searcher.configuration.binaryDetection == .none ? .none : .convert
+        standard?.binaryDetection = binaryDetection
+        searchFile { sink throws(SearchError) in
+            let file: ReadableFile
+            do throws(CoreError) { file = try ReadableFile(standardInputNamed: "<stdin>") } catch { throw SearchError(error) }
+            try searcher.search(
+                file: file, displayPath: Array("<stdin>".utf8), binaryDetection: binaryDetection, sink: sink)
+        }
+    }
+
+    /// Runs one file's search into the sink, then records what it found.
+    private func searchFile(_ body: (any Sink) throws(SearchError) -> Void) {
+        do {
+            try body(sink)
         } catch {
             output.endFile()
             report.errored.store(true, ordering: .relaxed)

@@ -143,6 +143,24 @@ extension Syscall {
 extension Syscall {
     /// Whether `fd` refers to a terminal.
     ///
+    /// Whether `fd` is a regular file, a FIFO or a socket: something a program reads
+    /// data from, where a terminal or a device (`/dev/null`) is not.
+    ///
+    /// The corresponding C function is `fstat`.
+    static func isReadableStream(fd: CInt) -> Bool {
+        var buffer = stat()
+        guard system_fstat(fd, &buffer) == 0 else { return false }
+        let kind = buffer.st_mode & S_IFMT
+        return kind == S_IFREG || kind == S_IFIFO || kind == S_IFSOCK
+    }
+
+    /// A second descriptor for the same open file, with `O_CLOEXEC`.
+    ///
+    /// The corresponding C function is `fcntl(F_DUPFD_CLOEXEC)`.
+    static func duplicate(fd: CInt) throws(Errno) -> CInt {
+        try valueOrErrno { fcntl(fd, F_DUPFD_CLOEXEC, 0) }.get()
+    }
+
     /// The corresponding C function is `isatty`.
     static func isTerminal(fd: CInt) -> Bool { isatty(fd) == 1 }
 }
