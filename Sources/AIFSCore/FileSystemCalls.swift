@@ -70,6 +70,12 @@ public enum FileSystemCalls {
         return try Syscall.availableBytes(path)
     }
 
+    /// A file's modification, access and creation times, following symbolic links.
+    public static func times(pathBytes: [UInt8]) throws(Errno) -> FileTimes {
+        guard !pathBytes.isEmpty, !pathBytes.contains(0) else { throw Errno.invalidArgument }
+        return try (pathBytes + [0]).withCPath { cPath throws(Errno) in try Syscall.times(cPath: cPath) }
+    }
+
     /// The whole contents of a small file (a configuration or ignore file).
     ///
     /// - Throws: `Errno.fileTooLarge` when the file holds more than `limit` bytes.

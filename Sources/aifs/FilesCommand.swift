@@ -35,10 +35,18 @@ struct FilesCommand: ParsableCommand {
             terminator: null ? 0 : UInt8(ascii: "\n"), pathSeparator: try walk.pathSeparatorByte(),
             quietErrors: walk.noMessages)
         do {
-            try FileService.unrestricted().walk(paths, options: options) {
-                FilesPrinter(report: report)
+            if let order = walk.collectedOrder {
+                let (entries, errors) = try Walker(options: options).collect(paths)
+                let printer = FilesPrinter(report: report)
+                for error in errors { _ = printer.visit(error: error) }
+                for entry in try order.sorted(entries) where printer.visit(entry) == .continue {}
+                printer.finish()
+            } else {
+                try FileService.unrestricted().walk(paths, options: options) {
+                    FilesPrinter(report: report)
+                }
             }
-        } catch {
+        } catch let error as CoreError {
             try? Console.standardError.write("aifs: \(error.message)\n")
             throw ExitCode(2)
         }

@@ -237,12 +237,26 @@ struct SearchCommand: ParsableCommand {
                 handler.searchStandardInput(with: Searcher(matcher: matcher, configuration: searcher))
                 handler.finish()
             }
-            if walks {
+            if walks, let order = walk.collectedOrder {
+                // ripgrep's way for these orders: the whole walk, sorted, then one
+                // file at a time.
+                let (entries, errors) = try Walker(options: walkOptions).collect(walkPaths)
+                let handler = PrintingHandler(
+                    style: style, matcher: matcher, output: GroupedOutput(shared: shared), report: report, files: files)
+                for error in errors { handler.walkError(error) }
+                let fileSearcher = Searcher(matcher: matcher, configuration: searcher)
+                for entry in try order.sorted(entries) where PrintingHandler.isSearched(entry) {
+                    if handler.shouldStop { break }
+                    let binaryDetection: BinaryDetection = searcher.binaryDetection == .none ? .none : entry.isExplicit ? .convert : .quit
+                    handler.search(entry: entry, sequence: nil, binaryDetection: binaryDetection, with: fileSearcher)
+                }
+                handler.finish()
+            } else if walks {
                 try FileService.unrestricted().search(walkPaths, walkOptions: walkOptions, matcher: matcher, configuration: searcher) {
                     PrintingHandler(style: style, matcher: matcher, output: GroupedOutput(shared: shared), report: report, files: files)
                 }
             }
-        } catch {
+        } catch let error as CoreError {
             try? Console.standardError.write("aifs: \(error.message)\n")
             throw ExitCode(2)
         }
@@ -377,14 +391,25 @@ final class PrintingHandler: SearchHandler {
     }
 
     func search(_ task: SearchTask, with searcher: Searcher) {
+        search(entry: task.entry, sequence: task.sequence, binaryDetection: task.binaryDetection, with: searcher)
+    }
+
+    /// Searches one file found by the walk (or named on the command line).
+    func search(entry: WalkEntry, sequence: Int?, binaryDetection: BinaryDetection, with searcher: Searcher) {
         if shouldStop { return }
-        output.beginFile(sequence: task.sequence)
-        standard?.binaryDetection = task.binaryDetection
+        output.beginFile(sequence: sequence)
+        standard?.binaryDetection = binaryDetection
         searchFile { sink throws(SearchError) in
             try searcher.search(
-                pathBytes: task.entry.pathBytes, displayPath: files.displayPath(task.entry.pathBytes),
-                binaryDetection: task.binaryDetection, sink: sink)
+                pathBytes: entry.pathBytes, displayPath: files.displayPath(entry.pathBytes),
+                binaryDetection: binaryDetection, sink: sink)
         }
+    }
+
+    /// ripgrep searches regular files, and anything named explicitly that is not a
+    /// directory (as the parallel search does).
+    static func isSearched(_ entry: WalkEntry) -> Bool {
+        entry.isExplicit ? entry.kind != .directory : entry.kind == .regular
     }
 
     /// Searches standard input, shown as `<stdin>` as ripgrep does; like a file named

@@ -84,14 +84,25 @@ struct WalkFlags: ParsableArguments {
     @Flag(name: .customLong("one-file-system"), help: "Do not descend into directories on other file systems.")
     var oneFileSystem = false
 
-    @Option(name: .customLong("sort"), help: ArgumentHelp("Sort the output: 'path' (component by component) or 'none'.", valueName: "SORTBY"))
-    var sort: SortMode = .none
+    @Option(name: .customLong("sort"), help: ArgumentHelp("Sort the output in ascending order: 'path' (component by component), 'modified', 'accessed', 'created' (oldest first) or 'none'. Other than 'path' and 'none', the files are searched one at a time.", valueName: "SORTBY"))
+    var sort: SortMode?
+
+    @Option(name: .customLong("sortr"), help: ArgumentHelp("Sort the output in descending order, by the same keys as --sort; searched one at a time.", valueName: "SORTBY"))
+    var sortReverse: SortMode?
 
     @Option(name: [.customShort("j"), .customLong("threads")], help: ArgumentHelp("Worker threads (0: one per processor).", valueName: "NUM"))
     var threads = 0
 
     enum SortMode: String, ExpressibleByArgument, CaseIterable {
-        case path, none
+        case path, modified, accessed, created, none
+    }
+
+    /// The order to put a collected walk in, when the walk's own path order is not it
+    /// (`--sort modified`, `--sortr …`); `nil` otherwise.
+    var collectedOrder: FileOrder? {
+        if let sortReverse, sortReverse != .none { return FileOrder(key: sortReverse, descending: true) }
+        if let sort, sort != .path, sort != .none { return FileOrder(key: sort, descending: false) }
+        return nil
     }
 
     /// The type changes in command-line order.
@@ -152,7 +163,7 @@ struct WalkFlags: ParsableArguments {
         options.globsCaseInsensitive = globCaseInsensitive
         options.maxFileSize = try maxFileSize.map(Self.parseSize)
         options.sameFileSystem = oneFileSystem
-        options.sortByPath = sort == .path
+        options.sortByPath = sort == .path || collectedOrder != nil
         options.threads = threads
         return options
     }

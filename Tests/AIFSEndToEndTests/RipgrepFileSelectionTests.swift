@@ -190,6 +190,68 @@ import Testing
         }
     }
 
+    /// `--sort`/`--sortr` by time: each file gets its own modification and access
+    /// time (distinct, as ties are ordered freely), and creation times are left out
+    /// (they cannot be set, and tmpfs may not record them).
+    ///
+    /// ripgrep 14 sorts all the files at once (hiargs.rs: "sorting is done by
+    /// collecting all paths, sorting them and then searching them"); ripgrep 13 sorted
+    /// each directory's entries as it walked, so subdirectories moved as a block. The
+    /// files are compared with the peer in one directory, and the nested order is
+    /// checked against ripgrep 14's rule.
+    @Test(.enabled(if: rg != nil, "ripgrep is not installed"), arguments: [
+        ["--sort", "modified"], ["--sortr", "modified"], ["--sort=accessed"], ["--sortr=accessed"], ["--sortr", "path"],
+        ["--sort", "modified", "--sort", "path"], ["--sortr", "modified", "--sort", "none", "-j1"],
+    ])
+    func sortsByTimeAsRipgrep(_ arguments: [String]) throws {
+        let dir = try TemporaryDirectory("sort")
+        let names = ["b.txt", "a.txt", "d.txt", "c.txt", "e.txt"]
+        var tree: [String: String] = [:]
+        for name in names { tree[name] = "a test\n" }
+        try dir.tree(tree)
+        for (index, name) in names.enumerated() {
+            // Modification times in the order listed; access times the other way.
+            let modified = Date(timeIntervalSince1970: 1_600_000_000 + Double(index) * 1000)
+            let accessed = Date(timeIntervalSince1970: 1_700_000_000 - Double(index) * 1000)
+            var times = [timeval(tv_sec: Int(accessed.timeIntervalSince1970), tv_usec: 0),
+                         timeval(tv_sec: Int(modified.timeIntervalSince1970), tv_usec: 0)]
+            #expect(utimes(dir.path(name), &times) == 0)
+        }
+        if arguments.contains("-j1") {
+            // `--sort none` after `--sortr` wins: any order.
+            let ours = try AIFS.run(["files"] + arguments, in: dir.path)
+            #expect(ours.lines.sorted() == names.sorted())
+            return
+        }
+        // A search reads the files, which moves their access times (relatime updates
+        // times older than a day): by access time, only listings are compared.
+        var commands = [(ours: ["files"], peer: ["--files"])]
+        if !arguments.contains(where: { $0.contains("accessed") }) { commands.append((["search", "-n", "test"], ["-n", "test"])) }
+        for (ours, peer) in commands {
+            let result = try AIFS.run(ours + arguments, in: dir.path)
+            let expected = try Process.capture(Self.rg!, peer + arguments, in: dir.path)
+            #expect(result.status == expected.status, "\(arguments)\nours: \(result)\ntheirs: \(expected)")
+            #expect(result.stdout == expected.stdout, "\(arguments)\nours: \(result)\ntheirs: \(expected)")
+        }
+    }
+
+    @Test func sortsAllFilesAtOnceAsRipgrep14() throws {
+        let dir = try TemporaryDirectory()
+        let names = ["b.txt", "sub/a.txt", "c.txt", "sub/d.txt"]
+        var tree: [String: String] = [:]
+        for name in names { tree[name] = "a test\n" }
+        try dir.tree(tree)
+        for (index, name) in names.enumerated() {
+            var times = [timeval(tv_sec: 1_600_000_000 + index * 1000, tv_usec: 0),
+                         timeval(tv_sec: 1_600_000_000 + index * 1000, tv_usec: 0)]
+            #expect(utimes(dir.path(name), &times) == 0)
+        }
+        let ascending = try AIFS.run(["files", "--sort", "modified"], in: dir.path)
+        #expect(ascending.lines == names, "\(ascending)")
+        let descending = try AIFS.run(["search", "-l", "test", "--sortr", "modified"], in: dir.path)
+        #expect(descending.lines == names.reversed(), "\(descending)")
+    }
+
     /// With /dev/null as standard input (a device), the current directory is searched.
     @Test func devNullIsNotStandardInputToSearch() throws {
         let dir = try TemporaryDirectory()

@@ -143,6 +143,18 @@ extension Syscall {
 extension Syscall {
     /// Whether `fd` refers to a terminal.
     ///
+    /// A file's modification, access and creation times in nanoseconds since the
+    /// epoch, following symbolic links; the creation time is `nil` where the file system
+    /// does not record it.
+    ///
+    /// The corresponding C function is `statx`, called by number (`caifs_file_times`).
+    static func times(cPath: UnsafePointer<CChar>) throws(Errno) -> FileTimes {
+        var modified: Int64 = 0, accessed: Int64 = 0, created: Int64 = 0
+        var hasCreated: CInt = 0
+        _ = try valueOrErrno { caifs_file_times(cPath, &modified, &accessed, &created, &hasCreated) }.get()
+        return FileTimes(modified: modified, accessed: accessed, created: hasCreated != 0 ? created : nil)
+    }
+
     /// Whether `fd` is a regular file, a FIFO or a socket: something a program reads
     /// data from, where a terminal or a device (`/dev/null`) is not.
     ///
