@@ -70,6 +70,14 @@ public enum FileSystemCalls {
         return try Syscall.availableBytes(path)
     }
 
+    /// `stat`/`lstat` on a path given as raw bytes (names need not be UTF-8).
+    public static func status(pathBytes: [UInt8], followSymlinks: Bool) throws(Errno) -> FileIdentity {
+        guard !pathBytes.isEmpty, !pathBytes.contains(0) else { throw Errno.invalidArgument }
+        return try (pathBytes + [0]).withCPath { cPath throws(Errno) in
+            try Syscall.status(cPath: cPath, followSymlinks: followSymlinks)
+        }
+    }
+
     /// A file's modification, access and creation times, following symbolic links.
     public static func times(pathBytes: [UInt8]) throws(Errno) -> FileTimes {
         guard !pathBytes.isEmpty, !pathBytes.contains(0) else { throw Errno.invalidArgument }

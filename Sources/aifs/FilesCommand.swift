@@ -36,13 +36,14 @@ struct FilesCommand: ParsableCommand {
             quietErrors: walk.noMessages)
         do {
             if let order = walk.collectedOrder {
-                let (entries, errors) = try Walker(options: options).collect(paths)
+                let (entries, errors) = try Walker(options: options).collect(pathBytes: paths.map(RawArguments.bytes(of:)))
                 let printer = FilesPrinter(report: report)
                 for error in errors { _ = printer.visit(error: error) }
                 for entry in try order.sorted(entries) where printer.visit(entry) == .continue {}
                 printer.finish()
             } else {
-                try FileService.unrestricted().walk(paths, options: options) {
+                // Unrestricted: the paths as typed, byte for byte.
+                try Walker(options: options).walk(pathBytes: paths.map(RawArguments.bytes(of:))) {
                     FilesPrinter(report: report)
                 }
             }

@@ -1,5 +1,5 @@
 import AIFS
-import AIFSCore
+@_spi(Syscalls) import AIFSCore
 import AIFSSearch
 import ArgumentParser
 import Synchronization
@@ -240,7 +240,7 @@ struct SearchCommand: ParsableCommand {
             if walks, let order = walk.collectedOrder {
                 // ripgrep's way for these orders: the whole walk, sorted, then one
                 // file at a time.
-                let (entries, errors) = try Walker(options: walkOptions).collect(walkPaths)
+                let (entries, errors) = try Walker(options: walkOptions).collect(pathBytes: walkPaths.map(RawArguments.bytes(of:)))
                 let handler = PrintingHandler(
                     style: style, matcher: matcher, output: GroupedOutput(shared: shared), report: report, files: files)
                 for error in errors { handler.walkError(error) }
@@ -252,7 +252,10 @@ struct SearchCommand: ParsableCommand {
                 }
                 handler.finish()
             } else if walks {
-                try FileService.unrestricted().search(walkPaths, walkOptions: walkOptions, matcher: matcher, configuration: searcher) {
+                // Unrestricted, so no roots to resolve paths in: the search straight away,
+                // with the paths as typed, byte for byte.
+                let search = try ParallelSearch(walkOptions: walkOptions, matcher: matcher, configuration: searcher)
+                search.run(pathBytes: walkPaths.map(RawArguments.bytes(of:))) {
                     PrintingHandler(style: style, matcher: matcher, output: GroupedOutput(shared: shared), report: report, files: files)
                 }
             }
@@ -326,7 +329,7 @@ struct SearchCommand: ParsableCommand {
     /// ripgrep shows paths unless exactly one path is given and it is not a directory.
     static func searchesSeveralFiles(_ paths: [String]) -> Bool {
         guard paths.count == 1 else { return true }
-        return (try? FileIdentity(path: paths[0]))?.kind == .directory
+        return (try? FileSystemCalls.status(pathBytes: RawArguments.bytes(of: paths[0]), followSymlinks: true))?.kind == .directory
     }
 }
 

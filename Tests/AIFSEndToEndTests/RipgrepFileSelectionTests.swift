@@ -252,6 +252,27 @@ import Testing
         #expect(descending.lines == names.reversed(), "\(descending)")
     }
 
+    /// Path arguments that are not UTF-8 are used byte for byte. Foundation's `Process`
+    /// takes only strings, so the commands run through `sh`, with the names written by
+    /// `printf` and the output shown in hex.
+    @Test(.enabled(if: rg != nil, "ripgrep is not installed"), arguments: [
+        #"search test "$(printf 'caf\351')""#, #"search --sort=path -n test "$(printf 'n\351.txt')" plain.txt"#,
+        #"search -H -c test -- "$(printf 'n\351.txt')""#, #"files "$(printf 'caf\351')""#,
+        #"files --sort=path "$(printf 'caf\351')" "$(printf 'n\351.txt')""#,
+    ])
+    func pathArgumentsThatAreNotUTF8(_ command: String) throws {
+        let dir = try TemporaryDirectory("latin1")
+        try dir.tree(["plain.txt": "a test\n"])
+        let setup = #"mkdir "$(printf 'caf\351')" && printf 'a test\n' > "$(printf 'caf\351/f\351.txt')" && printf 'x test\n' > "$(printf 'n\351.txt')""#
+        _ = try Process.capture("/bin/sh", ["-c", setup], in: dir.path)
+        let peerCommand = command.hasPrefix("files") ? "--files" + command.dropFirst("files".count) : String(command.dropFirst("search ".count))
+        let ours = try Process.capture("/bin/sh", ["-c", "'\(AIFS.executable)' \(command) | od -An -tx1"], in: dir.path)
+        let theirs = try Process.capture("/bin/sh", ["-c", "'\(Self.rg!)' \(peerCommand) | od -An -tx1"], in: dir.path)
+        #expect(!ours.stdout.isEmpty, "\(command): \(ours)")
+        #expect(ours.stdout.contains("e9"), "\(command): \(ours)")
+        #expect(ours.stdout == theirs.stdout, "\(command)\nours: \(ours)\ntheirs: \(theirs)")
+    }
+
     /// With /dev/null as standard input (a device), the current directory is searched.
     @Test func devNullIsNotStandardInputToSearch() throws {
         let dir = try TemporaryDirectory()

@@ -70,6 +70,17 @@ enum Syscall {
         return String(cString: resolved)
     }
 
+    /// The canonical absolute path of a NUL-terminated byte path, as bytes.
+    ///
+    /// The corresponding C function is `realpath`.
+    static func realPath(cPath: UnsafePointer<CChar>) throws(Errno) -> [UInt8] {
+        guard let resolved = realpath(cPath, nil) else {
+            throw Errno(rawValue: system_errno)
+        }
+        defer { free(resolved) }
+        return Array(UnsafeBufferPointer(start: UnsafeRawPointer(resolved).assumingMemoryBound(to: UInt8.self), count: strlen(resolved)))
+    }
+
     /// The current working directory.
     static func currentDirectory() throws(Errno) -> String {
         guard let cwd = getcwd(nil, 0) else { throw Errno(rawValue: system_errno) }

@@ -60,19 +60,22 @@ final class WalkWorker {
 
     /// - Parameter given: The starting path, or `nil` for the current directory shown
     ///   without a `./` prefix.
-    private func visitRoot(_ given: String?, index: Int) {
-        let path = given ?? ""
-        let display = Array(path.utf8)
+    private func visitRoot(_ given: [UInt8]?, index: Int) {
+        let display = given ?? []
+        // For messages only: the walk uses the bytes.
+        let path = String(decoding: display, as: UTF8.self)
         let shown = given == nil ? "." : path
         guard !display.contains(0) else {
             deliver(error: .nulInPath(path))
             return
         }
         // An explicit empty path is opened as given, and fails as the kernel says.
-        let openPath = given == nil ? "." : path
+        let openPath = given == nil ? Array(".".utf8) : display
         let link: FileIdentity
         do {
-            link = try Syscall.status(path: openPath, followSymlinks: false)
+            link = try (openPath + [0]).withCPath { cPath throws(Errno) in
+                try Syscall.status(cPath: cPath, followSymlinks: false)
+            }
         } catch {
             deliver(error: CoreError(errno: error, operation: "read", path: shown))
             return
@@ -81,7 +84,9 @@ final class WalkWorker {
         var identity = link
         if link.kind == .symlink {
             do {
-                identity = try Syscall.status(path: openPath, followSymlinks: true)
+                identity = try (openPath + [0]).withCPath { cPath throws(Errno) in
+                    try Syscall.status(cPath: cPath, followSymlinks: true)
+                }
             } catch {
                 deliver(error: CoreError(errno: error, operation: "follow the symbolic link", path: shown))
                 return
@@ -128,16 +133,18 @@ final class WalkWorker {
 
     /// Reads the ignore files of every directory above a starting directory; with
     /// `readRules` false, only notes which of them hold `.git`.
-    private func parentIgnoreNodes(of openPath: String, display: [UInt8], readRules: Bool) -> IgnoreNode? {
-        guard let canonical = try? Syscall.realPath(openPath) else { return nil }
-        let components = canonical.split(separator: "/").map(String.init)
+    private func parentIgnoreNodes(of openPath: [UInt8], display: [UInt8], readRules: Bool) -> IgnoreNode? {
+        let canonical = try? (openPath + [0]).withCPath { cPath throws(Errno) in try Syscall.realPath(cPath: cPath) }
+        guard let canonical else { return nil }
+        let components = canonical.split(separator: UInt8(ascii: "/"))
         guard !components.isEmpty else { return nil }
         var node: IgnoreNode?
         let offset = WalkWorker.childOffset(display)
-        // From "/" down to the starting directory's parent.
+        // From "/" down to the starting directory's parent. Ignore files above are
+        // read by a path string: a directory above whose name is not UTF-8 is missed.
         for depth in 0..<components.count {
-            let directory = "/" + components[0..<depth].joined(separator: "/")
-            let below = components[depth...].joined(separator: "/") + "/"
+            let directory = "/" + components[0..<depth].map { String(decoding: $0, as: UTF8.self) }.joined(separator: "/")
+            let below = Array(components[depth...].joined(separator: [UInt8(ascii: "/")])) + [UInt8(ascii: "/")]
             let prefix = directory == "/" ? "/" : directory + "/"
             let found = readRules
                 ? loadIgnoreFiles(
@@ -148,7 +155,7 @@ final class WalkWorker {
             guard found.rules.contains(where: { $0 != nil }) || found.hasGit else { continue }
             node = IgnoreNode(
                 parent: node, rules: found.rules, hasGit: found.hasGit,
-                prefix: Array(below.utf8), offset: offset)
+                prefix: below, offset: offset)
         }
         return node
     }

@@ -69,6 +69,12 @@ public struct Walker: Sendable {
     ///     does); a path given as `.` yields `./src/main.swift`.
     ///   - makeVisitor: Makes one visitor per worker thread, called on that thread.
     public func walk(_ paths: [String], makeVisitor: @escaping @Sendable () -> any WalkVisitor) {
+        walk(pathBytes: paths.map { Array($0.utf8) }, makeVisitor: makeVisitor)
+    }
+
+    /// Walks starting paths given as raw bytes (names need not be UTF-8, and a path
+    /// argument is used byte for byte); otherwise as ``walk(_:makeVisitor:)``.
+    public func walk(pathBytes paths: [[UInt8]], makeVisitor: @escaping @Sendable () -> any WalkVisitor) {
         if options.sortByPath {
             walkSorted(paths, makeVisitor: makeVisitor)
             return
@@ -92,6 +98,11 @@ public struct Walker: Sendable {
     /// - Parameter control: Stops the walk when cancelled (the result is then
     ///   partial) and counts the entries found; `nil` for none.
     public func collect(_ paths: [String], control: WalkControl? = nil) -> (entries: [WalkEntry], errors: [CoreError]) {
+        collect(pathBytes: paths.map { Array($0.utf8) }, control: control)
+    }
+
+    /// Walks starting paths given as raw bytes; otherwise as ``collect(_:control:)``.
+    public func collect(pathBytes paths: [[UInt8]], control: WalkControl? = nil) -> (entries: [WalkEntry], errors: [CoreError]) {
         let collector = Collector()
         walkSorted(paths, control: control) { collector }
         return collector.take()
@@ -108,13 +119,13 @@ public struct Walker: Sendable {
     /// single visitor. A directory the visitor skips has its contents skipped too: in
     /// path order they follow it directly.
     private func walkSorted(
-        _ paths: [String], control: WalkControl? = nil, makeVisitor: @escaping @Sendable () -> any WalkVisitor
+        _ paths: [[UInt8]], control: WalkControl? = nil, makeVisitor: @escaping @Sendable () -> any WalkVisitor
     ) {
         var unsorted = options
         unsorted.sortByPath = false
         let walker = Walker(validated: unsorted, overrides: overrides, types: types, extraIgnores: extraIgnores)
         let buckets = BucketCollector(control: control)
-        walker.walk(paths) { buckets.makeBucket() }
+        walker.walk(pathBytes: paths) { buckets.makeBucket() }
         if control?.isCancelled == true {
             // Nobody wants a stopped walk's results in order.
             makeVisitor().finish()
@@ -122,7 +133,7 @@ public struct Walker: Sendable {
         }
         var results = buckets.results()
         // Errors carry no starting path: give each the first one it lies under.
-        let roots = paths.map { Array($0.utf8) }
+        let roots = paths
         for index in results.indices where results[index].rootIndex < 0 {
             results[index].rootIndex = Walker.rootIndex(of: results[index].key, roots: roots)
         }
