@@ -18,6 +18,8 @@ struct FilesCommand: ParsableCommand {
 
     @OptionGroup var walk: WalkFlags
 
+    @OptionGroup var fileTypes: FileTypeFlags
+
     @Flag(name: [.customShort("0"), .customLong("null")], help: "End each path with a NUL byte instead of a newline.")
     var null = false
 
@@ -25,11 +27,11 @@ struct FilesCommand: ParsableCommand {
     var paths: [String] = []
 
     func run() throws {
-        if walk.typeList {
-            try Console.standardOutput.write(try walk.typeListing())
+        if fileTypes.typeList {
+            try Console.standardOutput.write(try fileTypes.typeListing())
             return
         }
-        let options = try walk.options()
+        let options = try walk.options(typeChanges: fileTypes.fileTypeChanges)
 
         let report = FilesReport(
             terminator: null ? 0 : UInt8(ascii: "\n"), pathSeparator: try walk.pathSeparatorByte(),

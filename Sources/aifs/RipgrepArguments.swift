@@ -252,17 +252,12 @@ enum RipgrepArguments {
         Option(long: "heading", group: "heading"),
         Option(long: "no-heading", group: "heading"),
         Option(long: "color", takesValue: true),
-        Option(long: "byte-offset", short: "b", group: "byte-offset"),
-        Option(long: "no-byte-offset", group: "byte-offset", isNegation: true),
         Option(long: "include-zero", group: "include-zero"),
         Option(long: "no-include-zero", group: "include-zero", isNegation: true),
         Option(long: "context-separator", takesValue: true, group: "context-separator"),
         Option(long: "no-context-separator", group: "context-separator"),
         Option(long: "field-context-separator", takesValue: true),
         Option(long: "field-match-separator", takesValue: true),
-        Option(long: "vimgrep"),
-        Option(long: "trim", group: "trim"),
-        Option(long: "no-trim", group: "trim", isNegation: true),
     ]
 
     /// The commands that speak ripgrep's syntax, by name.

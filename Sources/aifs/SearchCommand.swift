@@ -127,6 +127,8 @@ struct SearchCommand: ParsableCommand {
 
     @OptionGroup var walk: WalkFlags
 
+    @OptionGroup var fileTypes: FileTypeFlags
+
     enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
         case never, auto, always, ansi
     }
@@ -142,11 +144,11 @@ struct SearchCommand: ParsableCommand {
     }
 
     func run() throws {
-        if walk.typeList {
-            try Console.standardOutput.write(try walk.typeListing())
+        if fileTypes.typeList {
+            try Console.standardOutput.write(try fileTypes.typeListing())
             return
         }
-        let walkOptions = try walk.options()
+        let walkOptions = try walk.options(typeChanges: fileTypes.fileTypeChanges)
         var allPatterns = patterns
         var paths = positionals
         if allPatterns.isEmpty {

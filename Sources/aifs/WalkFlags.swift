@@ -52,26 +52,6 @@ struct WalkFlags: ParsableArguments {
     @Option(name: .customLong("iglob"), help: ArgumentHelp("As --glob, without regard to case; may be repeated.", valueName: "GLOB"))
     var iglobs: [String] = []
 
-    @Option(name: [.customShort("t"), .customLong("type")], help: ArgumentHelp("Only files of this type (see --type-list; 'all' for any known type); may be repeated.", valueName: "TYPE"))
-    var types: [String] = []
-
-    @Option(name: [.customShort("T"), .customLong("type-not")], help: ArgumentHelp("No files of this type; may be repeated.", valueName: "TYPE"))
-    var typesNot: [String] = []
-
-    @Option(name: .customLong("type-add"), help: ArgumentHelp("Add a glob to a file type ('name:glob'), or other types to it ('name:include:a,b'); may be repeated.", valueName: "TYPESPEC"))
-    var typeAdds: [String] = []
-
-    @Option(name: .customLong("type-clear"), help: ArgumentHelp("Forget a file type's globs; may be repeated.", valueName: "TYPE"))
-    var typeClears: [String] = []
-
-    /// `-t`, `-T`, `--type-add` and `--type-clear` in the order given, which decides
-    /// the outcome: the command-line rewrite (``RipgrepArguments``) puts them all here.
-    @Option(name: .customLong("type-change"), help: .hidden)
-    var typeChanges: [String] = []
-
-    @Flag(name: .customLong("type-list"), help: "Print every known file type and its globs, then exit.")
-    var typeList = false
-
     @Flag(name: .customLong("no-messages"), help: "Do not print error messages about files that cannot be opened or read (the exit status still says so).")
     var noMessages = false
 
@@ -105,33 +85,6 @@ struct WalkFlags: ParsableArguments {
         return nil
     }
 
-    /// The type changes in command-line order.
-    var fileTypeChanges: [FileTypes.Change] {
-        // Without the rewrite (a caller that parses directly), the order between the
-        // four options is lost: definitions first, then selections.
-        let changes = typeChanges.isEmpty
-            ? typeClears.map { "clear:" + $0 } + typeAdds.map { "add:" + $0 } + types.map { "select:" + $0 }
-                + typesNot.map { "negate:" + $0 }
-            : typeChanges
-        return changes.compactMap { change in
-            let value = String(change.drop { $0 != ":" }.dropFirst())
-            switch change.prefix(while: { $0 != ":" }) {
-            case "select": return .select(value)
-            case "negate": return .negate(value)
-            case "add": return .add(value)
-            case "clear": return .clear(value)
-            default: return nil
-            }
-        }
-    }
-
-    /// `--type-list`: the known types with their globs, as ripgrep prints them.
-    func typeListing() throws -> String {
-        var fileTypes = FileTypes()
-        for change in fileTypeChanges { try fileTypes.apply(change) }
-        return fileTypes.definitions.map { "\($0.name): \($0.globs.joined(separator: ", "))\n" }.joined()
-    }
-
     /// The byte of `--path-separator`, or `nil` for '/'.
     func pathSeparatorByte() throws -> UInt8? {
         guard let pathSeparator else { return nil }
@@ -143,7 +96,10 @@ struct WalkFlags: ParsableArguments {
     }
 
     /// The walk these flags describe.
-    func options() throws -> WalkOptions {
+    ///
+    /// - Parameter typeChanges: The file types chosen (``FileTypeFlags``), for the
+    ///   commands that take them.
+    func options(typeChanges: [FileTypes.Change] = []) throws -> WalkOptions {
         var options = WalkOptions()
         options.includeHidden = hidden
         options.respectIgnoreFiles = !noIgnore
@@ -156,7 +112,7 @@ struct WalkFlags: ParsableArguments {
         options.ignoreFiles = noIgnoreFiles ? [] : ignoreFiles
         options.ignoreRulesCaseInsensitive = ignoreFileCaseInsensitive
         options.caseInsensitiveGlobs = iglobs
-        options.typeChanges = fileTypeChanges
+        options.typeChanges = typeChanges
         options.followSymlinks = follow
         options.maxDepth = maxDepth
         options.globs = globs
