@@ -232,6 +232,8 @@ enum RipgrepArguments {
         Option(long: "files-with-matches", short: "l", group: "mode"),
         Option(long: "files-without-match", group: "mode"),
         Option(long: "json", group: "mode"),
+        // ripgrep 14: a mode that lists files wins over the search modes, in any order.
+        Option(long: "files"),
         Option(long: "no-json", group: "mode", isNegation: true),
         Option(long: "only-matching", short: "o"),
         Option(long: "line-number", short: "n", group: "line-number"),

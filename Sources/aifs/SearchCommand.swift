@@ -110,6 +110,9 @@ struct SearchCommand: ParsableCommand {
     @Flag(name: [.customShort("0"), .customLong("null")], help: "Follow each path with a NUL byte.")
     var null = false
 
+    @Flag(name: .customLong("files"), help: "Print each file that would be searched, without searching (as `aifs files`); every positional argument is a PATH.")
+    var listFiles = false
+
     @Flag(name: .customLong("include-zero"), help: "With -c or --count-matches, also print files with no match (a count of 0).")
     var includeZero = false
 
@@ -146,6 +149,16 @@ struct SearchCommand: ParsableCommand {
     func run() throws {
         if fileTypes.typeList {
             try Console.standardOutput.write(try fileTypes.typeListing())
+            return
+        }
+        if listFiles {
+            // `rg --files`: patterns are not used, every positional is a path.
+            var files = FilesCommand()
+            files.walk = walk
+            files.fileTypes = fileTypes
+            files.null = null
+            files.paths = positionals
+            try files.run()
             return
         }
         let walkOptions = try walk.options(typeChanges: fileTypes.fileTypeChanges)

@@ -60,6 +60,7 @@ import Testing
         ["--", "-test", "t.txt"], ["-n", "--", "-x", "u.txt"],
         ["--hidden", "--no-hidden", "-l", "test"], ["--no-ignore", "--ignore", "-l", "test"],
         ["-F", "--no-fixed-strings", "t.st", "t.txt"], ["-u", "-l", "test"], ["-uu", "-l", "test"],
+        ["--files"], ["--files", "-tpy"], ["--files", "src", "t.txt"], ["-c", "--files", "-g", "*.rs"],
     ]
 
     /// Exit statuses and counts that live in the command line.
