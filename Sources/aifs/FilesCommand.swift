@@ -18,7 +18,7 @@ struct FilesCommand: ParsableCommand {
 
     @OptionGroup var walk: WalkFlags
 
-    @OptionGroup var fileTypes: FileTypeFlags
+    @OptionGroup var listing: ListingFlags
 
     @Flag(name: [.customShort("0"), .customLong("null")], help: "End each path with a NUL byte instead of a newline.")
     var null = false
@@ -27,15 +27,15 @@ struct FilesCommand: ParsableCommand {
     var paths: [String] = []
 
     func run() throws {
-        if fileTypes.typeList {
-            try Console.standardOutput.write(try fileTypes.typeListing())
+        if listing.typeList {
+            try Console.standardOutput.write(try listing.typeListing())
             return
         }
-        let options = try walk.options(typeChanges: fileTypes.fileTypeChanges)
+        let options = try walk.options(typeChanges: listing.fileTypeChanges)
 
         let report = FilesReport(
-            terminator: null ? 0 : UInt8(ascii: "\n"), pathSeparator: try walk.pathSeparatorByte(),
-            quietErrors: walk.noMessages)
+            terminator: null ? 0 : UInt8(ascii: "\n"), pathSeparator: try listing.pathSeparatorByte(),
+            quietErrors: listing.noMessages)
         do {
             if let order = walk.collectedOrder {
                 let (entries, errors) = try Walker(options: options).collect(pathBytes: paths.map(RawArguments.bytes(of:)))

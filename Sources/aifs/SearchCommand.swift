@@ -130,7 +130,7 @@ struct SearchCommand: ParsableCommand {
 
     @OptionGroup var walk: WalkFlags
 
-    @OptionGroup var fileTypes: FileTypeFlags
+    @OptionGroup var listing: ListingFlags
 
     enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
         case never, auto, always, ansi
@@ -147,21 +147,21 @@ struct SearchCommand: ParsableCommand {
     }
 
     func run() throws {
-        if fileTypes.typeList {
-            try Console.standardOutput.write(try fileTypes.typeListing())
+        if listing.typeList {
+            try Console.standardOutput.write(try listing.typeListing())
             return
         }
         if listFiles {
             // `rg --files`: patterns are not used, every positional is a path.
             var files = FilesCommand()
             files.walk = walk
-            files.fileTypes = fileTypes
+            files.listing = listing
             files.null = null
             files.paths = positionals
             try files.run()
             return
         }
-        let walkOptions = try walk.options(typeChanges: fileTypes.fileTypeChanges)
+        let walkOptions = try walk.options(typeChanges: listing.fileTypeChanges)
         var allPatterns = patterns
         var paths = positionals
         if allPatterns.isEmpty {
@@ -237,7 +237,7 @@ struct SearchCommand: ParsableCommand {
         let started = ContinuousClock.now
         let shared = SharedOutput(console: .standardOutput, separator: separator, sorted: walkOptions.sortByPath)
         let report = SearchReport()
-        let files = FileHandling(pathSeparator: try walk.pathSeparatorByte(), quietErrors: walk.noMessages)
+        let files = FileHandling(pathSeparator: try listing.pathSeparatorByte(), quietErrors: listing.noMessages)
         var jsonConfiguration = JSONPrinter.Configuration()
         jsonConfiguration.invert = invertMatch
         // -q --stats still counts everything for the statistics: a printer whose
@@ -288,7 +288,7 @@ struct SearchCommand: ParsableCommand {
         }
         if namedPaths.isEmpty && report.searched.load(ordering: .relaxed) == 0 {
             // ripgrep's words (it names itself), which also make the exit status 2.
-            if !walk.noMessages { try? Console.standardError.write(Self.nothingSearched) }
+            if !listing.noMessages { try? Console.standardError.write(Self.nothingSearched) }
             report.errored.store(true, ordering: .relaxed)
         }
         // --files-without-match succeeds when it printed a path: a file did not match.

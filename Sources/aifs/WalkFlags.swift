@@ -52,12 +52,6 @@ struct WalkFlags: ParsableArguments {
     @Option(name: .customLong("iglob"), help: ArgumentHelp("As --glob, without regard to case; may be repeated.", valueName: "GLOB"))
     var iglobs: [String] = []
 
-    @Flag(name: .customLong("no-messages"), help: "Do not print error messages about files that cannot be opened or read (the exit status still says so).")
-    var noMessages = false
-
-    @Option(name: .customLong("path-separator"), help: ArgumentHelp("Print paths with this single byte instead of '/' between their components.", valueName: "SEPARATOR"))
-    var pathSeparator: String?
-
     @Option(name: .customLong("max-filesize"), help: ArgumentHelp("Skip files larger than NUM bytes; suffixes K, M and G multiply by 1024.", valueName: "NUM+SUFFIX?"))
     var maxFileSize: String?
 
@@ -85,19 +79,9 @@ struct WalkFlags: ParsableArguments {
         return nil
     }
 
-    /// The byte of `--path-separator`, or `nil` for '/'.
-    func pathSeparatorByte() throws -> UInt8? {
-        guard let pathSeparator else { return nil }
-        let bytes = Array(pathSeparator.utf8)
-        guard bytes.count == 1 else {
-            throw ValidationError("A path separator must be exactly one byte, but the given separator is \(bytes.count) bytes: \(pathSeparator)")
-        }
-        return bytes[0] == UInt8(ascii: "/") ? nil : bytes[0]
-    }
-
     /// The walk these flags describe.
     ///
-    /// - Parameter typeChanges: The file types chosen (``FileTypeFlags``), for the
+    /// - Parameter typeChanges: The file types chosen (``ListingFlags``), for the
     ///   commands that take them.
     func options(typeChanges: [FileTypes.Change] = []) throws -> WalkOptions {
         var options = WalkOptions()

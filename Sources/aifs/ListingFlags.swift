@@ -1,9 +1,10 @@
 import AIFSCore
 import ArgumentParser
 
-/// ripgrep's file type flags, for `search` and `files` (not in ``WalkFlags``: the batch
-/// commands use `-t` for their target directory).
-struct FileTypeFlags: ParsableArguments {
+/// The flags `search` and `files` share beyond the walk: ripgrep's file types (not in
+/// ``WalkFlags``, as the batch commands use `-t` for their target directory), and how
+/// paths and errors are printed.
+struct ListingFlags: ParsableArguments {
     @Option(name: [.customShort("t"), .customLong("type")], help: ArgumentHelp("Only files of this type (see --type-list; 'all' for any known type); may be repeated.", valueName: "TYPE"))
     var types: [String] = []
 
@@ -49,6 +50,23 @@ struct FileTypeFlags: ParsableArguments {
         var fileTypes = FileTypes()
         for change in fileTypeChanges { try fileTypes.apply(change) }
         return fileTypes.definitions.map { "\($0.name): \($0.globs.joined(separator: ", "))\n" }.joined()
+    }
+
+
+    @Flag(name: .customLong("no-messages"), help: "Do not print error messages about files that cannot be opened or read (the exit status still says so).")
+    var noMessages = false
+
+    @Option(name: .customLong("path-separator"), help: ArgumentHelp("Print paths with this single byte instead of '/' between their components.", valueName: "SEPARATOR"))
+    var pathSeparator: String?
+
+    /// The byte of `--path-separator`, or `nil` for '/'.
+    func pathSeparatorByte() throws -> UInt8? {
+        guard let pathSeparator else { return nil }
+        let bytes = Array(pathSeparator.utf8)
+        guard bytes.count == 1 else {
+            throw ValidationError("A path separator must be exactly one byte, but the given separator is \(bytes.count) bytes: \(pathSeparator)")
+        }
+        return bytes[0] == UInt8(ascii: "/") ? nil : bytes[0]
     }
 
 }
