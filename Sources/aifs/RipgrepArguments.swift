@@ -244,6 +244,7 @@ enum RipgrepArguments {
         Option(long: "before-context", short: "B", takesValue: true),
         Option(long: "context", short: "C", takesValue: true),
         Option(long: "max-count", short: "m", takesValue: true),
+        Option(long: "max-columns", short: "M", takesValue: true),
         Option(long: "text", short: "a", group: "text"),
         Option(long: "no-text", group: "text", isNegation: true),
         Option(long: "stats", group: "stats"),

@@ -113,6 +113,9 @@ struct SearchCommand: ParsableCommand {
     @Flag(name: .customLong("files"), help: "Print each file that would be searched, without searching (as `aifs files`); every positional argument is a PATH.")
     var listFiles = false
 
+    @Option(name: [.customShort("M"), .customLong("max-columns")], help: ArgumentHelp("Print an \"[Omitted long line…]\" message instead of lines longer than NUM bytes (0: no limit).", valueName: "NUM"))
+    var maxColumns: Int?
+
     @Flag(name: .customLong("include-zero"), help: "With -c or --count-matches, also print files with no match (a count of 0).")
     var includeZero = false
 
@@ -137,7 +140,7 @@ struct SearchCommand: ParsableCommand {
     }
 
     func validate() throws {
-        for (name, value) in [("-A", afterContext), ("-B", beforeContext), ("-C", context), ("-m", maxCount)] {
+        for (name, value) in [("-A", afterContext), ("-B", beforeContext), ("-C", context), ("-m", maxCount), ("-M", maxColumns)] {
             if let value, value < 0 { throw ValidationError("invalid \(name) value \(value): it must be 0 or more") }
         }
         let modes = [count, countMatches, filesWithMatches, filesWithoutMatch].filter { $0 }.count
@@ -222,6 +225,7 @@ struct SearchCommand: ParsableCommand {
         printer.null = null
         printer.stats = stats
         printer.includeZeroCounts = includeZero
+        printer.maxColumns = maxColumns
         if noContextSeparator {
             printer.contextSeparator = nil
         } else if let contextSeparator {

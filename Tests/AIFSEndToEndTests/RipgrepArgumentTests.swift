@@ -33,6 +33,8 @@ import Testing
         ["-B1", "test", "t.txt"], ["--before-context", "1", "test", "t.txt"],
         ["-C1", "test", "t.txt"], ["-C=1", "test", "t.txt"], ["--context=1", "test", "t.txt"],
         ["-m1", "test", "t.txt"], ["--max-count=1", "test", "t.txt"], ["-m", "1", "test", "t.txt"],
+        ["-M5", "test", "t.txt"], ["-M", "7", "-n", "test", "t.txt"], ["--max-columns=6", "-o", "test", "t.txt"],
+        ["--max-columns", "0", "test", "t.txt"],
         ["-j1", "test"], ["--threads=1", "test"], ["-j", "1", "test"],
         ["--max-depth=1", "test"], ["--maxdepth", "1", "test"],
         ["-g*.py", "test"], ["-g", "!*.txt", "test"], ["--glob=*.rs", "test"], ["-g=*.rs", "test"],
