@@ -131,3 +131,22 @@ extension String {
         return result
     }
 }
+
+/// A file's times, in nanoseconds since the Unix epoch: what `--sort modified`,
+/// `accessed` and `created` order by. Kept apart from ``FileIdentity``, whose equality
+/// must not change when a file is only read.
+public struct FileTimes: Hashable, Sendable {
+    /// The last modification of the contents.
+    public var modified: Int64
+    /// The last access.
+    public var accessed: Int64
+    /// The creation (birth) time, or `nil` where the file system does not record it.
+    public var created: Int64?
+
+    /// Creates file times from their parts.
+    public init(modified: Int64, accessed: Int64, created: Int64?) {
+        self.modified = modified
+        self.accessed = accessed
+        self.created = created
+    }
+}

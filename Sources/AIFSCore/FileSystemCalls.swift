@@ -70,6 +70,28 @@ public enum FileSystemCalls {
         return try Syscall.availableBytes(path)
     }
 
+    /// `stat`/`lstat` on a path given as raw bytes (names need not be UTF-8).
+    public static func status(pathBytes: [UInt8], followSymlinks: Bool) throws(Errno) -> FileIdentity {
+        guard !pathBytes.isEmpty, !pathBytes.contains(0) else { throw Errno.invalidArgument }
+        return try (pathBytes + [0]).withCPath { cPath throws(Errno) in
+            try Syscall.status(cPath: cPath, followSymlinks: followSymlinks)
+        }
+    }
+
+    /// A file's modification, access and creation times, following symbolic links.
+    public static func times(pathBytes: [UInt8]) throws(Errno) -> FileTimes {
+        guard !pathBytes.isEmpty, !pathBytes.contains(0) else { throw Errno.invalidArgument }
+        return try (pathBytes + [0]).withCPath { cPath throws(Errno) in try Syscall.times(cPath: cPath) }
+    }
+
+    /// The whole contents of a small file (a configuration or ignore file).
+    ///
+    /// - Throws: `Errno.fileTooLarge` when the file holds more than `limit` bytes.
+    public static func readSmallFile(_ path: String, limit: Int) throws(Errno) -> [UInt8] {
+        try checked(path)
+        return try Syscall.readSmallFile(atPath: path, limit: limit)
+    }
+
     /// An environment variable, or `nil` when unset.
     public static func environment(_ name: String) -> String? { Syscall.environment(name) }
 

@@ -53,6 +53,21 @@ public struct ReadableFile: ~Copyable {
         sizeWhenOpened = identity?.size
     }
 
+    /// Reads standard input from where it stands, through a descriptor of its own (a
+    /// duplicate, so closing it leaves descriptor 0 open).
+    ///
+    /// - Parameter name: The path for messages, such as ripgrep's `<stdin>`.
+    /// - Throws: ``CoreError`` when the descriptor cannot be duplicated.
+    public init(standardInputNamed name: String) throws(CoreError) {
+        do { fd = try Syscall.duplicate(fd: 0) } catch {
+            throw CoreError(errno: error, operation: "read from", path: name)
+        }
+        path = name
+        // Known only for a regular file; a pipe is read until a read returns 0.
+        let identity = try? Syscall.status(fd: fd)
+        sizeWhenOpened = identity?.kind == .regular ? identity?.size : nil
+    }
+
     /// Opens a file for reading only if it is a regular file (after following symbolic
     /// links): a directory, a FIFO, a socket or a device is refused.
     ///

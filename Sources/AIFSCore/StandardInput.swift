@@ -8,6 +8,11 @@
 /// Call ``read(into:)`` from one dedicated thread (it blocks until data or end of file),
 /// never from Swift's cooperative pool.
 public enum StandardInput {
+    /// Whether standard input is a file, a pipe or a socket, which ripgrep searches
+    /// when it is given no path; a terminal or `/dev/null` is not (ripgrep's
+    /// `is_readable_stdin`).
+    public static var isReadable: Bool { Syscall.isReadableStream(fd: 0) }
+
     /// Reads the next bytes into `buffer`, blocking until some arrive.
     ///
     /// - Returns: The number of bytes read; 0 means end of file (the writer closed it).

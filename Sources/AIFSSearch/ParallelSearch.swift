@@ -81,20 +81,26 @@ public struct ParallelSearch: Sendable {
 
     /// Searches the files under `paths` (the current directory when empty).
     public func run(_ paths: [String], makeHandler: @escaping @Sendable () -> any SearchHandler) {
+        run(pathBytes: paths.map { Array($0.utf8) }, makeHandler: makeHandler)
+    }
+
+    /// Searches the files under starting paths given as raw bytes (a path argument
+    /// that is not UTF-8 is used byte for byte); otherwise as ``run(_:makeHandler:)``.
+    public func run(pathBytes paths: [[UInt8]], makeHandler: @escaping @Sendable () -> any SearchHandler) {
         if sorted {
             runSorted(paths, makeHandler: makeHandler)
             return
         }
         let matcher = self.matcher, configuration = self.configuration
-        walker.walk(paths) {
+        walker.walk(pathBytes: paths) {
             SearchVisitor(handler: makeHandler(), searcher: Searcher(matcher: matcher, configuration: configuration))
         }
     }
 
-    private func runSorted(_ paths: [String], makeHandler: @escaping @Sendable () -> any SearchHandler) {
+    private func runSorted(_ paths: [[UInt8]], makeHandler: @escaping @Sendable () -> any SearchHandler) {
         // `collect` walks in parallel and sorts. The walk's problems are delivered first,
         // in path order, from the first handler.
-        let (entries, errors) = walker.collect(paths)
+        let (entries, errors) = walker.collect(pathBytes: paths)
         let files = entries.filter(SearchVisitor.isSearched)
         let next = Atomic<Int>(0)
         let reportedErrors = Atomic<Bool>(false)

@@ -1,4 +1,4 @@
-import AIFSCore
+@_spi(Syscalls) import AIFSCore
 import ArgumentParser
 
 /// `aifs`: the command-line face of the aifs engine.
@@ -19,7 +19,8 @@ struct AIFSCommand: AsyncParsableCommand {
         StartupRecovery.run()
         do {
             // `aifs watch --poll` and `--await-write-finish` take an optional `=MS`.
-            let arguments = WatchCommand.expandingOptionalValues(Array(CommandLine.arguments.dropFirst()))
+            var arguments = WatchCommand.expandingOptionalValues(Array(CommandLine.arguments.dropFirst()))
+            arguments = RipgrepArguments.normalize(arguments, config: try configArguments(arguments))
             var command = try TrailingPaths.parse(arguments, as: Self.self)
             if var asynchronous = command as? any AsyncParsableCommand {
                 try await asynchronous.run()
@@ -36,6 +37,21 @@ struct AIFSCommand: AsyncParsableCommand {
             }
             try? Console.standardError.write("aifs: \(fullMessage(for: error))\n")
             exitProcess(2)
+        }
+    }
+
+    /// The arguments of the `AIFS_CONFIG_PATH` file for `search` and `files`, unless
+    /// `--no-config` is given; none when the variable is unset or empty.
+    static func configArguments(_ arguments: [String]) throws -> [String] {
+        guard let command = arguments.first, RipgrepArguments.tables[command] != nil,
+              !arguments.contains("--no-config"),
+              let path = FileSystemCalls.environment("AIFS_CONFIG_PATH"), !path.isEmpty
+        else { return [] }
+        do {
+            let bytes = try FileSystemCalls.readSmallFile(path, limit: 1 << 20)
+            return RipgrepArguments.configArguments(contents: String(decoding: bytes, as: UTF8.self))
+        } catch {
+            throw ValidationError("cannot read the config file '\(path)' named by AIFS_CONFIG_PATH: \(error); fix the path, or unset the variable")
         }
     }
 

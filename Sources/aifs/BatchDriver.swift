@@ -9,6 +9,9 @@ enum BatchDriver {
     static func run(
         _ operation: BatchOperation, paths: [String], flags: BatchFlags, destination: String? = nil, overwrite: Bool = false
     ) async throws {
+        if flags.walk.collectedOrder != nil {
+            throw ValidationError("batch sorts by path only: use --sort path, or aifs files --sort modified to see that order")
+        }
         let walkOptions = try flags.walk.options()
         let service = FileService.unrestricted()
         var paths = paths

@@ -18,6 +18,8 @@ struct FilesCommand: ParsableCommand {
 
     @OptionGroup var walk: WalkFlags
 
+    @OptionGroup var listing: ListingFlags
+
     @Flag(name: [.customShort("0"), .customLong("null")], help: "End each path with a NUL byte instead of a newline.")
     var null = false
 
@@ -25,14 +27,29 @@ struct FilesCommand: ParsableCommand {
     var paths: [String] = []
 
     func run() throws {
-        let options = try walk.options()
+        if listing.typeList {
+            try Console.standardOutput.write(try listing.typeListing())
+            return
+        }
+        let options = try walk.options(typeChanges: listing.fileTypeChanges)
 
-        let report = FilesReport(terminator: null ? 0 : UInt8(ascii: "\n"))
+        let report = FilesReport(
+            terminator: null ? 0 : UInt8(ascii: "\n"), pathSeparator: try listing.pathSeparatorByte(),
+            quietErrors: listing.noMessages)
         do {
-            try FileService.unrestricted().walk(paths, options: options) {
-                FilesPrinter(report: report)
+            if let order = walk.collectedOrder {
+                let (entries, errors) = try Walker(options: options).collect(pathBytes: paths.map(RawArguments.bytes(of:)))
+                let printer = FilesPrinter(report: report)
+                for error in errors { _ = printer.visit(error: error) }
+                for entry in try order.sorted(entries) where printer.visit(entry) == .continue {}
+                printer.finish()
+            } else {
+                // Unrestricted: the paths as typed, byte for byte.
+                try Walker(options: options).walk(pathBytes: paths.map(RawArguments.bytes(of:))) {
+                    FilesPrinter(report: report)
+                }
             }
-        } catch {
+        } catch let error as CoreError {
             try? Console.standardError.write("aifs: \(error.message)\n")
             throw ExitCode(2)
         }
@@ -46,8 +63,16 @@ final class FilesReport: Sendable {
     let printed = Atomic<Bool>(false)
     let errored = Atomic<Bool>(false)
     let terminator: UInt8
+    /// `--path-separator`: the byte printed for each '/' of a path.
+    let pathSeparator: UInt8?
+    /// `--no-messages`: errors only change the exit status.
+    let quietErrors: Bool
 
-    init(terminator: UInt8) { self.terminator = terminator }
+    init(terminator: UInt8, pathSeparator: UInt8? = nil, quietErrors: Bool = false) {
+        self.terminator = terminator
+        self.pathSeparator = pathSeparator
+        self.quietErrors = quietErrors
+    }
 }
 
 /// Prints the files one worker finds, through a buffer of its own.
@@ -63,7 +88,11 @@ final class FilesPrinter: WalkVisitor {
         // directory; links that were not followed, FIFOs and sockets are left out.
         let listed = entry.isExplicit ? entry.kind != .directory : entry.kind == .regular
         guard listed else { return .continue }
-        output.append(entry.pathBytes)
+        if let separator = report.pathSeparator {
+            output.append(entry.pathBytes.map { $0 == UInt8(ascii: "/") ? separator : $0 })
+        } else {
+            output.append(entry.pathBytes)
+        }
         output.append(byte: report.terminator)
         output.endRecord()
         printedAny = true
@@ -73,7 +102,7 @@ final class FilesPrinter: WalkVisitor {
     func visit(error: CoreError) -> WalkAction {
         report.errored.store(true, ordering: .relaxed)
         output.flush()
-        try? Console.standardError.write("aifs: \(error.message)\n")
+        if !report.quietErrors { try? Console.standardError.write("aifs: \(error.message)\n") }
         return .continue
     }
 

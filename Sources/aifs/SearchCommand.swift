@@ -1,5 +1,5 @@
 import AIFS
-import AIFSCore
+@_spi(Syscalls) import AIFSCore
 import AIFSSearch
 import ArgumentParser
 import Synchronization
@@ -110,14 +110,37 @@ struct SearchCommand: ParsableCommand {
     @Flag(name: [.customShort("0"), .customLong("null")], help: "Follow each path with a NUL byte.")
     var null = false
 
+    @Flag(name: .customLong("files"), help: "Print each file that would be searched, without searching (as `aifs files`); every positional argument is a PATH.")
+    var listFiles = false
+
+    @Option(name: [.customShort("M"), .customLong("max-columns")], help: ArgumentHelp("Print an \"[Omitted long line…]\" message instead of lines longer than NUM bytes (0: no limit).", valueName: "NUM"))
+    var maxColumns: Int?
+
+    @Flag(name: .customLong("include-zero"), help: "With -c or --count-matches, also print files with no match (a count of 0).")
+    var includeZero = false
+
+    @Option(name: .customLong("context-separator"), help: ArgumentHelp("The line between non-adjacent groups of context lines (escapes such as \\t and \\x7F work).", valueName: "SEPARATOR"))
+    var contextSeparator: String?
+
+    @Flag(name: .customLong("no-context-separator"), help: "Print nothing between non-adjacent groups of context lines.")
+    var noContextSeparator = false
+
+    @Option(name: .customLong("field-context-separator"), help: ArgumentHelp("Between the path, line number and text of a context line (default '-').", valueName: "SEPARATOR"))
+    var fieldContextSeparator: String?
+
+    @Option(name: .customLong("field-match-separator"), help: ArgumentHelp("Between the path, line number and text of a matching line (default ':').", valueName: "SEPARATOR"))
+    var fieldMatchSeparator: String?
+
     @OptionGroup var walk: WalkFlags
+
+    @OptionGroup var listing: ListingFlags
 
     enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
         case never, auto, always, ansi
     }
 
     func validate() throws {
-        for (name, value) in [("-A", afterContext), ("-B", beforeContext), ("-C", context), ("-m", maxCount)] {
+        for (name, value) in [("-A", afterContext), ("-B", beforeContext), ("-C", context), ("-m", maxCount), ("-M", maxColumns)] {
             if let value, value < 0 { throw ValidationError("invalid \(name) value \(value): it must be 0 or more") }
         }
         let modes = [count, countMatches, filesWithMatches, filesWithoutMatch].filter { $0 }.count
@@ -127,7 +150,21 @@ struct SearchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let walkOptions = try walk.options()
+        if listing.typeList {
+            try Console.standardOutput.write(try listing.typeListing())
+            return
+        }
+        if listFiles {
+            // `rg --files`: patterns are not used, every positional is a path.
+            var files = FilesCommand()
+            files.walk = walk
+            files.listing = listing
+            files.null = null
+            files.paths = positionals
+            try files.run()
+            return
+        }
+        let walkOptions = try walk.options(typeChanges: listing.fileTypeChanges)
         var allPatterns = patterns
         var paths = positionals
         if allPatterns.isEmpty {
@@ -136,6 +173,13 @@ struct SearchCommand: ParsableCommand {
             }
             allPatterns = [paths.removeFirst()]
         }
+        // ripgrep reads standard input for `-`, and when given no path while standard
+        // input is a file or a pipe (not a terminal, not /dev/null).
+        let implicitStandardInput = paths.isEmpty && StandardInput.isReadable
+        let namedPaths = implicitStandardInput ? ["-"] : paths
+        let searchesStandardInput = namedPaths.contains("-")
+        let walkPaths = paths.filter { $0 != "-" }
+        let walks = !searchesStandardInput || !walkPaths.isEmpty
 
         var query = SearchQuery(patterns: allPatterns)
         query.literal = fixedStrings
@@ -152,9 +196,10 @@ struct SearchCommand: ParsableCommand {
         }
 
         let terminal = Console.standardOutput.isTerminal
+        // ripgrep: -c with -o counts matches, as --count-matches does.
         let mode: StandardPrinter.Mode =
-            count ? .count : countMatches ? .countMatches : filesWithMatches ? .filesWithMatches
-            : filesWithoutMatch ? .filesWithoutMatch : .lines
+            count ? (onlyMatching ? .countMatches : .count) : countMatches ? .countMatches
+            : filesWithMatches ? .filesWithMatches : filesWithoutMatch ? .filesWithoutMatch : .lines
         let listsFiles = mode == .filesWithMatches || mode == .filesWithoutMatch
 
         var searcher = SearcherConfiguration()
@@ -170,7 +215,7 @@ struct SearchCommand: ParsableCommand {
 
         var printer = StandardPrinter.Configuration()
         printer.mode = mode
-        printer.withFilename = noFilename ? false : withFilename || Self.searchesSeveralFiles(paths)
+        printer.withFilename = noFilename ? false : withFilename || Self.searchesSeveralFiles(namedPaths)
         printer.heading = printer.withFilename && !noHeading && (heading || terminal)
         printer.color = color == .always || color == .ansi || (color == .auto && terminal)
         printer.lineNumber = showLineNumbers
@@ -179,6 +224,15 @@ struct SearchCommand: ParsableCommand {
         printer.invert = invertMatch
         printer.null = null
         printer.stats = stats
+        printer.includeZeroCounts = includeZero
+        printer.maxColumns = maxColumns
+        if noContextSeparator {
+            printer.contextSeparator = nil
+        } else if let contextSeparator {
+            printer.contextSeparator = Self.unescaped(contextSeparator)
+        }
+        if let fieldContextSeparator { printer.fieldContextSeparator = Self.unescaped(fieldContextSeparator) }
+        if let fieldMatchSeparator { printer.fieldMatchSeparator = Self.unescaped(fieldMatchSeparator) }
         let context = searcher.beforeContext > 0 || searcher.afterContext > 0
         let separator = json || quiet ? nil : StandardPrinter.Configuration.ripgrepFileSeparator(
             heading: printer.heading, context: context, contextSeparator: printer.contextSeparator)
@@ -187,34 +241,114 @@ struct SearchCommand: ParsableCommand {
         let started = ContinuousClock.now
         let shared = SharedOutput(console: .standardOutput, separator: separator, sorted: walkOptions.sortByPath)
         let report = SearchReport()
+        let files = FileHandling(pathSeparator: try listing.pathSeparatorByte(), quietErrors: listing.noMessages)
         var jsonConfiguration = JSONPrinter.Configuration()
         jsonConfiguration.invert = invertMatch
-        let style: OutputStyle = quiet ? .quiet : json ? .json(jsonConfiguration) : .standard(printer)
+        // -q --stats still counts everything for the statistics: a printer whose
+        // output goes nowhere.
+        let style: OutputStyle =
+            quiet ? (stats ? .discarded(printer) : .quiet) : json ? .json(jsonConfiguration) : .standard(printer)
         do {
-            try FileService.unrestricted().search(paths, walkOptions: walkOptions, matcher: matcher, configuration: searcher) {
-                PrintingHandler(style: style, matcher: matcher, output: GroupedOutput(shared: shared), report: report)
+            if searchesStandardInput {
+                // Before the walk, so its output comes first.
+                let handler = PrintingHandler(
+                    style: style, matcher: matcher, output: GroupedOutput(shared: shared), report: report, files: files)
+                handler.searchStandardInput(with: Searcher(matcher: matcher, configuration: searcher))
+                handler.finish()
             }
-        } catch {
+            if walks, let order = walk.collectedOrder {
+                // ripgrep's way for these orders: the whole walk, sorted, then one
+                // file at a time.
+                let (entries, errors) = try Walker(options: walkOptions).collect(pathBytes: walkPaths.map(RawArguments.bytes(of:)))
+                let handler = PrintingHandler(
+                    style: style, matcher: matcher, output: GroupedOutput(shared: shared), report: report, files: files)
+                for error in errors { handler.walkError(error) }
+                let fileSearcher = Searcher(matcher: matcher, configuration: searcher)
+                for entry in try order.sorted(entries) where PrintingHandler.isSearched(entry) {
+                    if handler.shouldStop { break }
+                    let binaryDetection: BinaryDetection = searcher.binaryDetection == .none ? .none : entry.isExplicit ? .convert : .quit
+                    handler.search(entry: entry, sequence: nil, binaryDetection: binaryDetection, with: fileSearcher)
+                }
+                handler.finish()
+            } else if walks {
+                // Unrestricted, so no roots to resolve paths in: the search straight away,
+                // with the paths as typed, byte for byte.
+                let search = try ParallelSearch(walkOptions: walkOptions, matcher: matcher, configuration: searcher)
+                search.run(pathBytes: walkPaths.map(RawArguments.bytes(of:))) {
+                    PrintingHandler(style: style, matcher: matcher, output: GroupedOutput(shared: shared), report: report, files: files)
+                }
+            }
+        } catch let error as CoreError {
             try? Console.standardError.write("aifs: \(error.message)\n")
             throw ExitCode(2)
         }
 
-        let totals = report.totals
+        var totals = report.totals
+        if quiet { totals.bytesPrinted = 0 }
         if json {
             try? Console.standardOutput.write(JSONPrinter.summaryMessage(stats: totals, totalElapsed: ContinuousClock.now - started))
-        } else if stats && !quiet {
+        } else if stats {
             try? Console.standardOutput.write(totals.formatted(totalElapsed: ContinuousClock.now - started))
         }
-        let matched = report.matched.load(ordering: .relaxed)
-        if quiet && matched { throw ExitCode(0) }
+        if namedPaths.isEmpty && report.searched.load(ordering: .relaxed) == 0 {
+            // ripgrep's words (it names itself), which also make the exit status 2.
+            if !listing.noMessages { try? Console.standardError.write(Self.nothingSearched) }
+            report.errored.store(true, ordering: .relaxed)
+        }
+        // --files-without-match succeeds when it printed a path: a file did not match.
+        let succeeded = mode == .filesWithoutMatch && !quiet
+            ? report.printedPath.load(ordering: .relaxed) : report.matched.load(ordering: .relaxed)
+        if quiet && succeeded { throw ExitCode(0) }
         if report.errored.load(ordering: .relaxed) { throw ExitCode(2) }
-        if !matched { throw ExitCode(1) }
+        if !succeeded { throw ExitCode(1) }
+    }
+
+    /// What ripgrep says when every file was filtered out of a search of the current
+    /// directory.
+    static let nothingSearched = """
+        No files were searched, which means ripgrep probably applied a filter you didn't expect.
+        Running with --debug will show why files are being skipped.
+
+        """
+
+    /// A separator as ripgrep reads it: `\t`, `\n`, `\r`, `\0`, `\\` and `\xHH` escapes
+    /// give their bytes; anything else is taken as written.
+    static func unescaped(_ text: String) -> [UInt8] {
+        let bytes = Array(text.utf8)
+        var result: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            guard byte == UInt8(ascii: "\\"), index + 1 < bytes.count else {
+                result.append(byte)
+                index += 1
+                continue
+            }
+            let next = bytes[index + 1]
+            switch next {
+            case UInt8(ascii: "t"): result.append(0x09)
+            case UInt8(ascii: "n"): result.append(0x0A)
+            case UInt8(ascii: "r"): result.append(0x0D)
+            case UInt8(ascii: "0"): result.append(0x00)
+            case UInt8(ascii: "\\"): result.append(next)
+            case UInt8(ascii: "x") where index + 3 < bytes.count:
+                if let value = UInt8(String(decoding: bytes[(index + 2)...(index + 3)], as: UTF8.self), radix: 16) {
+                    result.append(value)
+                    index += 4
+                    continue
+                }
+                result.append(contentsOf: [byte, next])
+            default: result.append(contentsOf: [byte, next])
+            }
+            index += 2
+        }
+        return result
     }
 
     /// ripgrep shows paths unless exactly one path is given and it is not a directory.
     static func searchesSeveralFiles(_ paths: [String]) -> Bool {
         guard paths.count == 1 else { return true }
-        return (try? FileIdentity(path: paths[0]))?.kind == .directory
+        return (try? FileSystemCalls.status(pathBytes: RawArguments.bytes(of: paths[0]), followSymlinks: true))?.kind == .directory
     }
 }
 
@@ -223,12 +357,18 @@ enum OutputStyle: Sendable {
     case standard(StandardPrinter.Configuration)
     case json(JSONPrinter.Configuration)
     case quiet
+    /// `-q --stats`: the standard printer for its statistics, its output dropped.
+    case discarded(StandardPrinter.Configuration)
 }
 
 /// What all workers found, for the exit code and `--stats`.
 final class SearchReport: Sendable {
     let matched = Atomic<Bool>(false)
     let errored = Atomic<Bool>(false)
+    /// `--files-without-match` printed a path.
+    let printedPath = Atomic<Bool>(false)
+    /// Files searched, for ripgrep's "No files were searched" message.
+    let searched = Atomic<Int>(0)
     private let stats = Mutex(Stats())
 
     func add(_ more: Stats) { stats.withLock { $0.add(more) } }
@@ -242,10 +382,12 @@ final class PrintingHandler: SearchHandler {
     private let quiet: QuietSink?
     private let output: GroupedOutput
     private let report: SearchReport
+    private let files: FileHandling
 
-    init(style: OutputStyle, matcher: any Matcher, output: GroupedOutput, report: SearchReport) {
+    init(style: OutputStyle, matcher: any Matcher, output: GroupedOutput, report: SearchReport, files: FileHandling) {
         self.output = output
         self.report = report
+        self.files = files
         switch style {
         case .standard(let configuration):
             standard = StandardPrinter(configuration: configuration, matcher: matcher, target: output)
@@ -259,6 +401,10 @@ final class PrintingHandler: SearchHandler {
             standard = nil
             json = nil
             quiet = QuietSink()
+        case .discarded(let configuration):
+            standard = StandardPrinter(configuration: configuration, matcher: matcher, target: DiscardingTarget())
+            json = nil
+            quiet = nil
         }
     }
 
@@ -267,21 +413,58 @@ final class PrintingHandler: SearchHandler {
     }
 
     func search(_ task: SearchTask, with searcher: Searcher) {
+        search(entry: task.entry, sequence: task.sequence, binaryDetection: task.binaryDetection, with: searcher)
+    }
+
+    /// Searches one file found by the walk (or named on the command line).
+    func search(entry: WalkEntry, sequence: Int?, binaryDetection: BinaryDetection, with searcher: Searcher) {
         if shouldStop { return }
-        output.beginFile(sequence: task.sequence)
-        standard?.binaryDetection = task.binaryDetection
-        do {
+        output.beginFile(sequence: sequence)
+        standard?.binaryDetection = binaryDetection
+        searchFile(with: searcher) { sink throws(SearchError) in
             try searcher.search(
-                pathBytes: task.entry.pathBytes, displayPath: task.entry.pathBytes,
-                binaryDetection: task.binaryDetection, sink: sink)
+                pathBytes: entry.pathBytes, displayPath: files.displayPath(entry.pathBytes),
+                binaryDetection: binaryDetection, sink: sink)
+        }
+    }
+
+    /// ripgrep searches regular files, and anything named explicitly that is not a
+    /// directory (as the parallel search does).
+    static func isSearched(_ entry: WalkEntry) -> Bool {
+        entry.isExplicit ? entry.kind != .directory : entry.kind == .regular
+    }
+
+    /// Searches standard input, shown as `<stdin>` as ripgrep does; like a file named
+    /// on the command line, its binary data is not a reason to stop.
+    func searchStandardInput(with searcher: Searcher) {
+        output.beginFile(sequence: nil)
+        let binaryDetection: BinaryDetection = searcher.configuration.binaryDetection == .none ? .none : .convert
+        standard?.binaryDetection = binaryDetection
+        searchFile(with: searcher) { sink throws(SearchError) in
+            let file: ReadableFile
+            do throws(CoreError) { file = try ReadableFile(standardInputNamed: "<stdin>") } catch { throw SearchError(error) }
+            try searcher.search(
+                file: file, displayPath: Array("<stdin>".utf8), binaryDetection: binaryDetection, sink: sink)
+        }
+    }
+
+    /// Runs one file's search into the sink, then records what it found.
+    private func searchFile(with searcher: Searcher, _ body: (any Sink) throws(SearchError) -> Void) {
+        do {
+            try body(sink)
         } catch {
             output.endFile()
             report.errored.store(true, ordering: .relaxed)
-            try? Console.standardError.write("aifs: \(error.message)\n")
+            if !files.quietErrors { try? Console.standardError.write("aifs: \(error.message)\n") }
             return
         }
         output.endFile()
-        if hasMatched { report.matched.store(true, ordering: .relaxed) }
+        report.searched.add(1, ordering: .relaxed)
+        if hasMatched {
+            report.matched.store(true, ordering: .relaxed)
+        } else if let standard, standard.configuration.mode == .filesWithoutMatch {
+            report.printedPath.store(true, ordering: .relaxed)
+        }
         // Lines that could not be searched exactly make the answer incomplete: said on
         // stderr, and the exit status is 2, as for any error. A line shown cut matters
         // only where lines are printed or matches counted.
@@ -315,7 +498,7 @@ final class PrintingHandler: SearchHandler {
 
     func walkError(_ error: CoreError) {
         report.errored.store(true, ordering: .relaxed)
-        try? Console.standardError.write("aifs: \(error.message)\n")
+        if !files.quietErrors { try? Console.standardError.write("aifs: \(error.message)\n") }
     }
 
     func walkWarning(_ warning: CoreError) {
@@ -326,6 +509,23 @@ final class PrintingHandler: SearchHandler {
         if let standard { report.add(standard.stats) }
         if let json { report.add(json.stats) }
     }
+}
+
+/// How paths are shown and file errors reported (`--path-separator`, `--no-messages`).
+struct FileHandling: Sendable {
+    var pathSeparator: UInt8?
+    var quietErrors = false
+
+    func displayPath(_ path: [UInt8]) -> [UInt8] {
+        guard let pathSeparator else { return path }
+        return path.map { $0 == UInt8(ascii: "/") ? pathSeparator : $0 }
+    }
+}
+
+/// Where `-q --stats` prints: nowhere.
+final class DiscardingTarget: PrintTarget {
+    func write(_ bytes: UnsafeRawBufferPointer) {}
+    func endRecord() {}
 }
 
 /// `-q`: remembers that something matched and stops the file there.

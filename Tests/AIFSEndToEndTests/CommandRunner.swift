@@ -15,14 +15,26 @@ struct CommandResult: CustomStringConvertible {
     }
 }
 
+/// What a program run by a test reads on standard input.
+enum StandardInputSource {
+    /// `/dev/null`: a device, which ripgrep does not search.
+    case null
+    /// A regular file holding these bytes (as `< file`).
+    case file([UInt8])
+    /// A pipe holding these bytes, closed (as `printf … |`); keep them under 64 KiB.
+    case pipe([UInt8])
+}
+
 enum AIFS {
     /// The `aifs` executable next to the test bundle (SwiftPM builds it first because
     /// the test target depends on it).
     static let executable = BuiltProducts.executable(named: "aifs")
 
     /// Runs `aifs arguments…` in `directory` and waits for it to exit.
-    static func run(_ arguments: [String], in directory: String) throws -> CommandResult {
-        try Process.capture(executable, arguments, in: directory)
+    static func run(
+        _ arguments: [String], in directory: String, environment: [String: String]? = nil, input: StandardInputSource = .null
+    ) throws -> CommandResult {
+        try Process.capture(executable, arguments, in: directory, environment: environment, input: input)
     }
 }
 
@@ -31,7 +43,14 @@ extension Process {
 
     /// Runs a program with stdout and stderr captured through files (no pipe
     /// deadlocks however much it prints).
-    static func capture(_ program: String, _ arguments: [String], in directory: String) throws -> CommandResult {
+    ///
+    /// - Parameters:
+    ///   - environment: Variables to set or replace in the inherited environment.
+    ///   - input: What the program reads on standard input.
+    static func capture(
+        _ program: String, _ arguments: [String], in directory: String, environment: [String: String]? = nil,
+        input: StandardInputSource = .null
+    ) throws -> CommandResult {
         let number = counter.add(1, ordering: .relaxed).newValue
         let base = NSTemporaryDirectory() + "aifs-e2e-\(getpid())-\(number)"
         _ = FileManager.default.createFile(atPath: base + ".out", contents: nil)
@@ -44,7 +63,23 @@ extension Process {
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.standardInput = FileHandle.nullDevice
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        switch input {
+        case .null:
+            process.standardInput = FileHandle.nullDevice
+        case .file(let bytes):
+            _ = FileManager.default.createFile(atPath: base + ".in", contents: Data(bytes))
+            process.standardInput = FileHandle(forReadingAtPath: base + ".in")
+        case .pipe(let bytes):
+            // Small enough for the pipe's buffer: written and closed before the start.
+            let pipe = Pipe()
+            pipe.fileHandleForWriting.write(Data(bytes))
+            try pipe.fileHandleForWriting.close()
+            process.standardInput = pipe
+        }
+        defer { try? FileManager.default.removeItem(atPath: base + ".in") }
         process.standardOutput = FileHandle(forWritingAtPath: base + ".out")
         process.standardError = FileHandle(forWritingAtPath: base + ".err")
         try ChildProcesses.locked { try process.run() }

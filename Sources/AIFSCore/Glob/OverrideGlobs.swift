@@ -32,17 +32,20 @@ public struct OverrideGlobs: Sendable {
     ///
     /// - Parameters:
     ///   - patterns: The globs, as given to `-g`.
-    ///   - caseInsensitive: Whether they match regardless of case (`--iglob`).
+    ///   - caseInsensitive: Whether they match regardless of case (`--glob-case-insensitive`).
+    ///   - caseInsensitivePatterns: Globs that always match regardless of case
+    ///     (`--iglob`), after `patterns` in precedence.
     /// - Throws: ``CoreError`` with code ``CoreError/Code/invalidGlob`` for the first glob
     ///   that does not parse, naming it, the position and the problem. Unlike gitignore
     ///   files, an unclosed `[` is an error here, as in ripgrep.
-    public init(_ patterns: [String], caseInsensitive: Bool = false) throws(CoreError) {
+    public init(_ patterns: [String], caseInsensitive: Bool = false, caseInsensitivePatterns: [String] = []) throws(CoreError) {
         var rules: [GitignoreRule] = []
-        for pattern in patterns {
+        let all = patterns.map { ($0, caseInsensitive) } + caseInsensitivePatterns.map { ($0, true) }
+        for (pattern, foldsCase) in all {
             do {
                 if let rule = try GitignoreRule(
                     line: pattern,
-                    caseInsensitive: caseInsensitive,
+                    caseInsensitive: foldsCase,
                     allowUnclosedClass: false
                 ) {
                     rules.append(rule)

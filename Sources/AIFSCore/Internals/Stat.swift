@@ -70,6 +70,17 @@ enum Syscall {
         return String(cString: resolved)
     }
 
+    /// The canonical absolute path of a NUL-terminated byte path, as bytes.
+    ///
+    /// The corresponding C function is `realpath`.
+    static func realPath(cPath: UnsafePointer<CChar>) throws(Errno) -> [UInt8] {
+        guard let resolved = realpath(cPath, nil) else {
+            throw Errno(rawValue: system_errno)
+        }
+        defer { free(resolved) }
+        return Array(UnsafeBufferPointer(start: UnsafeRawPointer(resolved).assumingMemoryBound(to: UInt8.self), count: strlen(resolved)))
+    }
+
     /// The current working directory.
     static func currentDirectory() throws(Errno) -> String {
         guard let cwd = getcwd(nil, 0) else { throw Errno(rawValue: system_errno) }
@@ -143,6 +154,36 @@ extension Syscall {
 extension Syscall {
     /// Whether `fd` refers to a terminal.
     ///
+    /// A file's modification, access and creation times in nanoseconds since the
+    /// epoch, following symbolic links; the creation time is `nil` where the file system
+    /// does not record it.
+    ///
+    /// The corresponding C function is `statx`, called by number (`caifs_file_times`).
+    static func times(cPath: UnsafePointer<CChar>) throws(Errno) -> FileTimes {
+        var modified: Int64 = 0, accessed: Int64 = 0, created: Int64 = 0
+        var hasCreated: CInt = 0
+        _ = try valueOrErrno { caifs_file_times(cPath, &modified, &accessed, &created, &hasCreated) }.get()
+        return FileTimes(modified: modified, accessed: accessed, created: hasCreated != 0 ? created : nil)
+    }
+
+    /// Whether `fd` is a regular file, a FIFO or a socket: something a program reads
+    /// data from, where a terminal or a device (`/dev/null`) is not.
+    ///
+    /// The corresponding C function is `fstat`.
+    static func isReadableStream(fd: CInt) -> Bool {
+        var buffer = stat()
+        guard system_fstat(fd, &buffer) == 0 else { return false }
+        let kind = buffer.st_mode & S_IFMT
+        return kind == S_IFREG || kind == S_IFIFO || kind == S_IFSOCK
+    }
+
+    /// A second descriptor for the same open file, with `O_CLOEXEC`.
+    ///
+    /// The corresponding C function is `fcntl(F_DUPFD_CLOEXEC)`.
+    static func duplicate(fd: CInt) throws(Errno) -> CInt {
+        try valueOrErrno { fcntl(fd, F_DUPFD_CLOEXEC, 0) }.get()
+    }
+
     /// The corresponding C function is `isatty`.
     static func isTerminal(fd: CInt) -> Bool { isatty(fd) == 1 }
 }

@@ -47,7 +47,7 @@ final class Ancestry: Sendable {
 enum WalkItem: Sendable {
     /// A starting path and its index; `nil` is the current directory, shown without a
     /// `./` prefix.
-    case root(String?, index: Int)
+    case root([UInt8]?, index: Int)
     case directory(DirectoryWork)
 }
 

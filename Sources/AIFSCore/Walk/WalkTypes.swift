@@ -27,6 +27,31 @@ public struct WalkOptions: Sendable, Hashable {
     public var globBase: String?
     /// Match ``globs`` without regard to case.
     public var globsCaseInsensitive = false
+    /// ripgrep `--iglob` patterns: as ``globs``, always without regard to case, and
+    /// after them (so they take precedence).
+    public var caseInsensitiveGlobs: [String] = []
+    /// Honour `.ignore` and `.rgignore` files. `false` is ripgrep's `--no-ignore-dot`.
+    public var respectDotIgnoreFiles = true
+    /// Honour `.gitignore`, `.git/info/exclude` and git's global excludes file. `false`
+    /// is ripgrep's `--no-ignore-vcs`.
+    public var respectGitIgnoreFiles = true
+    /// Honour `.git/info/exclude` (of the main repository, for a linked worktree).
+    /// `false` is ripgrep's `--no-ignore-exclude`.
+    public var respectGitExclude = true
+    /// Honour git's global excludes file (`core.excludesFile`, by default
+    /// `$XDG_CONFIG_HOME/git/ignore`), inside git repositories. `false` is ripgrep's
+    /// `--no-ignore-global`.
+    public var respectGlobalGitIgnore = true
+    /// Ignore files named explicitly (ripgrep's `--ignore-file`), with less precedence
+    /// than every other ignore file; honoured even when ``respectIgnoreFiles`` is off.
+    /// Their rules match paths relative to the current directory.
+    public var ignoreFiles: [String] = []
+    /// Match the rules of every ignore file (`.gitignore`, `.ignore`, ``ignoreFiles``,
+    /// ...) without regard to case (`--ignore-file-case-insensitive`).
+    public var ignoreRulesCaseInsensitive = false
+    /// ripgrep's `-t`, `-T`, `--type-add` and `--type-clear`, in the order given. A file
+    /// found in the walk (not a starting path) must pass the selected types.
+    public var typeChanges: [FileTypes.Change] = []
     /// Skip files larger than this many bytes.
     public var maxFileSize: Int64?
     /// Do not descend into directories on another file system than their starting path.

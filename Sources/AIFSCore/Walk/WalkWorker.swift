@@ -51,25 +51,31 @@ final class WalkWorker {
         if visitor.visit(error: error) == .quit { stopping = true }
     }
 
+    /// Hands a problem that stops nothing to the visitor.
+    func warn(_ warning: CoreError) { visitor.visit(warning: warning) }
+
     private var shouldStop: Bool { stopping || context.queue.isStopped }
 
     // MARK: - Starting paths
 
     /// - Parameter given: The starting path, or `nil` for the current directory shown
     ///   without a `./` prefix.
-    private func visitRoot(_ given: String?, index: Int) {
-        let path = given ?? ""
-        let display = Array(path.utf8)
+    private func visitRoot(_ given: [UInt8]?, index: Int) {
+        let display = given ?? []
+        // For messages only: the walk uses the bytes.
+        let path = String(decoding: display, as: UTF8.self)
         let shown = given == nil ? "." : path
         guard !display.contains(0) else {
             deliver(error: .nulInPath(path))
             return
         }
         // An explicit empty path is opened as given, and fails as the kernel says.
-        let openPath = given == nil ? "." : path
+        let openPath = given == nil ? Array(".".utf8) : display
         let link: FileIdentity
         do {
-            link = try Syscall.status(path: openPath, followSymlinks: false)
+            link = try (openPath + [0]).withCPath { cPath throws(Errno) in
+                try Syscall.status(cPath: cPath, followSymlinks: false)
+            }
         } catch {
             deliver(error: CoreError(errno: error, operation: "read", path: shown))
             return
@@ -78,7 +84,9 @@ final class WalkWorker {
         var identity = link
         if link.kind == .symlink {
             do {
-                identity = try Syscall.status(path: openPath, followSymlinks: true)
+                identity = try (openPath + [0]).withCPath { cPath throws(Errno) in
+                    try Syscall.status(cPath: cPath, followSymlinks: true)
+                }
             } catch {
                 deliver(error: CoreError(errno: error, operation: "follow the symbolic link", path: shown))
                 return
@@ -91,8 +99,10 @@ final class WalkWorker {
         guard identity.kind == .directory, action == .continue, context.maxDepth > 0 else { return }
 
         var ignore: IgnoreNode?
-        if options.respectIgnoreFiles && options.readParentIgnoreFiles {
-            ignore = parentIgnoreNodes(of: openPath, display: display)
+        if options.respectIgnoreFiles {
+            // Without the parents' ignore files, a repository above still counts, so
+            // the .gitignore files inside the walk apply.
+            ignore = parentIgnoreNodes(of: openPath, display: display, readRules: options.readParentIgnoreFiles)
         }
         let (overridePrefix, overrideOffset) = overrideAnchor(for: display)
         visitDirectory(DirectoryWork(
@@ -105,7 +115,7 @@ final class WalkWorker {
     /// paths relative to the glob base: `prefix + path[offset...]`. A starting directory
     /// outside the base keeps its paths as shown (minus a leading `./`), as ripgrep does.
     private func overrideAnchor(for display: [UInt8]) -> (prefix: [UInt8], offset: Int) {
-        guard context.overrides != nil else { return ([], 0) }
+        guard context.overrides != nil || !context.extraIgnores.isEmpty else { return ([], 0) }
         let dotSlash = display.starts(with: Array("./".utf8)) ? 2 : 0
         let cwd = try? Syscall.currentDirectory()
         guard let base = options.globBase ?? cwd else { return ([], dotSlash) }
@@ -121,25 +131,31 @@ final class WalkWorker {
         return (prefix, WalkWorker.childOffset(display))
     }
 
-    /// Reads the ignore files of every directory above a starting directory.
-    private func parentIgnoreNodes(of openPath: String, display: [UInt8]) -> IgnoreNode? {
-        guard let canonical = try? Syscall.realPath(openPath) else { return nil }
-        let components = canonical.split(separator: "/").map(String.init)
+    /// Reads the ignore files of every directory above a starting directory; with
+    /// `readRules` false, only notes which of them hold `.git`.
+    private func parentIgnoreNodes(of openPath: [UInt8], display: [UInt8], readRules: Bool) -> IgnoreNode? {
+        let canonical = try? (openPath + [0]).withCPath { cPath throws(Errno) in try Syscall.realPath(cPath: cPath) }
+        guard let canonical else { return nil }
+        let components = canonical.split(separator: UInt8(ascii: "/"))
         guard !components.isEmpty else { return nil }
         var node: IgnoreNode?
         let offset = WalkWorker.childOffset(display)
-        // From "/" down to the starting directory's parent.
+        // From "/" down to the starting directory's parent. Ignore files above are
+        // read by a path string: a directory above whose name is not UTF-8 is missed.
         for depth in 0..<components.count {
-            let directory = "/" + components[0..<depth].joined(separator: "/")
-            let below = components[depth...].joined(separator: "/") + "/"
-            let found = loadIgnoreFiles(
-                directory: Syscall.currentDirectoryDescriptor,
-                prefix: directory == "/" ? "/" : directory + "/",
-                hasGit: nil, shownDirectory: directory)
+            let directory = "/" + components[0..<depth].map { String(decoding: $0, as: UTF8.self) }.joined(separator: "/")
+            let below = Array(components[depth...].joined(separator: [UInt8(ascii: "/")])) + [UInt8(ascii: "/")]
+            let prefix = directory == "/" ? "/" : directory + "/"
+            let found = readRules
+                ? loadIgnoreFiles(
+                    directory: Syscall.currentDirectoryDescriptor, prefix: prefix,
+                    hasGit: nil, shownDirectory: directory)
+                : (rules: [IgnoreRules?](repeating: nil, count: IgnoreNode.kindCount),
+                   hasGit: (try? Syscall.status(path: prefix + ".git", followSymlinks: true)) != nil)
             guard found.rules.contains(where: { $0 != nil }) || found.hasGit else { continue }
             node = IgnoreNode(
                 parent: node, rules: found.rules, hasGit: found.hasGit,
-                prefix: Array(below.utf8), offset: offset)
+                prefix: below, offset: offset)
         }
         return node
     }
@@ -160,7 +176,12 @@ final class WalkWorker {
             path: prefix + ".git", followSymlinks: true)) != nil)
         var rules: [IgnoreRules?] = []
         for name in [".rgignore", ".ignore", ".gitignore", ".git/info/exclude"] {
-            if name == ".git/info/exclude" && !hasGit {
+            let enabled = switch name {
+            case ".rgignore", ".ignore": options.respectDotIgnoreFiles
+            case ".gitignore": options.respectGitIgnoreFiles
+            default: options.respectGitIgnoreFiles && options.respectGitExclude && hasGit
+            }
+            if !enabled {
                 rules.append(nil)
                 continue
             }
@@ -168,14 +189,17 @@ final class WalkWorker {
                 rules.append(nil)
                 continue
             }
-            let path = prefix + name
+            var path = prefix + name
+            if name == ".git/info/exclude", let worktreeExclude = worktreeExcludePath(directory: directory, prefix: prefix, shownDirectory: shownDirectory) {
+                path = worktreeExclude
+            }
             let shown = shownDirectory.isEmpty || shownDirectory == "."
                 ? name : (shownDirectory.hasSuffix("/") ? shownDirectory + name : shownDirectory + "/" + name)
             do {
                 let bytes = try path.withCPath { cPath throws(Errno) in
                     try Syscall.readSmallFile(directory: directory, cPath: cPath, limit: Walker.ignoreFileLimit)
                 }
-                let parsed = IgnoreRules(parsing: bytes, source: shown)
+                let parsed = IgnoreRules(parsing: bytes, source: shown, caseInsensitive: options.ignoreRulesCaseInsensitive)
                 for problem in parsed.problems { visitor.visit(warning: problem) }
                 rules.append(parsed.isEmpty ? nil : parsed)
             } catch .noSuchFileOrDirectory {
@@ -188,6 +212,21 @@ final class WalkWorker {
             }
         }
         return (rules, hasGit)
+    }
+
+    /// For a `.git` that is a file (a linked worktree, a submodule), the exclude file of
+    /// the repository it points to; `nil` when `.git` is a directory or unreadable.
+    ///
+    /// - Parameter shownDirectory: The directory's path as the walk shows it, which
+    ///   opens from the current directory; used when `prefix` is empty.
+    private func worktreeExcludePath(directory: CInt, prefix: String, shownDirectory: String) -> String? {
+        let gitFile = try? (prefix + ".git").withCPath { cPath throws(Errno) in
+            try Syscall.readSmallFile(directory: directory, cPath: cPath, limit: 1 << 16)
+        }
+        guard let gitFile else { return nil }  // a directory (EISDIR), or none
+        var path = prefix.isEmpty ? shownDirectory : prefix
+        if path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        return ExtraIgnoreRules.excludePath(gitFile: gitFile, directory: path == "." ? "" : path)
     }
 
     /// The length of a directory's display path plus its separator: where the names of
@@ -256,7 +295,7 @@ final class WalkWorker {
             }
             let isDirectory = examined.kind == .directory
             let isHidden = listing.names[nameStart] == UInt8(ascii: ".")
-            if isFiltered(isDirectory: isDirectory, isHidden: isHidden, ignore: ignore, work: work) {
+            if isFiltered(isDirectory: isDirectory, isHidden: isHidden, nameOffset: prefixLength, ignore: ignore, work: work) {
                 continue
             }
             if let maxFileSize = options.maxFileSize, examined.kind == .regular {
@@ -340,8 +379,12 @@ final class WalkWorker {
     }
 
     /// The ripgrep decision for one entry: overrides first (a match either way is
-    /// final), then ignore files, then hidden (unless an ignore file whitelisted it).
-    private func isFiltered(isDirectory: Bool, isHidden: Bool, ignore: IgnoreNode?, work: DirectoryWork) -> Bool {
+    /// final), then ignore files (those in the tree, then the global and explicit
+    /// ones), then file types, then hidden (unless an ignore file or a type whitelisted
+    /// it).
+    private func isFiltered(
+        isDirectory: Bool, isHidden: Bool, nameOffset: Int, ignore: IgnoreNode?, work: DirectoryWork
+    ) -> Bool {
         let length = childPath.count - 1
         return childPath.withUnsafeBufferPointer { whole in
             let path = UnsafeBufferPointer(rebasing: whole[0..<length])
@@ -357,8 +400,24 @@ final class WalkWorker {
                 }
             }
             var whitelisted = false
+            var verdict = IgnoreMatch.none
             if let ignore {
-                switch ignore.match(path, isDirectory: isDirectory, requireGit: options.requireGit, scratch: &matchScratch) {
+                verdict = ignore.match(path, isDirectory: isDirectory, requireGit: options.requireGit, scratch: &matchScratch)
+            }
+            if verdict == .none && !context.extraIgnores.isEmpty {
+                let inGit = !options.requireGit || (ignore?.anyGit ?? false)
+                let relative = UnsafeBufferPointer(rebasing: path[min(work.overrideOffset, length)...])
+                verdict = withJoined(work.overridePrefix, relative, scratch: &matchScratch) {
+                    context.extraIgnores.match($0, isDirectory: isDirectory, inGitRepository: inGit)
+                }
+            }
+            switch verdict {
+            case .ignore: return true
+            case .whitelist: whitelisted = true
+            case .none: break
+            }
+            if let types = context.types, !isDirectory {
+                switch types.match(fileName: UnsafeBufferPointer(rebasing: path[min(nameOffset, length)...])) {
                 case .ignore: return true
                 case .whitelist: whitelisted = true
                 case .none: break

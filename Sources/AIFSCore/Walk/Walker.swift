@@ -20,13 +20,15 @@
 /// ## Known problems
 /// - Unless ``WalkOptions/sortByPath`` is set, the order of entries depends on
 ///   scheduling.
-/// - `.git/info/exclude` is read only where `.git` is a directory, not from the
-///   common directory of a linked worktree; the global git excludes file
-///   (`core.excludesFile`) is not read.
+/// - Rules of `--ignore-file` files and of git's global excludes file match paths
+///   relative to the current directory, where ripgrep matches them relative to the
+///   file's own directory (for the global file, the current directory too).
 public struct Walker: Sendable {
     /// The options the walker was made with.
     public let options: WalkOptions
     let overrides: OverrideGlobs?
+    let types: FileTypeFilter?
+    let extraIgnores: ExtraIgnoreRules
 
     /// Ignore files larger than this are refused, as a guard against a stray huge file
     /// with an ignore file's name.
@@ -51,8 +53,12 @@ public struct Walker: Sendable {
             throw CoreError(.invalidArgument, "invalid thread count \(options.threads): use 0 for one per processor, or a positive number")
         }
         self.options = options
-        self.overrides = options.globs.isEmpty
-            ? nil : try OverrideGlobs(options.globs, caseInsensitive: options.globsCaseInsensitive)
+        self.overrides = options.globs.isEmpty && options.caseInsensitiveGlobs.isEmpty
+            ? nil : try OverrideGlobs(
+                options.globs, caseInsensitive: options.globsCaseInsensitive,
+                caseInsensitivePatterns: options.caseInsensitiveGlobs)
+        self.types = try FileTypes().filter(options.typeChanges)
+        self.extraIgnores = ExtraIgnoreRules(options: options)
     }
 
     /// Walks `paths` and hands every entry to a visitor.
@@ -63,6 +69,12 @@ public struct Walker: Sendable {
     ///     does); a path given as `.` yields `./src/main.swift`.
     ///   - makeVisitor: Makes one visitor per worker thread, called on that thread.
     public func walk(_ paths: [String], makeVisitor: @escaping @Sendable () -> any WalkVisitor) {
+        walk(pathBytes: paths.map { Array($0.utf8) }, makeVisitor: makeVisitor)
+    }
+
+    /// Walks starting paths given as raw bytes (names need not be UTF-8, and a path
+    /// argument is used byte for byte); otherwise as ``walk(_:makeVisitor:)``.
+    public func walk(pathBytes paths: [[UInt8]], makeVisitor: @escaping @Sendable () -> any WalkVisitor) {
         if options.sortByPath {
             walkSorted(paths, makeVisitor: makeVisitor)
             return
@@ -70,10 +82,14 @@ public struct Walker: Sendable {
         let roots: [WalkItem] = paths.isEmpty
             ? [.root(nil, index: 0)] : paths.enumerated().map { .root($0.element, index: $0.offset) }
         let queue = WalkQueue(roots)
-        let context = WalkContext(options: options, overrides: overrides, queue: queue)
+        let context = WalkContext(
+            options: options, overrides: overrides, types: types, extraIgnores: extraIgnores, queue: queue)
         let count = min(options.threads > 0 ? options.threads : Syscall.processorCount(), Walker.maximumThreads)
-        DedicatedThreads.run(count: count, name: "aifs-walk") { _ in
-            WalkWorker(context: context, visitor: makeVisitor()).run()
+        DedicatedThreads.run(count: count, name: "aifs-walk") { index in
+            let worker = WalkWorker(context: context, visitor: makeVisitor())
+            // Problems reading the extra ignore files, reported once.
+            if index == 0 { for problem in context.extraIgnores.problems { worker.warn(problem) } }
+            worker.run()
         }
     }
 
@@ -82,27 +98,34 @@ public struct Walker: Sendable {
     /// - Parameter control: Stops the walk when cancelled (the result is then
     ///   partial) and counts the entries found; `nil` for none.
     public func collect(_ paths: [String], control: WalkControl? = nil) -> (entries: [WalkEntry], errors: [CoreError]) {
+        collect(pathBytes: paths.map { Array($0.utf8) }, control: control)
+    }
+
+    /// Walks starting paths given as raw bytes; otherwise as ``collect(_:control:)``.
+    public func collect(pathBytes paths: [[UInt8]], control: WalkControl? = nil) -> (entries: [WalkEntry], errors: [CoreError]) {
         let collector = Collector()
         walkSorted(paths, control: control) { collector }
         return collector.take()
     }
 
-    private init(validated options: WalkOptions, overrides: OverrideGlobs?) {
+    private init(validated options: WalkOptions, overrides: OverrideGlobs?, types: FileTypeFilter?, extraIgnores: ExtraIgnoreRules) {
         self.options = options
         self.overrides = overrides
+        self.types = types
+        self.extraIgnores = extraIgnores
     }
 
     /// Walks in parallel into per-thread lists, sorts them, then delivers in order to a
     /// single visitor. A directory the visitor skips has its contents skipped too: in
     /// path order they follow it directly.
     private func walkSorted(
-        _ paths: [String], control: WalkControl? = nil, makeVisitor: @escaping @Sendable () -> any WalkVisitor
+        _ paths: [[UInt8]], control: WalkControl? = nil, makeVisitor: @escaping @Sendable () -> any WalkVisitor
     ) {
         var unsorted = options
         unsorted.sortByPath = false
-        let walker = Walker(validated: unsorted, overrides: overrides)
+        let walker = Walker(validated: unsorted, overrides: overrides, types: types, extraIgnores: extraIgnores)
         let buckets = BucketCollector(control: control)
-        walker.walk(paths) { buckets.makeBucket() }
+        walker.walk(pathBytes: paths) { buckets.makeBucket() }
         if control?.isCancelled == true {
             // Nobody wants a stopped walk's results in order.
             makeVisitor().finish()
@@ -110,7 +133,7 @@ public struct Walker: Sendable {
         }
         var results = buckets.results()
         // Errors carry no starting path: give each the first one it lies under.
-        let roots = paths.map { Array($0.utf8) }
+        let roots = paths
         for index in results.indices where results[index].rootIndex < 0 {
             results[index].rootIndex = Walker.rootIndex(of: results[index].key, roots: roots)
         }
@@ -223,12 +246,16 @@ enum PathOrder {
 final class WalkContext: Sendable {
     let options: WalkOptions
     let overrides: OverrideGlobs?
+    let types: FileTypeFilter?
+    let extraIgnores: ExtraIgnoreRules
     let queue: WalkQueue
     let maxDepth: Int
 
-    init(options: WalkOptions, overrides: OverrideGlobs?, queue: WalkQueue) {
+    init(options: WalkOptions, overrides: OverrideGlobs?, types: FileTypeFilter?, extraIgnores: ExtraIgnoreRules, queue: WalkQueue) {
         self.options = options
         self.overrides = overrides
+        self.types = types
+        self.extraIgnores = extraIgnores
         self.queue = queue
         self.maxDepth = options.maxDepth ?? Int.max
     }

@@ -19,6 +19,29 @@ static inline ssize_t caifs_getdents64(int fd, void *buffer, size_t count) {
 }
 #endif
 
+#ifdef __linux__
+#include <fcntl.h>
+#include <linux/stat.h>
+
+/// A file's times in nanoseconds since the epoch, following symbolic links, through
+/// statx(2) called by number (Glibc's Swift module does not export statx). `created`
+/// is set only when the file system records a birth time; `has_created` says so.
+/// Returns 0, or -1 with errno set.
+static inline int caifs_file_times(const char *path, int64_t *modified, int64_t *accessed,
+                                   int64_t *created, int *has_created) {
+    struct statx buffer;
+    long result = syscall(SYS_statx, AT_FDCWD, path, 0,
+                          STATX_MTIME | STATX_ATIME | STATX_BTIME, &buffer);
+    if (result != 0) return -1;
+    *modified = (int64_t)buffer.stx_mtime.tv_sec * 1000000000 + buffer.stx_mtime.tv_nsec;
+    *accessed = (int64_t)buffer.stx_atime.tv_sec * 1000000000 + buffer.stx_atime.tv_nsec;
+    *has_created = (buffer.stx_mask & STATX_BTIME) != 0;
+    *created = *has_created
+        ? (int64_t)buffer.stx_btime.tv_sec * 1000000000 + buffer.stx_btime.tv_nsec : 0;
+    return 0;
+}
+#endif
+
 /// The layout of one record that getdents64 writes (struct linux_dirent64).
 typedef struct caifs_dirent64 {
     uint64_t d_ino;
