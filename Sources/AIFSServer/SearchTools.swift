@@ -51,6 +51,12 @@ enum SearchTools {
                     "maxResults": Schema.integer("The most matches to return (default 100).", example: 100, minimum: 1, maximum: 5000),
                     "maxMatchesPerFile": Schema.integer("At most this many matching lines per file.", example: 10, minimum: 1),
                     "maxFileSize": Schema.integer("Skip files larger than this many bytes.", example: 1_000_000, minimum: 0),
+                    "type": Schema.array(Schema.string("A type."), "Only files of these ripgrep types (py, rust, js…)."),
+                    "outputMode": Schema.string(
+                        "content (lines), files_with_matches (paths) or count (per file).",
+                        enum: ["content", "files_with_matches", "count"]),
+                    "sort": Schema.string("path (default) or modified (newest first).", enum: ["path", "modified"]),
+                    "headLimit": Schema.integer("Only the first N entries, no pages.", minimum: 1),
                     "cursor": DirectoryTools.cursorSchema,
                 ], required: ["pattern"]),
             annotations: ReadTools.readOnly,
@@ -87,8 +93,19 @@ enum SearchTools {
                     "truncated": Schema.truncated,
                     "nextCursor": Schema.nextCursor,
                     "errors": DirectoryTools.errorsSchema,
+                    "files": Schema.array(Schema.string("A file with a match."), "With outputMode files_with_matches: the files."),
+                    "counts": Schema.array(
+                        Schema.object(["path": Schema.string("The file."), "count": Schema.integer("Its matching lines.")], required: ["path", "count"]),
+                        "With outputMode count: matching lines per file."),
                 ], required: ["matches", "stats", "complete", "truncated"])),
         run: { arguments, context async throws(ToolFailure) in try await search(arguments, context: context) })
+
+    /// One entry of an answer, in the output mode asked for.
+    enum Entry: Sendable {
+        case match(Match)
+        case file(path: [UInt8])
+        case count(path: [UInt8], count: Int)
+    }
 
     /// One matching line with its context, before paging.
     struct Match: Sendable {
@@ -102,7 +119,17 @@ enum SearchTools {
         try arguments.checkKnown([
             "pattern", "path", "literal", "caseMode", "wordBoundary", "include", "exclude", "includeHidden",
             "respectIgnoreFiles", "before", "after", "maxResults", "maxMatchesPerFile", "maxFileSize", "cursor",
+            "type", "outputMode", "sort", "headLimit",
         ])
+        let outputMode = try arguments.string("outputMode") ?? "content"
+        guard ["content", "files_with_matches", "count"].contains(outputMode) else {
+            throw ToolFailure("invalidArgument", "search_content: outputMode must be content, files_with_matches or count, not '\(outputMode)'")
+        }
+        let sort = try arguments.string("sort") ?? "path"
+        guard sort == "path" || sort == "modified" else {
+            throw ToolFailure("invalidArgument", "search_content: sort must be path or modified, not '\(sort)'")
+        }
+        let headLimit = try arguments.int("headLimit", minimum: 1)
         let pattern = try arguments.requiredString("pattern")
         let path = try arguments.string("path") ?? "."
         var query = SearchQuery(patterns: [pattern])
@@ -119,20 +146,65 @@ enum SearchTools {
         var walk = try DirectoryTools.walkOptions(arguments, base: base)
         walk.globs = (try arguments.strings("include") ?? []) + (try arguments.strings("exclude") ?? []).map { "!" + $0 }
         if let size = try arguments.int("maxFileSize", minimum: 0) { walk.maxFileSize = Int64(size) }
+        if let types = try arguments.strings("type") {
+            walk.typeChanges = types.map { .select($0) }
+            do throws(CoreError) { _ = try FileTypes().filter(walk.typeChanges) } catch {
+                throw ToolFailure("invalidArgument", "search_content: \(error.message)")
+            }
+        }
         var configuration = FileService.streamingSearchConfiguration
         configuration.beforeContext = try arguments.int("before", minimum: 0, maximum: 100) ?? 0
         configuration.afterContext = try arguments.int("after", minimum: 0, maximum: 100) ?? 0
         configuration.maxReportedLines = try arguments.int("maxMatchesPerFile", minimum: 1)
 
-        let page = try await context.page(arguments, limit: limit, pageSizeArgument: "maxResults") { () throws(ToolFailure) -> ([Match], (any Sendable)?) in
-            let (matches, summary) = try await collect(query, base: base, walk: walk, configuration: configuration, context: context)
-            return (matches, summary)
+        let page = try await context.page(arguments, limit: limit, pageSizeArgument: "maxResults") { () throws(ToolFailure) -> ([Entry], (any Sendable)?) in
+            var (matches, summary) = try await collect(query, base: base, walk: walk, configuration: configuration, context: context)
+            var entries: [Entry]
+            // Newest first, then by path: what an agent looking for recent work wants.
+            let order: [[UInt8]]
+            if sort == "modified" {
+                let times = Dictionary(uniqueKeysWithValues: summary.countsByFile.keys.map { path in
+                    (path, (try? FileIdentity(path: String(decoding: path, as: UTF8.self)))?.modificationTime ?? 0)
+                })
+                order = summary.countsByFile.keys.sorted { a, b in
+                    times[a]! != times[b]! ? times[a]! > times[b]! : a.lexicographicallyPrecedes(b)
+                }
+                let rank = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+                matches.sort { (rank[$0.path] ?? 0, $0.line.lineNumber ?? 0) < (rank[$1.path] ?? 0, $1.line.lineNumber ?? 0) }
+            } else {
+                order = summary.countsByFile.keys.sorted { $0.lexicographicallyPrecedes($1) }
+            }
+            switch outputMode {
+            case "files_with_matches": entries = order.map { .file(path: $0) }
+            case "count": entries = order.map { .count(path: $0, count: summary.countsByFile[$0] ?? 0) }
+            default: entries = matches.map { .match($0) }
+            }
+            if let headLimit, entries.count > headLimit {
+                entries.removeLast(entries.count - headLimit)
+                summary.headCut = true
+            }
+            return (entries, summary)
         }
         let summary = page.summary as? Summary ?? Summary()
-        let shown = page.items
         let next = page.next
-        var values: [Value] = []
+        var shown: [Match] = []
+        var files: [Value] = []
+        var counts: [Value] = []
         var rendering: [String] = []
+        for entry in page.items {
+            switch entry {
+            case .match(let match): shown.append(match)
+            case .file(let path):
+                let display = context.display(String(decoding: path, as: UTF8.self))
+                files.append(.string(display))
+                rendering.append(display)
+            case .count(let path, let count):
+                let display = context.display(String(decoding: path, as: UTF8.self))
+                counts.append(["path": .string(display), "count": .int(count)])
+                rendering.append("\(display):\(count)")
+            }
+        }
+        var values: [Value] = []
         for match in shown {
             let shownPath = context.display(match.line.path)
             let number = match.line.lineNumber ?? 0
@@ -157,10 +229,13 @@ enum SearchTools {
             for line in match.after { rendering.append("\(shownPath)-\(line.lineNumber ?? 0)-\(lineText(line))") }
             if configuration.beforeContext + configuration.afterContext > 0 { rendering.append("--") }
         }
-        let truncated = page.truncated
+        let truncated = page.truncated || summary.headCut
         if page.total == 0 { rendering.append("no match for '\(pattern)' in \(summary.filesSearched) files under '\(path)'") }
-        if truncated {
-            rendering.append("[\(shown.count) of \(page.total) matches; more with cursor \(next.stringValue ?? "")]")
+        let unit = outputMode == "content" ? "matches" : "files"
+        if page.truncated {
+            rendering.append("[\(page.items.count) of \(page.total) \(unit); more with cursor \(next.stringValue ?? "")]")
+        } else if summary.headCut {
+            rendering.append("[the first \(page.total) \(unit) (headLimit)]")
         }
         if !summary.complete {
             rendering.append("[the first \(collectionLimit) matching lines in path order of \(summary.matchesSeen); narrow the search]")
@@ -176,6 +251,8 @@ enum SearchTools {
                 ],
                 "complete": .bool(summary.complete), "truncated": .bool(truncated), "nextCursor": next,
                 "errors": .strings(page.isFirst ? summary.errors : []),
+                "files": outputMode == "files_with_matches" ? .array(files) : .null,
+                "counts": outputMode == "count" ? .array(counts) : .null,
             ],
             text: rendering.joined(separator: "\n"))
     }
@@ -191,6 +268,10 @@ enum SearchTools {
         /// Every matching line seen, kept or not.
         var matchesSeen = 0
         var milliseconds = 0.0
+        /// Matching lines per file, for every file that matched (past the cap too).
+        var countsByFile: [[UInt8]: Int] = [:]
+        /// The answer was cut at `headLimit`.
+        var headCut = false
     }
 
     /// Runs the search and returns its matches in path order (each file's in line
@@ -242,6 +323,7 @@ enum SearchTools {
                     if line.kind == .match {
                         summary.matchesSeen += 1
                         matched.insert(line.pathBytes)
+                        summary.countsByFile[line.pathBytes, default: 0] += 1
                         if summary.matchesSeen > collectionLimit { summary.complete = false }
                     }
                     if let cutoff, cutoff.lexicographicallyPrecedes(line.pathBytes) { continue }

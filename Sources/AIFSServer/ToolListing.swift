@@ -10,10 +10,10 @@ import MCP
 /// - An array's `items` lose their description (the array's says it), and objects their
 ///   `additionalProperties: false` (the server refuses unknown arguments with a
 ///   message that lists the known ones).
-/// - Output schemas are listed as `{"type": "object"}`: every answer still carries
-///   `structuredContent`, which programs read by name (the fields are documented in
-///   each tool definition and README), and the text block explains an answer to the
-///   model. The full output schemas cost more than half of the listing.
+/// - Output schemas are not listed: every answer still carries `structuredContent`,
+///   which programs read by name (the fields are documented in each tool definition),
+///   and the text block explains an answer to the model. The output schemas cost more
+///   than half of the listing, and the MCP specification makes them optional.
 ///
 /// The full schemas stay in the tool definitions (and in the docs); only the listing is
 /// compact.
@@ -23,7 +23,7 @@ extension Tool {
         Tool(
             name: name, description: description,
             inputSchema: Self.compact(inputSchema, keepDescriptions: true), annotations: Self.compact(annotations),
-            outputSchema: outputSchema.map { _ in .object(["type": "object"]) })
+            outputSchema: nil)
     }
 
     /// The hints that mean something: for a read-only tool, `destructiveHint` and

@@ -133,4 +133,31 @@ struct ServeReadOptionsTests {
         #expect(seen == seen.sorted(), "path order")
         #expect(await server.close() == 0)
     }
+
+    /// search_content's outputMode (files_with_matches, count), sort by modification
+    /// time, headLimit and ripgrep's file types (issues 18 and 19).
+    @Test func searchOutputModesTypesAndSorting() async throws {
+        try directory.file("root/s/old.py", "needle\n")
+        try directory.file("root/s/new.py", "needle\nneedle\n")
+        try directory.file("root/s/mid.rs", "needle\n")
+        let now = Date()
+        for (name, age) in [("old.py", 300.0), ("mid.rs", 200.0), ("new.py", 100.0)] {
+            try FileManager.default.setAttributes([.modificationDate: now - age], ofItemAtPath: directory.path("root/s/\(name)"))
+        }
+        let server = try await start()
+        let files = try await server.call("search_content", ["pattern": "needle", "path": "s", "outputMode": "files_with_matches", "sort": "modified"])
+        #expect(files["files"] == ["s/new.py", "s/mid.rs", "s/old.py"], "newest first: \(files.text)")
+        #expect(files.text == "s/new.py\ns/mid.rs\ns/old.py")
+        let counts = try await server.call("search_content", ["pattern": "needle", "path": "s", "outputMode": "count"])
+        #expect(counts.text == "s/mid.rs:1\ns/new.py:2\ns/old.py:1")
+        let python = try await server.call("search_content", ["pattern": "needle", "path": "s", "type": ["py"], "outputMode": "files_with_matches"])
+        #expect(python["files"] == ["s/new.py", "s/old.py"])
+        let head = try await server.call("search_content", ["pattern": "needle", "path": "s", "headLimit": 2])
+        #expect(head["matches"]?.arrayValue?.count == 2)
+        #expect(head["truncated"] == true)
+        #expect(head["nextCursor"] == .null)
+        let unknown = try await server.call("search_content", ["pattern": "needle", "type": ["nosuchtype"]])
+        #expect(unknown.isError == true)
+        #expect(await server.close() == 0)
+    }
 }
