@@ -62,6 +62,13 @@ public struct ContentVersion: Sendable, Hashable, CustomStringConvertible {
             }
             return ContentVersion(description: "id-" + hex(hasher.finalize()) + "-\(identity.size)")
         }
+        let (digest, total) = try sha256(of: file)
+        return ContentVersion(description: hex(digest) + "-\(total)")
+    }
+
+    /// The SHA-256 of what is left to read of `file`, in 64 KiB reads, and how many
+    /// bytes that was.
+    static func sha256(of file: borrowing ReadableFile) throws(WorkError) -> (SHA256.Digest, Int64) {
         var hasher = SHA256()
         var total: Int64 = 0
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
@@ -78,14 +85,15 @@ public struct ContentVersion: Sendable, Hashable, CustomStringConvertible {
             total += Int64(count)
             buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<count])) }
         }
-        return ContentVersion(description: hex(hasher.finalize()) + "-\(total)")
+        return (hasher.finalize(), total)
     }
 
-    private static func hex(_ digest: SHA256.Digest) -> String {
+    /// `digest` in lowercase hex, its first `bytes` bytes (16: a version's 128 bits).
+    static func hex(_ digest: SHA256.Digest, bytes: Int = 16) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
-        text.reserveCapacity(32)
-        for byte in digest.prefix(16) {
+        text.reserveCapacity(bytes * 2)
+        for byte in digest.prefix(bytes) {
             text.append(digits[Int(byte >> 4)])
             text.append(digits[Int(byte & 15)])
         }

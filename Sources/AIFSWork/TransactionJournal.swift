@@ -381,38 +381,15 @@ public struct TransactionJournal: Sendable {
         }
     }
 
+    /// The whole SHA-256 of a file, in hex.
     static func sha256(of path: String) throws(WorkError) -> String {
         let file = try AtomicFile.open(path)
-        var hasher = SHA256()
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let read: Result<Int, CoreError> = buffer.withUnsafeMutableBytes { bytes in
-                Result { () throws(CoreError) -> Int in try file.read(into: bytes) }
-            }
-            let count: Int
-            switch read {
-            case .success(let value): count = value
-            case .failure(let error): throw WorkError(error)
-            }
-            if count == 0 { break }
-            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<count])) }
-        }
-        return hex(hasher.finalize())
+        return ContentVersion.hex(try ContentVersion.sha256(of: file).0, bytes: 32)
     }
 
+    /// The whole SHA-256 of `bytes`, in hex.
     static func sha256(of bytes: [UInt8]) -> String {
-        hex(SHA256.hash(data: bytes))
-    }
-
-    private static func hex(_ digest: SHA256.Digest) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(64)
-        for byte in digest {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 15)])
-        }
-        return String(decoding: text, as: UTF8.self)
+        ContentVersion.hex(SHA256.hash(data: bytes), bytes: 32)
     }
 
     // MARK: - Recovery
