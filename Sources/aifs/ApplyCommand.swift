@@ -58,7 +58,8 @@ struct ApplyCommand: AsyncParsableCommand {
                 try? Console.standardOutput.write("{\"applied\":false,\"error\":{\"code\":\(JSONString.quoted(error.code.description)),\"message\":\(JSONString.quoted(error.message))}}\n")
             }
             try? Console.standardError.write("aifs: \(file == "-" ? "standard input" : file): \(error.message)\n")
-            throw ExitCode(error.code == .invalidTransaction ? 2 : 1)
+            // A document that names no usable path is malformed, as one with bad JSON.
+            throw ExitCode(error.code == .invalidTransaction || error.code == .invalidPath ? 2 : 1)
         }
         var out = ""
         if json {

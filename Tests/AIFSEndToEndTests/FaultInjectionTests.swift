@@ -265,6 +265,14 @@ private func saveAsAnEditorWould(_ path: String, _ contents: String) throws {
         #expect(empty.status == 2)
         #expect(empty.stderr == "aifs: empty.json: the transaction has no operations; give at least one in \"operations\"; nothing was applied\n")
 
+        // An empty path makes the document malformed (2), like bad JSON; a missing file
+        // is a transaction that cannot apply (1).
+        let (emptyPath, _) = try runAIFS(["apply", "-"], in: dir.path, environment: environment, input: #"{"operations": [{"type": "write", "path": "", "content": "x"}]}"#)
+        #expect(emptyPath.status == 2, "\(emptyPath)")
+        #expect(emptyPath.stderr.contains("invalid path ''"), "\(emptyPath)")
+        let (missing, _) = try runAIFS(["apply", "-"], in: dir.path, environment: environment, input: #"{"operations": [{"type": "delete", "path": "nothere"}]}"#)
+        #expect(missing.status == 1, "\(missing)")
+
         let (object, _) = try runAIFS(["apply", "object.json"], in: dir.path, environment: environment)
         #expect(object.status == 2)
         #expect(object.stderr.contains("object.json: invalid transaction: operations must be an array of operations"), "\(object)")
