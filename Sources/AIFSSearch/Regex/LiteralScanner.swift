@@ -1,12 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#else
-#error("Unsupported Platform")
-#endif
+import AIFSCore
 import CAIFSShims
 
 /// Finds a ``RequiredLiteral`` in bytes: the prefilter's inner loop, and the literal
@@ -106,12 +98,12 @@ struct LiteralScanner: Sendable {
         _ needle: UnsafeBufferPointer<UInt8>, _ mask: UnsafeBufferPointer<UInt8>, _ index: Int
     ) -> Int? {
         var position = start
-        let byte = Int32(needle[index])
+        let byte = needle[index]
+        let buffer = UnsafeBufferPointer(start: base, count: lastStart + index + 1)
         while position <= lastStart {
             let searchFrom = position + index
-            let remaining = lastStart + index + 1 - searchFrom
-            guard let hit = memchr(base + searchFrom, byte, remaining) else { return nil }
-            let candidate = UnsafeRawPointer(hit) - UnsafeRawPointer(base) - index
+            guard let hit = ByteScan.firstIndex(of: byte, in: buffer, range: searchFrom..<buffer.count) else { return nil }
+            let candidate = hit - index
             if matches(base, at: candidate, needle, mask) { return candidate }
             position = candidate + 1
         }

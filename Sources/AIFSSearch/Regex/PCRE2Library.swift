@@ -1,19 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#else
-#error("Unsupported Platform")
-#endif
 
 // PCRE2 is loaded with dlopen instead of being linked, so building aifs needs no PCRE2
 // headers and no -dev package, and a machine without libpcre2-8 still runs aifs: the
 // matcher falls back to Swift's Regex (see FallbackRegex). The function types below are
 // transcribed from pcre2.h for the 8-bit library, whose symbols carry the `_8` suffix the
 // header's macros add. PCRE2_SIZE is size_t (`Int` here); pcre2_code, pcre2_match_data
-// and the contexts are opaque. This is the only file that touches the dynamic loader.
+// and the contexts are opaque. The loader itself is Internals/DynamicLibrary.swift.
 
 /// The constants from pcre2.h that aifs uses, checked against `src/pcre2.h.generic` of
 /// PCRE2 10.36+ (the values are part of PCRE2's stable ABI).
@@ -117,18 +108,14 @@ private let libraryNames: [String] = {
 func loadPCRE2Functions(names: [String]) -> Result<PCRE2Functions, PCRE2LoadFailure> {
     var problems: [String] = []
     for name in names {
-        // RTLD_LOCAL keeps PCRE2's symbols out of the global namespace, so a different
-        // PCRE2 linked by something else in the process cannot clash with this one.
-        guard let handle = dlopen(name, RTLD_NOW | RTLD_LOCAL) else {
-            problems.append(dlerror().map { String(cString: $0) } ?? "\(name): cannot be loaded")
+        let library: DynamicLibrary
+        switch DynamicLibrary.open(name) {
+        case .success(let loaded): library = loaded
+        case .failure(let error):
+            problems.append(error.message)
             continue
         }
-        // The handle is never closed: compiled (JIT) code and the function pointers are
-        // used until the process exits.
-        func symbol<T>(_ symbolName: String, as type: T.Type) -> T? {
-            guard let address = dlsym(handle, symbolName) else { return nil }
-            return unsafeBitCast(address, to: type)
-        }
+        func symbol<T>(_ symbolName: String, as type: T.Type) -> T? { library.function(symbolName, as: type) }
         guard let compile = symbol("pcre2_compile_8", as: PCRE2CompileFunction.self),
               let codeFree = symbol("pcre2_code_free_8", as: PCRE2CodeFreeFunction.self),
               let matchDataCreate = symbol("pcre2_match_data_create_8", as: PCRE2MatchDataCreateFunction.self),
@@ -172,15 +159,14 @@ final class PCRE2Library: Sendable {
 
     private init(functions: PCRE2Functions) {
         self.functions = functions
-        var key = pthread_key_t()
         // The destructor runs when a thread that used a matcher exits. It cannot capture,
         // so it reaches the free function through `shared`, which is loaded by then: a
         // thread only stores a block after `shared` returned this instance.
-        let created = pthread_key_create(&key) { block in
+        let key = ThreadLocalKey { block in
             guard let block, case .success(let library) = PCRE2Library.shared else { return }
             library.functions.matchDataFree(OpaquePointer(block))
         }
-        matchData = PCRE2ThreadMatchData(functions: functions, key: created == 0 ? key : nil)
+        matchData = PCRE2ThreadMatchData(functions: functions, key: key)
     }
 }
 
@@ -194,9 +180,9 @@ struct PCRE2ThreadMatchData: Sendable {
     private let functions: PCRE2Functions
     /// Holds each thread's block; nil when no key was left (then each match makes and
     /// frees its own block, which is slower but correct).
-    private let key: pthread_key_t?
+    private let key: ThreadLocalKey?
 
-    init(functions: PCRE2Functions, key: pthread_key_t?) {
+    init(functions: PCRE2Functions, key: ThreadLocalKey?) {
         self.functions = functions
         self.key = key
     }
@@ -214,11 +200,11 @@ struct PCRE2ThreadMatchData: Sendable {
             defer { functions.matchDataFree(block) }
             return body(block)
         }
-        if let existing = pthread_getspecific(key) {
+        if let existing = key.value() {
             return body(OpaquePointer(existing))
         }
         let block = functions.matchDataCreate(1, nil)
-        if let block, pthread_setspecific(key, UnsafeRawPointer(block)) != 0 {
+        if let block, !key.set(UnsafeRawPointer(block)) {
             defer { functions.matchDataFree(block) }
             return body(block)
         }
