@@ -101,21 +101,8 @@ enum Syscall {
     /// following a final symbolic link only when `followSymlinks` is set.
     /// The corresponding C function is `fstatat` (`lstat` without following).
     static func status(atPath path: String, followSymlinks: Bool = false) throws(Errno) -> FileIdentity {
-        var s = stat()
-        let flags: CInt = followSymlinks ? 0 : AT_SYMLINK_NOFOLLOW
-        _ = try path.withCString { p in valueOrErrno { system_fstatat(AT_FDCWD, p, &s, flags) } }.get()
-        let kind: FileKind
-        switch s.st_mode & S_IFMT {
-        case S_IFREG: kind = .regular
-        case S_IFDIR: kind = .directory
-        case S_IFLNK: kind = .symlink
-        default: kind = .other
-        }
-        return FileIdentity(
-            device: UInt64(s.st_dev), inode: UInt64(s.st_ino), size: Int64(s.st_size),
-            modificationTime: Int64(s.st_mtim.tv_sec) * 1_000_000_000 + Int64(s.st_mtim.tv_nsec),
-            changeTime: Int64(s.st_ctim.tv_sec) * 1_000_000_000 + Int64(s.st_ctim.tv_nsec),
-            kind: kind, permissions: UInt32(s.st_mode & 0o7777))
+        // AIFSCore's stat, so the mode-to-kind mapping lives in one place.
+        try FileSystemCalls.status(path, followSymlinks: followSymlinks)
     }
 
     /// Waits until `fd` is readable or `timeoutMilliseconds` pass (-1: forever).
