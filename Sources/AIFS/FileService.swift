@@ -52,13 +52,19 @@ public struct FileService: Sendable {
         FileService(roots: nil, contentCache: contentCache, memoryMonitor: memoryMonitor)
     }
 
-    private init(roots: Roots?, contentCache: FileContentCache?, memoryMonitor: MemoryMonitor?) {
+    private init(roots: Roots?, contentCache: FileContentCache?, memoryMonitor: MemoryMonitor?, register: Bool = true) {
         self.roots = roots
         self.contentCache = contentCache
         self.memoryMonitor = memoryMonitor
-        if let contentCache, let memoryMonitor {
+        if register, let contentCache, let memoryMonitor {
             memoryMonitor.register(contentCache, name: "file contents")
         }
+    }
+
+    /// The same service (its cache and memory monitor) confined to other roots: what a
+    /// server uses when its client's roots change.
+    public func confined(to roots: Roots) -> FileService {
+        FileService(roots: roots, contentCache: contentCache, memoryMonitor: memoryMonitor, register: false)
     }
 
     /// Walks `paths`, handing entries to one visitor per worker thread.

@@ -58,9 +58,8 @@ enum ChangeTools {
             name: "changes_since",
             title: "What changed since a clock",
             description: """
-                Files created, changed, deleted or renamed under path since a clock (get_clock's or the \
-                last answer's), each with its version; complete up to the call. isFreshInstance: the \
-                entries list what exists instead. Paged.
+                Files created, changed, deleted or renamed under path since a clock (from get_clock or \
+                the last answer), with versions, complete up to the call. Paged.
                 """,
             inputSchema: Schema.object(
                 [

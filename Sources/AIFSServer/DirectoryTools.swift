@@ -9,7 +9,7 @@ enum DirectoryTools {
     static let includeHiddenSchema = Schema.boolean(
         "Include hidden entries.", example: false)
     static let respectIgnoreSchema = Schema.boolean(
-        "Honour .gitignore, .ignore and .rgignore; default true.", example: true)
+        "Honour .gitignore and .ignore files (default true).", example: true)
     static let excludeSchema = Schema.array(
         Schema.string("A glob, as in .gitignore: without '/' it matches a name at any depth."),
         "Globs to leave out.", example: ["*.o", "build/**"])

@@ -34,7 +34,10 @@ public struct AIFSMCPServer: Sendable {
     let monitor: MemoryMonitor
 
     /// A server for `roots`, logging to standard error.
-    public init(roots: Roots) {
+    ///
+    /// - Parameter pinned: Whether `roots` were given (`--root`); when not, a client that
+    ///   supports roots gives them instead.
+    public init(roots: Roots, pinned: Bool = true) {
         var logger = Logger(label: "aifs.serve") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .notice
         self.logger = logger
@@ -43,7 +46,7 @@ public struct AIFSMCPServer: Sendable {
         monitor = MemoryMonitor(logger: logger)
         let service = FileService(
             roots: roots, contentCache: FileContentCache(configuration: Self.contentCacheConfiguration), memoryMonitor: monitor)
-        context = ToolContext(service: service, roots: roots, watchers: WatchRegistry())
+        context = ToolContext(service: service, roots: roots, watchers: WatchRegistry(), pinned: pinned)
         tools = AIFSMCPServer.catalog
     }
 
@@ -59,7 +62,7 @@ public struct AIFSMCPServer: Sendable {
         ReadTools.getFileInfo, DirectoryTools.searchFiles, SearchTools.searchContent,
         StatsTools.getFilesystemStats, WatchTools.startWatching, WatchTools.getWatchEvents, WatchTools.stopWatching,
         WatchTools.getWatcherStats, WriteTools.writeFile, WriteTools.editFile, WriteTools.transaction, WriteTools.applyPatch, WriteTools.createDirectory, WriteTools.moveFile,
-        ChangeTools.getClock, ChangeTools.changesSince,
+        ChangeTools.getClock, ChangeTools.changesSince, RootsTools.listAllowedDirectories,
         BatchTools.batchOperations,
     ]
 
@@ -118,6 +121,25 @@ public struct AIFSMCPServer: Sendable {
             try subscriptions.unsubscribe(parameters.uri, context: context)
             return Empty()
         }
+        // The client's roots, when it has them and --root did not pin ours: asked once
+        // the client says it is initialized, and again whenever it says they changed.
+        let clientHasRoots = Atomic<Bool>(false)
+        let workspace = context.workspace
+        let logger = self.logger
+        let askForRoots: @Sendable () -> Void = { [weak server] in
+            guard !workspace.pinned, clientHasRoots.load(ordering: .relaxed) else { return }
+            Task {
+                guard let server else { return }
+                do {
+                    let roots = try await server.listRoots()
+                    logger.notice("\(workspace.adopt(clientRoots: roots))")
+                } catch {
+                    logger.notice("the client did not give its roots: \(error); the roots stay")
+                }
+            }
+        }
+        await server.onNotification(InitializedNotification.self) { _ in askForRoots() }
+        await server.onNotification(RootsListChangedNotification.self) { _ in askForRoots() }
         monitor.sample()
         monitor.start()
         defer { monitor.stop() }
@@ -127,7 +149,10 @@ public struct AIFSMCPServer: Sendable {
             try? await transport.send(data)
         }
         await transport.route(toolCallsTo: fastPath)
-        try await server.start(transport: transport) { _, _ in fastPath.enable() }
+        try await server.start(transport: transport) { _, capabilities in
+            clientHasRoots.store(capabilities.roots != nil, ordering: .relaxed)
+            fastPath.enable()
+        }
         logger.info("serving \(roots)")
         await server.waitUntilCompleted()
         context.watchers.stopAll()

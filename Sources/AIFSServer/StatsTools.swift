@@ -12,7 +12,7 @@ enum StatsTools {
             name: "get_filesystem_stats",
             title: "Server statistics",
             description: """
-                The server's memory against its budget, content cache, watchers and workers.
+                The server's memory, content cache, watchers and workers.
                 """,
             inputSchema: Schema.object([:], required: []),
             annotations: Tool.Annotations(readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false),

@@ -43,8 +43,12 @@ struct ToolDefinition: Sendable {
 /// What every tool call gets: the facade, how to show paths, the server's running
 /// watchers, and where its progress goes.
 struct ToolContext: Sendable {
-    let service: FileService
-    let roots: Roots
+    /// The roots and the facade over them, which the client's roots may replace.
+    let workspace: Workspace
+    /// The facade, confined to the roots in force.
+    var service: FileService { workspace.current.service }
+    /// The roots in force.
+    var roots: Roots { workspace.current.roots }
     let watchers: WatchRegistry
     /// The tracker behind `get_clock` and `changes_since`, started on first use.
     let changes = ChangeTracking()
@@ -60,6 +64,12 @@ struct ToolContext: Sendable {
     /// Sends this call's progress notifications; `nil` when the request carried no
     /// progress token.
     var progress: ProgressReporter? = nil
+
+    /// A context over `roots` with `service` confined to them.
+    init(service: FileService, roots: Roots, watchers: WatchRegistry, pinned: Bool = true) {
+        workspace = Workspace(service: service, roots: roots, pinned: pinned)
+        self.watchers = watchers
+    }
 
     /// A canonical path as shown to the agent: relative to the first root when inside
     /// it (tools resolve relative paths against the first root, so it round-trips),

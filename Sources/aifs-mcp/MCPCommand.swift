@@ -26,7 +26,9 @@ struct MCPCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("root"),
-        help: ArgumentHelp("A directory the tools may use; repeat for several (default: the current directory).", valueName: "DIR"))
+        help: ArgumentHelp(
+            "A directory the tools may use; repeat for several. Without it, the client's roots (when it has them) or the current directory.",
+            valueName: "DIR"))
     var roots: [String] = []
 
     /// Parses and runs with aifs's exit codes: 0, or 2 for any error (usage errors too).
@@ -67,7 +69,7 @@ struct MCPCommand: AsyncParsableCommand {
         // fail with EPIPE and the server ends normally.
         BrokenPipe.ignore()
         do {
-            try await AIFSMCPServer(roots: roots).run()
+            try await AIFSMCPServer(roots: roots, pinned: !self.roots.isEmpty).run()
         } catch {
             try? Console.standardError.write("aifs: serve: \(error)\n")
             throw ExitCode(2)

@@ -41,7 +41,7 @@ struct ServeToolTests {
             "read_file", "read_multiple_files", "list_directory", "directory_tree", "get_file_info",
             "search_files", "search_content", "get_filesystem_stats", "start_watching", "get_watch_events",
             "stop_watching", "get_watcher_stats", "write_file", "edit_file", "transaction", "batch_operations",
-            "apply_patch", "create_directory", "move_file", "get_clock", "changes_since",
+            "apply_patch", "create_directory", "move_file", "get_clock", "changes_since", "list_allowed_directories",
         ])
         let changing: Set = ["write_file", "edit_file", "transaction", "batch_operations", "apply_patch", "create_directory", "move_file"]
         for tool in tools {
@@ -51,7 +51,7 @@ struct ServeToolTests {
             // Output schemas are left out of the listing (issue 19: it must stay small).
             #expect(tool.outputSchema == nil, "\(tool.name)")
             let properties = tool.inputSchema.objectValue?["properties"]?.objectValue ?? [:]
-            #expect(!properties.isEmpty || ["get_filesystem_stats", "get_clock"].contains(tool.name), "\(tool.name)")
+            #expect(!properties.isEmpty || ["get_filesystem_stats", "get_clock", "list_allowed_directories"].contains(tool.name), "\(tool.name)")
             for (name, schema) in properties {
                 let description = schema.objectValue?["description"]?.stringValue ?? ""
                 #expect(!description.isEmpty, "\(tool.name).\(name) has no description")

@@ -31,9 +31,17 @@ final class ServerProcess: Sendable {
     }
 
     /// Starts `aifs serve` with `arguments` in `directory` and initializes a client.
-    static func start(_ arguments: [String], in directory: String) async throws -> ServerProcess {
+    ///
+    /// - Parameter roots: When given, the client declares the roots capability and
+    ///   answers `roots/list` with these directories.
+    static func start(_ arguments: [String], in directory: String, roots: [String]? = nil) async throws -> ServerProcess {
         let (process, input, output, exited, gone) = try launch(arguments, in: directory)
-        let client = Client(name: "aifs-tests", version: "1.0")
+        var capabilities = Client.Capabilities()
+        if roots != nil { capabilities.roots = .init(listChanged: true) }
+        let client = Client(name: "aifs-tests", version: "1.0", capabilities: capabilities)
+        if let roots {
+            await client.withRootsHandler { roots.map { Root(uri: URL(fileURLWithPath: $0).absoluteString, name: nil) } }
+        }
         let transport = EndingTransport(StdioTransport(
             input: FileDescriptor(rawValue: output.fileHandleForReading.fileDescriptor),
             output: FileDescriptor(rawValue: input.fileHandleForWriting.fileDescriptor)))
