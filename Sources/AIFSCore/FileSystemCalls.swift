@@ -140,7 +140,17 @@ public struct WritableFile: ~Copyable {
         self.path = path
     }
 
+    /// Opens a file for appending (`O_APPEND`), creating it when missing.
+    public init(appendingTo path: String, permissions: UInt32 = 0o600) throws(Errno) {
+        guard !path.isEmpty, !path.utf8.contains(0) else { throw Errno.invalidArgument }
+        fd = try path.withCPath { cPath throws(Errno) in try Syscall.openForAppending(cPath: cPath, permissions: permissions) }
+        self.path = path
+    }
+
     deinit { Syscall.close(fd) }
+
+    /// Cuts the file to `length` bytes (`ftruncate`).
+    public func truncate(to length: Int64) throws(Errno) { try Syscall.truncate(fd: fd, to: length) }
 
     /// Writes all of `bytes`, retrying short writes.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(Errno) {

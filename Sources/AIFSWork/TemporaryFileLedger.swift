@@ -7,36 +7,40 @@ import SystemPackage
 ///
 /// An atomic write makes `.NAME.aifs-PID-TOKEN-N.tmp` beside its target, fills it and
 /// renames it into place; a `kill -9` in between leaves the temporary file in the
-/// user's tree, sometimes half-written. So before creating it, the writer records its
-/// path in the process's ledger directory, `<state>/temporaries/<pid>-<token>/`, which
-/// holds a `lock` (an `flock` held for the process's life) and one small file per
-/// temporary file in flight. ``recover(stateDirectory:)`` (run by every `aifs` start,
-/// through ``TransactionJournal/recover(stateDirectory:)``) takes the lock of each
-/// ledger whose process is gone, removes the temporary files it names and then the
-/// ledger.
+/// user's tree, sometimes half-written. So before creating it, the writer appends
+/// `+PATH\0` to its process's ledger, `<state>/temporaries/<pid>-<token>/ledger` (the
+/// directory also holds a `lock`, an `flock` held for the process's life), and once the
+/// file is renamed or removed, `-PATH\0`. ``recover(stateDirectory:)`` (run by every
+/// `aifs` start, through ``TransactionJournal/recover(stateDirectory:)``) takes the lock
+/// of each ledger whose process is gone, removes the files added and not taken out,
+/// then the ledger.
 ///
 /// Transactions name their temporary files in their own journal instead.
 ///
 /// ## Design rationale
-/// A ledger entry costs an `open`, a `write`, a `close` and an `unlink` without
-/// `fsync`: the page cache survives a killed process, and every durable write already
-/// pays an `fsync` that costs far more. When the state directory cannot be written,
-/// writes go on without a ledger (and a kill may then leave a temporary file behind).
+/// One append-only file per process, emptied whenever no temporary file is in flight:
+/// two small appends per write and no file created or removed, without `fsync` (the
+/// page cache survives a killed process). A file per temporary file cost 0.45 ms of
+/// system time per write on ext4, next to the writes' own fsyncs (2,000 small copies:
+/// 1.34 s without a ledger, 2.10 s with one). When the state directory cannot be
+/// written, writes go on without a ledger (and a kill may then leave a temporary file
+/// behind).
 ///
 /// ## Threading
-/// Any thread may call any method; the process-wide state is behind a `Mutex`.
+/// Any thread may call any method; the process-wide state is behind a `Mutex`, which
+/// also orders the appends.
 enum TemporaryFileLedger {
-    /// An entry in the ledger, removed by ``release(_:)`` once the temporary file is gone
-    /// (renamed into place or removed).
+    /// An entry in the ledger, released by ``release(_:)`` once the temporary file is
+    /// gone (renamed into place or removed).
     struct Entry: Sendable {
         let path: String
     }
 
     private struct State: ~Copyable {
-        var directory: String?
+        var file: WritableFile?
         var lock: LockFile?
         var unusable = false
-        var next = 0
+        var inFlight = 0
     }
 
     private static let state = Mutex(State())
@@ -53,37 +57,41 @@ enum TemporaryFileLedger {
             guard let current = try? FileSystemCalls.realPath(".") else { return nil }
             temporary = (current == "/" ? "" : current) + "/" + temporary
         }
-        let entry: String? = state.withLock { state -> String? in
+        let line = Array(("+" + temporary).utf8) + [0]
+        return state.withLock { state -> Entry? in
             if state.unusable { return nil }
-            if state.directory == nil {
+            if state.file == nil {
                 let directory = TransactionJournal.defaultStateDirectory() + "/temporaries/\(FileSystemCalls.processID)-\(processToken)"
                 do {
                     try AtomicFile.makeParents(of: directory)
                     do { try FileSystemCalls.makeDirectory(directory, permissions: 0o700) } catch .fileExists {}
                     state.lock = try LockFile(locking: directory + "/lock")
-                    state.directory = directory
+                    state.file = try WritableFile(appendingTo: directory + "/ledger")
                 } catch {
                     state.unusable = true
                     return nil
                 }
             }
-            state.next += 1
-            return state.directory! + "/\(state.next)"
+            do { try state.file!.write(line) } catch { return nil }
+            state.inFlight += 1
+            return Entry(path: temporary)
         }
-        guard let entry else { return nil }
-        do {
-            let file = try WritableFile(creatingExclusively: entry, permissions: 0o600)
-            try file.write(Array(temporary.utf8))
-        } catch {
-            try? FileSystemCalls.unlink(entry)
-            return nil
-        }
-        return Entry(path: entry)
     }
 
     /// Forgets an entry: its temporary file no longer exists.
     static func release(_ entry: Entry?) {
-        if let entry { try? FileSystemCalls.unlink(entry.path) }
+        guard let entry else { return }
+        let line = Array(("-" + entry.path).utf8) + [0]
+        state.withLock { state in
+            guard state.file != nil else { return }
+            state.inFlight -= 1
+            if state.inFlight == 0 {
+                // Nothing in flight: start the ledger afresh instead of letting it grow.
+                try? state.file!.truncate(to: 0)
+            } else {
+                try? state.file!.write(line)
+            }
+        }
     }
 
     /// Removes the temporary files named by the ledgers of processes that are gone,
@@ -96,17 +104,29 @@ enum TemporaryFileLedger {
         var removed: [String] = []
         for ledger in JournalFiles.children(of: root) {
             guard let lock = try? LockFile(locking: ledger + "/lock") else { continue }  // alive
-            for entry in JournalFiles.children(of: ledger) where !entry.hasSuffix("/lock") {
-                if let bytes = try? AtomicFile.readBytes(entry, limit: 1 << 16),
-                   let temporary = String(validating: bytes, as: UTF8.self),
-                   isTemporaryName(temporary)
-                {
-                    do {
-                        try FileSystemCalls.unlink(temporary)
-                        removed.append(temporary)
-                    } catch {}
+            var added: [String] = []
+            if let bytes = try? AtomicFile.readBytes(ledger + "/ledger", limit: 256 << 20) {
+                // A torn last record (killed mid-append) has no terminator: the file it
+                // names was not created yet.
+                for record in bytes.split(separator: 0, omittingEmptySubsequences: true) where record.count > 1 {
+                    let path = String(decoding: record.dropFirst(), as: UTF8.self)
+                    if record.first == UInt8(ascii: "+") {
+                        added.append(path)
+                    } else if let index = added.lastIndex(of: path) {
+                        added.remove(at: index)
+                    }
                 }
-                try? FileSystemCalls.unlink(entry)
+                if let last = bytes.last, last != 0,
+                   bytes[(bytes.lastIndex(of: 0).map { $0 + 1 } ?? 0)...].first == UInt8(ascii: "+")
+                {
+                    _ = added.popLast()
+                }
+            }
+            for temporary in added where isTemporaryName(temporary) {
+                do {
+                    try FileSystemCalls.unlink(temporary)
+                    removed.append(temporary)
+                } catch {}
             }
             JournalFiles.removeDirectory(ledger)
             _ = consume lock

@@ -48,6 +48,9 @@ internal func system_statvfs(_ path: UnsafePointer<CChar>, _ buffer: UnsafeMutab
 }
 
 @inline(__always)
+internal func system_ftruncate(_ fd: CInt, _ length: off_t) -> CInt { ftruncate(fd, length) }
+
+@inline(__always)
 internal func system_getenv(_ name: UnsafePointer<CChar>) -> UnsafeMutablePointer<CChar>? { getenv(name) }
 
 extension Syscall {
@@ -60,6 +63,18 @@ extension Syscall {
     /// Opens (creating when missing) a file for writing without truncating it.
     static func openForWriting(cPath: UnsafePointer<CChar>, permissions: UInt32) throws(Errno) -> CInt {
         try valueOrErrno { system_open(cPath, O_WRONLY | O_CREAT | O_CLOEXEC, mode_t(permissions)) }.get()
+    }
+
+    /// Opens (creating when missing) a file for appending: every write goes to its end.
+    static func openForAppending(cPath: UnsafePointer<CChar>, permissions: UInt32) throws(Errno) -> CInt {
+        try valueOrErrno { system_open(cPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, mode_t(permissions)) }.get()
+    }
+
+    /// Cuts an open file to `length` bytes.
+    ///
+    /// The corresponding C function is `ftruncate`.
+    static func truncate(fd: CInt, to length: Int64) throws(Errno) {
+        _ = try valueOrErrno { system_ftruncate(fd, off_t(length)) }.get()
     }
 
     /// Flushes a file's data and metadata to the device.
