@@ -23,6 +23,13 @@ usage:
                                               RUNS (default 3) fresh servers, into OUT/mcp-mixed.json.
                                               KINDS (default read,search,tree,batch,info) picks the
                                               calls, e.g. read,info for reads alone
+  bench_mcp.py protocol AIFS ROOT OUT
+                                              the agent protocol's costs (issue 19): tools/list
+                                              bytes; a search page and a read as wire bytes and
+                                              text-block bytes against `rg --sort path` and
+                                              `cat -n` of the same lines; changes_since after 1,
+                                              100 and 10,000 changes in a scratch copy; apply_patch
+                                              of a 50-file patch; into OUT/mcp-protocol.json
   bench_mcp.py soak AIFS ROOT BIGFILE MINUTES OUT
                                               repeated 1 GB searches and small reads through
                                               one server; its resident memory sampled every
@@ -391,6 +398,87 @@ def soak(aifs, root, big, minutes, out):
     print(json.dumps(report))
 
 
+def protocol(aifs, root, out):
+    """The agent protocol's costs (issue 19), on ROOT (read only) and on a scratch tree."""
+    import shutil, tempfile
+    results = {}
+    server = Server(aifs, root)
+    # tools/list as written on the wire.
+    server.next_id += 1
+    server.send({"jsonrpc": "2.0", "id": server.next_id, "method": "tools/list", "params": {}})
+    results["tools_list_bytes"] = len(server.process.stdout.readline())
+
+    def wire(tool, arguments):
+        server.next_id += 1
+        server.send({"jsonrpc": "2.0", "id": server.next_id, "method": "tools/call",
+                     "params": {"name": tool, "arguments": arguments}})
+        line = server.process.stdout.readline()
+        message = json.loads(line)
+        text = message["result"]["content"][0]["text"]
+        return len(line), len(text.encode()), message["result"]
+
+    # A search page of 100 lines, against rg's output of the same first 100 lines.
+    size, text, result = wire("search_content", {"pattern": "func", "literal": True, "maxResults": 100})
+    rg = subprocess.run(["rg", "-n", "--no-heading", "--sort", "path", "-F", "func", "."], cwd=root,
+                        capture_output=True).stdout.split(b"\n")[:100]
+    results["search_page"] = {"wire_bytes": size, "text_bytes": text,
+                              "rg_bytes_same_lines": sum(len(line) + 1 for line in rg)}
+    # A read of a file's first 200 lines, against `cat -n` of them.
+    files = [os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs if f.endswith(".swift")]
+    target = max(files, key=os.path.getsize)
+    relative = os.path.relpath(target, root)
+    size, text, _ = wire("read_file", {"path": relative, "head": 200})
+    size_n, text_n, _ = wire("read_file", {"path": relative, "head": 200, "lineNumbers": True})
+    cat = subprocess.run(["sh", "-c", f"head -n 200 '{target}' | cat -n"], capture_output=True).stdout
+    results["read_200_lines"] = {"wire_bytes": size, "text_bytes": text, "wire_bytes_numbered": size_n,
+                                 "text_bytes_numbered": text_n, "cat_n_bytes": len(cat), "file": relative}
+    server.close()
+
+    # changes_since and apply_patch on a scratch tree of its own.
+    scratch = tempfile.mkdtemp(prefix="aifs-bench-protocol-")
+    try:
+        os.makedirs(os.path.join(scratch, "tree"))
+        server = Server(aifs, scratch)
+        results["changes_since_ms"] = {}
+        for count in (1, 100, 10000):
+            clock = server.call("get_clock", {})["structuredContent"]["clock"]
+            directory = os.path.join(scratch, "tree", f"c{count}")
+            os.makedirs(directory)
+            for index in range(count):
+                with open(os.path.join(directory, f"f{index}.txt"), "w") as file:
+                    file.write(f"{index}\n")
+            start = time.perf_counter()
+            answer = server.call("changes_since", {"clock": clock, "limit": 5000})
+            elapsed = (time.perf_counter() - start) * 1000
+            listed = len(answer["structuredContent"]["changes"])
+            results["changes_since_ms"][str(count)] = {"ms": round(elapsed, 2), "listed_first_page": listed}
+        # A 50-file patch.
+        patch_dir = os.path.join(scratch, "patch")
+        os.makedirs(patch_dir)
+        lines = ["*** Begin Patch"]
+        for index in range(50):
+            with open(os.path.join(patch_dir, f"p{index}.txt"), "w") as file:
+                file.write("".join(f"line {n}\n" for n in range(100)))
+            lines += [f"*** Update File: patch/p{index}.txt", "@@", " line 49", "-line 50", "+line fifty", " line 51"]
+        lines.append("*** End Patch")
+        times = []
+        for attempt in range(5):
+            text = "\n".join(lines).replace("line fifty", f"line fifty {attempt}") if attempt else "\n".join(lines)
+            if attempt:
+                text = text.replace("-line 50", f"-line fifty {attempt - 1}" if attempt > 1 else "-line fifty")
+            start = time.perf_counter()
+            server.call("apply_patch", {"patch": text})
+            times.append((time.perf_counter() - start) * 1000)
+        results["apply_patch_50_files_ms"] = {"median": round(statistics.median(times), 2), "runs": [round(t, 2) for t in times]}
+        server.close()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "mcp-protocol.json"), "w") as file:
+        json.dump(results, file, indent=2)
+    print(json.dumps(results))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "roundtrip":
         roundtrip(sys.argv[2], sys.argv[3], sys.argv[4])
@@ -399,6 +487,8 @@ if __name__ == "__main__":
     elif sys.argv[1] == "mixed":
         mixed(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]) if len(sys.argv) > 5 else 120.0,
               int(sys.argv[6]) if len(sys.argv) > 6 else 3, sys.argv[7] if len(sys.argv) > 7 else "read,search,tree,batch,info")
+    elif sys.argv[1] == "protocol":
+        protocol(sys.argv[2], sys.argv[3], sys.argv[4])
     elif sys.argv[1] == "soak":
         soak(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]), sys.argv[6])
     else:
