@@ -122,9 +122,7 @@ final class RecentVersions: Sendable {
     }
 
     private static func isSettled(_ identity: FileIdentity, at time: Int64) -> Bool {
-        let wholeSeconds = identity.modificationTime % 1_000_000_000 == 0 && identity.changeTime % 1_000_000_000 == 0
-        let window: Int64 = wholeSeconds ? 2_000_000_000 : 25_000_000
-        return time - max(identity.modificationTime, identity.changeTime) >= window
+        identity.isSettled(at: time, granularity: 25_000_000)
     }
 
     /// The wall clock in ns since the epoch, as file times are.

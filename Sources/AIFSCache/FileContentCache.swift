@@ -169,10 +169,7 @@ public final class FileContentCache: Sendable {
     /// Whether contents read at `readTime` cannot hide a later same-size write: the
     /// file's last modification and change are older than the timestamp granularity.
     func isSettled(_ identity: FileIdentity, at readTime: Int64) -> Bool {
-        let wholeSeconds = identity.modificationTime % 1_000_000_000 == 0 && identity.changeTime % 1_000_000_000 == 0
-        let window = wholeSeconds ? max(configuration.timestampGranularity, 2_000_000_000) : configuration.timestampGranularity
-        let latest = max(identity.modificationTime, identity.changeTime)
-        return readTime - latest >= window
+        identity.isSettled(at: readTime, granularity: configuration.timestampGranularity)
     }
 
     /// The cached contents of `path` without checking the file or counting a lookup,

@@ -150,3 +150,19 @@ public struct FileTimes: Hashable, Sendable {
         self.created = created
     }
 }
+
+extension FileIdentity {
+    /// Whether contents read (or hashed) at `readTime` cannot hide a later same-size
+    /// write: the file's last modification and change are at least `granularity` ns
+    /// older (2 s on file systems with whole-second times). The racy-write rule of the
+    /// content cache and of content versions.
+    ///
+    /// - Parameters:
+    ///   - readTime: When the read began, in ns since the epoch (``currentTime()``).
+    ///   - granularity: The file system's timestamp granularity, in ns.
+    public func isSettled(at readTime: Int64, granularity: Int64) -> Bool {
+        let wholeSeconds = modificationTime % 1_000_000_000 == 0 && changeTime % 1_000_000_000 == 0
+        let window = wholeSeconds ? max(granularity, 2_000_000_000) : granularity
+        return readTime - max(modificationTime, changeTime) >= window
+    }
+}
