@@ -47,17 +47,6 @@ public struct WatchOptions: Sendable {
     /// rescanned and a `rescan` event reports it, so nothing is lost silently.
     public var bufferCapacity = 4096
 
-    /// Test hook (not API): called before each `inotify_add_watch`; a returned error
-    /// is used instead of calling the kernel.
-    internal var _addWatchFailure: (@Sendable (String) -> Errno?)?
-
-    /// Test hook (not API): the `statfs` type a root's directory is taken to be on
-    /// (`nil`: ask the kernel).
-    internal var _fileSystemType: (@Sendable (String) -> Int64?)?
-
-    /// Test hook (not API): sees each batch of raw records before the loop handles it.
-    internal var _rawEvents: (@Sendable ([RawEvent]) -> Void)?
-
     /// Options with chokidar's defaults.
     public init() {}
 }

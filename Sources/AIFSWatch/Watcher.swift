@@ -90,22 +90,26 @@ public final class Watcher: Sendable {
         try self.init(paths: paths, options: options, eventHandler: handler)
     }
 
-    private init(
-        paths: [String], options: WatchOptions, eventHandler: (@Sendable (WatchEvent) -> Bool)?
+    /// Starts watching `paths` on `environment`: the disk, the clocks and the backend
+    /// that tests replace.
+    init(
+        paths: [String], options: WatchOptions, eventHandler: (@Sendable (WatchEvent) -> Bool)?,
+        environment: WatchEnvironment = WatchEnvironment()
     ) throws(WatchError) {
         guard !paths.isEmpty else { throw WatchError(.invalidArgument, "nothing to watch: give at least one path") }
-        var roots: [WatchLoop.Root] = []
+        let fileSystem = environment.fileSystem
+        var roots: [WatchState.Root] = []
         for path in paths {
             let resolved: String
             do {
-                resolved = try Syscall.realPath(path)
+                resolved = try fileSystem.realPath(path)
             } catch {
                 throw WatchError.from(error, operation: "watch", path: path)
             }
-            guard let kind = Syscall.entryKind(atPath: resolved) else {
+            guard let kind = fileSystem.entryKind(atPath: resolved) else {
                 throw WatchError(.notFound, "cannot watch '\(path)': no such file or directory", path: path)
             }
-            if !roots.contains(where: { $0.path == resolved }) { roots.append(WatchLoop.Root(path: resolved, kind: kind)) }
+            if !roots.contains(where: { $0.path == resolved }) { roots.append(WatchState.Root(path: resolved, kind: kind)) }
         }
         do {
             // Only to reject what gitignore files would skip silently (an unclosed `[`).
@@ -117,7 +121,8 @@ public final class Watcher: Sendable {
         if let problem = rules.problems.first {
             throw WatchError(.invalidArgument, "invalid ignore glob: \(problem.message)")
         }
-        let (backend, waker, choices) = try Self.makeBackend(for: roots, options: options)
+        let (chosen, waker, choices) = try Self.makeBackend(for: roots, options: options, fileSystem: fileSystem)
+        let backend = environment.adaptBackend(chosen)
         let channel = BoundedChannel<WatchEvent>(capacity: options.bufferCapacity)
         control = WatchControl(waker: waker, channel: channel)
         events = WatchEvents(channel: channel, control: control)
@@ -125,7 +130,7 @@ public final class Watcher: Sendable {
         let loop = LoopTransfer(
             WatchLoop(
                 backend: backend, channel: channel, options: options, ignore: rules, roots: roots,
-                choices: choices, counters: counters, handler: eventHandler))
+                choices: choices, counters: counters, handler: eventHandler, environment: environment))
         DedicatedThreads.start(name: "aifs-watch") { loop.take().run() }
     }
 
@@ -150,12 +155,11 @@ public final class Watcher: Sendable {
     /// loop drives: polling alone when every root polls, otherwise inotify with polling
     /// for the roots that need it and for directories past the watch limit.
     private static func makeBackend(
-        for roots: [WatchLoop.Root], options: WatchOptions
+        for roots: [WatchState.Root], options: WatchOptions, fileSystem: any WatchFileSystem
     ) throws(WatchError) -> (any FileWatcherBackend, BackendWaker, [String: BackendChoice]) {
-        func fileSystemType(_ root: WatchLoop.Root) -> Int64? {
+        func fileSystemType(_ root: WatchState.Root) -> Int64? {
             let directory = root.kind == .directory ? root.path : WatchTree.split(root.path).parent
-            if let forced = options._fileSystemType?(directory) { return forced }
-            return try? Syscall.fileSystemType(atPath: directory)
+            return try? fileSystem.fileSystemType(atPath: directory)
         }
         var choices: [String: BackendChoice] = [:]
         for root in roots {
@@ -164,7 +168,7 @@ public final class Watcher: Sendable {
         var inotify: InotifyBackend?
         if choices.values.contains(where: { $0.backend == "inotify" }) {
             do {
-                inotify = try InotifyBackend(addWatchFailure: options._addWatchFailure)
+                inotify = try InotifyBackend()
             } catch .tooManyOpenFiles {
                 // The inotify instance limit (or the descriptor limit): polling still works.
                 for root in roots {
@@ -177,10 +181,10 @@ public final class Watcher: Sendable {
         }
         do {
             guard let inotify else {
-                let polling = try PollingBackend(interval: options.interval)
+                let polling = try PollingBackend(interval: options.interval, fileSystem: fileSystem)
                 return (polling, polling.waker, choices)
             }
-            let polling = try PollingBackend(interval: options.interval, waker: inotify.waker)
+            let polling = try PollingBackend(interval: options.interval, waker: inotify.waker, fileSystem: fileSystem)
             // File roots are polled through their directory.
             let pollingRoots = roots.filter { choices[$0.path]?.backend == "polling" }.map {
                 $0.kind == .directory ? $0.path : WatchTree.split($0.path).parent

@@ -1,8 +1,9 @@
-import AIFSWatch
 import Foundation
 import Glibc
 import Synchronization
 import Testing
+
+@testable import AIFSWatch
 
 /// An expected event: a kind and a path. `ready` and `error` match by kind name only.
 struct Expected: CustomStringConvertible, Sendable {
@@ -66,6 +67,11 @@ final class EventRecorder: Sendable {
 
     convenience init(paths: [String], options: WatchOptions = WatchOptions()) throws {
         self.init(try Watcher(paths: paths, options: options))
+    }
+
+    /// A watcher on `environment`: test doubles for the disk or the backend.
+    convenience init(paths: [String], options: WatchOptions = WatchOptions(), environment: WatchEnvironment) throws {
+        self.init(try Watcher(paths: paths, options: options, eventHandler: nil, environment: environment))
     }
 
     deinit { watcher.stop() }

@@ -44,14 +44,14 @@ final class ScriptedBackend: FileWatcherBackend {
         let loop = WatchLoop(
             backend: backend, channel: channel, options: options,
             ignore: IgnoreRules(parsing: [], source: "test"), roots: [.init(path: dir.path, kind: .directory)])
-        loop.start()
+        loop.state.start()
         #expect(try await channel.next()?.kind.name == "ready")
 
         // Changes the kernel dropped.
         try FileManager.default.removeItem(atPath: dir.path("old.txt"))
         try FileManager.default.removeItem(atPath: dir.path("gone"))
         try dir.tree(["new.txt": "n", "made/deep/f.txt": "f"])
-        loop.step([RawEvent(descriptor: WatchDescriptor(rawValue: -1), mask: .queueOverflow)])
+        loop.state.handle([RawEvent(descriptor: WatchDescriptor(rawValue: -1), mask: .queueOverflow)])
 
         let events = try await drain(channel)
         #expect(events.last?.kind == .rescan)
@@ -63,8 +63,8 @@ final class ScriptedBackend: FileWatcherBackend {
         ])
         // New directories got watches, so later events in them are seen.
         #expect(backend.watched.contains(dir.path("made/deep")))
-        #expect(loop.tree.kind(of: dir.path("kept.txt")) == .file)
-        #expect(loop.counters.rescans.load(ordering: .relaxed) == 1)
+        #expect(loop.state.tree.kind(of: dir.path("kept.txt")) == .file)
+        #expect(loop.state.counters.rescans.load(ordering: .relaxed) == 1)
     }
 
     /// A `movedFrom` whose `movedTo` never comes is a move out of the tree once the
@@ -79,12 +79,12 @@ final class ScriptedBackend: FileWatcherBackend {
         let loop = WatchLoop(
             backend: ScriptedBackend(), channel: channel, options: options,
             ignore: IgnoreRules(parsing: [], source: "test"), roots: [.init(path: dir.path, kind: .directory)])
-        loop.start()
+        loop.state.start()
         _ = try await channel.next()
         let root = WatchDescriptor(rawValue: 1)
         // The two halves arrive in separate reads.
-        loop.step([RawEvent(descriptor: root, mask: .movedFrom, cookie: 7, name: "a.txt")])
-        loop.step([RawEvent(descriptor: root, mask: .movedTo, cookie: 7, name: "b.txt")])
+        loop.state.handle([RawEvent(descriptor: root, mask: .movedFrom, cookie: 7, name: "a.txt")])
+        loop.state.handle([RawEvent(descriptor: root, mask: .movedTo, cookie: 7, name: "b.txt")])
         let events = try await drain(channel)
         #expect(events.map(\.kind) == [.rename(from: dir.path("a.txt"))])
         #expect(events.map(\.path) == [dir.path("b.txt")])

@@ -39,8 +39,8 @@ import Testing
         var options = WatchOptions()
         options.interval = .milliseconds(20)
         let huge = dir.path("huge")
-        options._addWatchFailure = { path in path == huge ? Errno.noSpace : nil }
-        let events = try EventRecorder(paths: [dir.path], options: options)
+        let events = try EventRecorder(
+            paths: [dir.path], options: options, environment: .failingWatches { path in path == huge ? Errno.noSpace : nil })
         let seen = try await events.expect([.error(huge), .add(dir.path("huge/inner.txt")), .ready(dir.path)])
         let message = seen.compactMap { event -> String? in
             if case .error(let message) = event.kind { return message }
@@ -67,8 +67,7 @@ import Testing
         let dir = try TemporaryDirectory()
         var options = WatchOptions()
         options.interval = .milliseconds(20)
-        options._fileSystemType = { _ in 0x6969 }
-        let events = try EventRecorder(paths: [dir.path], options: options)
+        let events = try EventRecorder(paths: [dir.path], options: options, environment: .fileSystemTypes { _ in 0x6969 })
         try await events.expect([.ready(dir.path)])
         #expect(events.watcher.stats.backends == [dir.path: "polling"])
         #expect(events.watcher.stats.reasons[dir.path]?.contains("NFS") == true)
@@ -86,8 +85,8 @@ import Testing
         try dir.file("remote/r.txt", "r")
         var options = WatchOptions()
         options.interval = .milliseconds(20)
-        options._fileSystemType = { path in path == remote ? 0xFF53_4D42 : nil }
-        let events = try EventRecorder(paths: [local, remote], options: options)
+        let events = try EventRecorder(
+            paths: [local, remote], options: options, environment: .fileSystemTypes { path in path == remote ? 0xFF53_4D42 : nil })
         let seen = try await events.expect([.add(remote + "/r.txt"), .ready(local)])
         guard case .ready(let backends, let watches)? = seen.last?.kind else {
             Issue.record("no ready")
@@ -232,7 +231,8 @@ import Testing
     /// Issue #4, point 2.
     @Test func issue4_renameDuringTheLookIsSeenAfterIt() throws {
         let dir = try TemporaryDirectory()
-        let backend = try PollingBackend(interval: .seconds(3600))
+        let disk = InterposedFileSystem()
+        let backend = try PollingBackend(interval: .seconds(3600), fileSystem: disk)
         _ = try backend.addWatch(directory: dir.path)
         for n in 0..<8 { FS.write(dir.path("f\(n)"), "v1") }
         _ = records(backend)
@@ -245,16 +245,18 @@ import Testing
         }
         var statted: Set<String> = []
         var renamedDuringTheLook: [String] = []
-        backend._beforeStatting = { path in
+        // Before each entry's stat (lstat: a directory's own look follows links).
+        disk.beforeStatus = { path, follows in
+            guard !follows, path.hasPrefix(dir.path + "/") else { return }
             let name = String(path.dropFirst(dir.path.count + 1))
             statted.insert(name)
-            if !name.hasSuffix(".tmp"), statted.contains(name + ".tmp") {
+            if !name.hasSuffix(".tmp"), statted.contains(name + ".tmp"), access(path + ".tmp", F_OK) == 0 {
                 FS.rename(path + ".tmp", path)
                 renamedDuringTheLook.append(name)
             }
         }
         let first = records(backend)
-        backend._beforeStatting = nil
+        disk.beforeStatus = nil
         #expect(!renamedDuringTheLook.isEmpty)
         for name in renamedDuringTheLook {
             #expect(first.filter { $0.hasSuffix(" " + name) || $0.hasSuffix(" " + name + ".tmp") } == ["movedTo " + name])
@@ -272,14 +274,17 @@ import Testing
     @Test func issue4_directoryRemovedBetweenItsParentsLookAndItsOwn() throws {
         let dir = try TemporaryDirectory()
         try dir.tree(["d/inner.txt": "i"])
-        let backend = try PollingBackend(interval: .seconds(3600))
+        let disk = InterposedFileSystem()
+        let backend = try PollingBackend(interval: .seconds(3600), fileSystem: disk)
         _ = try backend.addWatch(directory: dir.path)
         _ = try backend.addWatch(directory: dir.path("d"))
-        backend._beforeComparing = { path in
-            if path == dir.path("d") { try? FS.removeTree(path) }
+        // Before the directory's own look (its own stat follows links; its parent's
+        // look at it does not).
+        disk.beforeStatus = { path, follows in
+            if follows && path == dir.path("d") { try? FS.removeTree(path) }
         }
         #expect(records(backend) == ["delete+dir d", "deleteSelf", "ignored"])
-        backend._beforeComparing = nil
+        disk.beforeStatus = nil
         FS.mkdir(dir.path("d"))
         #expect(records(backend) == ["create+dir d"])
         #expect(records(backend).isEmpty)
@@ -289,17 +294,21 @@ import Testing
     /// timing. The test changes the disk between a poll and the loop's handling of it.
     private final class PolledLoop {
         let root: String
+        let fileSystem = InterposedFileSystem()
         let backend: PollingBackend
         let loop: WatchLoop
         private let channel = BoundedChannel<WatchEvent>(capacity: 100_000)
 
         init(root: String) throws {
             self.root = root
-            backend = try PollingBackend(interval: .seconds(3600))
+            backend = try PollingBackend(interval: .seconds(3600), fileSystem: fileSystem)
+            var environment = WatchEnvironment()
+            environment.fileSystem = fileSystem
             loop = WatchLoop(
                 backend: backend, channel: channel, options: WatchOptions(),
-                ignore: IgnoreRules(parsing: [], source: "test"), roots: [.init(path: root, kind: .directory)])
-            loop.start()
+                ignore: IgnoreRules(parsing: [], source: "test"), roots: [.init(path: root, kind: .directory)],
+                environment: environment)
+            loop.state.start()
         }
 
         deinit { channel.finish() }
@@ -309,11 +318,11 @@ import Testing
             var events: [RawEvent] = []
             backend.poll(into: &events)
             beforeTheLoop()
-            loop.step(events)
+            loop.state.handle(events)
         }
 
         /// The loop's tree, and what is on disk, relative to the root.
-        var tree: [String] { loop.tree.subtree(root).map { String($0.path.dropFirst(root.count)) }.sorted() }
+        var tree: [String] { loop.state.tree.subtree(root).map { String($0.path.dropFirst(root.count)) }.sorted() }
         var disk: [String] {
             var paths = [""]
             if let enumerator = FileManager.default.enumerator(atPath: root) {
@@ -330,11 +339,11 @@ import Testing
         let dir = try TemporaryDirectory()
         try dir.tree(["d/inner.txt": "i"])
         let polled = try PolledLoop(root: dir.path)
-        polled.backend._beforeComparing = { path in
-            if path == dir.path("d") { try? FS.removeTree(path) }
+        polled.fileSystem.beforeStatus = { path, follows in
+            if follows && path == dir.path("d") { try? FS.removeTree(path) }
         }
         polled.poll()
-        polled.backend._beforeComparing = nil
+        polled.fileSystem.beforeStatus = nil
         FS.mkdir(dir.path("d"))
         polled.poll()
         FS.write(dir.path("d/new.txt"), "n")
@@ -484,8 +493,12 @@ import Testing
         try dir.tree(["b/a": "old"])
         let polled = try PolledLoop(root: dir.path)
         FS.rename(dir.path("b"), dir.path("e"))
-        polled.backend._beforeNotingListed = { path in
-            guard path == dir.path("e") else { return }
+        // After the loop's listing of `e`, before the backend stats what it found (the
+        // backend's own look at `e`, when it pairs the rename, comes before the writes).
+        var fired = false
+        polled.fileSystem.afterListing = { path in
+            guard path == dir.path("e"), !fired, access(dir.path("e/a.tmp"), F_OK) == 0 else { return }
+            fired = true
             FS.rename(dir.path("e/a.tmp"), dir.path("e/a"))
             try? FS.removeTree(dir.path("e/c"))
         }
@@ -494,7 +507,8 @@ import Testing
             FS.write(dir.path("e/a.tmp"), "saved")
             FS.mkdir(dir.path("e/c"))
         }
-        polled.backend._beforeNotingListed = nil
+        polled.fileSystem.afterListing = nil
+        #expect(fired)
         polled.poll()
         polled.poll()
         #expect(polled.tree == ["", "/e", "/e/a"])

@@ -64,13 +64,12 @@ import Testing
         var options = WatchOptions()
         options.usePolling = usePolling
         options.interval = .milliseconds(10)
-        let raw = Mutex<[String]>([])
+        let raw = RawLog()
+        var environment = WatchEnvironment()
         if ProcessInfo.processInfo.environment["AIFS_DEBUG_EVENTS"] != nil {
-            options._rawEvents = { batch in
-                raw.withLock { $0.append(contentsOf: batch.map { "wd \($0.descriptor.rawValue) mask \(String($0.mask.rawValue, radix: 16)) cookie \($0.cookie) \($0.name)" } + ["--"]) }
-            }
+            environment.adaptBackend = { InterposedBackend($0, onRead: raw.append) }
         }
-        let events = try EventRecorder(paths: [dir.path], options: options)
+        let events = try EventRecorder(paths: [dir.path], options: options, environment: environment)
         try await events.expect([.ready(dir.path)])
 
         var random = SplitMix64(seed: seed)
@@ -120,7 +119,7 @@ import Testing
                 let reported = Self.replay(events.all)
                 let disk = Self.onDisk(dir.path)
                 if let file = ProcessInfo.processInfo.environment["AIFS_DEBUG_EVENTS"] {
-                    let text = (log + ["--- events"] + events.all.map(\.description) + ["--- raw"] + raw.withLock { $0 }).joined(separator: "\n")
+                    let text = (log + ["--- events"] + events.all.map(\.description) + ["--- raw"] + raw.lines).joined(separator: "\n")
                     try? text.write(toFile: "\(file)-\(usePolling)-\(seed)", atomically: true, encoding: .utf8)
                 }
                 Issue.record("""
@@ -133,4 +132,16 @@ import Testing
         }
         #expect(!events.all.contains { $0.kind.name == "error" })
     }
+}
+
+/// The raw records a watch read, as text, for the `AIFS_DEBUG_EVENTS` dump.
+private final class RawLog: Sendable {
+    private let mutex = Mutex<[String]>([])
+
+    func append(_ batch: [RawEvent]) {
+        let text = batch.map { "wd \($0.descriptor.rawValue) mask \(String($0.mask.rawValue, radix: 16)) cookie \($0.cookie) \($0.name)" }
+        mutex.withLock { $0.append(contentsOf: text + ["--"]) }
+    }
+
+    var lines: [String] { mutex.withLock { $0 } }
 }

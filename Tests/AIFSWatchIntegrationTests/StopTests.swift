@@ -74,7 +74,7 @@ import Testing
     @Test(.timeLimit(.minutes(1)), arguments: [true, false])
     func stopWakesAWaitBlockedWithoutTimeout(wakeByInotify: Bool) async throws {
         let dir = try TemporaryDirectory()
-        let backend = try InotifyBackend(addWatchFailure: nil, wakeByInotify: wakeByInotify)
+        let backend = try InotifyBackend(wakeByInotify: wakeByInotify)
         // This kernel reports pipe writes: the blocking read is in use when asked for.
         #expect((backend.wakerWatch != nil) == wakeByInotify)
         _ = try backend.addWatch(directory: dir.path)
@@ -91,7 +91,7 @@ import Testing
     /// ends it at once.
     @Test(.timeLimit(.minutes(1)), arguments: [true, false])
     func stopWakesAWaitWithATimeout(wakeByInotify: Bool) async throws {
-        let backend = try InotifyBackend(addWatchFailure: nil, wakeByInotify: wakeByInotify)
+        let backend = try InotifyBackend(wakeByInotify: wakeByInotify)
         let waiting = Waiting(backend)
         waiting.start(timeoutMilliseconds: 3_600_000)
         try await waiting.waitUntilBlocked()
@@ -104,7 +104,7 @@ import Testing
     @Test(.timeLimit(.minutes(1)), arguments: [true, false])
     func stopBeforeTheWaitIsSeen(wakeByInotify: Bool) throws {
         let dir = try TemporaryDirectory()
-        let backend = try InotifyBackend(addWatchFailure: nil, wakeByInotify: wakeByInotify)
+        let backend = try InotifyBackend(wakeByInotify: wakeByInotify)
         _ = try backend.addWatch(directory: dir.path)
         FS.write(dir.path("before.txt"), "x")
         backend.waker.wake()
@@ -118,7 +118,7 @@ import Testing
     @Test(.timeLimit(.minutes(1)), arguments: [true, false])
     func eventsAndTimeoutsAreNotStops(wakeByInotify: Bool) throws {
         let dir = try TemporaryDirectory()
-        let backend = try InotifyBackend(addWatchFailure: nil, wakeByInotify: wakeByInotify)
+        let backend = try InotifyBackend(wakeByInotify: wakeByInotify)
         let watch = try backend.addWatch(directory: dir.path)
         #expect(try backend.wait(timeoutMilliseconds: 0) == .timedOut)
         FS.write(dir.path("a.txt"), "x")

@@ -35,7 +35,7 @@ import Testing
         let loop = WatchLoop(
             backend: backend, channel: channel, options: options,
             ignore: IgnoreRules(parsing: [], source: "test"), roots: [.init(path: root, kind: kind)])
-        loop.start()
+        loop.state.start()
         #expect(try await channel.next()?.kind.name == "ready")
         return loop
     }
@@ -64,7 +64,7 @@ import Testing
         // (a same.txt too: another file).
         try FileManager.default.removeItem(atPath: dir.path("m"))
         try dir.tree(["m/same.txt": "underneath", "m/under/u.txt": "u"])
-        loop.step(unmount(3, 2))
+        loop.state.handle(unmount(3, 2))
 
         #expect(
             try await drain(channel) == [
@@ -72,9 +72,9 @@ import Testing
                 "add \(dir.path("m/same.txt"))", "addDir \(dir.path("m/under"))", "add \(dir.path("m/under/u.txt"))",
             ])
         #expect(Array(backend.watched.dropFirst(3)) == [dir.path("m"), dir.path("m/under")])
-        #expect(loop.roots.count == 1)
-        #expect(loop.tree.kind(of: dir.path("m/sub")) == nil)
-        #expect(loop.tree.kind(of: dir.path("kept.txt")) == .file)
+        #expect(loop.state.roots.count == 1)
+        #expect(loop.state.tree.kind(of: dir.path("m/sub")) == nil)
+        #expect(loop.state.tree.kind(of: dir.path("kept.txt")) == .file)
     }
 
     /// The records split over two reads, the subdirectory's first: it is handled alone
@@ -87,8 +87,8 @@ import Testing
         let loop = try await startedLoop(dir.path, channel: channel, backend: backend)
         try FileManager.default.removeItem(atPath: dir.path("m/sub"))
         try dir.tree(["m/under.txt": "u"])
-        loop.step(unmount(3))
-        loop.step(unmount(2))
+        loop.state.handle(unmount(3))
+        loop.state.handle(unmount(2))
         #expect(
             try await drain(channel) == [
                 "unlink \(dir.path("m/sub/deep.txt"))", "unlinkDir \(dir.path("m/sub"))", "add \(dir.path("m/under.txt"))",
@@ -104,11 +104,11 @@ import Testing
         let loop = try await startedLoop(dir.path, channel: channel, backend: backend)
         try FileManager.default.removeItem(atPath: dir.path("on-mount.txt"))
         try dir.tree(["under.txt": "u"])
-        loop.step(unmount(1))
+        loop.state.handle(unmount(1))
         #expect(try await drain(channel) == ["unlink \(dir.path("on-mount.txt"))", "add \(dir.path("under.txt"))"])
-        #expect(loop.roots.count == 1)
+        #expect(loop.state.roots.count == 1)
         #expect(backend.watched == [dir.path, dir.path])
-        #expect(loop.counters.lostRoots.load(ordering: .relaxed) == 0)
+        #expect(loop.state.counters.lostRoots.load(ordering: .relaxed) == 0)
     }
 
     /// The root was on the unmounted file system and is gone: its entries are reported
@@ -120,10 +120,10 @@ import Testing
         let channel = BoundedChannel<WatchEvent>(capacity: 1000)
         let loop = try await startedLoop(root, channel: channel, backend: ScriptedBackend())
         try FileManager.default.removeItem(atPath: root)
-        loop.step(unmount(1))
+        loop.state.handle(unmount(1))
         #expect(try await drain(channel) == ["unlink \(root)/a.txt", "unlinkDir \(root)", "error \(root)"])
-        #expect(loop.roots.isEmpty)
-        #expect(loop.counters.lostRoots.load(ordering: .relaxed) == 1)
+        #expect(loop.state.roots.isEmpty)
+        #expect(loop.state.counters.lostRoots.load(ordering: .relaxed) == 1)
     }
 
     /// A single-file root whose directory was the mount point: the old file is gone,
@@ -135,9 +135,9 @@ import Testing
         let backend = ScriptedBackend()
         let loop = try await startedLoop(file, kind: .file, channel: channel, backend: backend)
         try dir.file("f.txt", "underneath")
-        loop.step(unmount(1))
+        loop.state.handle(unmount(1))
         #expect(try await drain(channel) == ["unlink \(file)", "add \(file)"])
         #expect(backend.watched == [dir.path, dir.path])
-        #expect(loop.roots.count == 1)
+        #expect(loop.state.roots.count == 1)
     }
 }

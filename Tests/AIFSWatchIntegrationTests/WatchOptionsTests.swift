@@ -116,9 +116,8 @@ import Testing
         let dir = try TemporaryDirectory()
         try dir.tree(["locked/secret.txt": "", "open/": ""])
         let locked = dir.path("locked")
-        var options = WatchOptions()
-        options._addWatchFailure = { path in path == locked ? Errno.permissionDenied : nil }
-        let events = try EventRecorder(paths: [dir.path], options: options)
+        let events = try EventRecorder(
+            paths: [dir.path], environment: .failingWatches { path in path == locked ? Errno.permissionDenied : nil })
         let seen = try await events.expect([.error(locked), .ready(dir.path)])
         let message = seen.compactMap { event -> String? in
             if case .error(let message) = event.kind { return message }

@@ -162,10 +162,10 @@ enum Syscall {
     /// a link to a directory counts as a directory; `isLink` says which entries are links.
     static func listDirectory(
         atPath path: String, followSymlinks: Bool = false
-    ) throws(Errno) -> [(name: String, kind: EntryKind, isLink: Bool)] {
+    ) throws(Errno) -> [DirectoryEntry] {
         guard let dir = path.withCString({ opendir($0) }) else { throw Errno(rawValue: errno) }
         defer { closedir(dir) }
-        var result: [(name: String, kind: EntryKind, isLink: Bool)] = []
+        var result: [DirectoryEntry] = []
         while let entry = readdir(dir) {
             let name = withUnsafePointer(to: entry.pointee.d_name) {
                 $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
@@ -185,7 +185,7 @@ enum Syscall {
             if isLink && followSymlinks, (try? status(atPath: path + "/" + name, followSymlinks: true))?.kind == .directory {
                 kind = .directory
             }
-            result.append((name, kind, isLink))
+            result.append(DirectoryEntry(name: name, kind: kind, isLink: isLink))
         }
         return result
     }

@@ -5,8 +5,8 @@ import AIFSCore
 /// files and followed symbolic links.
 ///
 /// ## Threading
-/// Called on the loop's thread only, like the rest of ``WatchLoop``.
-extension WatchLoop {
+/// Called on the watch thread only, like the rest of ``WatchState``.
+extension WatchState {
     // MARK: - Filters
 
     /// The root that `path` belongs to and the path relative to it ("" for the root).
@@ -58,9 +58,9 @@ extension WatchLoop {
     /// The target of `path` when it is a symbolic link to a directory that may be
     /// followed: not inside a watched root, not overlapping a followed target (loops).
     func followableLink(_ path: String) -> String? {
-        guard (try? Syscall.status(atPath: path))?.kind == .symlink,
-            (try? Syscall.status(atPath: path, followSymlinks: true))?.kind == .directory,
-            let target = try? Syscall.realPath(path)
+        guard (try? fileSystem.status(atPath: path))?.kind == .symlink,
+            (try? fileSystem.status(atPath: path, followSymlinks: true))?.kind == .directory,
+            let target = try? fileSystem.realPath(path)
         else { return nil }
         func overlaps(_ a: String, _ b: String) -> Bool { a == b || a.hasPrefix(b + "/") || b.hasPrefix(a + "/") }
         if roots.contains(where: { overlaps(target, $0.path) }) { return nil }
@@ -71,7 +71,7 @@ extension WatchLoop {
     /// Reads (again) the `.gitignore` of `directory`.
     func loadGitignore(_ directory: String) {
         let file = directory + "/.gitignore"
-        guard let bytes = Syscall.readSmallFile(atPath: file) else {
+        guard let bytes = fileSystem.readSmallFile(atPath: file) else {
             gitignores[directory] = nil
             return
         }

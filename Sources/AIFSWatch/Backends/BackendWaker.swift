@@ -14,7 +14,7 @@ import SystemPackage
 /// ## Threading
 /// ``wake()`` from any thread, any number of times; the backend that created it waits on
 /// its descriptor from the loop thread.
-public final class BackendWaker: Sendable {
+final class BackendWaker: Sendable {
     /// The read end: readable once woken.
     let fd: CInt
     private let writeEnd: CInt
@@ -28,6 +28,6 @@ public final class BackendWaker: Sendable {
     }
 
     /// Makes the backend's current or next `wait` return ``BackendWake/stopRequested``.
-    public func wake() { Syscall.signal(pipe: writeEnd) }
+    func wake() { Syscall.signal(pipe: writeEnd) }
 }
 #endif

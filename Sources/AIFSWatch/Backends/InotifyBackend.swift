@@ -1,6 +1,6 @@
 #if os(Linux)
 import CAIFSShims
-public import SystemPackage
+import SystemPackage
 
 /// The Linux backend: one inotify descriptor, read with a blocking `read(2)`.
 ///
@@ -21,10 +21,10 @@ public import SystemPackage
 /// ## Threading
 /// Created on any thread, then owned by the watch loop's thread, which alone calls its
 /// methods (see ``FileWatcherBackend``). Other threads use ``waker`` only.
-public final class InotifyBackend: FileWatcherBackend {
+final class InotifyBackend: FileWatcherBackend {
     private let inotify: CInt
     /// Wakes the loop for shutdown.
-    public let waker: BackendWaker
+    let waker: BackendWaker
     /// The watch on ``waker``'s pipe, whose records mean "stop"; `nil` when the pipe
     /// could not be watched, and every wait polls the pipe instead.
     let wakerWatch: WatchDescriptor?
@@ -34,7 +34,6 @@ public final class InotifyBackend: FileWatcherBackend {
     private var overflowSeen = false
     /// Bytes read by the last wait, for ``readEvents(into:)`` to parse.
     private var unparsed = 0
-    private let addWatchFailure: (@Sendable (String) -> Errno?)?
     // Reused for every read: one page per read is far below the kernel's queue, and
     // 64 KiB holds at least 240 records with maximal names.
     private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
@@ -42,13 +41,10 @@ public final class InotifyBackend: FileWatcherBackend {
     /// Opens the inotify descriptor and the waker's pipe, and watches the pipe.
     ///
     /// - Throws: The `Errno` of the call that failed (`EMFILE` at the inotify instance limit).
-    public convenience init() throws(Errno) {
-        try self.init(addWatchFailure: nil)
-    }
-
+    ///
     /// - Parameter wakeByInotify: Whether to watch the waker's pipe so a wait without
     ///   timeout can block in `read(2)`; tests turn it off to run the `poll(2)` path alone.
-    init(addWatchFailure: (@Sendable (String) -> Errno?)?, wakeByInotify: Bool = true) throws(Errno) {
+    init(wakeByInotify: Bool = true) throws(Errno) {
         let inotify = try Syscall.inotifyInit()
         let waker: BackendWaker
         do {
@@ -59,7 +55,6 @@ public final class InotifyBackend: FileWatcherBackend {
         }
         self.inotify = inotify
         self.waker = waker
-        self.addWatchFailure = addWatchFailure
         self.wakerWatch = wakeByInotify ? Self.watchPipe(of: waker, inotify: inotify) : nil
     }
 
@@ -87,17 +82,16 @@ public final class InotifyBackend: FileWatcherBackend {
         return WatchDescriptor(rawValue: watch)
     }
 
-    public func addWatch(directory: String) throws(Errno) -> WatchDescriptor {
-        if let error = addWatchFailure?(directory) { throw error }
+    func addWatch(directory: String) throws(Errno) -> WatchDescriptor {
         return WatchDescriptor(
             rawValue: try Syscall.inotifyAddWatch(inotify, path: directory, mask: InotifyMask.directoryWatch.rawValue))
     }
 
-    public func removeWatch(_ descriptor: WatchDescriptor) {
+    func removeWatch(_ descriptor: WatchDescriptor) {
         try? Syscall.inotifyRemoveWatch(inotify, descriptor.rawValue)
     }
 
-    public func wait(timeoutMilliseconds: Int?) throws(Errno) -> BackendWake {
+    func wait(timeoutMilliseconds: Int?) throws(Errno) -> BackendWake {
         if stopSeen { return .stopRequested }
         if timeoutMilliseconds != nil || wakerWatch == nil || overflowSeen {
             let ready = try Syscall.waitReadable(inotify, waker.fd, timeoutMilliseconds: CInt(clamping: timeoutMilliseconds ?? -1))
@@ -122,7 +116,7 @@ public final class InotifyBackend: FileWatcherBackend {
     }
 
     /// Parses what the last ``wait(timeoutMilliseconds:)`` read; no system call.
-    public func readEvents(into events: inout [RawEvent]) throws(Errno) {
+    func readEvents(into events: inout [RawEvent]) throws(Errno) {
         guard unparsed > 0 else { return }
         Self.parse(UnsafeRawBufferPointer(rebasing: buffer[..<unparsed]), into: &events)
         unparsed = 0

@@ -43,8 +43,8 @@ final class RoutingBackend: FileWatcherBackend {
         try polling.addWatch(directory: directory)
     }
 
-    func noteListed(_ descriptor: WatchDescriptor, names: [String]) {
-        if PollingBackend.isPolling(descriptor) { polling.noteListed(descriptor, names: names) }
+    func noteListed(_ descriptor: WatchDescriptor, entries: [DirectoryEntry]) {
+        if PollingBackend.isPolling(descriptor) { polling.noteListed(descriptor, entries: entries) }
     }
 
     func removeWatch(_ descriptor: WatchDescriptor) {

@@ -1,13 +1,13 @@
 /// Which backend watches a root, and why: the per-root choice the watcher reports in
 /// `ready` (``WatchEvent/Kind/ready(backends:watches:)``) and in ``WatchStats``.
-public struct BackendChoice: Sendable, Hashable {
+struct BackendChoice: Sendable, Hashable {
     /// The backend's name: `"inotify"` or `"polling"`.
-    public var backend: String
+    var backend: String
     /// Why it was chosen, in words, for logs and stats.
-    public var reason: String
+    var reason: String
 
     /// Creates a choice.
-    public init(backend: String, reason: String) {
+    init(backend: String, reason: String) {
         self.backend = backend
         self.reason = reason
     }
@@ -25,10 +25,10 @@ public struct BackendChoice: Sendable, Hashable {
 /// and FUSE file systems only report what passes through the local mount. Those get
 /// polling; every other type gets inotify. The table follows `statfs(2)` and
 /// `<linux/magic.h>`; an unknown type counts as local, since most are.
-public enum BackendSelector {
+enum BackendSelector {
     /// File systems whose changes inotify may not see, by `f_type`, with a name for
     /// the reason.
-    public static let pollingFileSystems: [Int64: String] = [
+    static let pollingFileSystems: [Int64: String] = [
         0x6969: "NFS",
         0x517B: "SMB",
         0xFF53_4D42: "CIFS",
@@ -54,7 +54,7 @@ public enum BackendSelector {
     ///   - usePolling: The ``WatchOptions/usePolling`` option.
     ///   - inotifyAvailable: Whether an inotify instance could be made.
     /// - Returns: `"polling"` or `"inotify"` and the reason.
-    public static func choose(fileSystemType: Int64?, usePolling: Bool, inotifyAvailable: Bool = true) -> BackendChoice {
+    static func choose(fileSystemType: Int64?, usePolling: Bool, inotifyAvailable: Bool = true) -> BackendChoice {
         if usePolling { return BackendChoice(backend: "polling", reason: "usePolling is set") }
         if !inotifyAvailable {
             return BackendChoice(backend: "polling", reason: "inotify could not start (fs.inotify.max_user_instances reached)")
