@@ -135,6 +135,13 @@ let package = Package(
             dependencies: ["AIFSSearch", "AIFSCore", "AIFSTestSupport"],
             swiftSettings: strictSettings
         ),
+        // The watch state machine alone: a fake kernel and a hand-turned clock, no
+        // threads, no disk.
+        .testTarget(
+            name: "AIFSWatchTests",
+            dependencies: ["AIFSWatch", "AIFSCore", "AIFSTestSupport", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "AIFSWatchIntegrationTests",
             dependencies: ["AIFSWatch", "AIFSCore", "AIFSTestSupport"],

@@ -58,6 +58,11 @@ struct AtomicCoalescer: Sendable {
         byPath[event.path, default: []].append(arrivals)
     }
 
+    /// Whether an event of `kind` at `path` is held.
+    private func isHolding(_ kind: WatchEvent.Kind, at path: String) -> Bool {
+        byPath[path]?.contains { held[$0]?.event.kind == kind } ?? false
+    }
+
     /// Takes the held event of `kind` at `path` out of the hold.
     private mutating func take(_ kind: WatchEvent.Kind, at path: String) -> WatchEvent? {
         guard let numbers = byPath[path],
@@ -115,6 +120,11 @@ struct AtomicCoalescer: Sendable {
                 if take(.unlink, at: event.path) != nil {
                     return [WatchEvent(.change, path: event.path, timestamp: event.timestamp)]
                 }
+                // A target made within the window is still to be reported: its held
+                // `add` tells the consumer of it, with these contents (`echo > f` then
+                // `sed -i` on it gave a change of a file never added; found by the pure
+                // random-operations test).
+                if isHolding(.add, at: event.path) { return [] }
                 return [WatchEvent(replacing ? .change : .add, path: event.path, timestamp: event.timestamp)]
             }
             // Held events at or under the old path happened before the rename: they go
@@ -123,11 +133,11 @@ struct AtomicCoalescer: Sendable {
             let before = release { $0 == from || $0.hasPrefix(fromPrefix) }
             let unlinkedTarget = take(.unlink, at: event.path) != nil
             if movedFile && (replacing || unlinkedTarget) {
-                // A known file moved over another: chokidar's unlink and change.
-                return before + [
-                    WatchEvent(.unlink, path: from, timestamp: event.timestamp),
-                    WatchEvent(.change, path: event.path, timestamp: event.timestamp),
-                ]
+                // A known file moved over another: chokidar's unlink and change (or no
+                // change while the target's own `add` is held: that add reports it).
+                let unlink = WatchEvent(.unlink, path: from, timestamp: event.timestamp)
+                if !unlinkedTarget && isHolding(.add, at: event.path) { return before + [unlink] }
+                return before + [unlink, WatchEvent(.change, path: event.path, timestamp: event.timestamp)]
             }
             return before + [event]
         case .ready, .rescan:
