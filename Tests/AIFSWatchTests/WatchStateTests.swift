@@ -265,4 +265,34 @@ import Testing
         h.deliver()
         #expect(h.take() == ["change /r/only.txt"])
     }
+
+    /// `echo > f; sed -i … f` within the atomic window: the file's `add` is still held
+    /// when the save lands, so it is one `add` (with the saved contents), never a
+    /// `change` of a file the consumer has not seen.
+    @Test func aFileMadeAndAtomicallySavedWithinTheWindowIsOneAdd() {
+        let h = StateHarness(options: options(atomic: true))
+        h.state.start()
+        _ = h.take()
+        h.kernel.write("/r/f", size: 1)
+        h.kernel.write("/r/.f.tmp", size: 2)
+        h.kernel.rename("/r/.f.tmp", to: "/r/f")
+        h.deliver()
+        #expect(h.take().isEmpty)
+        h.advance(by: .milliseconds(100))
+        #expect(h.take() == ["add /r/f"])
+    }
+
+    /// A known file moved over one made within the window: the known one is gone, and
+    /// the target's held `add` reports it.
+    @Test func aKnownFileMovedOverANewOneIsAnUnlinkThenTheNewOnesAdd() {
+        let h = StateHarness(options: options(atomic: true)) { $0.write("/r/known") }
+        h.state.start()
+        _ = h.take()
+        h.kernel.write("/r/new")
+        h.kernel.rename("/r/known", to: "/r/new")
+        h.deliver()
+        #expect(h.take() == ["unlink /r/known"])
+        h.advance(by: .milliseconds(100))
+        #expect(h.take() == ["add /r/new"])
+    }
 }
