@@ -147,7 +147,7 @@ extension FileService {
     public func readFile(
         path: String, range: ReadRange = .whole, maxBytes: Int = FileService.defaultReadLimit
     ) throws(CoreError) -> FileContent {
-        let resolved = try roots?.resolve(path) ?? path
+        let resolved = try resolve(path)
         try Self.validate(range, path: path)
         let limit = max(1, maxBytes)
         // A FIFO or device would block the open or never end: refuse anything but a

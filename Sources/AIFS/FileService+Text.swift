@@ -8,7 +8,7 @@ extension FileService {
     ///
     /// - Throws: ``AIFSCore/CoreError``: `.outsideRoots`, `.notFound`, `.isADirectory`…
     public func lineCount(of path: String) throws(CoreError) -> Int {
-        let resolved = try roots?.resolve(path) ?? path
+        let resolved = try resolve(path)
         let file = try ReadableFile(path: resolved)
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         var lines = 0

@@ -129,14 +129,23 @@ public struct FileService: Sendable {
 
     /// The starting paths to walk: as given without roots, resolved inside them with.
     private func resolvePaths(_ paths: [String], options: WalkOptions) throws(CoreError) -> [String] {
-        guard let roots else { return paths }
-        if options.followSymlinks {
+        if roots != nil && options.followSymlinks {
             // A followed link could lead out of the roots mid-walk; until each link
             // target is checked against the roots, refuse rather than leak.
             throw CoreError(
                 .invalidArgument,
                 "following symbolic links is not available for a service confined to roots; walk without it")
         }
+        return try resolveStartingPaths(paths)
+    }
+
+    /// Where a walk, a search or a watch starts: the paths as given without roots; with
+    /// roots each resolved inside them (``resolve(_:)``), and none means the first root.
+    /// The one place the facade turns a list of caller paths into real ones.
+    ///
+    /// - Throws: ``CoreError`` as ``AIFSCore/Roots/resolve(_:)``.
+    func resolveStartingPaths(_ paths: [String]) throws(CoreError) -> [String] {
+        guard let roots else { return paths }
         var resolved: [String] = []
         for path in paths.isEmpty ? [roots.paths[0]] : paths {
             resolved.append(try roots.resolve(path))

@@ -1,3 +1,4 @@
+import AIFS
 import AIFSCore
 import AIFSWatch
 import ArgumentParser
@@ -131,7 +132,7 @@ struct WatchCommand: AsyncParsableCommand {
             // Lines are written from the watch thread itself: no queue and no thread hop
             // between reading the kernel's event and writing its line.
             let printer = LinePrinter(readable: readable)
-            watcher = try Watcher(paths: paths, options: options) { event in printer.print(event) }
+            watcher = try FileService.unrestricted().watch(paths, options: options) { event in printer.print(event) }
         } catch {
             try? Console.standardError.write("aifs: \(error.message)\n")
             throw ExitCode(2)
