@@ -1,3 +1,4 @@
+import AIFSCore
 import Foundation
 import MCP
 
@@ -75,62 +76,9 @@ enum ToolResultJSON {
         return true
     }
 
-    /// Appends `string` quoted, with JSONEncoder's escapes: `\"`, `\\`, `\b`, `\f`, `\n`,
-    /// `\r`, `\t`, `\u00XX` for the other control characters; slashes and everything
-    /// else as they are.
+    /// Appends `string` quoted, with JSONEncoder's escapes (AIFSCore's one JSON
+    /// escaping).
     static func appendString(_ string: String, to out: inout [UInt8]) {
-        var string = string
-        string.withUTF8 { bytes in
-            // Written straight into the array's spare room: at most six bytes per byte
-            // (`\u00XX`) and the quotes.
-            let start = out.count
-            out.append(contentsOf: repeatElement(0, count: bytes.count * 6 + 2))
-            let written = out.withUnsafeMutableBufferPointer { buffer -> Int in
-                let destination = buffer.baseAddress! + start
-                var position = 0
-                destination[position] = UInt8(ascii: "\"")
-                position += 1
-                var runStart = 0
-                for index in bytes.indices {
-                    let byte = bytes[index]
-                    guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                    let run = index - runStart
-                    if run > 0 {
-                        (destination + position).update(from: bytes.baseAddress! + runStart, count: run)
-                        position += run
-                    }
-                    runStart = index + 1
-                    destination[position] = UInt8(ascii: "\\")
-                    position += 1
-                    switch byte {
-                    case UInt8(ascii: "\""), UInt8(ascii: "\\"): destination[position] = byte
-                    case 0x08: destination[position] = UInt8(ascii: "b")
-                    case 0x0C: destination[position] = UInt8(ascii: "f")
-                    case 0x0A: destination[position] = UInt8(ascii: "n")
-                    case 0x0D: destination[position] = UInt8(ascii: "r")
-                    case 0x09: destination[position] = UInt8(ascii: "t")
-                    default:
-                        let hex = Self.hexDigits
-                        destination[position] = UInt8(ascii: "u")
-                        destination[position + 1] = UInt8(ascii: "0")
-                        destination[position + 2] = UInt8(ascii: "0")
-                        destination[position + 3] = hex[Int(byte >> 4)]
-                        position += 4
-                        destination[position] = hex[Int(byte & 0x0F)]
-                    }
-                    position += 1
-                }
-                let run = bytes.count - runStart
-                if run > 0 {
-                    (destination + position).update(from: bytes.baseAddress! + runStart, count: run)
-                    position += run
-                }
-                destination[position] = UInt8(ascii: "\"")
-                return position + 1
-            }
-            out.removeLast(bytes.count * 6 + 2 - written)
-        }
+        JSONBytes.appendString(string, to: &out)
     }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }

@@ -55,7 +55,7 @@ struct ApplyCommand: AsyncParsableCommand {
             report = try await FileService.unrestricted().applyTransaction(transaction, options: options)
         } catch {
             if json {
-                try? Console.standardOutput.write("{\"applied\":false,\"error\":{\"code\":\(JSONString.quoted(error.code.description)),\"message\":\(JSONString.quoted(error.message))}}\n")
+                try? Console.standardOutput.write("{\"applied\":false,\"error\":{\"code\":\(JSONBytes.quoted(error.code.description)),\"message\":\(JSONBytes.quoted(error.message))}}\n")
             }
             try? Console.standardError.write("aifs: \(file == "-" ? "standard input" : file): \(error.message)\n")
             // A document that names no usable path is malformed, as one with bad JSON.
@@ -64,9 +64,9 @@ struct ApplyCommand: AsyncParsableCommand {
         var out = ""
         if json {
             let steps = report.steps.map { step in
-                var fields = ["\"type\":\(JSONString.quoted(step.type.rawValue))", "\"path\":\(JSONString.quoted(step.path))"]
-                if let destination = step.destination { fields.append("\"destination\":\(JSONString.quoted(destination))") }
-                if let diff = step.diff { fields.append("\"diff\":\(JSONString.quoted(diff))") }
+                var fields = ["\"type\":\(JSONBytes.quoted(step.type.rawValue))", "\"path\":\(JSONBytes.quoted(step.path))"]
+                if let destination = step.destination { fields.append("\"destination\":\(JSONBytes.quoted(destination))") }
+                if let diff = step.diff { fields.append("\"diff\":\(JSONBytes.quoted(diff))") }
                 return "{" + fields.joined(separator: ",") + "}"
             }
             out = "{\"applied\":\(report.applied),\"dryRun\":\(dryRun),\"steps\":[\(steps.joined(separator: ","))]}\n"

@@ -43,7 +43,7 @@ enum BatchDriver {
             walkErrors = errors.count
             for error in errors {
                 if flags.json {
-                    output.append("{\"type\":\"error\",\"path\":\(JSONString.quoted(error.path ?? "")),\"error\":{\"code\":\(JSONString.quoted(error.code.description)),\"message\":\(JSONString.quoted(error.message))}}\n".utf8)
+                    output.append("{\"type\":\"error\",\"path\":\(JSONBytes.quoted(error.path ?? "")),\"error\":{\"code\":\(JSONBytes.quoted(error.code.description)),\"message\":\(JSONBytes.quoted(error.message))}}\n".utf8)
                     output.endRecord()
                 } else {
                     try? Console.standardError.write("aifs: \(error.message)\n")
@@ -90,7 +90,7 @@ enum BatchDriver {
         let seconds = Double(summary.elapsed.components.seconds) + Double(summary.elapsed.components.attoseconds) / 1e18
         let rate = seconds > 0 ? Double(summary.total) / seconds : 0
         if flags.json {
-            output.append("{\"type\":\"summary\",\"operation\":\(JSONString.quoted(operation.name)),\"total\":\(summary.total + walkErrors),\"succeeded\":\(summary.succeeded),\"failed\":\(failed),\"notTried\":\(summary.notTried),\"bytes\":\(summary.bytes),\"elapsedMs\":\(Int(seconds * 1000)),\"filesPerSecond\":\(Int(rate)),\"workers\":\(summary.pool.workers),\"utilisation\":\(Double(Int(summary.pool.utilisation * 1000)) / 1000),\"waitMicroseconds\":\(percentiles(summary.pool.waitTime)),\"runMicroseconds\":\(percentiles(summary.pool.runTime)),\"dryRun\":\(flags.dryRun)}\n".utf8)
+            output.append("{\"type\":\"summary\",\"operation\":\(JSONBytes.quoted(operation.name)),\"total\":\(summary.total + walkErrors),\"succeeded\":\(summary.succeeded),\"failed\":\(failed),\"notTried\":\(summary.notTried),\"bytes\":\(summary.bytes),\"elapsedMs\":\(Int(seconds * 1000)),\"filesPerSecond\":\(Int(rate)),\"workers\":\(summary.pool.workers),\"utilisation\":\(Double(Int(summary.pool.utilisation * 1000)) / 1000),\"waitMicroseconds\":\(percentiles(summary.pool.waitTime)),\"runMicroseconds\":\(percentiles(summary.pool.runTime)),\"dryRun\":\(flags.dryRun)}\n".utf8)
             output.endRecord()
         }
         output.flush()
@@ -138,11 +138,11 @@ enum BatchDriver {
     }
 
     static func jsonRecord(_ result: BatchResult) -> String {
-        var fields = ["\"type\":\"result\"", "\"index\":\(result.index)", "\"path\":\(JSONString.quoted(result.item.path))"]
+        var fields = ["\"type\":\"result\"", "\"index\":\(result.index)", "\"path\":\(JSONBytes.quoted(result.item.path))"]
         switch result.outcome {
         case .failure(let error):
             fields.append("\"ok\":false")
-            fields.append("\"error\":{\"code\":\(JSONString.quoted(error.code.description)),\"message\":\(JSONString.quoted(error.message))}")
+            fields.append("\"error\":{\"code\":\(JSONBytes.quoted(error.code.description)),\"message\":\(JSONBytes.quoted(error.message))}")
         case .success(let value):
             fields.append("\"ok\":true")
             switch value {
@@ -154,7 +154,7 @@ enum BatchDriver {
                     "\"kind\":\"\(identity.kind)\"", "\"size\":\(identity.size)", "\"mode\":\"\(String(identity.permissions, radix: 8))\"",
                     "\"modified\":\(identity.modificationTime / 1_000_000_000)", "\"inode\":\(identity.inode)",
                 ]
-            case .changed(let destination, let dryRun): fields += ["\"destination\":\(JSONString.quoted(destination))", "\"dryRun\":\(dryRun)"]
+            case .changed(let destination, let dryRun): fields += ["\"destination\":\(JSONBytes.quoted(destination))", "\"dryRun\":\(dryRun)"]
             case .removed(let dryRun): fields += ["\"removed\":true", "\"dryRun\":\(dryRun)"]
             case .unchanged: fields.append("\"unchanged\":true")
             }

@@ -141,5 +141,5 @@ struct BatchRecord {
         }
     }
 
-    private mutating func appendQuoted(_ text: String) { JSONString.append(text, to: &bytes) }
+    private mutating func appendQuoted(_ text: String) { JSONBytes.appendString(text, to: &bytes) }
 }

@@ -74,21 +74,21 @@ struct JSONObjectWriter {
     private var fields: [String] = []
 
     mutating func number(_ key: String, _ value: Int) {
-        fields.append("\(JSONString.quoted(key)):\(value)")
+        fields.append("\(JSONBytes.quoted(key)):\(value)")
     }
 
     mutating func double(_ key: String, _ value: Double) {
-        fields.append("\(JSONString.quoted(key)):\(value.isFinite ? "\(value)" : "null")")
+        fields.append("\(JSONBytes.quoted(key)):\(value.isFinite ? "\(value)" : "null")")
     }
 
     mutating func string(_ key: String, _ value: String) {
-        fields.append("\(JSONString.quoted(key)):\(JSONString.quoted(value))")
+        fields.append("\(JSONBytes.quoted(key)):\(JSONBytes.quoted(value))")
     }
 
     mutating func object(_ key: String, _ build: (inout JSONObjectWriter) -> Void) {
         var nested = JSONObjectWriter()
         build(&nested)
-        fields.append("\(JSONString.quoted(key)):\(nested.finished())")
+        fields.append("\(JSONBytes.quoted(key)):\(nested.finished())")
     }
 
     func finished() -> String { "{" + fields.joined(separator: ",") + "}" }

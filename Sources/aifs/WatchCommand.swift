@@ -159,76 +159,41 @@ struct WatchCommand: AsyncParsableCommand {
     /// `line`. It runs on the watch thread for every event, so it builds bytes in the
     /// caller's reused buffer: no `String` and no allocation per event.
     static func appendJSONLine(_ event: WatchEvent, to line: inout [UInt8]) {
-        append(#"{"event":""#, to: &line)
-        append(event.kind.staticName, to: &line)
-        append(#"","path":"#, to: &line)
-        JSONString.append(event.path, to: &line)
+        JSONBytes.append(#"{"event":""#, to: &line)
+        JSONBytes.append(event.kind.staticName, to: &line)
+        JSONBytes.append(#"","path":"#, to: &line)
+        JSONBytes.appendString(event.path, to: &line)
         switch event.kind {
         case .rename(let from):
-            append(#","from":"#, to: &line)
-            JSONString.append(from, to: &line)
+            JSONBytes.append(#","from":"#, to: &line)
+            JSONBytes.appendString(from, to: &line)
         case .error(let message):
-            append(#","message":"#, to: &line)
-            JSONString.append(message, to: &line)
+            JSONBytes.append(#","message":"#, to: &line)
+            JSONBytes.appendString(message, to: &line)
         case .ready(let backends, let watches):
-            append(#","backends":{"#, to: &line)
+            JSONBytes.append(#","backends":{"#, to: &line)
             for (index, root) in backends.keys.sorted().enumerated() {
                 if index > 0 { line.append(UInt8(ascii: ",")) }
-                JSONString.append(root, to: &line)
+                JSONBytes.appendString(root, to: &line)
                 line.append(UInt8(ascii: ":"))
-                JSONString.append(backends[root]!, to: &line)
+                JSONBytes.appendString(backends[root]!, to: &line)
             }
-            append(#"},"watches":"#, to: &line)
-            appendDecimal(Int64(watches), to: &line)
+            JSONBytes.append(#"},"watches":"#, to: &line)
+            JSONBytes.appendInteger(Int64(watches), to: &line)
         default:
             break
         }
         if let stat = event.stat {
-            append(#","size":"#, to: &line)
-            appendDecimal(stat.size, to: &line)
-            append(#","mtime":"#, to: &line)
-            appendDecimal(stat.modificationTime, to: &line)
-            append(#","inode":"#, to: &line)
-            appendDecimal(stat.inode, to: &line)
+            JSONBytes.append(#","size":"#, to: &line)
+            JSONBytes.appendInteger(stat.size, to: &line)
+            JSONBytes.append(#","mtime":"#, to: &line)
+            JSONBytes.appendInteger(stat.modificationTime, to: &line)
+            JSONBytes.append(#","inode":"#, to: &line)
+            JSONBytes.appendInteger(stat.inode, to: &line)
         }
-        append(#","time":"#, to: &line)
-        appendDecimal(event.timestamp, to: &line)
-        append("}\n", to: &line)
-    }
-
-    /// Appends a literal's bytes straight from the binary (no `String` in between).
-    private static func append(_ literal: StaticString, to line: inout [UInt8]) {
-        line.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
-    }
-
-    /// Appends `value` in decimal, without making a `String`.
-    static func appendDecimal(_ value: Int64, to line: inout [UInt8]) {
-        if value < 0 { line.append(UInt8(ascii: "-")) }
-        appendDecimal(value.magnitude, to: &line)
-    }
-
-    /// "00" to "99": two digits per division.
-    private static let digitPairs: [UInt8] = (0..<100).flatMap { [UInt8(ascii: "0") + UInt8($0 / 10), UInt8(ascii: "0") + UInt8($0 % 10)] }
-
-    /// Appends `value` in decimal, without making a `String`.
-    static func appendDecimal(_ value: UInt64, to line: inout [UInt8]) {
-        var magnitude = value
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: UInt64 has at most 20 digits
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            var start = buffer.count
-            while magnitude >= 10 {
-                let pair = Int(magnitude % 100) * 2
-                magnitude /= 100
-                start -= 2
-                buffer[start] = digitPairs[pair]
-                buffer[start + 1] = digitPairs[pair + 1]
-            }
-            if magnitude > 0 || start == buffer.count {
-                start -= 1
-                buffer[start] = UInt8(ascii: "0") + UInt8(magnitude)
-            }
-            line.append(contentsOf: buffer[start...])
-        }
+        JSONBytes.append(#","time":"#, to: &line)
+        JSONBytes.appendInteger(event.timestamp, to: &line)
+        JSONBytes.append("}\n", to: &line)
     }
 
     /// `change /abs/path`, `rename /old -> /new`, `ready (3 watches)`.

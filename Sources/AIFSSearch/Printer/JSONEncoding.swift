@@ -1,7 +1,8 @@
+import AIFSCore
+
 /// The pieces of JSON the ``JSONPrinter`` writes, byte-compatible with ripgrep 13's
 /// serde_json output.
 enum JSONEncoding {
-    private static let hexDigits = Array("0123456789abcdef".utf8)
     private static let base64Alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     /// Appends ripgrep's "arbitrary data" object: `{"text":"…"}` when `bytes` are valid
@@ -19,44 +20,14 @@ enum JSONEncoding {
     }
 
     /// Appends `bytes`, which are valid UTF-8, as a quoted JSON string escaped as
-    /// serde_json escapes: `\"`, `\\`, the short forms `\b \t \n \f \r`, `\u00xx` (lower
-    /// case hex) for the other control characters; everything else, DEL and non-ASCII
-    /// included, as is.
+    /// serde_json escapes (AIFSCore's one JSON escaping).
     static func appendString(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        var start = 0
-        for (index, byte) in bytes.enumerated() {
-            let escape: UInt8
-            switch byte {
-            case UInt8(ascii: "\""): escape = UInt8(ascii: "\"")
-            case UInt8(ascii: "\\"): escape = UInt8(ascii: "\\")
-            case 0x08: escape = UInt8(ascii: "b")
-            case 0x09: escape = UInt8(ascii: "t")
-            case 0x0A: escape = UInt8(ascii: "n")
-            case 0x0C: escape = UInt8(ascii: "f")
-            case 0x0D: escape = UInt8(ascii: "r")
-            case 0x00..<0x20: escape = UInt8(ascii: "u")
-            default: continue
-            }
-            // Copy the run of plain bytes before this one in one go.
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
-            out.append(UInt8(ascii: "\\"))
-            out.append(escape)
-            if escape == UInt8(ascii: "u") {
-                out.append(contentsOf: "00".utf8)
-                out.append(hexDigits[Int(byte >> 4)])
-                out.append(hexDigits[Int(byte & 0xF)])
-            }
-            start = index + 1
-        }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
-        out.append(UInt8(ascii: "\""))
+        JSONBytes.appendString(validUTF8: bytes, to: &out)
     }
 
     /// Appends a Swift string (always valid UTF-8) as a quoted JSON string.
     static func appendString(_ string: String, to out: inout [UInt8]) {
-        var string = string
-        string.withUTF8 { appendString($0, to: &out) }
+        JSONBytes.appendString(string, to: &out)
     }
 
     /// Appends standard base64 (RFC 4648, `+/`, padded with `=`), as ripgrep's own
