@@ -43,7 +43,9 @@ enum BatchDriver {
             walkErrors = errors.count
             for error in errors {
                 if flags.json {
-                    output.append("{\"type\":\"error\",\"path\":\(JSONBytes.quoted(error.path ?? "")),\"error\":{\"code\":\(JSONBytes.quoted(error.code.description)),\"message\":\(JSONBytes.quoted(error.message))}}\n".utf8)
+                    var record = BatchRecord()
+                    record.appendJSON(walkError: error)
+                    output.append(record.bytes)
                     output.endRecord()
                 } else {
                     try? Console.standardError.write("aifs: \(error.message)\n")
@@ -117,49 +119,6 @@ enum BatchDriver {
     static func format1(_ value: Double) -> String {
         let tenths = Int((value * 10).rounded())
         return "\(tenths / 10).\(tenths % 10)"
-    }
-
-    /// One text line per result, in the style of the tool people know for it.
-    static func textLine(_ value: BatchValue, item: BatchItem, operation: String) -> String? {
-        switch value {
-        case .digest(let hex, _):
-            if let escaped = CoreutilsNames.checksumEscaped(item.path) { return "\\\(hex)  \(escaped)\n" }
-            return "\(hex)  \(item.path)\n"
-        case .counts(let lines, let words, let bytes): return "\(lines) \(words) \(bytes) \(CoreutilsNames.wcQuoted(item.path) ?? item.path)\n"
-        case .matches(let lines, _): return lines > 0 ? "\(item.path):\(lines)\n" : nil
-        case .status(let identity):
-            let mode = String(identity.permissions, radix: 8)
-            let seconds = identity.modificationTime / 1_000_000_000
-            return "\(identity.kind) \(identity.size) \(mode) \(seconds) \(item.path)\n"
-        case .changed(let destination, let dryRun): return "\(dryRun ? "would \(operation) " : "")\(item.path) -> \(destination)\n"
-        case .removed(let dryRun): return "\(dryRun ? "would delete" : "deleted") \(item.path)\n"
-        case .unchanged: return nil
-        }
-    }
-
-    static func jsonRecord(_ result: BatchResult) -> String {
-        var fields = ["\"type\":\"result\"", "\"index\":\(result.index)", "\"path\":\(JSONBytes.quoted(result.item.path))"]
-        switch result.outcome {
-        case .failure(let error):
-            fields.append("\"ok\":false")
-            fields.append("\"error\":{\"code\":\(JSONBytes.quoted(error.code.description)),\"message\":\(JSONBytes.quoted(error.message))}")
-        case .success(let value):
-            fields.append("\"ok\":true")
-            switch value {
-            case .digest(let hex, let bytes): fields += ["\"sha256\":\"\(hex)\"", "\"bytes\":\(bytes)"]
-            case .counts(let lines, let words, let bytes): fields += ["\"lines\":\(lines)", "\"words\":\(words)", "\"bytes\":\(bytes)"]
-            case .matches(let lines, let bytes): fields += ["\"matchedLines\":\(lines)", "\"bytes\":\(bytes)"]
-            case .status(let identity):
-                fields += [
-                    "\"kind\":\"\(identity.kind)\"", "\"size\":\(identity.size)", "\"mode\":\"\(String(identity.permissions, radix: 8))\"",
-                    "\"modified\":\(identity.modificationTime / 1_000_000_000)", "\"inode\":\(identity.inode)",
-                ]
-            case .changed(let destination, let dryRun): fields += ["\"destination\":\(JSONBytes.quoted(destination))", "\"dryRun\":\(dryRun)"]
-            case .removed(let dryRun): fields += ["\"removed\":true", "\"dryRun\":\(dryRun)"]
-            case .unchanged: fields.append("\"unchanged\":true")
-            }
-        }
-        return "{" + fields.joined(separator: ",") + "}\n"
     }
 }
 

@@ -1,5 +1,6 @@
 import AIFSTestSupport
 import Foundation
+import Glibc
 import Testing
 
 /// Runs `aifs` with extra environment variables (a private state directory, test
@@ -178,6 +179,36 @@ func treeContents(_ directory: String) -> [String: String] {
         #expect(results.compactMap { $0["path"] as? String } == expected)
         #expect(results.allSatisfy { $0["ok"] as? Bool == true && $0["lines"] as? Int == 1 })
         #expect(records.last?["type"] as? String == "summary" && records.last?["succeeded"] as? Int == tree.count)
+    }
+
+    /// The records of the rarer operations (stat, delete, rename), as text lines and
+    /// JSON Lines, from the one batch formatter.
+    @Test(.timeLimit(.minutes(1)))
+    func statDeleteAndRenameRecords() throws {
+        let dir = try TemporaryDirectory()
+        try dir.tree(["d/a.txt": "abc", "d/keep.md": "k"])
+        var status = stat()
+        #expect(lstat(dir.path("d/a.txt"), &status) == 0)
+        let mode = String(status.st_mode & 0o7777, radix: 8)
+        let (statText, _) = try runAIFS(["batch", "stat", "d/a.txt"], in: dir.path)
+        #expect(statText.status == 0, "\(statText)")
+        #expect(statText.lines == ["file 3 \(mode) \(status.st_mtim.tv_sec) d/a.txt"])
+        let (statJSON, _) = try runAIFS(["batch", "stat", "--json", "d/a.txt"], in: dir.path)
+        let record = try #require(statJSON.lines.first.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+        #expect(record["kind"] as? String == "file" && record["size"] as? Int == 3)
+        #expect(record["mode"] as? String == mode)
+        #expect(record["inode"] as? UInt64 == UInt64(status.st_ino) && record["ok"] as? Bool == true)
+
+        let (dryDelete, _) = try runAIFS(["batch", "delete", "--dry-run", "d"], in: dir.path)
+        #expect(dryDelete.lines == ["would delete d/a.txt", "would delete d/keep.md"])
+        let (rename, _) = try runAIFS(["batch", "rename", "--json", "--dry-run", "\\.txt$", ".text", "d"], in: dir.path)
+        let renames = rename.lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(renames.first?["destination"] as? String == "d/a.text" && renames.first?["dryRun"] as? Bool == true)
+        #expect(renames.dropFirst().first?["unchanged"] as? Bool == true)
+        let (delete, _) = try runAIFS(["batch", "delete", "--json", "d/keep.md"], in: dir.path)
+        let deleted = delete.lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(deleted.first?["removed"] as? Bool == true && deleted.first?["dryRun"] as? Bool == false)
+        #expect(!FileManager.default.fileExists(atPath: dir.path("d/keep.md")))
     }
 
     @Test(.timeLimit(.minutes(1)))
