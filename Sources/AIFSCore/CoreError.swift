@@ -14,7 +14,7 @@ public import SystemPackage
 ///     print(error.message)
 /// }
 /// ```
-public struct CoreError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct CoreError: AIFSError {
     /// The kind of failure.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         fileprivate enum Value: Hashable, Sendable {
@@ -119,17 +119,6 @@ public struct CoreError: Error, Hashable, Sendable, CustomStringConvertible {
         self.underlying = underlying
         self.location = SourceLocation(file: file, line: line)
     }
-
-    public var description: String { message }
-
-    /// A multi-line rendering with every field, for logs.
-    public var detailedDescription: String {
-        var lines = ["CoreError.\(code): \(message)"]
-        if let path { lines.append("  path: \(path)") }
-        if let underlying { lines.append("  underlying: \(underlying) (errno \(underlying.rawValue))") }
-        lines.append("  at: \(location.file):\(location.line)")
-        return lines.joined(separator: "\n")
-    }
 }
 
 extension CoreError {
@@ -149,37 +138,22 @@ extension CoreError {
         file: String = #fileID,
         line: Int = #line
     ) {
-        let code: Code
-        let advice: String
-        switch errno {
-        case .noSuchFileOrDirectory:
-            code = .notFound
-            advice = "no such file or directory; check the path for typos"
-        case .notDirectory:
-            code = .notADirectory
-            advice = "a component of the path is not a directory; pass a directory"
-        case .isDirectory:
-            code = .isADirectory
-            advice = "it is a directory; pass a file"
-        case .permissionDenied, .notPermitted:
-            code = .permissionDenied
-            advice = "permission denied; check the permissions of the path and its parent directories"
-        case .tooManySymbolicLinkLevels:
-            code = .symlinkLoop
-            advice = "too many levels of symbolic links; a link probably points back at itself"
-        case .fileNameTooLong:
-            code = .nameTooLong
-            advice = "the name is too long for the file system; use a shorter path"
-        case .fileExists:
-            code = .alreadyExists
-            advice = "it already exists; remove it or choose another name"
-        default:
-            code = .io
-            advice = "\(errno) (errno \(errno.rawValue))"
-        }
+        let reading = ErrnoReading(errno)
+        let code: Code =
+            switch reading.kind {
+            case .notFound: .notFound
+            case .notADirectory: .notADirectory
+            case .isADirectory: .isADirectory
+            case .permissionDenied: .permissionDenied
+            case .symlinkLoop: .symlinkLoop
+            case .nameTooLong: .nameTooLong
+            case .alreadyExists: .alreadyExists
+            case .invalidPath: .invalidPath
+            case .readOnlyFileSystem, .noSpace, .other: .io
+            }
         self.init(
             code,
-            "cannot \(operation) '\(path)': \(advice)",
+            reading.message(operation: operation, path: path),
             path: path,
             underlying: errno,
             file: file,

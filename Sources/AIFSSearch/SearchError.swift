@@ -5,7 +5,7 @@ public import SystemPackage
 ///
 /// Like ``AIFSCore/CoreError``: a ``Code`` to branch on, a message that says what
 /// happened, where and what to do, the path and the operating system's error.
-public struct SearchError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct SearchError: AIFSError {
     /// The kind of failure.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         fileprivate enum Value: Hashable, Sendable {
@@ -73,16 +73,5 @@ public struct SearchError: Error, Hashable, Sendable, CustomStringConvertible {
     public init(_ error: CoreError) {
         self.init(.io, error.message, path: error.path, underlying: error.underlying,
                   file: error.location.file, line: error.location.line)
-    }
-
-    public var description: String { message }
-
-    /// A multi-line rendering with every field, for logs.
-    public var detailedDescription: String {
-        var lines = ["SearchError.\(code): \(message)"]
-        if let path { lines.append("  path: \(path)") }
-        if let underlying { lines.append("  underlying: \(underlying) (errno \(underlying.rawValue))") }
-        lines.append("  at: \(location.file):\(location.line)")
-        return lines.joined(separator: "\n")
     }
 }

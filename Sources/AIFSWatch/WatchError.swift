@@ -1,3 +1,4 @@
+public import AIFSCore
 public import SystemPackage
 
 /// The error the watcher throws, or reports in an ``WatchEvent/Kind/error(message:)``
@@ -5,7 +6,7 @@ public import SystemPackage
 ///
 /// `Code` wraps a private enum, so adding a kind later does not break a caller's
 /// exhaustive `switch`.
-public struct WatchError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct WatchError: AIFSError {
     /// The kind of failure.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         fileprivate enum Value: Hashable, Sendable {
@@ -55,8 +56,8 @@ public struct WatchError: Error, Hashable, Sendable, CustomStringConvertible {
     public var path: String?
     /// The operating system's error, when one caused this.
     public var underlying: Errno?
-    /// Where in our source the error was made (`file:line`), for logs.
-    public var location: String
+    /// Where in our source the error was made, for logs.
+    public var location: CoreError.SourceLocation
 
     /// Creates an error.
     public init(
@@ -67,18 +68,7 @@ public struct WatchError: Error, Hashable, Sendable, CustomStringConvertible {
         self.message = message
         self.path = path
         self.underlying = underlying
-        self.location = "\(file):\(line)"
-    }
-
-    public var description: String { message }
-
-    /// A multi-line rendering with every field, for logs.
-    public var detailedDescription: String {
-        var lines = ["WatchError.\(code): \(message)"]
-        if let path { lines.append("  path: \(path)") }
-        if let underlying { lines.append("  underlying: \(underlying) (errno \(underlying.rawValue))") }
-        lines.append("  at: \(location)")
-        return lines.joined(separator: "\n")
+        self.location = CoreError.SourceLocation(file: file, line: line)
     }
 }
 
@@ -136,19 +126,16 @@ extension WatchError {
                     + "(fs.inotify.max_user_instances); raise it with "
                     + "`sudo sysctl fs.inotify.max_user_instances=1024` or stop other watchers",
                 path: path, underlying: errno, file: file, line: line)
-        case .noSuchFileOrDirectory:
-            return WatchError(
-                .notFound, "cannot \(operation) '\(path)': no such file or directory",
-                path: path, underlying: errno, file: file, line: line)
-        case .permissionDenied, .notPermitted:
-            return WatchError(
-                .permissionDenied,
-                "cannot \(operation) '\(path)': permission denied; check the permissions of the path",
-                path: path, underlying: errno, file: file, line: line)
         default:
+            let reading = ErrnoReading(errno)
+            let code: Code =
+                switch reading.kind {
+                case .notFound: .notFound
+                case .permissionDenied: .permissionDenied
+                default: .io
+                }
             return WatchError(
-                .io, "cannot \(operation) '\(path)': \(errno) (errno \(errno.rawValue))",
-                path: path, underlying: errno, file: file, line: line)
+                code, reading.message(operation: operation, path: path), path: path, underlying: errno, file: file, line: line)
         }
     }
 }

@@ -8,7 +8,7 @@ public import SystemPackage
 /// enum, so new kinds do not break a caller's `switch`), a ``message`` that says what
 /// happened, where and what to do, the ``path``, the operating system's error and the
 /// source location.
-public struct WorkError: Error, Hashable, Sendable, CustomStringConvertible {
+public struct WorkError: AIFSError {
     /// The kind of failure.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         fileprivate enum Value: Hashable, Sendable {
@@ -130,48 +130,17 @@ public struct WorkError: Error, Hashable, Sendable, CustomStringConvertible {
     ///   - operation: What we were doing, as a verb phrase: "write", "rename".
     ///   - path: The path the call was made on.
     public init(errno: Errno, operation: String, path: String, file: String = #fileID, line: Int = #line) {
-        let code: Code
-        let advice: String
-        switch errno {
-        case .noSuchFileOrDirectory:
-            code = .notFound
-            advice = "no such file or directory; check the path for typos"
-        case .fileExists:
-            code = .alreadyExists
-            advice = "it already exists; remove it first, choose another name, or allow overwriting"
-        case .isDirectory:
-            code = .isADirectory
-            advice = "it is a directory; pass a file"
-        case .notDirectory:
-            code = .notADirectory
-            advice = "a component of the path is not a directory"
-        case .permissionDenied, .notPermitted:
-            code = .permissionDenied
-            advice = "permission denied; check the permissions of the path and its parent directory"
-        case .readOnlyFileSystem:
-            code = .permissionDenied
-            advice = "the file system is read-only"
-        case .noSpace:
-            code = .io
-            advice = "no space left on the device; free some space and retry"
-        case .invalidArgument:
-            code = .invalidPath
-            advice = "the path is empty or contains a NUL byte"
-        default:
-            code = .io
-            advice = "\(errno) (errno \(errno.rawValue))"
-        }
-        self.init(code, "cannot \(operation) '\(path)': \(advice)", path: path, underlying: errno, file: file, line: line)
-    }
-
-    public var description: String { message }
-
-    /// A multi-line rendering with every field, for logs.
-    public var detailedDescription: String {
-        var lines = ["WorkError.\(code): \(message)"]
-        if let path { lines.append("  path: \(path)") }
-        if let underlying { lines.append("  underlying: \(underlying) (errno \(underlying.rawValue))") }
-        lines.append("  at: \(location.file):\(location.line)")
-        return lines.joined(separator: "\n")
+        let reading = ErrnoReading(errno)
+        let code: Code =
+            switch reading.kind {
+            case .notFound: .notFound
+            case .alreadyExists: .alreadyExists
+            case .isADirectory: .isADirectory
+            case .notADirectory: .notADirectory
+            case .permissionDenied, .readOnlyFileSystem: .permissionDenied
+            case .invalidPath: .invalidPath
+            case .noSpace, .symlinkLoop, .nameTooLong, .other: .io
+            }
+        self.init(code, reading.message(operation: operation, path: path), path: path, underlying: errno, file: file, line: line)
     }
 }
