@@ -101,6 +101,8 @@ public struct CoreError: AIFSError {
     public var path: String?
     /// The operating system's error, when one caused this.
     public var underlying: Errno?
+    /// What the user can do next (see ``ErrorHint``).
+    public var hint: ErrorHint?
     /// Where the error was made.
     public var location: SourceLocation
 
@@ -110,6 +112,7 @@ public struct CoreError: AIFSError {
         _ message: String,
         path: String? = nil,
         underlying: Errno? = nil,
+        hint: ErrorHint? = nil,
         file: String = #fileID,
         line: Int = #line
     ) {
@@ -117,6 +120,7 @@ public struct CoreError: AIFSError {
         self.message = message
         self.path = path
         self.underlying = underlying
+        self.hint = hint
         self.location = SourceLocation(file: file, line: line)
     }
 }

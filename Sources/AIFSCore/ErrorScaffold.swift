@@ -18,10 +18,26 @@ public protocol AIFSError: Error, Hashable, Sendable, CustomStringConvertible {
     var underlying: Errno? { get }
     /// Where the error was made.
     var location: CoreError.SourceLocation { get }
+    /// What the user can do next, for a face (the CLI, the server) to say in its own
+    /// words, with its own flag or tool names; the message itself names none.
+    var hint: ErrorHint? { get }
 }
 
 extension AIFSError {
     public var description: String { message }
+
+    /// None, unless the error type keeps one.
+    public var hint: ErrorHint? { nil }
+
+    /// The message with its hint in a face's words: `wording` gives the face's advice
+    /// for a hint (`nil`: keep the neutral one). The neutral advice ends the message
+    /// (``ErrorHint/advice``) and is replaced; a message without it gets the face's
+    /// advice appended.
+    public func message(wordingHint wording: (ErrorHint) -> String?) -> String {
+        guard let hint, let advice = wording(hint) else { return message }
+        if message.hasSuffix(hint.advice) { return message.dropLast(hint.advice.count) + advice }
+        return message + "; " + advice
+    }
 
     /// A multi-line rendering with every field, for logs.
     public var detailedDescription: String {
@@ -70,5 +86,42 @@ public struct ErrnoReading: Sendable, Hashable {
     /// "cannot OPERATION 'PATH': ADVICE".
     public func message(operation: String, path: String) -> String {
         "cannot \(operation) '\(path)': \(advice)"
+    }
+}
+
+/// What the user can do about an error, named once below the faces and worded by
+/// each face: the CLI names its flags, the MCP server its tools and arguments.
+public struct ErrorHint: Hashable, Sendable, CustomStringConvertible {
+    private enum Value: Hashable, Sendable {
+        case listDirectory, readByteRange, allowOverwrite
+    }
+
+    private let value: Value
+
+    private init(_ value: Value) { self.value = value }
+
+    /// The path is a directory: list it instead of reading it.
+    public static var listDirectory: ErrorHint { ErrorHint(.listDirectory) }
+    /// The file is binary: ask for a byte range instead of its text.
+    public static var readByteRange: ErrorHint { ErrorHint(.readByteRange) }
+    /// Something is in the way: allow overwriting to replace it.
+    public static var allowOverwrite: ErrorHint { ErrorHint(.allowOverwrite) }
+
+    /// The advice in neutral words, as the message ends with it; faces replace it with
+    /// their own (see ``AIFSError/message(wordingHint:)``).
+    public var advice: String {
+        switch value {
+        case .listDirectory: "list it, or pass a file"
+        case .readByteRange: "ask for a byte range instead"
+        case .allowOverwrite: "allow overwriting to replace it"
+        }
+    }
+
+    public var description: String {
+        switch value {
+        case .listDirectory: "listDirectory"
+        case .readByteRange: "readByteRange"
+        case .allowOverwrite: "allowOverwrite"
+        }
     }
 }

@@ -19,7 +19,20 @@ struct ToolFailure: Error, Sendable {
     }
 
     init(_ error: CoreError) {
-        self.init("\(error.code)", error.message)
+        self.init("\(error.code)", Self.worded(error))
+    }
+
+    /// The error's message, with its hint in this server's words (its tools and
+    /// arguments; the CLI words the same hints with its flags).
+    static func worded(_ error: some AIFSError) -> String {
+        error.message { hint in
+            switch hint {
+            case .listDirectory: "list it with list_directory or directory_tree, or pass a file"
+            case .readByteRange: "ask for a byte range instead (read_file's byteOffset and byteLength give base64)"
+            case .allowOverwrite: "set overwrite to true to replace it"
+            default: nil
+            }
+        }
     }
 
     init(_ error: SearchError) {

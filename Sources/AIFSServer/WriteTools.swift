@@ -6,7 +6,7 @@ import MCP
 
 extension ToolFailure {
     init(_ error: WorkError) {
-        self.init("\(error.code)", error.message)
+        self.init("\(error.code)", Self.worded(error))
     }
 }
 

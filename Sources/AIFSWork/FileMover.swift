@@ -92,7 +92,7 @@ extension WorkError {
     static func destinationExists(_ source: String, _ destination: String, file: String = #fileID, line: Int = #line) -> WorkError {
         WorkError(
             .alreadyExists,
-            "cannot put '\(source)' at '\(destination)': it already exists; allow overwriting (--overwrite) to replace it",
-            path: destination, underlying: .fileExists, file: file, line: line)
+            "cannot put '\(source)' at '\(destination)': it already exists; \(ErrorHint.allowOverwrite.advice)",
+            path: destination, underlying: .fileExists, hint: .allowOverwrite, file: file, line: line)
     }
 }

@@ -89,18 +89,21 @@ public struct WorkError: AIFSError {
     public var path: String?
     /// The operating system's error, when one caused this.
     public var underlying: Errno?
+    /// What the user can do next (see ``ErrorHint``).
+    public var hint: ErrorHint?
     /// Where the error was made.
     public var location: CoreError.SourceLocation
 
     /// Creates an error.
     public init(
-        _ code: Code, _ message: String, path: String? = nil, underlying: Errno? = nil,
+        _ code: Code, _ message: String, path: String? = nil, underlying: Errno? = nil, hint: ErrorHint? = nil,
         file: String = #fileID, line: Int = #line
     ) {
         self.code = code
         self.message = message
         self.path = path
         self.underlying = underlying
+        self.hint = hint
         self.location = CoreError.SourceLocation(file: file, line: line)
     }
 
@@ -118,7 +121,7 @@ public struct WorkError: AIFSError {
             case .invalidArgument, .invalidGlob: .invalidArgument
             default: .io
             }
-        self.init(code, error.message, path: error.path, underlying: error.underlying,
+        self.init(code, error.message, path: error.path, underlying: error.underlying, hint: error.hint,
                   file: error.location.file, line: error.location.line)
     }
 

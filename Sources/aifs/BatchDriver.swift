@@ -77,7 +77,7 @@ enum BatchDriver {
                     case .failure(let error):
                         output.flush()
                         progress?.clearLine()
-                        try? Console.standardError.write("aifs: \(error.message)\n")
+                        try? Console.standardError.write("aifs: \(error.cliMessage)\n")
                     }
                 }
                 progress?.advance()

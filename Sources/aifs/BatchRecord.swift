@@ -95,7 +95,7 @@ struct BatchRecord {
         switch result.outcome {
         case .failure(let error):
             appendLiteral(",\"ok\":false")
-            appendError(code: error.code.description, message: error.message)
+            appendError(code: error.code.description, message: error.cliMessage)
         case .success(let value):
             appendLiteral(",\"ok\":true")
             switch value {

@@ -108,11 +108,7 @@ struct ReadCommand: ParsableCommand {
                 try print(file, range: range, service: service, output: output)
             } catch let error as CoreError {
                 output.flush()
-                // The library's message names the MCP tools; say it in this command's terms.
-                let message = error.code == .isADirectory
-                    ? "cannot read '\(file)': it is a directory; list its files with 'aifs files \(file)', or pass a file"
-                    : error.message
-                try? Console.standardError.write("aifs: \(message)\n")
+                try? Console.standardError.write("aifs: \(error.cliMessage)\n")
                 failed = true
             } catch {
                 // stdout is gone (a closed pipe): nothing more can be printed.
