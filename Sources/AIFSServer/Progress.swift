@@ -43,7 +43,7 @@ final class ProgressReporter: Sendable {
     }
 }
 
-/// Runs a blocking walk on a ``BlockingWorkers`` thread with a ``WalkControl``: when
+/// Runs a blocking walk on a thread of the shared ``AIFSCore/BlockingExecutor`` with a ``WalkControl``: when
 /// the calling task is cancelled (the client sent `notifications/cancelled`) the
 /// control stops the walk, and while it runs the entries found so far go out as
 /// progress when the call asked for it.
@@ -62,7 +62,7 @@ func cancellableWalk<T: Sendable>(
         await withTaskGroup(of: Result<T, ToolFailure>?.self) { group in
             group.addTask {
                 await withCheckedContinuation { continuation in
-                    BlockingWorkers.shared.run {
+                    BlockingExecutor.shared.run {
                         continuation.resume(returning: Result { () throws(ToolFailure) -> T in try body(control) })
                     }
                 }

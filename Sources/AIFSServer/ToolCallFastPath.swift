@@ -217,7 +217,7 @@ final class IdleTrim: Sendable {
         guard now - last.load(ordering: .relaxed) >= Self.minimumInterval,
             !running.exchange(true, ordering: .acquiring)
         else { return }
-        BlockingWorkers.shared.run { [self] in
+        BlockingExecutor.shared.run { [self] in
             SystemMemory.releaseFreeMemory()
             last.store(Int64(bitPattern: DispatchTime.now().uptimeNanoseconds), ordering: .relaxed)
             running.store(false, ordering: .releasing)
