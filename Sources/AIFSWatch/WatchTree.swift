@@ -4,12 +4,18 @@
 ///
 /// A pure value: no system calls, no threads.
 ///
+/// Entries of polled directories also keep what the state last reported them as
+/// (device, inode, size, modification time): the next poll's listing is compared
+/// with it. They move and go with their entries.
+///
 /// ## Invariants
 /// Every entry except a root has its parent directory in the tree, and appears in that
-/// parent's children.
+/// parent's children. Only entries in the tree have an identity.
 public struct WatchTree: Sendable {
     private var kinds: [String: EntryKind] = [:]
     private var children: [String: Set<String>] = [:]
+    /// Only for entries of polled directories: empty (and never looked at) otherwise.
+    private var identities: [String: PolledEntry] = [:]
 
     /// An empty tree.
     public init() {}
@@ -25,6 +31,16 @@ public struct WatchTree: Sendable {
 
     /// The kind of the entry at `path`, or `nil` when the tree does not have it.
     public func kind(of path: String) -> EntryKind? { kinds[path] }
+
+    /// What the entry at `path` was when last reported, for an entry of a polled
+    /// directory; `nil` when unknown.
+    func identity(of path: String) -> PolledEntry? { identities.isEmpty ? nil : identities[path] }
+
+    /// Records what the entry at `path` (in the tree) was when reported.
+    mutating func setIdentity(_ identity: PolledEntry?, of path: String) {
+        guard kinds[path] != nil else { return }
+        identities[path] = identity
+    }
 
     /// Adds an entry (a root, or a child of a directory in the tree). Re-adding an
     /// existing path with another kind replaces it and drops the old subtree.
@@ -54,9 +70,11 @@ public struct WatchTree: Sendable {
     public mutating func remove(_ path: String) -> [(path: String, kind: EntryKind)] {
         guard kinds[path] != nil else { return [] }
         let removed = subtree(path).reversed()
+        let hasIdentities = !identities.isEmpty
         for entry in removed {
             kinds[entry.path] = nil
             children[entry.path] = nil
+            if hasIdentities { identities[entry.path] = nil }
         }
         let (parent, name) = Self.split(path)
         children[parent]?.remove(name)
@@ -95,12 +113,14 @@ public struct WatchTree: Sendable {
     public mutating func move(_ source: String, to destination: String) -> [(from: String, to: String, kind: EntryKind)] {
         let entries = subtree(source)
         guard !entries.isEmpty else { return [] }
+        let movedIdentities = identities.isEmpty ? [] : entries.map { identities[$0.path] }
         remove(source)
         remove(destination)
         var moved: [(from: String, to: String, kind: EntryKind)] = []
-        for entry in entries {
+        for (index, entry) in entries.enumerated() {
             let newPath = destination + entry.path.dropFirst(source.count)
             insert(newPath, kind: entry.kind)
+            if !movedIdentities.isEmpty, let identity = movedIdentities[index] { identities[newPath] = identity }
             moved.append((entry.path, newPath, entry.kind))
         }
         return moved

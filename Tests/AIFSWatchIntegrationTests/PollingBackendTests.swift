@@ -125,117 +125,147 @@ import Testing
     }
 }
 
-/// The polling backend alone: real files, `poll(into:)` called by the test, the raw
-/// records checked one by one (no loop, no thread, no timing).
-@Suite struct PollingBackendRecordTests {
-    private func records(_ backend: PollingBackend) -> [String] {
-        var events: [RawEvent] = []
-        backend.poll(into: &events)
-        return events.map { event in
-            var parts: [String] = []
-            let names: [(InotifyMask, String)] = [
-                (.create, "create"), (.delete, "delete"), (.closeWrite, "closeWrite"), (.movedFrom, "movedFrom"),
-                (.movedTo, "movedTo"), (.deleteSelf, "deleteSelf"), (.ignored, "ignored"), (.isDirectory, "dir"),
-            ]
-            for (bit, name) in names where event.mask.contains(bit) { parts.append(name) }
-            if event.cookie != 0 {
-                #expect(event.cookie >= PollingBackend.firstCookie)
-                parts.append("cookie")
+/// The polling backend and the watch state on real files, driven by the test: each
+/// poll's listings handed to the state, the events checked one by one (no loop, no
+/// thread, no timing). The `issue4_*` tests change the disk between a poll and the
+/// state's handling of it, or between two directories' looks within one poll: the
+/// races the random-operations test found (issue 4, point 2; see docs/design/0005).
+@Suite struct PollingBackendListingTests {
+    /// A polling backend and a watch state on `root`, driven by the test.
+    private final class PolledLoop {
+        let root: String
+        let fileSystem = InterposedFileSystem()
+        let backend: PollingBackend
+        private(set) var state: WatchState!
+        private var reported: [WatchEvent] = []
+
+        /// Without `atomic`: no time passes here, and held events would never be let out.
+        init(root: String, options: WatchOptions = { var options = WatchOptions(); options.atomic = nil; return options }()) throws {
+            self.root = root
+            backend = try PollingBackend(interval: .seconds(3600), fileSystem: fileSystem)
+            state = WatchState(
+                options: options, ignore: IgnoreRules(parsing: [], source: "test"),
+                roots: [.init(path: root, kind: .directory)], registrar: backend, fileSystem: fileSystem
+            ) { [unowned self] event in
+                reported.append(event)
+                return true
             }
-            return parts.joined(separator: "+") + (event.name.isEmpty ? "" : " " + event.name)
+            state.start()
+            _ = take()
+        }
+
+        /// One poll; `beforeTheLoop` runs after the poll and before the state handles it.
+        func poll(beforeTheLoop: () -> Void = {}) {
+            var listings: [DirectoryListing] = []
+            backend.poll(into: &listings)
+            beforeTheLoop()
+            state.handle(listings: listings)
+        }
+
+        /// The events since the last call, as `"kind relative-path"`.
+        func take() -> [String] {
+            defer { reported.removeAll() }
+            return reported.map { event in
+                let path = String(event.path.dropFirst(root.count))
+                if case .rename(let from) = event.kind { return "rename \(from.dropFirst(root.count)) -> \(path)" }
+                return "\(event.kind.name) \(path)"
+            }
+        }
+
+        /// The state's tree, and what is on disk, relative to the root.
+        var tree: [String] { state.tree.subtree(root).map { String($0.path.dropFirst(root.count)) }.sorted() }
+        var disk: [String] {
+            var paths = [""]
+            if let enumerator = FileManager.default.enumerator(atPath: root) {
+                for case let relative as String in enumerator { paths.append("/" + relative) }
+            }
+            return paths.sorted()
         }
     }
 
-    @Test func differencesBecomeTheKernelsRecords() throws {
+    @Test func differencesBecomeEvents() throws {
         let dir = try TemporaryDirectory()
         try dir.tree(["keep.txt": "k", "old.txt": "o", "gone.txt": "g", "sub/": ""])
-        let backend = try PollingBackend(interval: .seconds(3600))
-        let root = try backend.addWatch(directory: dir.path)
-        let sub = try backend.addWatch(directory: dir.path("sub"))
-        #expect(PollingBackend.isPolling(root) && PollingBackend.isPolling(sub) && root != sub)
-        #expect(backend.polledDirectoryCount == 2)
-        #expect(records(backend).isEmpty)
+        let polled = try PolledLoop(root: dir.path)
+        #expect(polled.backend.polledDirectoryCount == 2)
+        polled.poll()
+        #expect(polled.take().isEmpty)
 
         FS.write(dir.path("new.txt"), "n")
         FS.write(dir.path("keep.txt"), "more", append: true)
         FS.unlink(dir.path("gone.txt"))
         FS.rename(dir.path("old.txt"), dir.path("sub/moved.txt"))
-        #expect(Set(records(backend)) == [
-            "create new.txt", "closeWrite new.txt", "closeWrite keep.txt", "delete gone.txt",
-            "movedFrom+cookie old.txt", "movedTo+cookie moved.txt",
+        polled.poll()
+        #expect(Set(polled.take()) == [
+            "add /new.txt", "change /keep.txt", "unlink /gone.txt", "rename /old.txt -> /sub/moved.txt",
         ])
-        #expect(records(backend).isEmpty)
+        polled.poll()
+        #expect(polled.take().isEmpty)
 
-        // A file replaced by another inode under the same name: an unpaired movedTo.
+        // A file replaced by another inode under the same name: a change.
         FS.write(dir.path("new.txt.tmp"), "v2")
         FS.rename(dir.path("new.txt.tmp"), dir.path("new.txt"))
-        #expect(records(backend) == ["movedTo new.txt"])
+        polled.poll()
+        #expect(polled.take() == ["change /new.txt"])
 
-        // A renamed directory keeps its watch, at its new path.
+        // A renamed directory is polled at its new path.
         FS.rename(dir.path("sub"), dir.path("sub2"))
-        #expect(records(backend) == ["movedFrom+dir+cookie sub", "movedTo+dir+cookie sub2"])
+        polled.poll()
+        #expect(polled.take() == ["rename /sub -> /sub2"])
         FS.write(dir.path("sub2/inside.txt"), "i")
-        #expect(records(backend) == ["create inside.txt", "closeWrite inside.txt"])
+        polled.poll()
+        #expect(polled.take() == ["add /sub2/inside.txt"])
 
-        // A removed directory: delete in its parent, deleteSelf + ignored on its watch.
+        // A removed directory: its entries, then itself, and its watch ends.
         try FS.removeTree(dir.path("sub2"))
-        #expect(records(backend) == ["delete+dir sub2", "deleteSelf", "ignored"])
-        #expect(backend.polledDirectoryCount == 1)
+        polled.poll()
+        #expect(polled.take() == ["unlink /sub2/moved.txt", "unlink /sub2/inside.txt", "unlinkDir /sub2"])
+        #expect(polled.backend.polledDirectoryCount == 1)
 
-        // A file removed and a directory renamed onto its name, in one poll: the delete
+        // A file removed and a directory renamed onto its name, in one poll: the unlink
         // comes first (found by the random-operations test).
         try dir.tree(["victim": "v", "moving/inner": ""])
-        #expect(records(backend).count == 3)  // create+closeWrite victim, create+dir moving
+        polled.poll()
+        _ = polled.take()
         FS.unlink(dir.path("victim"))
         FS.rename(dir.path("moving"), dir.path("victim"))
-        #expect(records(backend) == ["delete victim", "movedFrom+dir+cookie moving", "movedTo+dir+cookie victim"])
+        polled.poll()
+        #expect(polled.take() == ["unlink /victim", "rename /moving -> /victim"])
 
         // A chain in one poll: `victim -> later`, then `spare -> victim`. The first
         // must come first (found by the random-operations test).
         try dir.tree(["spare/": ""])
-        _ = records(backend)
+        polled.poll()
+        _ = polled.take()
         FS.rename(dir.path("victim"), dir.path("later"))
         FS.rename(dir.path("spare"), dir.path("victim"))
-        #expect(records(backend) == [
-            "movedFrom+dir+cookie victim", "movedTo+dir+cookie later", "movedFrom+dir+cookie spare",
-            "movedTo+dir+cookie victim",
-        ])
+        polled.poll()
+        #expect(polled.take() == ["rename /victim -> /later", "rename /spare -> /victim"])
 
         // A directory renamed and written into within one poll: what it gained is
         // reported (found by the random-operations test).
-        _ = records(backend)
-        let later = try backend.addWatch(directory: dir.path("later"))
-        #expect(PollingBackend.isPolling(later))
         FS.rename(dir.path("later"), dir.path("renamed"))
         FS.write(dir.path("renamed/fresh"), "f")
-        #expect(Set(records(backend)) == [
-            "movedFrom+dir+cookie later", "movedTo+dir+cookie renamed", "create fresh", "closeWrite fresh",
-        ])
-
-        // removeWatch queues `ignored` for the next read.
-        backend.removeWatch(root)
-        #expect(backend.hasQueuedEvents)
-        var queued: [RawEvent] = []
-        backend.pollIfDue(now: .now, into: &queued)
-        #expect(queued.map(\.mask) == [.ignored])
-        #expect(backend.polledDirectoryCount == 1)  // "renamed" is still watched
+        polled.poll()
+        #expect(polled.take() == ["rename /later -> /renamed", "add /renamed/fresh"])
+        #expect(polled.tree == polled.disk)
     }
 
     /// Atomic saves caught in the middle of a poll's look: the temporary file stat'ed
     /// before its rename, the target after it, both with the same inode. The look must
-    /// read as one after the rename (`movedTo` of the target: a `change`), not as a new
-    /// temporary file whose `delete` follows at the next poll (`atomicSave` under load
-    /// saw `add tmp`, `change target`, `unlink tmp`). Eight saves, half of whose
-    /// targets are made again after the temporary file, so that some temporary files
-    /// are listed before their target in any directory order.
+    /// read as one after the rename (a `change` of the target), not as a new temporary
+    /// file whose `unlink` follows at the next poll (`atomicSave` under load saw `add
+    /// tmp`, `change target`, `unlink tmp`). Eight saves, half of whose targets are
+    /// made again after the temporary file, so that some temporary files are listed
+    /// before their target in any directory order.
     /// Issue #4, point 2.
     @Test func issue4_renameDuringTheLookIsSeenAfterIt() throws {
         let dir = try TemporaryDirectory()
-        let disk = InterposedFileSystem()
-        let backend = try PollingBackend(interval: .seconds(3600), fileSystem: disk)
-        _ = try backend.addWatch(directory: dir.path)
+        let polled = try PolledLoop(root: dir.path)
+        let disk = polled.fileSystem
         for n in 0..<8 { FS.write(dir.path("f\(n)"), "v1") }
-        _ = records(backend)
+        polled.poll()
+        _ = polled.take()
         for n in 0..<8 {
             FS.write(dir.path("f\(n).tmp"), "v2")
             if n % 2 == 1 {
@@ -255,81 +285,42 @@ import Testing
                 renamedDuringTheLook.append(name)
             }
         }
-        let first = records(backend)
+        var listings: [DirectoryListing] = []
+        polled.backend.poll(into: &listings)
         disk.beforeStatus = nil
+        polled.state.handle(listings: listings)
+        let first = polled.take()
         #expect(!renamedDuringTheLook.isEmpty)
         for name in renamedDuringTheLook {
-            #expect(first.filter { $0.hasSuffix(" " + name) || $0.hasSuffix(" " + name + ".tmp") } == ["movedTo " + name])
+            #expect(first.filter { $0.hasSuffix("/" + name) || $0.hasSuffix("/" + name + ".tmp") } == ["change /" + name])
         }
-        #expect(records(backend).filter { name in renamedDuringTheLook.contains { name.hasSuffix(" " + $0 + ".tmp") } }.isEmpty)
+        polled.poll()
+        #expect(polled.take().filter { name in renamedDuringTheLook.contains { name.hasSuffix("/" + $0 + ".tmp") } }.isEmpty)
     }
 
     /// A watched directory removed after its parent's look and before its own, in one
     /// poll, then made again before the next poll. ext4 hands the freed inode number out
     /// again at once, so the parent's next look sees "the same" directory: its removal
-    /// must be reported when its own look finds it gone, as the kernel reports a
-    /// `delete` in the parent with the `deleteSelf` (issue 4: the 1-in-300 failure of
-    /// the random-operations test under polling).
+    /// must be reported when its own look finds it gone (issue 4: the 1-in-300 failure
+    /// of the random-operations test under polling).
     /// Issue #4, point 2.
     @Test func issue4_directoryRemovedBetweenItsParentsLookAndItsOwn() throws {
         let dir = try TemporaryDirectory()
         try dir.tree(["d/inner.txt": "i"])
-        let disk = InterposedFileSystem()
-        let backend = try PollingBackend(interval: .seconds(3600), fileSystem: disk)
-        _ = try backend.addWatch(directory: dir.path)
-        _ = try backend.addWatch(directory: dir.path("d"))
+        let polled = try PolledLoop(root: dir.path)
         // Before the directory's own look (its own stat follows links; its parent's
         // look at it does not).
-        disk.beforeStatus = { path, follows in
+        polled.fileSystem.beforeStatus = { path, follows in
             if follows && path == dir.path("d") { try? FS.removeTree(path) }
         }
-        #expect(records(backend) == ["delete+dir d", "deleteSelf", "ignored"])
-        disk.beforeStatus = nil
+        polled.poll()
+        polled.fileSystem.beforeStatus = nil
+        #expect(polled.take() == ["unlink /d/inner.txt", "unlinkDir /d"])
         FS.mkdir(dir.path("d"))
-        #expect(records(backend) == ["create+dir d"])
-        #expect(records(backend).isEmpty)
-    }
-
-    /// A polling backend and a watch loop on `root`, driven by the test: no thread, no
-    /// timing. The test changes the disk between a poll and the loop's handling of it.
-    private final class PolledLoop {
-        let root: String
-        let fileSystem = InterposedFileSystem()
-        let backend: PollingBackend
-        let loop: WatchLoop
-        private let channel = BoundedChannel<WatchEvent>(capacity: 100_000)
-
-        init(root: String) throws {
-            self.root = root
-            backend = try PollingBackend(interval: .seconds(3600), fileSystem: fileSystem)
-            var environment = WatchEnvironment()
-            environment.fileSystem = fileSystem
-            loop = WatchLoop(
-                backend: backend, channel: channel, options: WatchOptions(),
-                ignore: IgnoreRules(parsing: [], source: "test"), roots: [.init(path: root, kind: .directory)],
-                environment: environment)
-            loop.state.start()
-        }
-
-        deinit { channel.finish() }
-
-        /// One poll; `beforeTheLoop` runs after the poll and before the loop handles it.
-        func poll(beforeTheLoop: () -> Void = {}) {
-            var events: [RawEvent] = []
-            backend.poll(into: &events)
-            beforeTheLoop()
-            loop.state.handle(events)
-        }
-
-        /// The loop's tree, and what is on disk, relative to the root.
-        var tree: [String] { loop.state.tree.subtree(root).map { String($0.path.dropFirst(root.count)) }.sorted() }
-        var disk: [String] {
-            var paths = [""]
-            if let enumerator = FileManager.default.enumerator(atPath: root) {
-                for case let relative as String in enumerator { paths.append("/" + relative) }
-            }
-            return paths.sorted()
-        }
+        polled.poll()
+        #expect(polled.take() == ["addDir /d"])
+        polled.poll()
+        #expect(polled.take().isEmpty)
     }
 
     /// The same through the watch loop: the directory made again is watched, so what is

@@ -134,12 +134,20 @@ import Testing
     }
 }
 
-/// The raw records a watch read, as text, for the `AIFS_DEBUG_EVENTS` dump.
+/// The raw records and listings a watch read, as text, for the `AIFS_DEBUG_EVENTS` dump.
 private final class RawLog: Sendable {
     private let mutex = Mutex<[String]>([])
 
-    func append(_ batch: [RawEvent]) {
-        let text = batch.map { "wd \($0.descriptor.rawValue) mask \(String($0.mask.rawValue, radix: 16)) cookie \($0.cookie) \($0.name)" }
+    func append(_ batch: BackendBatch) {
+        var text = batch.records.map {
+            "wd \($0.descriptor.rawValue) mask \(String($0.mask.rawValue, radix: 16)) cookie \($0.cookie) \($0.name)"
+        }
+        for listing in batch.listings {
+            let entries = listing.entries.map { entries in
+                entries.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value.inode):\($0.value.size)" }.joined(separator: " ")
+            }
+            text.append("wd \(listing.descriptor.rawValue) lists \(entries ?? "(gone)")")
+        }
         mutex.withLock { $0.append(contentsOf: text + ["--"]) }
     }
 

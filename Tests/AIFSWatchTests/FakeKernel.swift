@@ -9,8 +9,12 @@ import SystemPackage
 /// watches follow inodes, not paths, as the kernel's do; a second watch on one inode
 /// gets the same descriptor; a removed directory says `deleteSelf` and `ignored`.
 ///
-/// No threads and no disk: a test changes the fake, hands ``drain()`` to the state and
-/// turns the ``ManualClock`` by hand.
+/// Directories can be polled instead (``pollsDirectory``, and every fallback after a
+/// failure): they send no records, and ``poll()`` lists them with the production
+/// ``DirectoryPoller`` over this fake disk, as the polling backend does.
+///
+/// No threads and no disk: a test changes the fake, hands ``drain()`` and ``poll()``
+/// to the state and turns the ``ManualClock`` by hand.
 final class FakeKernel: WatchFileSystem, WatchRegistrar {
     private struct Node {
         var kind: FileKind
@@ -27,6 +31,14 @@ final class FakeKernel: WatchFileSystem, WatchRegistrar {
     private var nextWatch: Int32 = 1
     private var nextCookie: UInt32 = 1
     private var queue: [RawEvent] = []
+    private var poller = DirectoryPoller()
+    private var freedInodes: [UInt64] = []
+    /// Hands the last freed inode number out again at once, as ext4 often does.
+    var reusesInodes = false
+    /// Directories watched by polling from the start (as under a polling root).
+    var pollsDirectory: (String) -> Bool = { _ in false }
+    /// Directories whose `addWatch` fails, by a rule (the watch limit in a mixed test).
+    var failsWatch: (String) -> Errno? = { _ in nil }
     /// Directories whose `addWatch` fails, and with what (the watch limit, permissions).
     var failures: [String: Errno] = [:]
     /// Directories watched by polling after a failure (``addFallbackWatch(directory:)``).
@@ -118,6 +130,13 @@ final class FakeKernel: WatchFileSystem, WatchRegistrar {
         return queue
     }
 
+    /// What every polled directory holds now, as the polling backend's poll says it.
+    func poll() -> [DirectoryListing] {
+        var listings: [DirectoryListing] = []
+        poller.poll(in: self, into: &listings)
+        return listings
+    }
+
     /// Every path under `root` (itself included), as the disk has them.
     func paths(under root: String) -> Set<String> {
         guard let top = inode(of: root) else { return [] }
@@ -136,6 +155,10 @@ final class FakeKernel: WatchFileSystem, WatchRegistrar {
     func isDirectory(_ path: String) -> Bool { inode(of: path).flatMap { nodes[$0]?.kind } == .directory }
 
     private func newNode(_ node: Node) -> UInt64 {
+        if reusesInodes, let inode = freedInodes.popLast() {
+            nodes[inode] = node
+            return inode
+        }
         defer { nextInode += 1 }
         nodes[nextInode] = node
         return nextInode
@@ -144,6 +167,7 @@ final class FakeKernel: WatchFileSystem, WatchRegistrar {
     /// Forgets an inode (and, for a directory, its watch: `deleteSelf`, `ignored`).
     private func drop(_ inode: UInt64) {
         nodes[inode] = nil
+        freedInodes.append(inode)
         if let watch = watchByInode.removeValue(forKey: inode) {
             inodeByWatch[watch] = nil
             queue.append(RawEvent(descriptor: WatchDescriptor(rawValue: watch), mask: .deleteSelf))
@@ -200,7 +224,8 @@ final class FakeKernel: WatchFileSystem, WatchRegistrar {
     // MARK: - WatchRegistrar
 
     func addWatch(directory: String) throws(Errno) -> WatchDescriptor {
-        if let failure = failures[directory] { throw failure }
+        if let failure = failures[directory] ?? failsWatch(directory) { throw failure }
+        if pollsDirectory(directory) { return try poller.addWatch(directory: directory, in: self) }
         guard let inode = inode(of: directory), let node = nodes[inode] else { throw .noSuchFileOrDirectory }
         guard node.kind == .directory else { throw .notDirectory }
         if let existing = watchByInode[inode] { return WatchDescriptor(rawValue: existing) }
@@ -212,13 +237,15 @@ final class FakeKernel: WatchFileSystem, WatchRegistrar {
     }
 
     func addFallbackWatch(directory: String) throws(Errno) -> WatchDescriptor {
+        let descriptor = try poller.addWatch(directory: directory, in: self)
         fallbacks.append(directory)
-        return WatchDescriptor(rawValue: -1 - Int32(fallbacks.count))
+        return descriptor
     }
 
-    var polledDirectoryCount: Int { fallbacks.count }
+    var polledDirectoryCount: Int { poller.count }
 
     func removeWatch(_ descriptor: WatchDescriptor) {
+        if descriptor.isPolled { return poller.removeWatch(descriptor) }
         guard let inode = inodeByWatch.removeValue(forKey: descriptor.rawValue) else { return }
         watchByInode[inode] = nil
         queue.append(RawEvent(descriptor: descriptor, mask: .ignored))
@@ -281,6 +308,9 @@ final class StateHarness {
 
     /// Hands the queued records to the state.
     func deliver() { state.handle(kernel.drain()) }
+
+    /// One poll of the polled directories, handed to the state.
+    func poll() { state.handle(listings: kernel.poll()) }
 
     /// Turns the clock, stopping at each deadline on the way as the driving loop's wait
     /// would, and runs what falls due.

@@ -215,6 +215,12 @@ final class WatchState {
                 continue
             }
             if event.name.isEmpty {
+                if event.mask.contains(.deleteSelf) {
+                    // A polled parent may not see it: made again at once, it can get the
+                    // inode number it had. Its next look must check the name afresh
+                    // (found by the random-operations test, mixed).
+                    tree.setIdentity(nil, of: directory)
+                }
                 if event.mask.contains(.deleteSelf) || event.mask.contains(.moveSelf) {
                     watchedDirectoryWentAway(directory)
                 }
