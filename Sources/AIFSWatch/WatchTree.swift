@@ -89,6 +89,9 @@ public struct WatchTree: Sendable {
         return names.sorted().map { prefix + $0 }
     }
 
+    /// The names of the entries directly under the directory `path`, in no order.
+    func childNames(of path: String) -> Set<String> { children[path] ?? [] }
+
     /// `path` and everything under it, parents before children, siblings by name.
     public func subtree(_ path: String) -> [(path: String, kind: EntryKind)] {
         guard let kind = kinds[path] else { return [] }

@@ -53,6 +53,7 @@ final class FakeKernel: WatchFileSystem, WatchRegistrar {
 
     /// Writes a file: `create` (when new), `modify` and `closeWrite`, as open-write-close.
     func write(_ path: String, size: Int64 = 1) {
+        defer { resolved.removeAll(keepingCapacity: true) }
         let (parent, name) = WatchTree.split(path)
         guard let directory = inode(of: parent), nodes[directory]?.kind == .directory else { return }
         tick += 1
@@ -71,6 +72,7 @@ final class FakeKernel: WatchFileSystem, WatchRegistrar {
 
     /// Makes a directory (its parent must exist).
     func mkdir(_ path: String) {
+        defer { resolved.removeAll(keepingCapacity: true) }
         let (parent, name) = WatchTree.split(path)
         guard let directory = inode(of: parent), nodes[directory]?.kind == .directory,
             nodes[directory]?.children[name] == nil
@@ -82,6 +84,7 @@ final class FakeKernel: WatchFileSystem, WatchRegistrar {
 
     /// Removes `path` and everything under it, deepest first, as `rm -r` does.
     func remove(_ path: String) {
+        defer { resolved.removeAll(keepingCapacity: true) }
         let (parent, name) = WatchTree.split(path)
         guard let directory = inode(of: parent), let target = nodes[directory]?.children[name] else { return }
         if nodes[target]?.kind == .directory {
@@ -97,6 +100,7 @@ final class FakeKernel: WatchFileSystem, WatchRegistrar {
     /// directory only an empty directory; nothing happens otherwise.
     @discardableResult
     func rename(_ source: String, to destination: String) -> Bool {
+        defer { resolved.removeAll(keepingCapacity: true) }
         let (fromParent, fromName) = WatchTree.split(source)
         let (toParent, toName) = WatchTree.split(destination)
         guard let from = inode(of: fromParent), let to = inode(of: toParent), let moving = nodes[from]?.children[fromName],
@@ -180,12 +184,17 @@ final class FakeKernel: WatchFileSystem, WatchRegistrar {
         queue.append(RawEvent(descriptor: WatchDescriptor(rawValue: watch), mask: mask, cookie: cookie, name: name))
     }
 
+    /// Resolved paths, until the next change of the fake (polls resolve every path).
+    private var resolved: [String: UInt64?] = [:]
+
     private func inode(of path: String) -> UInt64? {
-        var current: UInt64 = 1
+        if let known = resolved[path] { return known }
+        var current: UInt64? = 1
         for component in path.split(separator: "/") {
-            guard let next = nodes[current]?.children[String(component)] else { return nil }
-            current = next
+            current = current.flatMap { nodes[$0]?.children[String(component)] }
+            if current == nil { break }
         }
+        resolved[path] = current
         return current
     }
 

@@ -64,7 +64,7 @@ extension WatchState {
     private func compare(_ directory: String, with entries: [String: PolledEntry], into changes: inout ListedChanges) {
         let prefix = directory == "/" ? "/" : directory + "/"
         let isTreeDirectory = tree.kind(of: directory) == .directory
-        var names = Set(tree.children(of: directory).map { WatchTree.split($0).name })
+        var names = tree.childNames(of: directory)
         // Single-file roots are watched through their directory, which the tree lacks.
         var fileRoots: Set<String> = []
         for root in roots where root.kind == .file && WatchTree.split(root.path).parent == directory {
@@ -171,6 +171,12 @@ extension WatchState {
                 appearedFromListing(to, pair.to.entry, created: !pair.replacing)
                 continue
             }
+            guard hasDirectory(to) else {
+                // Its destination's directory went in this batch: gone, as far as we know.
+                if kind == .directory { removeWatches(under: from) }
+                disappeared(from)
+                continue
+            }
             renamed(PendingMove(path: from, kind: kind, deadline: clock.now), to: to, kind: kind)
             tree.setIdentity(entry, of: to)
             if kind == .directory { moves.append((from, to)) }
@@ -196,10 +202,24 @@ extension WatchState {
         }
     }
 
+    /// Whether the tree has the directory of `path` (or `path` is a root).
+    private func hasDirectory(_ path: String) -> Bool {
+        tree.kind(of: WatchTree.split(path).parent) == .directory || roots.contains { $0.path == path }
+    }
+
+    /// Records what the entry at `path` is now, when its directory is polled (a
+    /// single-file root, which no scan lists).
+    func recordIdentity(of path: String) {
+        guard descriptorByPath[WatchTree.split(path).parent]?.isPolled == true else { return }
+        tree.setIdentity((try? fileSystem.status(atPath: path)).map(PolledEntry.init), of: path)
+    }
+
     /// A new entry a poll found (`created`), or a known file name holding another
     /// inode (an atomic save: `change`).
     private func appearedFromListing(_ path: String, _ entry: PolledEntry?, created: Bool) {
-        guard let entry else { return }
+        // A look inside a directory that went in this batch (its parent's look, handled
+        // first, says so) tells nothing: never an entry without its directory.
+        guard let entry, hasDirectory(path) else { return }
         var kind = entry.kind
         if options.followSymlinks, kind == .file, tree.kind(of: path) == nil, let target = followableLink(path) {
             followedLinks[path] = target
@@ -239,8 +259,8 @@ extension WatchState {
         if after.kind == .file { return !after.isModified(comparedTo: before) }
         guard descriptorByPath[old.path]?.isPolled == true else { return true }
         var known: [String: PolledEntry.Identity] = [:]
-        for child in tree.children(of: old.path) {
-            if let identity = tree.identity(of: child)?.identity { known[WatchTree.split(child).name] = identity }
+        for name in tree.childNames(of: old.path) {
+            if let identity = tree.identity(of: old.path + "/" + name)?.identity { known[name] = identity }
         }
         guard let listed = try? PolledEntry.list(new.path, in: fileSystem) else { return false }
         let now = listed.filter { include(new.path + "/" + $0.key, kind: $0.value.kind) }

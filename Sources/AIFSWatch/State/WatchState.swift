@@ -127,6 +127,7 @@ final class WatchState {
                 _ = watch(parent)
                 if fileSystem.entryKind(atPath: root.path) != nil {
                     tree.insert(root.path, kind: .file)
+                    recordIdentity(of: root.path)
                     if report { emit(.add, root.path) }
                 }
             }
