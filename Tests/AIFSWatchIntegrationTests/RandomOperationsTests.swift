@@ -51,7 +51,8 @@ import Testing
             return (range[0]...range[1]).map { (polling, $0) }
         }
         // 2243, 3369 and 5852 failed under polling before issue 4's fixes (timing
-        // decides; the deterministic tests are the `issue4_*` ones in PollingBackendTests).
+        // decides; the deterministic tests are the `issue4_*` ones in
+        // PollingListingTests, and PolledStateTests).
         // A case takes well under a second.
         let polling: [UInt64] = [1, 2, 14, 2243, 3369, 5852] + Array(100..<110)
         return [(false, 1), (false, 2), (false, 13)] + polling.map { (true, $0) }

@@ -189,8 +189,9 @@ extension WatchState {
         }
         for change in changes.modified where !consumerGone {
             let path = current(change.path)
-            guard tree.kind(of: path) == .file else { continue }
             tree.setIdentity(change.entry, of: path)
+            // A followed link's own time is no change of the directory it leads to.
+            guard tree.kind(of: path) == .file else { continue }
             if reportedBurst.remove(path) == nil { emit(.change, path) }
         }
         for path in changes.unverified where !consumerGone {
