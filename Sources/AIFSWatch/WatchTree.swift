@@ -14,8 +14,10 @@
 public struct WatchTree: Sendable {
     private var kinds: [String: EntryKind] = [:]
     private var children: [String: Set<String>] = [:]
-    /// Only for entries of polled directories: empty (and never looked at) otherwise.
-    private var identities: [String: PolledEntry] = [:]
+    /// Only for entries of polled directories, by directory then name (a poll compares
+    /// a directory's listing with its map, name by name); empty, and never looked at,
+    /// otherwise.
+    private var identities: [String: [String: PolledEntry]] = [:]
 
     /// An empty tree.
     public init() {}
@@ -34,12 +36,21 @@ public struct WatchTree: Sendable {
 
     /// What the entry at `path` was when last reported, for an entry of a polled
     /// directory; `nil` when unknown.
-    func identity(of path: String) -> PolledEntry? { identities.isEmpty ? nil : identities[path] }
+    func identity(of path: String) -> PolledEntry? {
+        guard !identities.isEmpty else { return nil }
+        let (parent, name) = Self.split(path)
+        return identities[parent]?[name]
+    }
+
+    /// What the entries of the directory `path` were when reported, by name.
+    func identities(in path: String) -> [String: PolledEntry] { identities[path] ?? [:] }
 
     /// Records what the entry at `path` (in the tree) was when reported.
     mutating func setIdentity(_ identity: PolledEntry?, of path: String) {
-        guard kinds[path] != nil else { return }
-        identities[path] = identity
+        guard kinds[path] != nil, identity != nil || !identities.isEmpty else { return }
+        let (parent, name) = Self.split(path)
+        identities[parent, default: [:]][name] = identity
+        if identities[parent]?.isEmpty == true { identities[parent] = nil }
     }
 
     /// Adds an entry (a root, or a child of a directory in the tree). Re-adding an
@@ -74,10 +85,13 @@ public struct WatchTree: Sendable {
         for entry in removed {
             kinds[entry.path] = nil
             children[entry.path] = nil
-            if hasIdentities { identities[entry.path] = nil }
+            if hasIdentities && entry.kind == .directory { identities[entry.path] = nil }
         }
         let (parent, name) = Self.split(path)
         children[parent]?.remove(name)
+        if hasIdentities, identities[parent]?.removeValue(forKey: name) != nil, identities[parent]?.isEmpty == true {
+            identities[parent] = nil
+        }
         return Array(removed)
     }
 
@@ -116,16 +130,20 @@ public struct WatchTree: Sendable {
     public mutating func move(_ source: String, to destination: String) -> [(from: String, to: String, kind: EntryKind)] {
         let entries = subtree(source)
         guard !entries.isEmpty else { return [] }
-        let movedIdentities = identities.isEmpty ? [] : entries.map { identities[$0.path] }
+        let hasIdentities = !identities.isEmpty
+        // The top entry's own, and each moved directory's map of its entries.
+        let topIdentity = hasIdentities ? identity(of: source) : nil
+        let maps = hasIdentities ? entries.map { $0.kind == .directory ? identities[$0.path] : nil } : []
         remove(source)
         remove(destination)
         var moved: [(from: String, to: String, kind: EntryKind)] = []
         for (index, entry) in entries.enumerated() {
             let newPath = destination + entry.path.dropFirst(source.count)
             insert(newPath, kind: entry.kind)
-            if !movedIdentities.isEmpty, let identity = movedIdentities[index] { identities[newPath] = identity }
+            if hasIdentities, let map = maps[index] { identities[newPath] = map }
             moved.append((entry.path, newPath, entry.kind))
         }
+        if let topIdentity { setIdentity(topIdentity, of: destination) }
         return moved
     }
 

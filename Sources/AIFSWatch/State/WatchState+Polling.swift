@@ -71,11 +71,15 @@ extension WatchState {
             fileRoots.insert(WatchTree.split(root.path).name)
         }
         for name in fileRoots where tree.kind(of: prefix + name) != nil { names.insert(name) }
+        let known = tree.identities(in: directory)
         for name in names {
+            let now = entries[name]
+            let old = known[name]
+            // Unchanged (most of every poll): no path built, no lookup by path.
+            if let now, now == old { continue }
             let path = prefix + name
             guard let kind = tree.kind(of: path) else { continue }
-            let old = tree.identity(of: path)
-            guard let now = entries[name] else {
+            guard let now else {
                 changes.vanished.append(ListedChange(path: path, entry: old, kind: kind))
                 continue
             }
@@ -259,10 +263,7 @@ extension WatchState {
         guard let before = old.entry, let after = new.entry, before.kind == after.kind else { return false }
         if after.kind == .file { return !after.isModified(comparedTo: before) }
         guard descriptorByPath[old.path]?.isPolled == true else { return true }
-        var known: [String: PolledEntry.Identity] = [:]
-        for name in tree.childNames(of: old.path) {
-            if let identity = tree.identity(of: old.path + "/" + name)?.identity { known[name] = identity }
-        }
+        let known = tree.identities(in: old.path).mapValues(\.identity)
         guard let listed = try? PolledEntry.list(new.path, in: fileSystem) else { return false }
         let now = listed.filter { include(new.path + "/" + $0.key, kind: $0.value.kind) }
         // A new directory that got a freed inode number has new entries (an empty one
