@@ -72,6 +72,10 @@ extension WatchState {
         }
         for name in fileRoots where tree.kind(of: prefix + name) != nil { names.insert(name) }
         let known = tree.identities(in: directory)
+        // A changed `.gitignore` applies to what this look found (and to later events).
+        if options.gitignore && isTreeDirectory && entries[".gitignore"] != known[".gitignore"] {
+            loadGitignore(directory)
+        }
         for name in names {
             let now = entries[name]
             let old = known[name]
