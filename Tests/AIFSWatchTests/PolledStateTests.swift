@@ -187,6 +187,34 @@ import Testing
         #expect(treeMatchesDisk(h))
     }
 
+    /// A directory whose parent's look says it went (a file now holds its name and its
+    /// freed inode number), while its own look, later in the same poll, finds a
+    /// directory again with that number and something in it: nothing is reported inside
+    /// a directory the tree no longer has (found by the kernel test, seed 4082: `addDir
+    /// a/e` after `unlinkDir a`).
+    @Test func nothingIsReportedInsideADirectoryItsParentsLookSaysWent() {
+        let h = polled { kernel in
+            kernel.mkdir("/r/0")
+            kernel.mkdir("/r/a")
+            kernel.write("/r/a/x")
+        }
+        h.kernel.remove("/r/a")
+        h.kernel.write("/r/a")
+        // After the parent's look, before `a`'s own (`/r/0` is looked at in between).
+        h.kernel.afterListing = { path in
+            guard path == "/r/0" else { return }
+            h.kernel.afterListing = nil
+            h.kernel.remove("/r/a")
+            h.kernel.mkdir("/r/a")
+            h.kernel.mkdir("/r/a/e")
+        }
+        h.poll()
+        #expect(h.take() == ["unlink /r/a/x", "unlinkDir /r/a", "add /r/a"])
+        h.poll()
+        #expect(h.take() == ["unlink /r/a", "addDir /r/a", "addDir /r/a/e"])
+        #expect(treeMatchesDisk(h))
+    }
+
     /// A directory renamed and a file in it removed, then made again before the state
     /// handles the poll: the state's own look after the rename sees the new file, and
     /// the next poll compares with that (seed 2243).
