@@ -13,7 +13,8 @@ import SystemPackage
 /// a state machine from its storage.
 ///
 /// Inputs: ``start()`` (the initial scan, then `ready`), ``handle(_:)`` (a batch of
-/// raw records), ``fireTimers(now:)`` (deadlines that passed) and ``finish()``.
+/// the kernel's records), ``handle(listings:)`` (what a poll found in each polled
+/// directory), ``fireTimers(now:)`` (deadlines that passed) and ``finish()``.
 /// Outputs: events through `deliver`, watches through the registrar, and
 /// ``nextDeadline`` for the driver's wait.
 ///
