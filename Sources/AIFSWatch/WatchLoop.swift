@@ -45,8 +45,8 @@ final class WatchLoop {
             channel.finish()
         }
         state.start()
-        var events: [RawEvent] = []
-        events.reserveCapacity(1024)
+        var batch = BackendBatch()
+        batch.records.reserveCapacity(1024)
         while !state.isFinished {
             let wake: BackendWake
             do {
@@ -60,13 +60,14 @@ final class WatchLoop {
             case .timedOut:
                 state.fireTimers(now: clock.now)
             case .events:
-                events.removeAll(keepingCapacity: true)
+                batch.removeAll()
                 do {
-                    try backend.readEvents(into: &events)
+                    try backend.read(into: &batch)
                 } catch {
                     return state.fail(error, operation: "read events for")
                 }
-                state.handle(events)
+                state.handle(batch.records)
+                if !batch.listings.isEmpty { state.handle(listings: batch.listings) }
                 // Without this check every event would read the clock for nothing.
                 if state.timersPending { state.fireTimers(now: clock.now) }
             }

@@ -13,7 +13,7 @@ public struct WatchOptions: Sendable {
     /// How many levels of subdirectories to report and watch, as chokidar's `depth`:
     /// `0` means only the root's own entries; `nil` means no limit.
     public var depth: Int?
-    /// Whether to watch by polling stat snapshots instead of inotify, for every root
+    /// Whether to watch by polling (listing and stat'ing directories) instead of inotify, for every root
     /// (chokidar's `usePolling`). Without it, roots on network and FUSE file systems are
     /// polled anyway (see ``BackendSelector``) and the rest use inotify.
     public var usePolling = false

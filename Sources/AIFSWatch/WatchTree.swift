@@ -4,12 +4,20 @@
 ///
 /// A pure value: no system calls, no threads.
 ///
+/// Entries of polled directories also keep what the state last reported them as
+/// (device, inode, size, modification time): the next poll's listing is compared
+/// with it. They move and go with their entries.
+///
 /// ## Invariants
 /// Every entry except a root has its parent directory in the tree, and appears in that
-/// parent's children.
+/// parent's children. Only entries in the tree have an identity.
 public struct WatchTree: Sendable {
     private var kinds: [String: EntryKind] = [:]
     private var children: [String: Set<String>] = [:]
+    /// Only for entries of polled directories, by directory then name (a poll compares
+    /// a directory's listing with its map, name by name); empty, and never looked at,
+    /// otherwise.
+    private var identities: [String: [String: PolledEntry]] = [:]
 
     /// An empty tree.
     public init() {}
@@ -25,6 +33,25 @@ public struct WatchTree: Sendable {
 
     /// The kind of the entry at `path`, or `nil` when the tree does not have it.
     public func kind(of path: String) -> EntryKind? { kinds[path] }
+
+    /// What the entry at `path` was when last reported, for an entry of a polled
+    /// directory; `nil` when unknown.
+    func identity(of path: String) -> PolledEntry? {
+        guard !identities.isEmpty else { return nil }
+        let (parent, name) = Self.split(path)
+        return identities[parent]?[name]
+    }
+
+    /// What the entries of the directory `path` were when reported, by name.
+    func identities(in path: String) -> [String: PolledEntry] { identities[path] ?? [:] }
+
+    /// Records what the entry at `path` (in the tree) was when reported.
+    mutating func setIdentity(_ identity: PolledEntry?, of path: String) {
+        guard kinds[path] != nil, identity != nil || !identities.isEmpty else { return }
+        let (parent, name) = Self.split(path)
+        identities[parent, default: [:]][name] = identity
+        if identities[parent]?.isEmpty == true { identities[parent] = nil }
+    }
 
     /// Adds an entry (a root, or a child of a directory in the tree). Re-adding an
     /// existing path with another kind replaces it and drops the old subtree.
@@ -54,12 +81,17 @@ public struct WatchTree: Sendable {
     public mutating func remove(_ path: String) -> [(path: String, kind: EntryKind)] {
         guard kinds[path] != nil else { return [] }
         let removed = subtree(path).reversed()
+        let hasIdentities = !identities.isEmpty
         for entry in removed {
             kinds[entry.path] = nil
             children[entry.path] = nil
+            if hasIdentities && entry.kind == .directory { identities[entry.path] = nil }
         }
         let (parent, name) = Self.split(path)
         children[parent]?.remove(name)
+        if hasIdentities, identities[parent]?.removeValue(forKey: name) != nil, identities[parent]?.isEmpty == true {
+            identities[parent] = nil
+        }
         return Array(removed)
     }
 
@@ -70,6 +102,9 @@ public struct WatchTree: Sendable {
         let prefix = path == "/" ? "/" : path + "/"
         return names.sorted().map { prefix + $0 }
     }
+
+    /// The names of the entries directly under the directory `path`, in no order.
+    func childNames(of path: String) -> Set<String> { children[path] ?? [] }
 
     /// `path` and everything under it, parents before children, siblings by name.
     public func subtree(_ path: String) -> [(path: String, kind: EntryKind)] {
@@ -95,14 +130,20 @@ public struct WatchTree: Sendable {
     public mutating func move(_ source: String, to destination: String) -> [(from: String, to: String, kind: EntryKind)] {
         let entries = subtree(source)
         guard !entries.isEmpty else { return [] }
+        let hasIdentities = !identities.isEmpty
+        // The top entry's own, and each moved directory's map of its entries.
+        let topIdentity = hasIdentities ? identity(of: source) : nil
+        let maps = hasIdentities ? entries.map { $0.kind == .directory ? identities[$0.path] : nil } : []
         remove(source)
         remove(destination)
         var moved: [(from: String, to: String, kind: EntryKind)] = []
-        for entry in entries {
+        for (index, entry) in entries.enumerated() {
             let newPath = destination + entry.path.dropFirst(source.count)
             insert(newPath, kind: entry.kind)
+            if hasIdentities, let map = maps[index] { identities[newPath] = map }
             moved.append((entry.path, newPath, entry.kind))
         }
+        if let topIdentity { setIdentity(topIdentity, of: destination) }
         return moved
     }
 

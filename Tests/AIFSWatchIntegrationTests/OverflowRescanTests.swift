@@ -21,7 +21,7 @@ final class ScriptedBackend: FileWatcherBackend {
 
     func removeWatch(_ descriptor: WatchDescriptor) {}
     func wait(timeoutMilliseconds: Int?) throws(Errno) -> BackendWake { .stopRequested }
-    func readEvents(into events: inout [RawEvent]) throws(Errno) {}
+    func read(into batch: inout BackendBatch) throws(Errno) {}
 }
 
 @Suite struct OverflowRescanTests {

@@ -45,15 +45,15 @@ extension InterposedFileSystem: @unchecked Sendable {}
 
 /// The backend a watcher chose, with the kernel's answer to some `addWatch` calls
 /// replaced by an error (the watch limit, permission denied), and each batch of raw
-/// records shown to `onRead` (for debugging dumps).
+/// records and listings shown to `onRead` (for debugging dumps).
 final class InterposedBackend: FileWatcherBackend {
     private let backend: any FileWatcherBackend
     private let failure: (String) -> Errno?
-    private let onRead: ([RawEvent]) -> Void
+    private let onRead: (BackendBatch) -> Void
 
     init(
         _ backend: any FileWatcherBackend, failing failure: @escaping (String) -> Errno? = { _ in nil },
-        onRead: @escaping ([RawEvent]) -> Void = { _ in }
+        onRead: @escaping (BackendBatch) -> Void = { _ in }
     ) {
         self.backend = backend
         self.failure = failure
@@ -71,20 +71,15 @@ final class InterposedBackend: FileWatcherBackend {
 
     var polledDirectoryCount: Int { backend.polledDirectoryCount }
 
-    func noteListed(_ descriptor: WatchDescriptor, entries: [DirectoryEntry]) {
-        backend.noteListed(descriptor, entries: entries)
-    }
-
     func removeWatch(_ descriptor: WatchDescriptor) { backend.removeWatch(descriptor) }
 
     func wait(timeoutMilliseconds: Int?) throws(Errno) -> BackendWake {
         try backend.wait(timeoutMilliseconds: timeoutMilliseconds)
     }
 
-    func readEvents(into events: inout [RawEvent]) throws(Errno) {
-        let start = events.count
-        try backend.readEvents(into: &events)
-        onRead(Array(events[start...]))
+    func read(into batch: inout BackendBatch) throws(Errno) {
+        try backend.read(into: &batch)
+        onRead(batch)
     }
 }
 

@@ -9,8 +9,12 @@ import SystemPackage
 /// watches follow inodes, not paths, as the kernel's do; a second watch on one inode
 /// gets the same descriptor; a removed directory says `deleteSelf` and `ignored`.
 ///
-/// No threads and no disk: a test changes the fake, hands ``drain()`` to the state and
-/// turns the ``ManualClock`` by hand.
+/// Directories can be polled instead (``pollsDirectory``, and every fallback after a
+/// failure): they send no records, and ``poll()`` lists them with the production
+/// ``DirectoryPoller`` over this fake disk, as the polling backend does.
+///
+/// No threads and no disk: a test changes the fake, hands ``drain()`` and ``poll()``
+/// to the state and turns the ``ManualClock`` by hand.
 final class FakeKernel: WatchFileSystem, WatchRegistrar {
     private struct Node {
         var kind: FileKind
@@ -27,6 +31,14 @@ final class FakeKernel: WatchFileSystem, WatchRegistrar {
     private var nextWatch: Int32 = 1
     private var nextCookie: UInt32 = 1
     private var queue: [RawEvent] = []
+    private var poller = DirectoryPoller()
+    private var freedInodes: [UInt64] = []
+    /// Hands the last freed inode number out again at once, as ext4 often does.
+    var reusesInodes = false
+    /// Directories watched by polling from the start (as under a polling root).
+    var pollsDirectory: (String) -> Bool = { _ in false }
+    /// Directories whose `addWatch` fails, by a rule (the watch limit in a mixed test).
+    var failsWatch: (String) -> Errno? = { _ in nil }
     /// Directories whose `addWatch` fails, and with what (the watch limit, permissions).
     var failures: [String: Errno] = [:]
     /// Directories watched by polling after a failure (``addFallbackWatch(directory:)``).
@@ -41,6 +53,7 @@ final class FakeKernel: WatchFileSystem, WatchRegistrar {
 
     /// Writes a file: `create` (when new), `modify` and `closeWrite`, as open-write-close.
     func write(_ path: String, size: Int64 = 1) {
+        defer { resolved.removeAll(keepingCapacity: true) }
         let (parent, name) = WatchTree.split(path)
         guard let directory = inode(of: parent), nodes[directory]?.kind == .directory else { return }
         tick += 1
@@ -59,6 +72,7 @@ final class FakeKernel: WatchFileSystem, WatchRegistrar {
 
     /// Makes a directory (its parent must exist).
     func mkdir(_ path: String) {
+        defer { resolved.removeAll(keepingCapacity: true) }
         let (parent, name) = WatchTree.split(path)
         guard let directory = inode(of: parent), nodes[directory]?.kind == .directory,
             nodes[directory]?.children[name] == nil
@@ -70,6 +84,7 @@ final class FakeKernel: WatchFileSystem, WatchRegistrar {
 
     /// Removes `path` and everything under it, deepest first, as `rm -r` does.
     func remove(_ path: String) {
+        defer { resolved.removeAll(keepingCapacity: true) }
         let (parent, name) = WatchTree.split(path)
         guard let directory = inode(of: parent), let target = nodes[directory]?.children[name] else { return }
         if nodes[target]?.kind == .directory {
@@ -85,6 +100,7 @@ final class FakeKernel: WatchFileSystem, WatchRegistrar {
     /// directory only an empty directory; nothing happens otherwise.
     @discardableResult
     func rename(_ source: String, to destination: String) -> Bool {
+        defer { resolved.removeAll(keepingCapacity: true) }
         let (fromParent, fromName) = WatchTree.split(source)
         let (toParent, toName) = WatchTree.split(destination)
         guard let from = inode(of: fromParent), let to = inode(of: toParent), let moving = nodes[from]?.children[fromName],
@@ -118,6 +134,13 @@ final class FakeKernel: WatchFileSystem, WatchRegistrar {
         return queue
     }
 
+    /// What every polled directory holds now, as the polling backend's poll says it.
+    func poll() -> [DirectoryListing] {
+        var listings: [DirectoryListing] = []
+        poller.poll(in: self, into: &listings)
+        return listings
+    }
+
     /// Every path under `root` (itself included), as the disk has them.
     func paths(under root: String) -> Set<String> {
         guard let top = inode(of: root) else { return [] }
@@ -136,6 +159,10 @@ final class FakeKernel: WatchFileSystem, WatchRegistrar {
     func isDirectory(_ path: String) -> Bool { inode(of: path).flatMap { nodes[$0]?.kind } == .directory }
 
     private func newNode(_ node: Node) -> UInt64 {
+        if reusesInodes, let inode = freedInodes.popLast() {
+            nodes[inode] = node
+            return inode
+        }
         defer { nextInode += 1 }
         nodes[nextInode] = node
         return nextInode
@@ -144,6 +171,7 @@ final class FakeKernel: WatchFileSystem, WatchRegistrar {
     /// Forgets an inode (and, for a directory, its watch: `deleteSelf`, `ignored`).
     private func drop(_ inode: UInt64) {
         nodes[inode] = nil
+        freedInodes.append(inode)
         if let watch = watchByInode.removeValue(forKey: inode) {
             inodeByWatch[watch] = nil
             queue.append(RawEvent(descriptor: WatchDescriptor(rawValue: watch), mask: .deleteSelf))
@@ -156,12 +184,17 @@ final class FakeKernel: WatchFileSystem, WatchRegistrar {
         queue.append(RawEvent(descriptor: WatchDescriptor(rawValue: watch), mask: mask, cookie: cookie, name: name))
     }
 
+    /// Resolved paths, until the next change of the fake (polls resolve every path).
+    private var resolved: [String: UInt64?] = [:]
+
     private func inode(of path: String) -> UInt64? {
-        var current: UInt64 = 1
+        if let known = resolved[path] { return known }
+        var current: UInt64? = 1
         for component in path.split(separator: "/") {
-            guard let next = nodes[current]?.children[String(component)] else { return nil }
-            current = next
+            current = current.flatMap { nodes[$0]?.children[String(component)] }
+            if current == nil { break }
         }
+        resolved[path] = current
         return current
     }
 
@@ -200,7 +233,8 @@ final class FakeKernel: WatchFileSystem, WatchRegistrar {
     // MARK: - WatchRegistrar
 
     func addWatch(directory: String) throws(Errno) -> WatchDescriptor {
-        if let failure = failures[directory] { throw failure }
+        if let failure = failures[directory] ?? failsWatch(directory) { throw failure }
+        if pollsDirectory(directory) { return try poller.addWatch(directory: directory, in: self) }
         guard let inode = inode(of: directory), let node = nodes[inode] else { throw .noSuchFileOrDirectory }
         guard node.kind == .directory else { throw .notDirectory }
         if let existing = watchByInode[inode] { return WatchDescriptor(rawValue: existing) }
@@ -212,13 +246,15 @@ final class FakeKernel: WatchFileSystem, WatchRegistrar {
     }
 
     func addFallbackWatch(directory: String) throws(Errno) -> WatchDescriptor {
+        let descriptor = try poller.addWatch(directory: directory, in: self)
         fallbacks.append(directory)
-        return WatchDescriptor(rawValue: -1 - Int32(fallbacks.count))
+        return descriptor
     }
 
-    var polledDirectoryCount: Int { fallbacks.count }
+    var polledDirectoryCount: Int { poller.count }
 
     func removeWatch(_ descriptor: WatchDescriptor) {
+        if descriptor.isPolled { return poller.removeWatch(descriptor) }
         guard let inode = inodeByWatch.removeValue(forKey: descriptor.rawValue) else { return }
         watchByInode[inode] = nil
         queue.append(RawEvent(descriptor: descriptor, mask: .ignored))
@@ -281,6 +317,9 @@ final class StateHarness {
 
     /// Hands the queued records to the state.
     func deliver() { state.handle(kernel.drain()) }
+
+    /// One poll of the polled directories, handed to the state.
+    func poll() { state.handle(listings: kernel.poll()) }
 
     /// Turns the clock, stopping at each deadline on the way as the driving loop's wait
     /// would, and runs what falls due.

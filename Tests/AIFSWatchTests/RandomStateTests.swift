@@ -1,15 +1,24 @@
 import AIFSTestSupport
 import Foundation
+import SystemPackage
 import Testing
 
 @testable import AIFSWatch
 
 /// Random operations on the fake kernel, read in batches of random sizes, with random
 /// time between them and changes made while the state lists a directory (a writer
-/// racing `readdir`): replaying what the state reports must give exactly the disk.
+/// racing `readdir`, and between a poll's looks): replaying what the state reports must
+/// give exactly the disk. Under inotify, polling (every directory polled, freed inode
+/// numbers handed out again at once as ext4 does) and mixed (directories named `b` or
+/// `d` past the watch limit, polled), each with and without `atomic`.
 /// The kernel-backed twin is `RandomOperationsTests`; this one runs 300 rounds of
 /// operations per seed in milliseconds, so thousands of seeds can be tried.
 @Suite struct RandomStateTests {
+    enum Mode: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        case inotify, polling, mixed
+        var testDescription: String { rawValue }
+    }
+
     /// The tree a consumer builds from the events.
     private struct Replay {
         var paths: Set<String> = []
@@ -47,24 +56,31 @@ import Testing
         }
     }
 
-    /// 32 seeds by default (well under a second); `AIFS_STATE_SEEDS=first-last` runs
-    /// others, e.g. `AIFS_STATE_SEEDS=1-5000 swift test --skip-build --filter RandomStateTests`.
-    static let seeds: [UInt64] = {
+    /// By default 32 seeds under inotify and 8 under polling and mixed (each poll lists
+    /// every directory: a seed costs four times as much), well under a second in all;
+    /// `AIFS_STATE_SEEDS=first-last` runs others in every mode, e.g.
+    /// `AIFS_STATE_SEEDS=1-5000 swift test --skip-build --filter RandomStateTests`.
+    /// `AIFS_STATE_MODE=polling` (or `inotify`, `mixed`) runs one mode only.
+    static let modes: [Mode] = ProcessInfo.processInfo.environment["AIFS_STATE_MODE"].flatMap(Mode.init(rawValue:)).map { [$0] }
+        ?? Mode.allCases
+
+    static func seeds(_ mode: Mode) -> [UInt64] {
         let text = ProcessInfo.processInfo.environment["AIFS_STATE_SEEDS"] ?? ""
         let range = text.split(separator: "-").compactMap { UInt64($0) }
-        return range.count == 2 && range[0] <= range[1] ? Array(range[0]...range[1]) : Array(1...32)
-    }()
+        if range.count == 2 && range[0] <= range[1] { return Array(range[0]...range[1]) }
+        return mode == .inotify ? Array(1...32) : Array(1...8)
+    }
 
-    @Test(arguments: [false, true])
-    func replayedEventsMatchTheFakeDisk(atomic: Bool) {
+    @Test(arguments: Self.modes, [false, true])
+    func replayedEventsMatchTheFakeDisk(mode: Mode, atomic: Bool) {
         var failures: [String] = []
-        for seed in Self.seeds {
-            if let failure = run(seed: seed, atomic: atomic) { failures.append("seed \(seed): \(failure)") }
+        for seed in Self.seeds(mode) {
+            if let failure = run(seed: seed, mode: mode, atomic: atomic) { failures.append("seed \(seed): \(failure)") }
         }
         #expect(failures.isEmpty, "\(failures.prefix(5).joined(separator: "\n"))")
     }
 
-    private func run(seed: UInt64, atomic: Bool) -> String? {
+    private func run(seed: UInt64, mode: Mode, atomic: Bool) -> String? {
         var random = SplitMix64(seed: seed)
         var options = WatchOptions()
         if !atomic { options.atomic = nil }
@@ -72,6 +88,15 @@ import Testing
             kernel.mkdir("/r/a")
             kernel.write("/r/a/x")
             kernel.mkdir("/outside")
+            switch mode {
+            case .inotify: break
+            case .polling:
+                kernel.pollsDirectory = { $0 == "/r" || $0.hasPrefix("/r/") }
+                kernel.reusesInodes = true
+            case .mixed:
+                kernel.failsWatch = { ["b", "d"].contains(WatchTree.split($0).name) ? .noSpace : nil }
+                kernel.reusesInodes = true
+            }
         }
         var replay = Replay()
         let names = ["a", "b", "c", "d", "e"]
@@ -79,20 +104,45 @@ import Testing
             let depth = Int.random(in: 0...2, using: &random)
             return base + "/" + (0...depth).map { _ in names.randomElement(using: &random)! }.joined(separator: "/")
         }
+        // AIFS_STATE_TRACE=1: a failure says what happened, operations and events.
+        let tracing = ProcessInfo.processInfo.environment["AIFS_STATE_TRACE"] != nil
+        var trace: [String] = []
+        func note(_ line: @autoclosure () -> String) { if tracing { trace.append(line()) } }
         func operate() {
             let path = pick()
             switch Int.random(in: 0..<10, using: &random) {
-            case 0, 1: h.kernel.write(path, size: Int64.random(in: 1...9, using: &random))
-            case 2, 3: h.kernel.mkdir(path)
-            case 4: h.kernel.remove(path)
-            case 5, 6: h.kernel.rename(path, to: pick())
-            case 7: h.kernel.rename(path, to: pick("/outside"))
-            case 8: h.kernel.rename(pick("/outside"), to: path)
+            case 0, 1:
+                h.kernel.write(path, size: Int64.random(in: 1...9, using: &random))
+                note("write \(path)")
+            case 2, 3:
+                h.kernel.mkdir(path)
+                note("mkdir \(path)")
+            case 4:
+                h.kernel.remove(path)
+                note("rm -r \(path)")
+            case 5, 6:
+                let target = pick()
+                if h.kernel.rename(path, to: target) { note("mv \(path) \(target)") }
+            case 7:
+                let target = pick("/outside")
+                if h.kernel.rename(path, to: target) { note("mv \(path) \(target)") }
+            case 8:
+                let source = pick("/outside")
+                if h.kernel.rename(source, to: path) { note("mv \(source) \(path)") }
             default:
                 // An atomic save: a temporary file renamed over the target.
                 let (parent, name) = WatchTree.split(path)
                 h.kernel.write(parent + "/." + name + ".tmp", size: 7)
-                h.kernel.rename(parent + "/." + name + ".tmp", to: path)
+                if h.kernel.rename(parent + "/." + name + ".tmp", to: path) { note("save \(path)") }
+            }
+        }
+        func failure(_ text: String) -> String {
+            tracing ? text + "\n" + trace.suffix(4000).joined(separator: "\n") : text
+        }
+        func replayReported() {
+            for event in h.reportedEvents() {
+                note("  > \(event.kind.name) \(event.path)" + { if case .rename(let from) = event.kind { return " from \(from)" } else { return "" } }())
+                replay.apply(event)
             }
         }
         // Sometimes a change lands between the state's listing and its use of it.
@@ -104,32 +154,51 @@ import Testing
             racing = false
         }
         h.state.start()
-        for event in h.reportedEvents() { replay.apply(event) }
+        replayReported()
         for _ in 0..<300 {
             for _ in 0..<Int.random(in: 1...4, using: &random) { operate() }
             var queued = h.kernel.drain()
             // The kernel's records arrive in reads of any size.
             while !queued.isEmpty {
                 let count = Int.random(in: 1...max(1, queued.count), using: &random)
+                note("-- \(count) records")
                 h.state.handle(Array(queued.prefix(count)))
                 queued.removeFirst(count)
                 queued.append(contentsOf: h.kernel.drain())
             }
+            // A poll is due now and then, as the interval passes.
+            if mode != .inotify && Bool.random(using: &random) {
+                note("-- poll")
+                let listings = h.kernel.poll()
+                note("-- polled")
+                h.state.handle(listings: listings)
+            }
             h.advance(by: .milliseconds(Int.random(in: 0...120, using: &random)))
-            for event in h.reportedEvents() { replay.apply(event) }
-            if let problem = replay.problems.first { return problem }
+            replayReported()
+            if let problem = replay.problems.first { return failure(problem) }
         }
-        // Let every deadline pass, then compare.
+        // Let every deadline pass and a few polls see the end, then compare.
+        h.kernel.afterListing = nil
+        for _ in 0..<3 {
+            h.state.handle(h.kernel.drain())
+            while h.state.nextDeadline != nil {
+                h.advance(by: .seconds(1))
+                h.state.handle(h.kernel.drain())
+            }
+            if mode != .inotify { h.state.handle(listings: h.kernel.poll()) }
+        }
         while h.state.nextDeadline != nil {
             h.advance(by: .seconds(1))
             h.state.handle(h.kernel.drain())
         }
-        for event in h.reportedEvents() { replay.apply(event) }
-        if let problem = replay.problems.first { return problem }
+        note("-- end")
+        replayReported()
+        if let problem = replay.problems.first { return failure(problem) }
         let disk = h.kernel.paths(under: "/r")
         if replay.paths != disk {
-            return "reported but not on disk: \(replay.paths.subtracting(disk).sorted()); "
-                + "on disk but not reported: \(disk.subtracting(replay.paths).sorted())"
+            return failure(
+                "reported but not on disk: \(replay.paths.subtracting(disk).sorted()); "
+                    + "on disk but not reported: \(disk.subtracting(replay.paths).sorted())")
         }
         return nil
     }

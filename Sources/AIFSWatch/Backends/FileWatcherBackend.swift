@@ -16,6 +16,13 @@ struct WatchDescriptor: RawRepresentable, Hashable, Sendable {
     var rawValue: Int32
     /// Wraps a kernel watch descriptor.
     init(rawValue: Int32) { self.rawValue = rawValue }
+
+    /// Whether the directory is polled rather than watched by the kernel. Polled
+    /// watches are numbered below -1 (the kernel's are positive, and -1 is the overflow
+    /// record's), so nothing needs a table to tell them apart. A polled watch sends no
+    /// records: its directory is listed at every poll, and it ends only when the state
+    /// removes it (the kernel drops its own watches when their directory goes).
+    var isPolled: Bool { rawValue < -1 }
 }
 
 /// The inotify event bits. Values are the Linux ABI (`<sys/inotify.h>`).
@@ -91,11 +98,6 @@ protocol WatchRegistrar: AnyObject {
     func addFallbackWatch(directory: String) throws(Errno) -> WatchDescriptor
     /// How many directories this backend watches by polling.
     var polledDirectoryCount: Int { get }
-    /// Tells the backend what the state found listing a directory just after watching
-    /// it (a new watch, or one it already had). The kernel needs nothing; polling
-    /// brings its snapshot to the listing, so what the state reported from it is
-    /// compared at the next poll (see ``PollingBackend/noteListed(_:entries:)``).
-    func noteListed(_ descriptor: WatchDescriptor, entries: [DirectoryEntry])
     /// Stops watching a directory; an already-gone watch is not an error.
     func removeWatch(_ descriptor: WatchDescriptor)
 }
@@ -105,8 +107,21 @@ extension WatchRegistrar {
     func addFallbackWatch(directory: String) throws(Errno) -> WatchDescriptor { throw .noSpace }
     /// None.
     var polledDirectoryCount: Int { 0 }
-    /// Nothing to do.
-    func noteListed(_ descriptor: WatchDescriptor, entries: [DirectoryEntry]) {}
+}
+
+/// What one read of a backend brings: the kernel's records, and the listings of the
+/// polled directories when a poll was due.
+struct BackendBatch {
+    /// The kernel's records, in its order.
+    var records: [RawEvent] = []
+    /// What each polled directory holds now (parents before children).
+    var listings: [DirectoryListing] = []
+
+    /// Empties the batch for the next read, keeping its storage.
+    mutating func removeAll() {
+        records.removeAll(keepingCapacity: true)
+        listings.removeAll(keepingCapacity: true)
+    }
 }
 
 /// An OS mechanism that reports raw changes of watched directories: the registrar
@@ -120,14 +135,16 @@ extension WatchRegistrar {
 /// from that thread only. A ``BackendWaker`` is how other threads reach it.
 ///
 /// ## Design rationale
-/// The raw events use inotify's vocabulary (``InotifyMask``) whatever the backend:
-/// ``PollingBackend`` turns the differences between two stat snapshots into the same
-/// `create`, `delete`, `closeWrite`, `movedFrom`/`movedTo` and `deleteSelf` records, so
-/// the tree state, rename pairing and rescans above work unchanged for both.
+/// Each backend says what it knows, in its own terms: the kernel's records
+/// (``RawEvent``, inotify's vocabulary) for the directories it watches, and for polled
+/// directories what each holds now (``DirectoryListing``). Nothing is translated: the
+/// state applies records as they come and compares listings with its tree, the one
+/// view of what was reported, so there is no second diff engine and no synthetic record.
 protocol FileWatcherBackend: WatchRegistrar {
     /// Blocks until events are ready, a stop is requested, or `timeoutMilliseconds`
     /// pass (`nil`: no timeout).
     func wait(timeoutMilliseconds: Int?) throws(Errno) -> BackendWake
-    /// Appends every event ready now, without blocking.
-    func readEvents(into events: inout [RawEvent]) throws(Errno)
+    /// Appends every record ready now, and the listings when a poll is due, without
+    /// blocking (a poll takes the time its `lstat`s take).
+    func read(into batch: inout BackendBatch) throws(Errno)
 }

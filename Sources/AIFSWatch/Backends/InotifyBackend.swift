@@ -116,6 +116,11 @@ final class InotifyBackend: FileWatcherBackend {
     }
 
     /// Parses what the last ``wait(timeoutMilliseconds:)`` read; no system call.
+    func read(into batch: inout BackendBatch) throws(Errno) {
+        try readEvents(into: &batch.records)
+    }
+
+    /// Appends every record ready now, without blocking.
     func readEvents(into events: inout [RawEvent]) throws(Errno) {
         guard unparsed > 0 else { return }
         Self.parse(UnsafeRawBufferPointer(rebasing: buffer[..<unparsed]), into: &events)

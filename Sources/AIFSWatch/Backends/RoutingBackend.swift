@@ -43,16 +43,12 @@ final class RoutingBackend: FileWatcherBackend {
         try polling.addWatch(directory: directory)
     }
 
-    func noteListed(_ descriptor: WatchDescriptor, entries: [DirectoryEntry]) {
-        if PollingBackend.isPolling(descriptor) { polling.noteListed(descriptor, entries: entries) }
-    }
-
     func removeWatch(_ descriptor: WatchDescriptor) {
-        if PollingBackend.isPolling(descriptor) { polling.removeWatch(descriptor) } else { inotify.removeWatch(descriptor) }
+        if descriptor.isPolled { polling.removeWatch(descriptor) } else { inotify.removeWatch(descriptor) }
     }
 
     func wait(timeoutMilliseconds: Int?) throws(Errno) -> BackendWake {
-        guard polling.polledDirectoryCount > 0 || polling.hasQueuedEvents else {
+        guard polling.polledDirectoryCount > 0 else {
             // Nothing polled: no timer at all, so an idle watch costs no CPU.
             return try inotify.wait(timeoutMilliseconds: timeoutMilliseconds)
         }
@@ -63,11 +59,11 @@ final class RoutingBackend: FileWatcherBackend {
         return wake
     }
 
-    func readEvents(into events: inout [RawEvent]) throws(Errno) {
-        try inotify.readEvents(into: &events)
+    func read(into batch: inout BackendBatch) throws(Errno) {
+        try inotify.readEvents(into: &batch.records)
         // Nothing polled (the usual case): no clock read on the way to the event.
-        guard polling.polledDirectoryCount > 0 || polling.hasQueuedEvents else { return }
-        polling.pollIfDue(now: .now, into: &events)
+        guard polling.polledDirectoryCount > 0 else { return }
+        polling.pollIfDue(now: .now, into: &batch.listings)
     }
 }
 #endif

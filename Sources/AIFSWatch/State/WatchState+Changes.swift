@@ -3,19 +3,23 @@ import AIFSCore
 
 /// Entries that appear, disappear and move, and rename halves waiting for their pair.
 extension WatchState {
-    func appeared(_ path: String, kind: EntryKind, created: Bool) {
+    /// A new entry at `path` (`created`: made there, rather than moved or saved over a
+    /// known file); `identity` is what a poll saw, for an entry of a polled directory.
+    func appeared(_ path: String, kind: EntryKind, created: Bool, identity: PolledEntry? = nil) {
         guard include(path, kind: kind) else { return }
         resolvePendingMoves(overlapping: path)
         switch kind {
         case .file:
             if tree.kind(of: path) == .directory { disappeared(path) }
             if tree.kind(of: path) == .file {
+                if let identity { tree.setIdentity(identity, of: path) }
                 // Moved over a known file (an atomic save from an ignored temp file):
                 // the contents changed.
                 if !created { emit(.change, path) }
                 return
             }
             tree.insert(path, kind: .file)
+            tree.setIdentity(identity, of: path)
             if created { reportedBurst.insert(path) }
             emit(.add, path)
         case .directory:
@@ -24,6 +28,8 @@ extension WatchState {
                 tree.insert(path, kind: .directory)
                 emit(.addDir, path)
             }
+            // Before the scan, which forgets it when the directory cannot be watched.
+            if let identity { tree.setIdentity(identity, of: path) }
             // Watch first, then list: whatever is made in between is found by the list
             // or reported by the new watch, and the tree drops the duplicates.
             reconcile(path, report: true)
@@ -42,8 +48,10 @@ extension WatchState {
         for entry in removed {
             reportedBurst.remove(entry.path)
             if entry.kind == .directory, let descriptor = descriptorByPath.removeValue(forKey: entry.path) {
-                // The kernel drops the watch itself and then says `ignored`.
+                // The kernel drops the watch itself and then says `ignored`; a polled
+                // watch ends here.
                 limbo.remove(descriptor)
+                endPolledWatch(descriptor)
             }
             emit(entry.kind == .directory ? .unlinkDir : .unlink, entry.path)
         }
@@ -74,8 +82,14 @@ extension WatchState {
             if reportedBurst.remove(entry.from) != nil { reportedBurst.insert(entry.to) }
             if let target = followedLinks.removeValue(forKey: entry.from) { followedLinks[entry.to] = target }
             if entry.kind == .directory, let descriptor = descriptorByPath.removeValue(forKey: entry.from) {
-                descriptorByPath[entry.to] = descriptor
-                pathByDescriptor[descriptor] = entry.to
+                if descriptor.isPolled {
+                    // Polling follows paths, not inodes: the scan below polls the
+                    // directory at its new path.
+                    endPolledWatch(descriptor)
+                } else {
+                    descriptorByPath[entry.to] = descriptor
+                    pathByDescriptor[descriptor] = entry.to
+                }
             }
         }
         emit(.rename(from: source.path), destination, replacing: replacing, movedFile: kind == .file)

@@ -95,6 +95,7 @@ extension WatchState {
                 let exists = fileSystem.entryKind(atPath: root.path) != nil
                 if exists && tree.kind(of: root.path) == nil {
                     tree.insert(root.path, kind: .file)
+                    recordIdentity(of: root.path)
                     emit(.add, root.path)
                 } else if !exists {
                     disappeared(root.path)

@@ -9,7 +9,7 @@ extension WatchState {
     /// and lists each directory, then reports what is new (parents first) and what is
     /// gone (deepest first) when `report` is set.
     func reconcile(_ directory: String, report: Bool) {
-        var found: [(path: String, kind: EntryKind)] = []
+        var found: [Found] = []
         scan(directory, into: &found)
         let existing = tree.subtree(directory).dropFirst()
         // A new directory (the initial scan, a mkdir) has nothing to compare against:
@@ -28,36 +28,69 @@ extension WatchState {
             tree.reserveCapacity(tree.count + found.count)
             for entry in found {
                 tree.insert(entry.path, kind: entry.kind)
+                if let identity = entry.identity { tree.setIdentity(identity, of: entry.path) }
                 if report { emit(entry.kind == .directory ? .addDir : .add, entry.path) }
             }
             return
         }
         for entry in found {
             let known = tree.kind(of: entry.path)
-            if known == entry.kind { continue }
+            if known == entry.kind {
+                // Known already: what it was reported as stays, and the next poll
+                // compares the disk with that.
+                if tree.identity(of: entry.path) == nil, let identity = entry.identity {
+                    tree.setIdentity(identity, of: entry.path)
+                }
+                continue
+            }
             if known != nil {
                 if report { disappeared(entry.path) } else { tree.remove(entry.path) }
             }
             tree.insert(entry.path, kind: entry.kind)
+            if let identity = entry.identity { tree.setIdentity(identity, of: entry.path) }
             if report { emit(entry.kind == .directory ? .addDir : .add, entry.path) }
         }
     }
 
+    /// An entry a scan found: its path, its kind, and for an entry of a polled
+    /// directory what it was when listed.
+    struct Found {
+        var path: String
+        var kind: EntryKind
+        var identity: PolledEntry?
+    }
+
     /// Watches `directory` (when within the depth), lists it and recurses; appends what
     /// it finds, parents first.
-    func scan(_ directory: String, into found: inout [(path: String, kind: EntryKind)]) {
+    func scan(_ directory: String, into found: inout [Found]) {
         guard shouldWatch(directory) else { return }
         guard watch(directory) else { return }
-        let entries: [DirectoryEntry]
+        var entries: [DirectoryEntry]
+        // A polled directory is listed the way a poll lists it, so that the next poll
+        // compares the disk with what this scan reported.
+        var polled: [String: PolledEntry]?
         do {
-            entries = try fileSystem.listDirectory(atPath: directory, followSymlinks: options.followSymlinks)
+            if descriptorByPath[directory]?.isPolled == true {
+                let listed = try PolledEntry.list(followedLinks[directory] ?? directory, in: fileSystem)
+                polled = listed
+                entries = listed.map { DirectoryEntry(name: $0.key, kind: $0.value.kind, isLink: $0.value.isLink) }
+                if options.followSymlinks {
+                    for index in entries.indices where entries[index].isLink
+                        && (try? fileSystem.status(atPath: directory + "/" + entries[index].name, followSymlinks: true))?.kind
+                            == .directory
+                    {
+                        entries[index].kind = .directory
+                    }
+                }
+            } else {
+                entries = try fileSystem.listDirectory(atPath: directory, followSymlinks: options.followSymlinks)
+            }
         } catch {
             if error != .noSuchFileOrDirectory && error != .notDirectory {
                 emit(.error(message: WatchError.from(error, operation: "read directory", path: directory).message), directory)
             }
             return
         }
-        if let descriptor = descriptorByPath[directory] { registrar.noteListed(descriptor, entries: entries) }
         if options.gitignore { loadGitignore(directory) }
         // Located once per directory, not once per entry.
         guard let (root, relativeDirectory) = locate(directory) else { return }
@@ -73,7 +106,7 @@ extension WatchState {
             }
             let relative = relativeDirectory.isEmpty ? entry.name : relativeDirectory + "/" + entry.name
             guard include(path, relative: relative, kind: kind, root: root) else { continue }
-            found.append((path, kind))
+            found.append(Found(path: path, kind: kind, identity: polled?[entry.name]))
             if kind == .directory { scan(path, into: &found) }
         }
     }
@@ -97,6 +130,11 @@ extension WatchState {
         } catch {
             switch error {
             case .noSuchFileOrDirectory, .notDirectory:
+                // Gone already. In a polled directory, the next poll looks at the name
+                // again whatever it finds there: made again with the inode number it had
+                // (ext4 hands a freed one out at once), it would look unchanged and stay
+                // unwatched (found by the random-operations test).
+                tree.setIdentity(nil, of: directory)
                 return false
             case .noSpace:
                 // One error per watch session: every further directory would fail the same way.
@@ -130,8 +168,23 @@ extension WatchState {
         for entry in tree.subtree(path) where entry.kind == .directory {
             if let descriptor = descriptorByPath.removeValue(forKey: entry.path) {
                 registrar.removeWatch(descriptor)
-                limbo.insert(descriptor)  // until its `ignored` arrives
+                if descriptor.isPolled {
+                    pathByDescriptor[descriptor] = nil
+                } else {
+                    limbo.insert(descriptor)  // until its `ignored` arrives
+                }
             }
+        }
+    }
+
+    /// Ends the polled watch of a directory the tree no longer has at its path (the
+    /// kernel ends its own watches: their `ignored` comes).
+    func endPolledWatch(_ descriptor: WatchDescriptor) {
+        guard descriptor.isPolled else { return }
+        registrar.removeWatch(descriptor)
+        limbo.remove(descriptor)
+        if let path = pathByDescriptor.removeValue(forKey: descriptor), descriptorByPath[path] == descriptor {
+            descriptorByPath[path] = nil
         }
     }
 

@@ -13,7 +13,8 @@ import SystemPackage
 /// a state machine from its storage.
 ///
 /// Inputs: ``start()`` (the initial scan, then `ready`), ``handle(_:)`` (a batch of
-/// raw records), ``fireTimers(now:)`` (deadlines that passed) and ``finish()``.
+/// the kernel's records), ``handle(listings:)`` (what a poll found in each polled
+/// directory), ``fireTimers(now:)`` (deadlines that passed) and ``finish()``.
 /// Outputs: events through `deliver`, watches through the registrar, and
 /// ``nextDeadline`` for the driver's wait.
 ///
@@ -127,6 +128,7 @@ final class WatchState {
                 _ = watch(parent)
                 if fileSystem.entryKind(atPath: root.path) != nil {
                     tree.insert(root.path, kind: .file)
+                    recordIdentity(of: root.path)
                     if report { emit(.add, root.path) }
                 }
             }
@@ -215,6 +217,12 @@ final class WatchState {
                 continue
             }
             if event.name.isEmpty {
+                if event.mask.contains(.deleteSelf) {
+                    // A polled parent may not see it: made again at once, it can get the
+                    // inode number it had. Its next look must check the name afresh
+                    // (found by the random-operations test, mixed).
+                    tree.setIdentity(nil, of: directory)
+                }
                 if event.mask.contains(.deleteSelf) || event.mask.contains(.moveSelf) {
                     watchedDirectoryWentAway(directory)
                 }
