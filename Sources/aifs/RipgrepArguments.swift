@@ -245,8 +245,11 @@ enum RipgrepArguments {
         Option(long: "context", short: "C", takesValue: true),
         Option(long: "max-count", short: "m", takesValue: true),
         Option(long: "max-columns", short: "M", takesValue: true),
-        Option(long: "text", short: "a", group: "text"),
-        Option(long: "no-text", group: "text", isNegation: true),
+        // ripgrep 14: -a, --binary and their negations set one binary mode.
+        Option(long: "text", short: "a", group: "binary"),
+        Option(long: "no-text", group: "binary", isNegation: true),
+        Option(long: "binary", group: "binary"),
+        Option(long: "no-binary", group: "binary", isNegation: true),
         Option(long: "stats", group: "stats"),
         Option(long: "no-stats", group: "stats", isNegation: true),
         Option(long: "quiet", short: "q"),

@@ -86,6 +86,9 @@ struct SearchCommand: ParsableCommand {
     @Flag(name: [.customShort("a"), .customLong("text")], help: "Search binary files as if they were text.")
     var text = false
 
+    @Flag(name: .customLong("binary"), help: "Search binary files found in directories too, as files named explicitly are (a match prints \"binary file matches\").")
+    var binary = false
+
     @Flag(name: .customLong("stats"), help: "Print statistics about the search at the end.")
     var stats = false
 
@@ -209,7 +212,12 @@ struct SearchCommand: ParsableCommand {
         if mode != .lines || json { searcher.beforeContext = 0; searcher.afterContext = 0 }
         searcher.maxReportedLines = maxCount
         if (listsFiles || quiet) && !stats { searcher.maxReportedLines = 1 }
-        searcher.binaryDetection = text ? .none : .quit
+        searcher.binaryDetection = text ? .none : binary ? .convert : .quit
+        // ripgrep maps the files when at most 10 paths are given and all are files;
+        // its binary detection then differs (see BinaryDetection.convertMapped).
+        if !namedPaths.isEmpty && namedPaths.count <= 10 && namedPaths.allSatisfy(Self.isFile) {
+            searcher.explicitBinaryDetection = .convertMapped
+        }
         let showLineNumbers = !noLineNumber && (lineNumber || column || (terminal && !json && mode == .lines))
         searcher.lineNumbers = showLineNumbers || json
 
@@ -266,7 +274,7 @@ struct SearchCommand: ParsableCommand {
                 let fileSearcher = Searcher(matcher: matcher, configuration: searcher)
                 for entry in try order.sorted(entries) where PrintingHandler.isSearched(entry) {
                     if handler.shouldStop { break }
-                    let binaryDetection: BinaryDetection = searcher.binaryDetection == .none ? .none : entry.isExplicit ? .convert : .quit
+                    let binaryDetection = searcher.binaryDetection(isExplicit: entry.isExplicit)
                     handler.search(entry: entry, sequence: nil, binaryDetection: binaryDetection, with: fileSearcher)
                 }
                 handler.finish()
@@ -343,6 +351,12 @@ struct SearchCommand: ParsableCommand {
             index += 2
         }
         return result
+    }
+
+    /// Whether `path` names a file (symbolic links followed), as Rust's `Path::is_file`.
+    static func isFile(_ path: String) -> Bool {
+        guard path != "-" else { return false }
+        return (try? FileSystemCalls.status(pathBytes: RawArguments.bytes(of: path), followSymlinks: true))?.kind == .regular
     }
 
     /// ripgrep shows paths unless exactly one path is given and it is not a directory.
@@ -438,6 +452,7 @@ final class PrintingHandler: SearchHandler {
     /// on the command line, its binary data is not a reason to stop.
     func searchStandardInput(with searcher: Searcher) {
         output.beginFile(sequence: nil)
+        // Standard input is never mapped.
         let binaryDetection: BinaryDetection = searcher.configuration.binaryDetection == .none ? .none : .convert
         standard?.binaryDetection = binaryDetection
         searchFile(with: searcher) { sink throws(SearchError) in

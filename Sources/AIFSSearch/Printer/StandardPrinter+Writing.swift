@@ -173,7 +173,7 @@ extension StandardPrinter {
         switch binaryDetection {
         case .quit where matchedLineCount > 0:
             message = "WARNING: stopped searching binary file after match"
-        case .convert where binaryMatched:
+        case .convert where binaryMatched, .convertMapped where binaryMatched:
             message = "binary file matches"
         default:
             return

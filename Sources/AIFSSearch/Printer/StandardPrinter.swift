@@ -85,7 +85,11 @@ public final class StandardPrinter: Sink {
     }
 
     /// Whether the current file has a reported line (or a match in binary data) so far.
-    public var hasMatched: Bool { matchedLineCount > 0 }
+    public var hasMatched: Bool {
+        // ripgrep's summary printer squashes the count of a file it quit at binary data.
+        if configuration.mode != .lines && binaryDetection == .quit && binaryOffset != nil { return false }
+        return matchedLineCount > 0
+    }
 
     /// Starts a file: `path` is shown as given (bytes, not necessarily UTF-8).
     public func begin(path: [UInt8]) -> Bool {
@@ -106,6 +110,13 @@ public final class StandardPrinter: Sink {
         stats.matchedLines += 1
         let line = match.bytes
         guard configuration.mode == .lines else { return countMatched(line) }
+        if binaryOffset != nil && binaryDetection.suppressesMatchesAfterBinaryData {
+            // ripgrep counts the line as one match, whose matches it does not look for.
+            binaryMatched = true
+            matchCount += 1
+            stats.matches += 1
+            return false
+        }
         // An inverted line holds no match by definition.
         if needsMatches && !configuration.invert {
             lineMatches.find(matcher, in: line)
@@ -157,18 +168,11 @@ public final class StandardPrinter: Sink {
         return true
     }
 
-    /// Notes where binary data was found. In ``BinaryDetection/convert`` mode the
-    /// searcher reports a match this way instead of the line, so it counts as a
-    /// matching line (and as one match: the line's matches are not known).
+    /// Notes where binary data was found. In the convert modes, the next matching line
+    /// is not printed: ripgrep's "binary file matches" note replaces it, and the file
+    /// stops there (the count and list modes go on counting).
     public func binaryData(offset: Int64) -> Bool {
         if binaryOffset == nil { binaryOffset = offset }
-        if binaryDetection == .convert {
-            binaryMatched = true
-            matchedLineCount += 1
-            matchCount += 1
-            stats.matchedLines += 1
-            stats.matches += 1
-        }
         return true
     }
 
