@@ -249,6 +249,8 @@ enum RipgrepArguments {
         Option(long: "text", short: "a", group: "binary"),
         Option(long: "no-text", group: "binary", isNegation: true),
         Option(long: "binary", group: "binary"),
+        Option(long: "encoding", short: "E", takesValue: true, group: "encoding"),
+        Option(long: "no-encoding", group: "encoding", isNegation: true),
         Option(long: "no-binary", group: "binary", isNegation: true),
         Option(long: "stats", group: "stats"),
         Option(long: "no-stats", group: "stats", isNegation: true),

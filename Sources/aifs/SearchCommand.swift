@@ -86,6 +86,9 @@ struct SearchCommand: ParsableCommand {
     @Flag(name: [.customShort("a"), .customLong("text")], help: "Search binary files as if they were text.")
     var text = false
 
+    @Option(name: [.customShort("E"), .customLong("encoding")], help: ArgumentHelp("Read files in this encoding (a WHATWG label such as utf-16le, latin1, sjis, euc-jp, gbk; 'none' for raw bytes; 'auto', the default, transcodes UTF-16 files with a byte-order mark).", valueName: "ENCODING"))
+    var encoding: String?
+
     @Flag(name: .customLong("binary"), help: "Search binary files found in directories too, as files named explicitly are (a match prints \"binary file matches\").")
     var binary = false
 
@@ -213,6 +216,12 @@ struct SearchCommand: ParsableCommand {
         searcher.maxReportedLines = maxCount
         if (listsFiles || quiet) && !stats { searcher.maxReportedLines = 1 }
         searcher.binaryDetection = text ? .none : binary ? .convert : .quit
+        if let encoding {
+            do { searcher.encoding = try SearchEncoding(label: encoding) } catch {
+                try? Console.standardError.write("aifs: \(error.message)\n")
+                throw ExitCode(2)
+            }
+        }
         // ripgrep maps the files when at most 10 paths are given and all are files;
         // its binary detection then differs (see BinaryDetection.convertMapped).
         if !namedPaths.isEmpty && namedPaths.count <= 10 && namedPaths.allSatisfy(Self.isFile) {
