@@ -23,6 +23,9 @@ public struct SearchQuery: Sendable, Hashable {
     public var wordBoundary = false
     /// Match only whole lines (`-x`).
     public var wholeLine = false
+    /// Unicode-aware `\w`, `\b`, `\d`, `\s` and `-w` (ripgrep's default; off with
+    /// `--no-unicode`). See ``RegexOptions/unicode``.
+    public var unicode = true
 
     /// A query for `patterns` with the defaults.
     public init(patterns: [String]) {
@@ -57,6 +60,7 @@ public struct SearchQuery: Sendable, Hashable {
         options.wordBoundary = wordBoundary
         options.wholeLine = wholeLine
         options.literal = literal
+        options.unicode = unicode
         return try RegexMatcher(patterns: patterns, options: options)
     }
 

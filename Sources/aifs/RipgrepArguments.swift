@@ -249,6 +249,8 @@ enum RipgrepArguments {
         Option(long: "text", short: "a", group: "binary"),
         Option(long: "no-text", group: "binary", isNegation: true),
         Option(long: "binary", group: "binary"),
+        Option(long: "no-unicode", group: "unicode"),
+        Option(long: "unicode", group: "unicode", isNegation: true),
         Option(long: "encoding", short: "E", takesValue: true, group: "encoding"),
         Option(long: "no-encoding", group: "encoding", isNegation: true),
         Option(long: "no-binary", group: "binary", isNegation: true),

@@ -89,6 +89,9 @@ struct SearchCommand: ParsableCommand {
     @Option(name: [.customShort("E"), .customLong("encoding")], help: ArgumentHelp("Read files in this encoding (a WHATWG label such as utf-16le, latin1, sjis, euc-jp, gbk; 'none' for raw bytes; 'auto', the default, transcodes UTF-16 files with a byte-order mark).", valueName: "ENCODING"))
     var encoding: String?
 
+    @Flag(name: .customLong("no-unicode"), help: "ASCII-only \\w, \\d, \\s, \\b and -w (Unicode-aware by default).")
+    var noUnicode = false
+
     @Flag(name: .customLong("binary"), help: "Search binary files found in directories too, as files named explicitly are (a match prints \"binary file matches\").")
     var binary = false
 
@@ -192,6 +195,7 @@ struct SearchCommand: ParsableCommand {
         query.caseMode = caseSensitive ? .sensitive : ignoreCase ? .insensitive : smartCase ? .smart : .sensitive
         query.wordBoundary = wordRegexp
         query.wholeLine = lineRegexp
+        query.unicode = !noUnicode
         let matcher: any Matcher
         do { matcher = try query.makeMatcher() } catch {
             try? Console.standardError.write("aifs: \(error.message)\n")

@@ -177,7 +177,8 @@ public final class RegexMatcher: Matcher {
     private static func compilePCRE2(
         _ pieces: [String], options: RegexOptions, jit: Bool, library: PCRE2Library
     ) throws(SearchError) -> PCRE2Code {
-        let flags = compileOptions | (options.caseInsensitive ? PCRE2.caseless : 0)
+        let flags = (options.unicode ? compileOptions : PCRE2.utf | PCRE2.matchInvalidUTF)
+            | (options.caseInsensitive ? PCRE2.caseless : 0)
         let combined = RegexPatternBuilder.combined(pieces, options: options)
         // When wrapped or joined, each pattern is first compiled alone: inside the
         // combination an error would be reported at the wrong offset, and an unbalanced
@@ -192,7 +193,9 @@ public final class RegexMatcher: Matcher {
             }
         }
         do {
-            return try PCRE2Code(pattern: Array(combined.utf8), options: flags, jit: jit, dfa: true, library: library)
+            // ripgrep's word characters (UTS #18), after each piece's own check.
+            let compiled = options.unicode ? UnicodeWordRewriter.rewrite(combined) : combined
+            return try PCRE2Code(pattern: Array(compiled.utf8), options: flags, jit: jit, dfa: true, library: library)
         } catch {
             throw invalidPattern(combined, error)
         }

@@ -20,6 +20,12 @@ public struct RegexOptions: Sendable, Hashable {
     /// matches itself.
     public var literal = false
 
+    /// Unicode-aware classes (ripgrep's default; `--no-unicode` turns it off): `\w`,
+    /// `\b` and `-w` follow UTS #18 (marks are word characters, see
+    /// `UnicodeWordRewriter`), and `\d` and `\s` are Unicode's. Off, those four are
+    /// ASCII-only.
+    public var unicode = true
+
     /// Creates the default options: case-sensitive regular expressions, matching anywhere.
     public init() {}
 }
