@@ -89,6 +89,36 @@ struct SearchCommand: ParsableCommand {
     @Option(name: [.customShort("E"), .customLong("encoding")], help: ArgumentHelp("Read files in this encoding (a WHATWG label such as utf-16le, latin1, sjis, euc-jp, gbk; 'none' for raw bytes; 'auto', the default, transcodes UTF-16 files with a byte-order mark).", valueName: "ENCODING"))
     var encoding: String?
 
+    @Option(name: [.customShort("f"), .customLong("file")], help: ArgumentHelp("Read patterns from FILE, one per line ('-' for standard input); may be repeated, and combined with -e.", valueName: "PATTERNFILE"))
+    var patternFiles: [String] = []
+
+    @Flag(name: [.customShort("b"), .customLong("byte-offset")], help: "Print the byte offset in the file of each line (of each match with -o).")
+    var byteOffset = false
+
+    @Flag(name: .customLong("trim"), help: "Remove ASCII whitespace at the start of each printed line.")
+    var trim = false
+
+    @Flag(name: .customLong("vimgrep"), help: "Print every match on its own line, as PATH:LINE:COLUMN:LINE.")
+    var vimgrep = false
+
+    @Flag(name: .customLong("max-columns-preview"), help: "With -M, print the start of a long line instead of omitting it.")
+    var maxColumnsPreview = false
+
+    @Flag(name: .customLong("passthru"), help: "Print every line of each file searched, matching or not (non-matching lines as context).")
+    var passthru = false
+
+    @Flag(name: [.customShort("P"), .customLong("pcre2")], help: "Use PCRE2 (accepted for ripgrep compatibility: PCRE2 is always aifs's engine).")
+    var pcre2 = false
+
+    @Option(name: .customLong("engine"), help: ArgumentHelp("default, pcre2 or auto (accepted for ripgrep compatibility: PCRE2 is always aifs's engine).", valueName: "ENGINE"))
+    var engine: String?
+
+    @Option(name: .customLong("regex-size-limit"), help: ArgumentHelp("Accepted for ripgrep compatibility and checked, with no effect: PCRE2 has no such limit.", valueName: "NUM+SUFFIX?"))
+    var regexSizeLimit: String?
+
+    @Option(name: .customLong("dfa-size-limit"), help: ArgumentHelp("Accepted for ripgrep compatibility and checked, with no effect: aifs has no lazy DFA cache yet.", valueName: "NUM+SUFFIX?"))
+    var dfaSizeLimit: String?
+
     @Flag(name: .customLong("no-unicode"), help: "ASCII-only \\w, \\d, \\s, \\b and -w (Unicode-aware by default).")
     var noUnicode = false
 
@@ -149,6 +179,14 @@ struct SearchCommand: ParsableCommand {
     }
 
     func validate() throws {
+        if let engine, !["default", "pcre2", "auto"].contains(engine) {
+            throw ValidationError("invalid --engine value '\(engine)': expected default, pcre2 or auto")
+        }
+        for (name, value) in [("--regex-size-limit", regexSizeLimit), ("--dfa-size-limit", dfaSizeLimit)] {
+            if let value, Self.sizeInBytes(value) == nil {
+                throw ValidationError("invalid \(name) value '\(value)': expected a number with an optional K, M or G suffix")
+            }
+        }
         for (name, value) in [("-A", afterContext), ("-B", beforeContext), ("-C", context), ("-m", maxCount), ("-M", maxColumns)] {
             if let value, value < 0 { throw ValidationError("invalid \(name) value \(value): it must be 0 or more") }
         }
@@ -176,7 +214,13 @@ struct SearchCommand: ParsableCommand {
         let walkOptions = try walk.options(typeChanges: listing.fileTypeChanges)
         var allPatterns = patterns
         var paths = positionals
-        if allPatterns.isEmpty {
+        for file in patternFiles {
+            allPatterns += try Self.patterns(fromFile: file)
+        }
+        if allPatterns.isEmpty && !patternFiles.isEmpty {
+            // Pattern files with no line: nothing matches, as in ripgrep.
+            allPatterns = ["(?!)"]
+        } else if allPatterns.isEmpty {
             guard !paths.isEmpty else {
                 throw ValidationError("no pattern given: aifs search PATTERN [PATH...], or -e PATTERN")
             }
@@ -184,14 +228,15 @@ struct SearchCommand: ParsableCommand {
         }
         // ripgrep reads standard input for `-`, and when given no path while standard
         // input is a file or a pipe (not a terminal, not /dev/null).
-        let implicitStandardInput = paths.isEmpty && StandardInput.isReadable
+        // Patterns read from standard input (`-f -`) leave it out of the search.
+        let implicitStandardInput = paths.isEmpty && StandardInput.isReadable && !patternFiles.contains("-")
         let namedPaths = implicitStandardInput ? ["-"] : paths
         let searchesStandardInput = namedPaths.contains("-")
         let walkPaths = paths.filter { $0 != "-" }
         let walks = !searchesStandardInput || !walkPaths.isEmpty
 
         var query = SearchQuery(patterns: allPatterns)
-        query.literal = fixedStrings
+        query.literal = fixedStrings && allPatterns != ["(?!)"]
         query.caseMode = caseSensitive ? .sensitive : ignoreCase ? .insensitive : smartCase ? .smart : .sensitive
         query.wordBoundary = wordRegexp
         query.wholeLine = lineRegexp
@@ -218,6 +263,7 @@ struct SearchCommand: ParsableCommand {
         searcher.afterContext = afterContext ?? context ?? 0
         if mode != .lines || json { searcher.beforeContext = 0; searcher.afterContext = 0 }
         searcher.maxReportedLines = maxCount
+        searcher.passthru = passthru && mode == .lines
         if (listsFiles || quiet) && !stats { searcher.maxReportedLines = 1 }
         searcher.binaryDetection = text ? .none : binary ? .convert : .quit
         if let encoding {
@@ -231,16 +277,20 @@ struct SearchCommand: ParsableCommand {
         if !namedPaths.isEmpty && namedPaths.count <= 10 && namedPaths.allSatisfy(Self.isFile) {
             searcher.explicitBinaryDetection = .convertMapped
         }
-        let showLineNumbers = !noLineNumber && (lineNumber || column || (terminal && !json && mode == .lines))
+        let showLineNumbers = !noLineNumber && (lineNumber || column || vimgrep || (terminal && !json && mode == .lines))
         searcher.lineNumbers = showLineNumbers || json
 
         var printer = StandardPrinter.Configuration()
+        printer.byteOffset = byteOffset
+        printer.trim = trim
+        printer.vimgrep = vimgrep
+        printer.maxColumnsPreview = maxColumnsPreview
         printer.mode = mode
-        printer.withFilename = noFilename ? false : withFilename || Self.searchesSeveralFiles(namedPaths)
-        printer.heading = printer.withFilename && !noHeading && (heading || terminal)
+        printer.withFilename = noFilename ? false : withFilename || vimgrep || Self.searchesSeveralFiles(namedPaths)
+        printer.heading = printer.withFilename && !noHeading && !vimgrep && (heading || terminal)
         printer.color = color == .always || color == .ansi || (color == .auto && terminal)
         printer.lineNumber = showLineNumbers
-        printer.column = column && !noLineNumber
+        printer.column = (column || vimgrep) && !noLineNumber
         printer.onlyMatching = onlyMatching
         printer.invert = invertMatch
         printer.null = null
@@ -364,6 +414,52 @@ struct SearchCommand: ParsableCommand {
             index += 2
         }
         return result
+    }
+
+    /// ripgrep's sizes: a number with an optional K, M or G suffix.
+    static func sizeInBytes(_ text: String) -> Int? {
+        var digits = Substring(text)
+        var multiplier = 1
+        switch digits.last {
+        case "K", "k": multiplier = 1 << 10
+        case "M", "m": multiplier = 1 << 20
+        case "G", "g": multiplier = 1 << 30
+        default: break
+        }
+        if multiplier > 1 { digits = digits.dropLast() }
+        guard let value = Int(digits), value >= 0 else { return nil }
+        return value.multipliedReportingOverflow(by: multiplier).overflow ? nil : value * multiplier
+    }
+
+    /// The patterns of a `-f` file, one per line (a `\r` before the `\n` dropped, as
+    /// ripgrep's line reading does); `-` reads standard input.
+    static func patterns(fromFile path: String) throws -> [String] {
+        let bytes: [UInt8]
+        do {
+            if path == "-" {
+                bytes = try readAll(ReadableFile(standardInputNamed: "<stdin>"))
+            } else {
+                bytes = try readAll(ReadableFile(pathBytes: RawArguments.bytes(of: path)))
+            }
+        } catch {
+            try? Console.standardError.write("aifs: \(path): \(error.message)\n")
+            throw ExitCode(2)
+        }
+        var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        return lines.map { line in
+            String(decoding: line.last == UInt8(ascii: "\r") ? line.dropLast() : line, as: UTF8.self)
+        }
+    }
+
+    private static func readAll(_ file: borrowing ReadableFile) throws(CoreError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = try chunk.withUnsafeMutableBytes { buffer in Result { () throws(CoreError) in try file.read(into: buffer) } }.get()
+            if count == 0 { return bytes }
+            bytes += chunk[..<count]
+        }
     }
 
     /// Whether `path` names a file (symbolic links followed), as Rust's `Path::is_file`.

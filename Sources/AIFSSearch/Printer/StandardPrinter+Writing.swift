@@ -19,51 +19,113 @@ extension StandardPrinter {
     /// holding the matches to show (none for plain output, an inverted match or an
     /// ordinary context line). `lineOffset` is where `line` starts within its line (not
     /// 0 for a piece of an over-long line): columns are the line's own.
-    func writeLine(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int?, isContext: Bool, lineOffset: Int64 = 0) {
+    /// `absoluteOffset` is where the line starts in the file (`-b`).
+    func writeLine(
+        _ line: UnsafeBufferPointer<UInt8>, lineNumber: Int?, isContext: Bool, lineOffset: Int64 = 0,
+        absoluteOffset: Int64 = 0
+    ) {
         let columnBase = Int(lineOffset) + 1
+        let lineStart = absoluteOffset + lineOffset
         writeFilePrelude()
         let separator = isContext ? configuration.fieldContextSeparator : configuration.fieldMatchSeparator
         let ranges = lineMatches.ranges
         guard let first = ranges.first else {
-            writePrefix(separator: separator, lineNumber: lineNumber, column: nil)
-            if exceedsMaxColumns(line.count) {
-                appendOmitted(isContext: isContext)
-            } else {
-                appendTerminated(line)
-            }
+            writePrefix(separator: separator, lineNumber: lineNumber, column: nil, byteOffset: lineStart)
+            writeBody(line, matches: [], isContext: isContext)
             endRecord()
             return
         }
         if configuration.onlyMatching {
             for range in ranges {
-                writePrefix(separator: separator, lineNumber: lineNumber, column: range.lowerBound + columnBase)
+                writePrefix(
+                    separator: separator, lineNumber: lineNumber, column: range.lowerBound + columnBase,
+                    byteOffset: lineStart + Int64(range.lowerBound))
+                let piece = UnsafeBufferPointer(rebasing: line[range])
                 // As ripgrep, the limit applies to the match printed, not to its line.
-                if exceedsMaxColumns(range.count) {
-                    appendOmitted(isContext: isContext)
-                } else {
-                    let piece = UnsafeBufferPointer(rebasing: line[range])
-                    if configuration.color && !range.isEmpty {
-                        appendEscape(Palette.match)
-                        record.append(contentsOf: piece)
-                        appendEscape(Palette.reset)
-                        record.append(Self.newline)
-                    } else {
-                        appendTerminated(piece)
-                    }
-                }
+                writeBody(piece, matches: configuration.color && !range.isEmpty ? [0..<piece.count] : [],
+                          isContext: isContext, isOnlyMatching: true)
                 endRecord()
             }
             return
         }
-        writePrefix(separator: separator, lineNumber: lineNumber, column: first.lowerBound + columnBase)
+        if configuration.vimgrep && !isContext {
+            // One record per match, each the whole line with that match coloured.
+            for range in ranges {
+                writePrefix(
+                    separator: separator, lineNumber: lineNumber, column: range.lowerBound + columnBase,
+                    byteOffset: lineStart)
+                writeBody(line, matches: [range], isContext: isContext)
+                endRecord()
+            }
+            return
+        }
+        writePrefix(separator: separator, lineNumber: lineNumber, column: first.lowerBound + columnBase, byteOffset: lineStart)
+        writeBody(line, matches: ranges, isContext: isContext)
+        endRecord()
+    }
+
+    /// The text of a line (or, with `-o`, of a match): trimmed (`--trim`), cut to
+    /// ``Configuration/maxColumns`` or replaced by ripgrep's "[Omitted long …]"
+    /// message, coloured.
+    private func writeBody(
+        _ original: UnsafeBufferPointer<UInt8>, matches originalMatches: [Range<Int>], isContext: Bool,
+        isOnlyMatching: Bool = false
+    ) {
+        var line = original
+        var matches = originalMatches
+        if configuration.trim {
+            // ripgrep trims ASCII whitespace other than the line terminator.
+            var count = 0
+            while count < line.count, [0x09, 0x0B, 0x0C, 0x0D, 0x20].contains(line[count]) { count += 1 }
+            if count > 0 {
+                line = UnsafeBufferPointer(rebasing: line[count...])
+                matches = matches.compactMap { range in
+                    let lower = max(range.lowerBound - count, 0), upper = range.upperBound - count
+                    return upper >= lower && (upper > 0 || range.isEmpty) ? lower..<upper : nil
+                }
+            }
+        }
+        let showsMatches = !originalMatches.isEmpty
         if exceedsMaxColumns(line.count) {
-            record.append(contentsOf: Array("[Omitted long line with \(ranges.count) matches]\n".utf8))
-        } else if configuration.color {
-            appendColored(line, matches: ranges)
+            if configuration.maxColumnsPreview {
+                writePreview(line, matches: matches)
+            } else if isOnlyMatching || !showsMatches {
+                appendOmitted(isContext: isContext)
+            } else {
+                record.append(contentsOf: Array("[Omitted long line with \(matches.count) matches]\n".utf8))
+            }
+        } else if configuration.color && showsMatches {
+            appendColored(line, matches: matches)
         } else {
             appendTerminated(line)
         }
-        endRecord()
+    }
+
+    /// `--max-columns-preview`: the line's first ``Configuration/maxColumns`` grapheme
+    /// clusters, then how many matches were left out, as ripgrep.
+    private func writePreview(_ line: UnsafeBufferPointer<UInt8>, matches: [Range<Int>]) {
+        let limit = configuration.maxColumns ?? 0
+        var end = 0
+        if let text = String(validating: line, as: UTF8.self) {
+            for character in text.prefix(limit) { end += character.utf8.count }
+        } else {
+            end = min(limit, line.count)
+        }
+        let shown = UnsafeBufferPointer(rebasing: line[..<end])
+        let clipped = matches.compactMap { range in range.lowerBound < end ? range.lowerBound..<min(range.upperBound, end) : nil }
+        if configuration.color && !clipped.isEmpty {
+            appendColored(shown, matches: clipped, terminated: false)
+        } else {
+            record.append(contentsOf: shown)
+        }
+        // ripgrep knows the matches only when it needs them (colour, columns, -o).
+        if matches.isEmpty || !configuration.color && !configuration.column {
+            record.append(contentsOf: " [... omitted end of long line]".utf8)
+        } else {
+            let remaining = matches.filter { $0.lowerBound >= end }.count
+            record.append(contentsOf: " [... \(remaining) more \(remaining == 1 ? "match" : "matches")]".utf8)
+        }
+        record.append(Self.newline)
     }
 
     /// Before a file's first line: the file separator, when something was printed
@@ -81,8 +143,9 @@ extension StandardPrinter {
         }
     }
 
-    /// The fields before a line: path (without headings), line number, column.
-    private func writePrefix(separator: [UInt8], lineNumber: Int?, column: Int?) {
+    /// The fields before a line: path (without headings), line number, column, byte
+    /// offset (`-b`).
+    private func writePrefix(separator: [UInt8], lineNumber: Int?, column: Int?, byteOffset: Int64) {
         if configuration.withFilename && !configuration.heading {
             appendPath()
             if let terminator = configuration.pathTerminator {
@@ -97,6 +160,10 @@ extension StandardPrinter {
         }
         if configuration.column, let column {
             appendNumber(column, color: Palette.column)
+            record.append(contentsOf: separator)
+        }
+        if configuration.byteOffset {
+            appendNumber(Int(byteOffset), color: Palette.column)
             record.append(contentsOf: separator)
         }
     }
@@ -128,7 +195,7 @@ extension StandardPrinter {
 
     /// A line with its matches coloured, as ripgrep's `write_colored_line`: adjacent
     /// matches share one coloured span and empty matches colour nothing.
-    private func appendColored(_ line: UnsafeBufferPointer<UInt8>, matches: [Range<Int>]) {
+    private func appendColored(_ line: UnsafeBufferPointer<UInt8>, matches: [Range<Int>], terminated: Bool = true) {
         var written = 0
         var inColor = false
         for var range in matches {
@@ -153,7 +220,11 @@ extension StandardPrinter {
             written = range.upperBound
         }
         if inColor { appendEscape(Palette.reset) }
-        appendTerminated(UnsafeBufferPointer(rebasing: line[written...]))
+        if terminated {
+            appendTerminated(UnsafeBufferPointer(rebasing: line[written...]))
+        } else {
+            record.append(contentsOf: UnsafeBufferPointer(rebasing: line[written...]))
+        }
     }
 
     private func exceedsMaxColumns(_ count: Int) -> Bool {

@@ -81,7 +81,7 @@ public final class StandardPrinter: Sink {
         // As ripgrep's `needs_match_granularity`: colour, columns and -o need the
         // position of each match; plain lines do not, and skip the matcher pass.
         needsMatches = configuration.color || configuration.column || configuration.onlyMatching
-            || configuration.stats
+            || configuration.stats || configuration.vimgrep
     }
 
     /// Whether the current file has a reported line (or a match in binary data) so far.
@@ -124,7 +124,9 @@ public final class StandardPrinter: Sink {
             lineMatches.removeAll()
         }
         stats.matches += lineMatches.ranges.count
-        writeLine(line, lineNumber: match.lineNumber, isContext: false, lineOffset: match.lineOffset)
+        writeLine(
+            line, lineNumber: match.lineNumber, isContext: false, lineOffset: match.lineOffset,
+            absoluteOffset: match.absoluteOffset)
         return true
     }
 
@@ -155,7 +157,9 @@ public final class StandardPrinter: Sink {
         } else {
             lineMatches.removeAll()
         }
-        writeLine(context.bytes, lineNumber: context.lineNumber, isContext: true, lineOffset: context.lineOffset)
+        writeLine(
+            context.bytes, lineNumber: context.lineNumber, isContext: true, lineOffset: context.lineOffset,
+            absoluteOffset: context.absoluteOffset)
         return true
     }
 
