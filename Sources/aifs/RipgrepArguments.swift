@@ -67,16 +67,20 @@ enum RipgrepArguments {
     /// The rewrite of one command's arguments (without the command's name).
     static func normalize(_ arguments: some Collection<String>, table: Table) -> [String] {
         // (key for "last wins", the token to pass on or nil for a negation)
-        var options: [(key: String?, token: String?)] = []
+        var options: [(key: String?, tokens: [String]?)] = []
         var positionals: [String] = []
         var unknown: [String] = []
         var rest = arguments[...]
 
         func add(_ option: Option, value: String?) {
             let long = option.rewrite?.long ?? option.long
-            let token = value.map { "--\(long)=\(option.rewrite?.prefix ?? "")\($0)" } ?? "--\(long)"
+            let prefix = option.rewrite?.prefix ?? ""
+            // An empty value (`-r=`, `--replace=`) goes separately: ArgumentParser reads
+            // `--replace=` as a missing value.
+            let tokens = value.map { prefix.isEmpty && $0.isEmpty ? ["--\(long)", ""] : ["--\(long)=\(prefix)\($0)"] }
+                ?? ["--\(long)"]
             let key = option.repeatable ? nil : option.group ?? option.long
-            options.append((key, option.isNegation ? nil : token))
+            options.append((key, option.isNegation ? nil : tokens))
         }
 
         while let argument = rest.popFirst() {
@@ -143,7 +147,7 @@ enum RipgrepArguments {
         var result: [String] = []
         for (index, option) in options.enumerated() {
             if let key = option.key, lastIndex[key] != index { continue }
-            if let token = option.token { result.append(token) }
+            if let tokens = option.tokens { result.append(contentsOf: tokens) }
         }
         result.append(contentsOf: unknown)
         if !positionals.isEmpty {
@@ -251,6 +255,8 @@ enum RipgrepArguments {
         Option(long: "binary", group: "binary"),
         Option(long: "no-unicode", group: "unicode"),
         Option(long: "file", short: "f", takesValue: true, repeatable: true),
+        Option(long: "replace", short: "r", takesValue: true, group: "replace"),
+        Option(long: "no-replace", group: "replace", isNegation: true),
         Option(long: "byte-offset", short: "b", group: "byte-offset"),
         Option(long: "no-byte-offset", group: "byte-offset", isNegation: true),
         Option(long: "trim", group: "trim"),

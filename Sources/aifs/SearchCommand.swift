@@ -92,6 +92,9 @@ struct SearchCommand: ParsableCommand {
     @Option(name: [.customShort("f"), .customLong("file")], help: ArgumentHelp("Read patterns from FILE, one per line ('-' for standard input); may be repeated, and combined with -e.", valueName: "PATTERNFILE"))
     var patternFiles: [String] = []
 
+    @Option(name: [.customShort("r"), .customLong("replace")], help: ArgumentHelp("Print each match replaced by REPLACEMENT ($1 or ${1} a group, $name or ${name} a named group, $$ a $); files are not changed.", valueName: "REPLACEMENT"))
+    var replace: String?
+
     @Flag(name: [.customShort("b"), .customLong("byte-offset")], help: "Print the byte offset in the file of each line (of each match with -o).")
     var byteOffset = false
 
@@ -282,6 +285,7 @@ struct SearchCommand: ParsableCommand {
 
         var printer = StandardPrinter.Configuration()
         printer.byteOffset = byteOffset
+        printer.replacement = replace.map { Replacement(RawArguments.bytes(of: $0)) }
         printer.trim = trim
         printer.vimgrep = vimgrep
         printer.maxColumnsPreview = maxColumnsPreview

@@ -18,6 +18,7 @@ import Testing
             "crpats": "foo\r\n",
             "-dash": "no\n",
             "empty": "",
+            "kv.txt": "foo=1 bar=22\nbaz\nfoo=3\n",
             "long.txt": "é" + String(repeating: "x", count: 30) + " hello hello\nshort hello\n",
         ])
         return dir
@@ -37,6 +38,14 @@ import Testing
         ["-f", "pats", "a.txt"], ["-fpats", "a.txt"], ["-f=pats", "a.txt"], ["--file=pats", "-c", "a.txt"], ["--file", "pats", "a.txt"],
         ["-f", "empty", "a.txt"], ["-f", "crpats", "a.txt"], ["-fpats", "-e", "no", "a.txt"], ["-f", "-dash", "a.txt"], ["-f-dash", "a.txt"],
         ["-f", "missing", "a.txt"],
+        // -r/--replace, with groups by number and name, `$$`, and in every spelling.
+        ["-r", "X", "hello", "a.txt"], ["-r", "$1", #"(\w+)=(\d+)"#, "kv.txt"], ["-r", "[$2]", "-o", #"(\w+)=(\d+)"#, "kv.txt"],
+        ["-r", "${k}:${v}", #"(?P<k>\w+)=(?P<v>\d+)"#, "kv.txt"], ["-r", "$k$$", #"(?P<k>\w+)="#, "kv.txt"],
+        ["-r", "$1a", #"(\w+)="#, "kv.txt"], ["-r", "$9", "foo", "kv.txt"], ["-r", "$", "foo", "kv.txt"], ["-r", "${1", "foo", "kv.txt"],
+        ["-r", "$1", "(x)?foo", "kv.txt"], ["-r", "Z", "--color", "always", "foo", "kv.txt"], ["-r", "Z", "-C1", "baz", "kv.txt"],
+        ["-r", "Z", "-v", "-C1", "foo", "kv.txt"], ["-r", "-X", "foo", "kv.txt"], ["-r-X", "foo", "kv.txt"], ["-rQ", "-c", "foo", "kv.txt"],
+        ["-r=", "foo", "kv.txt"], ["--replace=", "foo", "kv.txt"], ["--replace=<$0>", "foo", "kv.txt"], ["--replace", "-$0-", "foo", "kv.txt"],
+        ["-r", "Y", "--vimgrep", "o", "kv.txt"], ["-r", "Y", "--json", "foo", "kv.txt"], ["-r", "Y", "-M5", "foo", "kv.txt"],
         ["-P", "hello", "a.txt"], ["--pcre2", "-c", "hello", "a.txt"],
         ["--regex-size-limit", "1M", "hello", "a.txt"], ["--regex-size-limit=1G", "hello", "a.txt"],
         ["--dfa-size-limit=10G", "hello", "a.txt"], ["--dfa-size-limit", "5K", "hello", "a.txt"],

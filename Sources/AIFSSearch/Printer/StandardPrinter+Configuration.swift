@@ -80,6 +80,9 @@ extension StandardPrinter {
         /// Print each match as a record of its own: path, line, column and the whole
         /// line (`--vimgrep`, which also turns those fields on).
         public var vimgrep = false
+        /// Print each match replaced by this template (`-r`, `--replace`); nothing is
+        /// written to the files.
+        public var replacement: Replacement?
         /// Print counts of zero in the count modes (`--include-zero`).
         public var includeZeroCounts = false
         /// Count every match for ``Stats/matches`` (`--stats`).

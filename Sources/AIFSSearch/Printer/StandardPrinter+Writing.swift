@@ -40,23 +40,47 @@ extension StandardPrinter {
                 writePrefix(
                     separator: separator, lineNumber: lineNumber, column: range.lowerBound + columnBase,
                     byteOffset: lineStart + Int64(range.lowerBound))
-                let piece = UnsafeBufferPointer(rebasing: line[range])
                 // As ripgrep, the limit applies to the match printed, not to its line.
-                writeBody(piece, matches: configuration.color && !range.isEmpty ? [0..<piece.count] : [],
-                          isContext: isContext, isOnlyMatching: true)
+                if let replacement = configuration.replacement {
+                    let piece = replacement.expansion(in: LineMatches.withoutTerminator(line), at: range, matcher: matcher)
+                    piece.withUnsafeBufferPointer { piece in
+                        writeBody(piece, matches: configuration.color && !piece.isEmpty ? [0..<piece.count] : [],
+                                  isContext: isContext, isOnlyMatching: true)
+                    }
+                } else {
+                    let piece = UnsafeBufferPointer(rebasing: line[range])
+                    writeBody(piece, matches: configuration.color && !range.isEmpty ? [0..<piece.count] : [],
+                              isContext: isContext, isOnlyMatching: true)
+                }
                 endRecord()
             }
             return
         }
         if configuration.vimgrep && !isContext {
-            // One record per match, each the whole line with that match coloured.
-            for range in ranges {
+            // One record per match, each the whole line with that match coloured (with
+            // -r, the line with every match replaced).
+            let replaced = configuration.replacement.map { $0.apply(to: line, matches: ranges, matcher: matcher) }
+            for (index, range) in ranges.enumerated() {
                 writePrefix(
                     separator: separator, lineNumber: lineNumber, column: range.lowerBound + columnBase,
                     byteOffset: lineStart)
-                writeBody(line, matches: [range], isContext: isContext)
+                if let replaced, index < replaced.ranges.count {
+                    replaced.bytes.withUnsafeBufferPointer {
+                        writeBody($0, matches: [replaced.ranges[index]], isContext: isContext)
+                    }
+                } else {
+                    writeBody(line, matches: [range], isContext: isContext)
+                }
                 endRecord()
             }
+            return
+        }
+        if let replacement = configuration.replacement {
+            // The line with its matches replaced; the replacements are what is coloured.
+            let (bytes, replaced) = replacement.apply(to: line, matches: ranges, matcher: matcher)
+            writePrefix(separator: separator, lineNumber: lineNumber, column: first.lowerBound + columnBase, byteOffset: lineStart)
+            bytes.withUnsafeBufferPointer { writeBody($0, matches: replaced, isContext: isContext) }
+            endRecord()
             return
         }
         writePrefix(separator: separator, lineNumber: lineNumber, column: first.lowerBound + columnBase, byteOffset: lineStart)

@@ -81,7 +81,7 @@ public final class StandardPrinter: Sink {
         // As ripgrep's `needs_match_granularity`: colour, columns and -o need the
         // position of each match; plain lines do not, and skip the matcher pass.
         needsMatches = configuration.color || configuration.column || configuration.onlyMatching
-            || configuration.stats || configuration.vimgrep
+            || configuration.stats || configuration.vimgrep || configuration.replacement != nil
     }
 
     /// Whether the current file has a reported line (or a match in binary data) so far.

@@ -26,8 +26,13 @@ enum PCRE2 {
     static let errorJITStackLimit: Int32 = -46
 
     // Requests for pcre2_pattern_info; both answer a uint32_t.
+    static let infoCaptureCount: UInt32 = 4
     static let infoMatchEmpty: UInt32 = 13
     static let infoMinLength: UInt32 = 16
+    static let infoNameCount: UInt32 = 17
+    static let infoNameEntrySize: UInt32 = 18
+    // Answers a pointer to the table.
+    static let infoNameTable: UInt32 = 19
 }
 
 /// `pcre2_code *pcre2_compile(PCRE2_SPTR, PCRE2_SIZE, uint32_t, int *, PCRE2_SIZE *, pcre2_compile_context *)`

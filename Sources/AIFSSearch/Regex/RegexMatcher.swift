@@ -71,6 +71,9 @@ public final class RegexMatcher: Matcher {
     /// Keeps the compiled pattern that `pcre2` points to alive.
     private let pcre2Owner: PCRE2Code?
     private let fallback: FallbackRegex?
+    /// Named groups' numbers and the number of groups, for ``captures(in:from:)``.
+    private let groupNumbers: [String: Int]
+    private let captureCount: Int
     private let prefilter: Prefilter
     private let literals: LiteralSetScanner?
     /// What the pattern analysis found (for tests and logs).
@@ -93,6 +96,22 @@ public final class RegexMatcher: Matcher {
             return "libpcre2-8 could not be loaded (\(failure.message))"
         }
         return nil
+    }
+
+    /// The groups of the leftmost match in `haystack` from `start`, for `-r`'s `$1` and
+    /// `${name}`: element 0 is the whole match, then each group (nil where it did not
+    /// take part). Nil without a match. With the fallback engine only the whole match is
+    /// known.
+    public func captures(in haystack: UnsafeBufferPointer<UInt8>, from start: Int) -> [Range<Int>?]? {
+        guard start >= 0, start <= haystack.count else { return nil }
+        let from = UTF8Scalars.boundary(atOrAfter: start, in: haystack)
+        if let pcre2 { return pcre2.captures(haystack, from: from, groupCount: captureCount) }
+        return firstMatch(in: haystack, from: from).map { [$0] }
+    }
+
+    /// The number of the group named `name`, if the pattern has one.
+    public func groupNumber(named name: String) -> Int? {
+        groupNumbers[name]
     }
 
     /// Compiles one or more patterns (`rg -e P1 -e P2`); a line matches when any pattern
@@ -127,6 +146,8 @@ public final class RegexMatcher: Matcher {
             pcre2Owner = code
             pcre2 = code.program
             fallback = nil
+            groupNumbers = code.groupNumbers
+            captureCount = code.captureCount
             engineDescription = code.program.usesJIT ? "pcre2-jit" : "pcre2"
             // PCRE2's own analysis as a safety net for ours: a pattern that can match the
             // empty string, or whose shortest match is shorter than every required
@@ -141,6 +162,8 @@ public final class RegexMatcher: Matcher {
             fallback = try Self.compileFallback(pieces, options: options)
             pcre2 = nil
             pcre2Owner = nil
+            groupNumbers = [:]
+            captureCount = 0
             engineDescription = "fallback"
         }
         self.analysis = analysis
