@@ -26,6 +26,9 @@ public struct SearcherConfiguration: Sendable, Hashable {
     /// with a BOM is transcoded to UTF-8, as ripgrep does; offsets then count the UTF-8
     /// bytes.
     public var encoding = SearchEncoding.automatic
+    /// Lines end with `\r\n` as well as `\n` (`--crlf`): the matcher does not see a `\r`
+    /// before the `\n`, so `$` matches before it.
+    public var crlf = false
     /// Report every line: those that are not reported as matches (or, inverted, as
     /// non-matches) are reported as context (`--passthru`).
     public var passthru = false
@@ -746,7 +749,10 @@ public final class Searcher {
     }
 
     private func contentLength(_ line: Range<Int>) -> Int {
-        line.count > 0 && base[line.upperBound - 1] == Searcher.newline ? line.count - 1 : line.count
+        guard line.count > 0 && base[line.upperBound - 1] == Searcher.newline else { return line.count }
+        // --crlf: a `\r` before the `\n` is part of the terminator.
+        if configuration.crlf && line.count > 1 && base[line.upperBound - 2] == UInt8(ascii: "\r") { return line.count - 2 }
+        return line.count - 1
     }
 
     /// The end (past the terminator) of the line holding `position`.

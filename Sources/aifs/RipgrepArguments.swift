@@ -254,6 +254,8 @@ enum RipgrepArguments {
         Option(long: "no-text", group: "binary", isNegation: true),
         Option(long: "binary", group: "binary"),
         Option(long: "no-unicode", group: "unicode"),
+        Option(long: "crlf", group: "crlf"),
+        Option(long: "no-crlf", group: "crlf", isNegation: true),
         Option(long: "file", short: "f", takesValue: true, repeatable: true),
         Option(long: "replace", short: "r", takesValue: true, group: "replace"),
         Option(long: "no-replace", group: "replace", isNegation: true),

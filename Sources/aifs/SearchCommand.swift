@@ -122,6 +122,9 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .customLong("dfa-size-limit"), help: ArgumentHelp("Accepted for ripgrep compatibility and checked, with no effect: aifs has no lazy DFA cache yet.", valueName: "NUM+SUFFIX?"))
     var dfaSizeLimit: String?
 
+    @Flag(name: .customLong("crlf"), help: "Treat \\r\\n as a line terminator too: $ matches before the \\r.")
+    var crlf = false
+
     @Flag(name: .customLong("no-unicode"), help: "ASCII-only \\w, \\d, \\s, \\b and -w (Unicode-aware by default).")
     var noUnicode = false
 
@@ -267,6 +270,7 @@ struct SearchCommand: ParsableCommand {
         if mode != .lines || json { searcher.beforeContext = 0; searcher.afterContext = 0 }
         searcher.maxReportedLines = maxCount
         searcher.passthru = passthru && mode == .lines
+        searcher.crlf = crlf
         if (listsFiles || quiet) && !stats { searcher.maxReportedLines = 1 }
         searcher.binaryDetection = text ? .none : binary ? .convert : .quit
         if let encoding {
@@ -285,6 +289,7 @@ struct SearchCommand: ParsableCommand {
 
         var printer = StandardPrinter.Configuration()
         printer.byteOffset = byteOffset
+        printer.crlf = crlf
         printer.replacement = replace.map { Replacement(RawArguments.bytes(of: $0)) }
         printer.trim = trim
         printer.vimgrep = vimgrep
@@ -319,6 +324,7 @@ struct SearchCommand: ParsableCommand {
         let files = FileHandling(pathSeparator: try listing.pathSeparatorByte(), quietErrors: listing.noMessages)
         var jsonConfiguration = JSONPrinter.Configuration()
         jsonConfiguration.invert = invertMatch
+        jsonConfiguration.crlf = crlf
         // -q --stats still counts everything for the statistics: a printer whose
         // output goes nowhere.
         let style: OutputStyle =

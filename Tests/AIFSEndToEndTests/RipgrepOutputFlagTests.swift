@@ -90,3 +90,22 @@ import Testing
         #expect(wrong.status == 2, "\(wrong)")
     }
 }
+
+/// `--crlf` (issue 18): `\r\n` ends lines for the matcher, and the records ripgrep
+/// rebuilds (colour, `-o`, `-r`, counts, paths) end with `\r\n`.
+@Suite struct RipgrepCRLFTests {
+    @Test(.enabled(if: RipgrepOutputFlagTests.rg != nil, "ripgrep is not installed"), arguments: [
+        ["--crlf", "foo$"], ["foo$"], ["--crlf", "-o", "o+$"], ["--crlf", "--json", "foo$"], ["--crlf", "-c", "^bar.*$"],
+        ["--crlf", "-r", "X", "foo$"], ["--crlf", "--color", "always", "foo"], ["--crlf", "-x", "foo"], ["--crlf", "-n", "--column", "foo$"],
+        ["--crlf", "-l", "foo"], ["--crlf", "--no-crlf", "foo$"],
+    ])
+    func crlfAsRipgrep(_ arguments: [String]) throws {
+        let dir = try TemporaryDirectory("crlf")
+        _ = try dir.file("crlf.txt", "foo\r\nbar foo\r\nfoo\n")
+        let ours = try AIFS.run(["search"] + arguments + ["crlf.txt"], in: dir.path)
+        let theirs = try Process.capture(RipgrepOutputFlagTests.rg!, arguments + ["crlf.txt"], in: dir.path)
+        let figures = { (text: String) in text.split(separator: "\n").map { String($0.replacing(/"elapsed(_total)?":\{[^}]*\}/, with: "")) } }
+        #expect(ours.status == theirs.status, "\(arguments)\nours: \(ours)\ntheirs: \(theirs)")
+        #expect(figures(ours.stdout) == figures(theirs.stdout), "\(arguments)\nours: \(ours)\ntheirs: \(theirs)")
+    }
+}

@@ -26,6 +26,9 @@ public final class JSONPrinter: Sink {
         /// and context lines, which are then the matching ones, list theirs, as in
         /// ripgrep.
         public var invert = false
+        /// A `\r` before a line's `\n` is part of its terminator (`--crlf`): no submatch
+        /// covers it.
+        public var crlf = false
 
         /// Creates the default configuration.
         public init() {}
@@ -57,6 +60,7 @@ public final class JSONPrinter: Sink {
     ///   - target: where the JSON Lines go; each message is one record.
     public init(configuration: Configuration = Configuration(), matcher: any Matcher, target: any PrintTarget) {
         self.configuration = configuration
+        lineMatches.crlf = configuration.crlf
         self.matcher = matcher
         self.target = target
     }

@@ -22,12 +22,12 @@ public struct Replacement: Sendable, Hashable {
     /// `line` with every range of `matches` replaced; also the ranges of the replacements
     /// in the result (what ripgrep colours).
     func apply(
-        to line: UnsafeBufferPointer<UInt8>, matches: [Range<Int>], matcher: any Matcher
+        to line: UnsafeBufferPointer<UInt8>, matches: [Range<Int>], matcher: any Matcher, crlf: Bool = false
     ) -> (bytes: [UInt8], ranges: [Range<Int>]) {
         var output: [UInt8] = []
         var ranges: [Range<Int>] = []
         var written = 0
-        let content = LineMatches.withoutTerminator(line)
+        let content = LineMatches.withoutTerminator(line, crlf: crlf)
         for range in matches where range.lowerBound >= written {
             output += line[written..<range.lowerBound]
             let start = output.count

@@ -83,6 +83,8 @@ extension StandardPrinter {
         /// Print each match replaced by this template (`-r`, `--replace`); nothing is
         /// written to the files.
         public var replacement: Replacement?
+        /// A `\r` before a line's `\n` is part of its terminator (`--crlf`).
+        public var crlf = false
         /// Print counts of zero in the count modes (`--include-zero`).
         public var includeZeroCounts = false
         /// Count every match for ``Stats/matches`` (`--stats`).

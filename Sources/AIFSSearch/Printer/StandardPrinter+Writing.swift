@@ -42,7 +42,7 @@ extension StandardPrinter {
                     byteOffset: lineStart + Int64(range.lowerBound))
                 // As ripgrep, the limit applies to the match printed, not to its line.
                 if let replacement = configuration.replacement {
-                    let piece = replacement.expansion(in: LineMatches.withoutTerminator(line), at: range, matcher: matcher)
+                    let piece = replacement.expansion(in: LineMatches.withoutTerminator(line, crlf: configuration.crlf), at: range, matcher: matcher)
                     piece.withUnsafeBufferPointer { piece in
                         writeBody(piece, matches: configuration.color && !piece.isEmpty ? [0..<piece.count] : [],
                                   isContext: isContext, isOnlyMatching: true)
@@ -59,7 +59,7 @@ extension StandardPrinter {
         if configuration.vimgrep && !isContext {
             // One record per match, each the whole line with that match coloured (with
             // -r, the line with every match replaced).
-            let replaced = configuration.replacement.map { $0.apply(to: line, matches: ranges, matcher: matcher) }
+            let replaced = configuration.replacement.map { $0.apply(to: line, matches: ranges, matcher: matcher, crlf: configuration.crlf) }
             for (index, range) in ranges.enumerated() {
                 writePrefix(
                     separator: separator, lineNumber: lineNumber, column: range.lowerBound + columnBase,
@@ -77,7 +77,7 @@ extension StandardPrinter {
         }
         if let replacement = configuration.replacement {
             // The line with its matches replaced; the replacements are what is coloured.
-            let (bytes, replaced) = replacement.apply(to: line, matches: ranges, matcher: matcher)
+            let (bytes, replaced) = replacement.apply(to: line, matches: ranges, matcher: matcher, crlf: configuration.crlf)
             writePrefix(separator: separator, lineNumber: lineNumber, column: first.lowerBound + columnBase, byteOffset: lineStart)
             bytes.withUnsafeBufferPointer { writeBody($0, matches: replaced, isContext: isContext) }
             endRecord()
@@ -118,6 +118,15 @@ extension StandardPrinter {
             } else {
                 record.append(contentsOf: Array("[Omitted long line with \(matches.count) matches]\n".utf8))
             }
+        } else if configuration.crlf && (configuration.color && showsMatches || isOnlyMatching || configuration.replacement != nil) {
+            // ripgrep 13 writes its own terminator, `\r\n`, after the lines it rebuilds.
+            let content = LineMatches.withoutTerminator(line, crlf: true)
+            if configuration.color && showsMatches {
+                appendColored(content, matches: matches.filter { $0.upperBound <= content.count }, terminated: false)
+            } else {
+                record.append(contentsOf: content)
+            }
+            record.append(contentsOf: [UInt8(ascii: "\r"), Self.newline])
         } else if configuration.color && showsMatches {
             appendColored(line, matches: matches)
         } else {
@@ -299,14 +308,17 @@ extension StandardPrinter {
                 record.append(configuration.pathTerminator ?? UInt8(ascii: ":"))
             }
             record.append(contentsOf: String(count).utf8)
+            if configuration.crlf { record.append(UInt8(ascii: "\r")) }
             record.append(Self.newline)
         case .filesWithMatches:
             guard matchedLineCount > 0 else { return }
             appendPath()
+            if configuration.crlf && configuration.pathTerminator == nil { record.append(UInt8(ascii: "\r")) }
             record.append(pathEnd)
         case .filesWithoutMatch:
             guard matchedLineCount == 0 else { return }
             appendPath()
+            if configuration.crlf && configuration.pathTerminator == nil { record.append(UInt8(ascii: "\r")) }
             record.append(pathEnd)
         }
         endRecord()

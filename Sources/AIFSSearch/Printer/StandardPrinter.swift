@@ -76,6 +76,7 @@ public final class StandardPrinter: Sink {
     ///   - target: where the output goes.
     public init(configuration: Configuration = Configuration(), matcher: any Matcher, target: any PrintTarget) {
         self.configuration = configuration
+        lineMatches.crlf = configuration.crlf
         self.matcher = matcher
         self.target = target
         // As ripgrep's `needs_match_granularity`: colour, columns and -o need the
