@@ -26,6 +26,11 @@ public struct SearcherConfiguration: Sendable, Hashable {
     /// with a BOM is transcoded to UTF-8, as ripgrep does; offsets then count the UTF-8
     /// bytes.
     public var encoding = SearchEncoding.automatic
+    /// Matches may span lines (`-U`): the whole file is read into memory (as ripgrep
+    /// does), the matcher runs over all of it, and each group of lines that matches
+    /// overlap is reported as one ``SinkMatch`` holding those lines. The matcher must be
+    /// compiled for it (``RegexOptions/multiline``).
+    public var multiline = false
     /// Lines end with `\r\n` as well as `\n` (`--crlf`): the matcher does not see a `\r`
     /// before the `\n`, so `$` matches before it.
     public var crlf = false
@@ -356,6 +361,11 @@ public final class Searcher {
             finish(sink: sink, started: started)
             return
         }
+        if configuration.multiline {
+            try runMultiline(sink: sink, fill: fill)
+            finish(sink: sink, started: started)
+            return
+        }
         var atEnd = false
         while !atEnd && !stopped {
             makeRoom()
@@ -432,6 +442,99 @@ public final class Searcher {
             if maxReached && afterRemaining == 0 { stopped = true }
         }
         finish(sink: sink, started: started)
+    }
+
+    // MARK: - Multi-line search
+
+    /// `-U`: reads the whole input, then reports each group of lines that overlapping
+    /// matches cover as one match.
+    private func runMultiline(
+        sink: any Sink, fill: (UnsafeMutableRawBufferPointer) throws(CoreError) -> Int
+    ) throws(SearchError) {
+        var atEnd = false
+        while !atEnd {
+            if end == capacity {
+                // No limit: ripgrep holds the whole file for a multi-line search too.
+                let grown = capacity * 2
+                let newStorage = UnsafeMutableRawBufferPointer.allocate(byteCount: grown, alignment: 16)
+                newStorage.baseAddress!.copyMemory(from: base, byteCount: end)
+                storage.deallocate()
+                storage = newStorage
+                base = newStorage.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                capacity = grown
+            }
+            let count: Int
+            do {
+                count = try fill(UnsafeMutableRawBufferPointer(start: base + end, count: capacity - end))
+            } catch {
+                throw SearchError(error)
+            }
+            let first = end == 0
+            end += count
+            if first && count > 0 { stripByteOrderMark() }
+            atEnd = count == 0
+        }
+        searchStart = end
+        if binaryDetection != .none, let zero = ByteScan.firstIndex(of: 0, in: bytes, range: 0..<end) {
+            binaryOffset = Int64(zero)
+            if !sink.binaryData(offset: Int64(zero)) || binaryDetection == .quit { return }
+            if binaryDetection == .convert { replaceNULs(in: 0..<end) }
+        }
+        let haystack = UnsafeBufferPointer(start: base, count: end)
+        var position = 0
+        var block: Range<Int>?
+        func flush(_ block: Range<Int>) {
+            if configuration.invert {
+                var line = position
+                while line < block.lowerBound && !stopped {
+                    let next = lineEnd(after: line, limit: block.lowerBound)
+                    report(line..<next)
+                    line = next
+                }
+            } else {
+                emitAfterContext(from: position, to: block.lowerBound)
+                if !stopped { report(block) }
+            }
+            position = block.upperBound
+        }
+        var from = 0
+        while from <= end && !stopped {
+            let found: Range<Int>
+            switch matcher.matchResult(in: haystack, from: from) {
+            case .match(let range): found = range
+            case .noMatch: from = end + 1; continue
+            case .undecided(let reason):
+                addProblem(SearchError(
+                    .undecidedLine,
+                    "\(String(decoding: path, as: UTF8.self)): the regex engine gave up (\(reason)) from byte offset \(from) "
+                        + "on, so matches after it are not reported; simplify the pattern",
+                    path: String(decoding: path, as: UTF8.self)))
+                from = end + 1
+                continue
+            }
+            if found.lowerBound >= end && found.isEmpty { break }
+            let lineStart = ByteScan.lastIndex(of: Searcher.newline, in: bytes, range: 0..<found.lowerBound).map { $0 + 1 } ?? 0
+            let lastByte = found.isEmpty ? found.lowerBound : found.upperBound - 1
+            let lineStop = lineEnd(after: lastByte, limit: end)
+            if let current = block, lineStart < current.upperBound {
+                block = current.lowerBound..<max(current.upperBound, lineStop)
+            } else {
+                if let current = block { flush(current) }
+                block = lineStart..<lineStop
+            }
+            from = found.isEmpty ? found.upperBound + 1 : found.upperBound
+        }
+        if let block, !stopped { flush(block) }
+        if configuration.invert {
+            var line = position
+            while line < end && !stopped {
+                let next = lineEnd(after: line, limit: end)
+                report(line..<next)
+                line = next
+            }
+        } else {
+            emitAfterContext(from: position, to: end)
+        }
     }
 
     /// Searches the lines up to `limit` (a line end), keeping before-context.

@@ -122,6 +122,12 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .customLong("dfa-size-limit"), help: ArgumentHelp("Accepted for ripgrep compatibility and checked, with no effect: aifs has no lazy DFA cache yet.", valueName: "NUM+SUFFIX?"))
     var dfaSizeLimit: String?
 
+    @Flag(name: [.customShort("U"), .customLong("multiline")], help: "Let matches span lines (\\n can be matched; ^ and $ match at every line). Each file is read into memory whole, as ripgrep does.")
+    var multiline = false
+
+    @Flag(name: .customLong("multiline-dotall"), help: "With -U, let . match \\n too.")
+    var multilineDotall = false
+
     @Flag(name: .customLong("crlf"), help: "Treat \\r\\n as a line terminator too: $ matches before the \\r.")
     var crlf = false
 
@@ -247,6 +253,8 @@ struct SearchCommand: ParsableCommand {
         query.wordBoundary = wordRegexp
         query.wholeLine = lineRegexp
         query.unicode = !noUnicode
+        query.multiline = multiline
+        query.dotAll = multilineDotall
         let matcher: any Matcher
         do { matcher = try query.makeMatcher() } catch {
             try? Console.standardError.write("aifs: \(error.message)\n")
@@ -271,6 +279,7 @@ struct SearchCommand: ParsableCommand {
         searcher.maxReportedLines = maxCount
         searcher.passthru = passthru && mode == .lines
         searcher.crlf = crlf
+        searcher.multiline = multiline
         if (listsFiles || quiet) && !stats { searcher.maxReportedLines = 1 }
         searcher.binaryDetection = text ? .none : binary ? .convert : .quit
         if let encoding {
@@ -290,6 +299,7 @@ struct SearchCommand: ParsableCommand {
         var printer = StandardPrinter.Configuration()
         printer.byteOffset = byteOffset
         printer.crlf = crlf
+        printer.multiline = multiline
         printer.replacement = replace.map { Replacement(RawArguments.bytes(of: $0)) }
         printer.trim = trim
         printer.vimgrep = vimgrep

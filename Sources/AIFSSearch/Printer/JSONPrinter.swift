@@ -1,3 +1,4 @@
+import AIFSCore
 /// ripgrep's `--json` output: one JSON object per line (JSON Lines), with the shapes,
 /// key order and escaping of ripgrep 13.
 ///
@@ -82,7 +83,9 @@ public final class JSONPrinter: Sink {
     /// Writes a `match` message (after the file's `begin`).
     public func matched(_ match: SinkMatch) -> Bool {
         writeBeginIfNeeded()
-        matchedLineCount += 1
+        // A multi-line match (`-U`) counts each of its lines, as ripgrep.
+        let content = LineMatches.withoutTerminator(match.bytes)
+        matchedLineCount += 1 + (content.isEmpty ? 0 : ByteScan.count(of: UInt8(ascii: "\n"), in: content, range: 0..<content.count))
         if configuration.invert {
             lineMatches.removeAll()
         } else {

@@ -15,6 +15,11 @@ struct LineMatches {
     /// A `\r` before the `\n` is part of the terminator (`--crlf`).
     var crlf = false
 
+    /// Sets the matches to show (one line of a multi-line match).
+    mutating func set(_ ranges: [Range<Int>]) {
+        self.ranges = ranges
+    }
+
     /// Forgets the matches of the previous line.
     mutating func removeAll() {
         ranges.removeAll(keepingCapacity: true)

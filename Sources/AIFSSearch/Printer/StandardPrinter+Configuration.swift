@@ -85,6 +85,10 @@ extension StandardPrinter {
         public var replacement: Replacement?
         /// A `\r` before a line's `\n` is part of its terminator (`--crlf`).
         public var crlf = false
+        /// A match may hold several lines (`-U`): each is printed as a line of its own,
+        /// with its own number and the column of the match's first match, and `-c`
+        /// counts matches, as ripgrep does.
+        public var multiline = false
         /// Print counts of zero in the count modes (`--include-zero`).
         public var includeZeroCounts = false
         /// Count every match for ``Stats/matches`` (`--stats`).

@@ -24,6 +24,10 @@ extension StandardPrinter {
         _ line: UnsafeBufferPointer<UInt8>, lineNumber: Int?, isContext: Bool, lineOffset: Int64 = 0,
         absoluteOffset: Int64 = 0
     ) {
+        if configuration.multiline, let newline = line.firstIndex(of: Self.newline), newline < line.count - 1 {
+            writeBlock(line, lineNumber: lineNumber, isContext: isContext, absoluteOffset: absoluteOffset + lineOffset)
+            return
+        }
         let columnBase = Int(lineOffset) + 1
         let lineStart = absoluteOffset + lineOffset
         writeFilePrelude()
@@ -41,7 +45,7 @@ extension StandardPrinter {
                     separator: separator, lineNumber: lineNumber, column: range.lowerBound + columnBase,
                     byteOffset: lineStart + Int64(range.lowerBound))
                 // As ripgrep, the limit applies to the match printed, not to its line.
-                if let replacement = configuration.replacement {
+                if let replacement = activeReplacement {
                     let piece = replacement.expansion(in: LineMatches.withoutTerminator(line, crlf: configuration.crlf), at: range, matcher: matcher)
                     piece.withUnsafeBufferPointer { piece in
                         writeBody(piece, matches: configuration.color && !piece.isEmpty ? [0..<piece.count] : [],
@@ -59,7 +63,7 @@ extension StandardPrinter {
         if configuration.vimgrep && !isContext {
             // One record per match, each the whole line with that match coloured (with
             // -r, the line with every match replaced).
-            let replaced = configuration.replacement.map { $0.apply(to: line, matches: ranges, matcher: matcher, crlf: configuration.crlf) }
+            let replaced = activeReplacement.map { $0.apply(to: line, matches: ranges, matcher: matcher, crlf: configuration.crlf) }
             for (index, range) in ranges.enumerated() {
                 writePrefix(
                     separator: separator, lineNumber: lineNumber, column: range.lowerBound + columnBase,
@@ -75,7 +79,7 @@ extension StandardPrinter {
             }
             return
         }
-        if let replacement = configuration.replacement {
+        if let replacement = activeReplacement {
             // The line with its matches replaced; the replacements are what is coloured.
             let (bytes, replaced) = replacement.apply(to: line, matches: ranges, matcher: matcher, crlf: configuration.crlf)
             writePrefix(separator: separator, lineNumber: lineNumber, column: first.lowerBound + columnBase, byteOffset: lineStart)
@@ -86,6 +90,62 @@ extension StandardPrinter {
         writePrefix(separator: separator, lineNumber: lineNumber, column: first.lowerBound + columnBase, byteOffset: lineStart)
         writeBody(line, matches: ranges, isContext: isContext)
         endRecord()
+    }
+
+    /// The `-r` template, unless the lines being written were already replaced.
+    private var activeReplacement: Replacement? { replacementApplied ? nil : configuration.replacement }
+
+    /// A multi-line match (`-U`): each of its lines printed as a line, with the matches
+    /// that fall in it, its own number and offset, and the column of the first match.
+    private func writeBlock(_ block: UnsafeBufferPointer<UInt8>, lineNumber: Int?, isContext: Bool, absoluteOffset: Int64) {
+        var all = lineMatches.ranges
+        var column: Int?
+        if let first = all.first {
+            let lineStart = block[..<first.lowerBound].lastIndex(of: Self.newline).map { $0 + 1 } ?? 0
+            column = first.lowerBound - lineStart + 1
+        }
+        // With -r, the whole match is replaced first (a replacement may join lines).
+        var replacedBytes: [UInt8]?
+        if let replacement = activeReplacement, !isContext, !configuration.onlyMatching {
+            let (bytes, ranges) = replacement.apply(to: block, matches: all, matcher: matcher, crlf: configuration.crlf)
+            replacedBytes = bytes
+            all = ranges
+        }
+        if let replacedBytes {
+            replacementApplied = true
+            defer { replacementApplied = false }
+            replacedBytes.withUnsafeBufferPointer { bytes in
+                writeBlockLines(bytes, matches: all, column: column, lineNumber: lineNumber, isContext: isContext,
+                                absoluteOffset: absoluteOffset)
+            }
+            return
+        }
+        writeBlockLines(block, matches: all, column: column, lineNumber: lineNumber, isContext: isContext, absoluteOffset: absoluteOffset)
+    }
+
+    private func writeBlockLines(
+        _ block: UnsafeBufferPointer<UInt8>, matches all: [Range<Int>], column: Int?, lineNumber: Int?, isContext: Bool,
+        absoluteOffset: Int64
+    ) {
+        var start = 0
+        var number = lineNumber
+        while start < block.count {
+            let stop = block[start...].firstIndex(of: Self.newline).map { $0 + 1 } ?? block.count
+            let contentEnd = block[stop - 1] == Self.newline ? stop - 1 : stop
+            let clipped = all.compactMap { range -> Range<Int>? in
+                let lower = max(range.lowerBound, start), upper = min(range.upperBound, contentEnd)
+                if lower < upper { return (lower - start)..<(upper - start) }
+                return range.isEmpty && (start..<stop).contains(range.lowerBound) ? (lower - start)..<(lower - start) : nil
+            }
+            lineMatches.set(clipped)
+            blockColumn = column
+            writeLine(
+                UnsafeBufferPointer(rebasing: block[start..<stop]), lineNumber: number, isContext: isContext,
+                absoluteOffset: absoluteOffset + Int64(start))
+            blockColumn = nil
+            number = number.map { $0 + 1 }
+            start = stop
+        }
     }
 
     /// The text of a line (or, with `-o`, of a match): trimmed (`--trim`), cut to
@@ -118,7 +178,7 @@ extension StandardPrinter {
             } else {
                 record.append(contentsOf: Array("[Omitted long line with \(matches.count) matches]\n".utf8))
             }
-        } else if configuration.crlf && (configuration.color && showsMatches || isOnlyMatching || configuration.replacement != nil) {
+        } else if configuration.crlf && (configuration.color && showsMatches || isOnlyMatching || activeReplacement != nil) {
             // ripgrep 13 writes its own terminator, `\r\n`, after the lines it rebuilds.
             let content = LineMatches.withoutTerminator(line, crlf: true)
             if configuration.color && showsMatches {
@@ -191,7 +251,7 @@ extension StandardPrinter {
             appendNumber(lineNumber, color: Palette.lineNumber)
             record.append(contentsOf: separator)
         }
-        if configuration.column, let column {
+        if configuration.column, let column = blockColumn ?? column {
             appendNumber(column, color: Palette.column)
             record.append(contentsOf: separator)
         }

@@ -50,6 +50,10 @@ public final class StandardPrinter: Sink {
     /// How many bytes of `record` are colour escapes, which are not counted as printed.
     var escapeBytesInRecord = 0
     var lineMatches = LineMatches()
+    /// The column every line of a multi-line match shows (`-U`), while it is printed.
+    var blockColumn: Int?
+    /// The lines being written are a multi-line match already replaced (`-U -r`).
+    var replacementApplied = false
     /// Whether lines need their matches found even without `--stats`.
     let needsMatches: Bool
     /// Whether this printer has written anything, ever: the file separator goes only
@@ -110,6 +114,11 @@ public final class StandardPrinter: Sink {
         matchedLineCount += 1
         stats.matchedLines += 1
         let line = match.bytes
+        if configuration.multiline && configuration.mode == .count {
+            // ripgrep counts matches, not lines, when they may span lines.
+            lineMatches.find(matcher, in: line)
+            matchedLineCount += max(lineMatches.ranges.count, 1) - 1
+        }
         guard configuration.mode == .lines else { return countMatched(line) }
         if binaryOffset != nil && binaryDetection.suppressesMatchesAfterBinaryData {
             // ripgrep counts the line as one match, whose matches it does not look for.

@@ -11,6 +11,8 @@
 enum PCRE2 {
     // Options for pcre2_compile.
     static let caseless: UInt32 = 0x0000_0008
+    static let dotAll: UInt32 = 0x0000_0020
+    static let multiline: UInt32 = 0x0000_0400
     static let ucp: UInt32 = 0x0002_0000
     static let utf: UInt32 = 0x0008_0000
     static let matchInvalidUTF: UInt32 = 0x0400_0000

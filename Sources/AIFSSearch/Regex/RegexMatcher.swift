@@ -135,7 +135,7 @@ public final class RegexMatcher: Matcher {
         let pieces = patterns.isEmpty ? ["(?!)"] : RegexPatternBuilder.pieces(of: patterns, options: options)
         var analysis = PatternAnalysis.alternation(
             of: pieces.map { PatternAnalysis(pattern: $0.utf8, caseInsensitive: options.caseInsensitive) })
-        if options.wholeLine { analysis.matchesDependOnLineBounds = true }
+        if options.wholeLine || options.multiline { analysis.matchesDependOnLineBounds = true }
 
         let library: PCRE2Library? = switch (choice, PCRE2Library.shared) {
         case (.fallback, _), (_, .failure): nil
@@ -202,6 +202,7 @@ public final class RegexMatcher: Matcher {
     ) throws(SearchError) -> PCRE2Code {
         let flags = (options.unicode ? compileOptions : PCRE2.utf | PCRE2.matchInvalidUTF)
             | (options.caseInsensitive ? PCRE2.caseless : 0)
+            | (options.multiline ? PCRE2.multiline : 0) | (options.multiline && options.dotAll ? PCRE2.dotAll : 0)
         let combined = RegexPatternBuilder.combined(pieces, options: options)
         // When wrapped or joined, each pattern is first compiled alone: inside the
         // combination an error would be reported at the wrong offset, and an unbalanced

@@ -26,6 +26,14 @@ public struct RegexOptions: Sendable, Hashable {
     /// ASCII-only.
     public var unicode = true
 
+    /// Matches may span lines (`-U`, `--multiline`): `^` and `$` match at line ends
+    /// inside the subject, and `\n` can be matched. The searcher then hands the matcher
+    /// the whole file.
+    public var multiline = false
+
+    /// With ``multiline``, `.` also matches `\n` (`--multiline-dotall`).
+    public var dotAll = false
+
     /// Creates the default options: case-sensitive regular expressions, matching anywhere.
     public init() {}
 }
