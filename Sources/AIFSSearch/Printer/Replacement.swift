@@ -19,6 +19,12 @@ public struct Replacement: Sendable, Hashable {
         case name(String)
     }
 
+    /// `line` (without its terminator) with every match in `matches` replaced: a preview
+    /// of `-r`, for callers that have a line and its submatches.
+    public func replacing(in line: [UInt8], matches: [Range<Int>], matcher: any Matcher) -> [UInt8] {
+        line.withUnsafeBufferPointer { apply(to: $0, matches: matches, matcher: matcher).bytes }
+    }
+
     /// `line` with every range of `matches` replaced; also the ranges of the replacements
     /// in the result (what ripgrep colours).
     func apply(
