@@ -286,6 +286,53 @@ public final class Searcher {
     /// How many raw bytes a transcoding search reads at a time.
     static let transcodingReadSize = 64 * 1024
 
+    /// Searches what a program writes to its standard output: ripgrep's `--pre COMMAND`
+    /// (run as `COMMAND PATH`) and `-z` (`gzip -d -c PATH` and the like). The program
+    /// gets `inputPath` as its standard input too, as in ripgrep.
+    ///
+    /// - Returns: false when the program could not be started (nothing was searched, and
+    ///   the sink was not called): `-z` then searches the file itself, as ripgrep.
+    /// - Throws: ``SearchError`` with `.io` when its output cannot be read, or when it
+    ///   exits with a failure after writing all of it.
+    public func search(
+        outputOf executable: String, arguments: [String], inputPath: [UInt8], displayPath: [UInt8],
+        binaryDetection: BinaryDetection? = nil, sink: any Sink
+    ) throws(SearchError) -> Bool {
+        let process: ChildProcess
+        switch ChildProcess.start(executable, arguments: arguments, inputPath: inputPath) {
+        case .success(let started): process = started
+        case .failure: return false
+        }
+        self.binaryDetection = binaryDetection ?? configuration.binaryDetection
+        var reachedEnd = false
+        let shown = String(decoding: displayPath, as: UTF8.self)
+        let command = ([executable] + arguments).joined(separator: " ")
+        try run(displayPath: displayPath, sink: sink) { buffer throws(CoreError) in
+            switch process.read(into: buffer) {
+            case .success(let count):
+                if count == 0 { reachedEnd = true }
+                return count
+            case .failure(let failure):
+                throw CoreError(.io, "\(shown): reading the output of '\(command)': \(failure.message)", path: shown)
+            }
+        }
+        let status = process.waitForExit()
+        if reachedEnd && status != 0 {
+            let how = status.map { "exit status \($0)" } ?? "a signal"
+            throw SearchError(.io, "\(shown): preprocessor command failed: '\(command)' ended with \(how)", path: shown)
+        }
+        return true
+    }
+
+    /// Whether a program can be started: for `--pre`, which must say when it cannot.
+    public static func canStart(_ executable: String) -> Bool {
+        if case .success(let process) = ChildProcess.start(executable, arguments: ["--version"], inputPath: nil) {
+            _ = process.waitForExit()
+            return true
+        }
+        return false
+    }
+
     private static func open(_ path: [UInt8]) throws(SearchError) -> ReadableFile {
         do { return try ReadableFile(pathBytes: path) } catch { throw SearchError(error) }
     }

@@ -122,6 +122,15 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .customLong("dfa-size-limit"), help: ArgumentHelp("Accepted for ripgrep compatibility and checked, with no effect: aifs has no lazy DFA cache yet.", valueName: "NUM+SUFFIX?"))
     var dfaSizeLimit: String?
 
+    @Flag(name: [.customShort("z"), .customLong("search-zip")], help: "Search compressed files (gzip, bzip2, xz, lzma, lz4, zstd, brotli, compress) through their decompressor programs, as ripgrep.")
+    var searchZip = false
+
+    @Option(name: .customLong("pre"), help: ArgumentHelp("Search the output of COMMAND PATH (the file also on its standard input) instead of each file; an empty value turns it off.", valueName: "COMMAND"))
+    var pre: String?
+
+    @Option(name: .customLong("pre-glob"), help: ArgumentHelp("Use --pre only for files matching GLOB (as -g); may be repeated.", valueName: "GLOB"))
+    var preGlobs: [String] = []
+
     @Flag(name: [.customShort("U"), .customLong("multiline")], help: "Let matches span lines (\\n can be matched; ^ and $ match at every line). Each file is read into memory whole, as ripgrep does.")
     var multiline = false
 
@@ -331,7 +340,16 @@ struct SearchCommand: ParsableCommand {
         let started = ContinuousClock.now
         let shared = SharedOutput(console: .standardOutput, separator: separator, sorted: walkOptions.sortByPath)
         let report = SearchReport()
-        let files = FileHandling(pathSeparator: try listing.pathSeparatorByte(), quietErrors: listing.noMessages)
+        var fileHandling = FileHandling(pathSeparator: try listing.pathSeparatorByte(), quietErrors: listing.noMessages)
+        fileHandling.preprocessing.searchZip = searchZip
+        fileHandling.preprocessing.command = pre.flatMap { $0.isEmpty ? nil : $0 }
+        if !preGlobs.isEmpty {
+            do { fileHandling.preprocessing.globs = try OverrideGlobs(preGlobs) } catch {
+                try? Console.standardError.write("aifs: \(error.message)\n")
+                throw ExitCode(2)
+            }
+        }
+        let files = fileHandling
         var jsonConfiguration = JSONPrinter.Configuration()
         jsonConfiguration.invert = invertMatch
         jsonConfiguration.crlf = crlf
@@ -565,9 +583,24 @@ final class PrintingHandler: SearchHandler {
         output.beginFile(sequence: sequence)
         standard?.binaryDetection = binaryDetection
         searchFile(with: searcher) { sink throws(SearchError) in
-            try searcher.search(
-                pathBytes: entry.pathBytes, displayPath: files.displayPath(entry.pathBytes),
-                binaryDetection: binaryDetection, sink: sink)
+            let shown = files.displayPath(entry.pathBytes)
+            if files.preprocessing.isActive, let program = files.preprocessing.program(for: entry.pathBytes) {
+                // A command's output is read, never mapped.
+                let detection: BinaryDetection = binaryDetection == .convertMapped ? .convert : binaryDetection
+                standard?.binaryDetection = detection
+                let started = try searcher.search(
+                    outputOf: program.executable, arguments: program.arguments, inputPath: entry.pathBytes,
+                    displayPath: shown, binaryDetection: detection, sink: sink)
+                if started { return }
+                if files.preprocessing.command == program.executable {
+                    let path = String(decoding: shown, as: UTF8.self)
+                    throw SearchError(
+                        .io, "\(path): preprocessor command could not start: '\(program.executable)'", path: path)
+                }
+                // -z without the decompressor installed: the file itself, as ripgrep.
+                standard?.binaryDetection = binaryDetection
+            }
+            try searcher.search(pathBytes: entry.pathBytes, displayPath: shown, binaryDetection: binaryDetection, sink: sink)
         }
     }
 
@@ -598,6 +631,9 @@ final class PrintingHandler: SearchHandler {
             try body(sink)
         } catch {
             output.endFile()
+            // ripgrep counts a file that failed as searched ("No files were searched" is
+            // for filters).
+            report.searched.add(1, ordering: .relaxed)
             report.errored.store(true, ordering: .relaxed)
             if !files.quietErrors { try? Console.standardError.write("aifs: \(error.message)\n") }
             return
@@ -659,6 +695,7 @@ final class PrintingHandler: SearchHandler {
 struct FileHandling: Sendable {
     var pathSeparator: UInt8?
     var quietErrors = false
+    var preprocessing = Preprocessing()
 
     func displayPath(_ path: [UInt8]) -> [UInt8] {
         guard let pathSeparator else { return path }
