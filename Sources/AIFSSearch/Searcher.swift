@@ -26,6 +26,9 @@ public struct SearcherConfiguration: Sendable, Hashable {
     /// with a BOM is transcoded to UTF-8, as ripgrep does; offsets then count the UTF-8
     /// bytes.
     public var encoding = SearchEncoding.automatic
+    /// The byte that ends lines (records): `\n`, or NUL for `--null-data`, which also
+    /// needs ``binaryDetection`` off, as ripgrep.
+    public var lineTerminator = UInt8(ascii: "\n")
     /// Matches may span lines (`-U`): the whole file is read into memory (as ripgrep
     /// does), the matcher runs over all of it, and each group of lines that matches
     /// overlap is reported as one ``SinkMatch`` holding those lines. The matcher must be
@@ -170,6 +173,8 @@ public final class Searcher {
     private var overlap: Int { capacity / 4 }
 
     private static let newline = UInt8(ascii: "\n")
+    /// The byte that ends lines: `\n`, or NUL with `--null-data`.
+    private let terminator: UInt8
     /// Below this largest buffer (tests use tiny ones), binary data is looked for per
     /// buffer, without replaying ripgrep's 64 KiB reads.
     static let smallestBufferForRipgrepReads = 4 * Int(RipgrepReadWindows.ripgrepCapacity)
@@ -178,6 +183,7 @@ public final class Searcher {
     public init(matcher: any Matcher, configuration: SearcherConfiguration = SearcherConfiguration()) {
         self.matcher = matcher
         self.configuration = configuration
+        terminator = configuration.lineTerminator
         capacity = max(1, configuration.initialBufferSize)
         storage = .allocate(byteCount: capacity, alignment: 16)
         base = storage.baseAddress!.assumingMemoryBound(to: UInt8.self)
@@ -432,7 +438,7 @@ public final class Searcher {
                 // The next piece of an over-long line: up to its terminator, the end of
                 // the file, or the end of the full buffer. Its overlap, at the front,
                 // holds no terminator.
-                if let terminator = ByteScan.firstIndex(of: Searcher.newline, in: bytes, range: searchStart..<end) {
+                if let terminator = ByteScan.firstIndex(of: terminator, in: bytes, range: searchStart..<end) {
                     searchPiece(0..<(terminator + 1), isLast: true)
                 } else if atEnd {
                     searchPiece(0..<end, isLast: true)
@@ -447,7 +453,7 @@ public final class Searcher {
             let regionEnd: Int
             if atEnd {
                 regionEnd = end
-            } else if let newline = ByteScan.lastIndex(of: Searcher.newline, in: bytes, range: searchStart..<end) {
+            } else if let newline = ByteScan.lastIndex(of: terminator, in: bytes, range: searchStart..<end) {
                 regionEnd = newline + 1
             } else if end == capacity && capacity >= configuration.maximumBufferSize {
                 // Only a line that fills the whole buffer is over-long: first move it to
@@ -560,7 +566,7 @@ public final class Searcher {
                 continue
             }
             if found.lowerBound >= end && found.isEmpty { break }
-            let lineStart = ByteScan.lastIndex(of: Searcher.newline, in: bytes, range: 0..<found.lowerBound).map { $0 + 1 } ?? 0
+            let lineStart = ByteScan.lastIndex(of: terminator, in: bytes, range: 0..<found.lowerBound).map { $0 + 1 } ?? 0
             let lastByte = found.isEmpty ? found.lowerBound : found.upperBound - 1
             let lineStop = lineEnd(after: lastByte, limit: end)
             if let current = block, lineStart < current.upperBound {
@@ -616,11 +622,11 @@ public final class Searcher {
             if binaryOffset == nil && pendingBinary == nil {
                 if let zero = ByteScan.firstIndex(of: 0, in: bytes, range: fresh) {
                     windows.feed(bytes, range: fresh.lowerBound..<zero, absoluteStart: bufferOffset + Int64(fresh.lowerBound),
-                                 terminator: Searcher.newline)
+                                 terminator: terminator)
                     pendingBinary = (bufferOffset + Int64(zero), windows.searchedEnd)
                 } else {
                     windows.feed(bytes, range: fresh, absoluteStart: bufferOffset + Int64(fresh.lowerBound),
-                                 terminator: Searcher.newline)
+                                 terminator: terminator)
                 }
             }
             if binaryDetection == .convert { replaceNULs(in: fresh) }
@@ -869,7 +875,7 @@ public final class Searcher {
         while scan < haystack.count, let found = matcher.candidate(in: haystack, from: scan) {
             let candidate = max(found, scan)
             guard candidate < haystack.count else { return nil }
-            let lineStart = ByteScan.lastIndex(of: Searcher.newline, in: haystack, range: scan..<candidate)
+            let lineStart = ByteScan.lastIndex(of: terminator, in: haystack, range: scan..<candidate)
                 .map { $0 + 1 } ?? scan
             let lineStop = lineEnd(after: candidate, limit: haystack.count)
             if confirms(lineStart..<lineStop) { return lineStart..<lineStop }
@@ -899,7 +905,7 @@ public final class Searcher {
     }
 
     private func contentLength(_ line: Range<Int>) -> Int {
-        guard line.count > 0 && base[line.upperBound - 1] == Searcher.newline else { return line.count }
+        guard line.count > 0 && base[line.upperBound - 1] == terminator else { return line.count }
         // --crlf: a `\r` before the `\n` is part of the terminator.
         if configuration.crlf && line.count > 1 && base[line.upperBound - 2] == UInt8(ascii: "\r") { return line.count - 2 }
         return line.count - 1
@@ -908,7 +914,7 @@ public final class Searcher {
     /// The end (past the terminator) of the line holding `position`.
     private func lineEnd(after position: Int, limit: Int) -> Int {
         guard position < limit else { return limit }
-        return ByteScan.firstIndex(of: Searcher.newline, in: bytes, range: position..<limit).map { $0 + 1 } ?? limit
+        return ByteScan.firstIndex(of: terminator, in: bytes, range: position..<limit).map { $0 + 1 } ?? limit
     }
 
     /// The start of the `count`th line before the line starting at `position`, but not
@@ -918,7 +924,7 @@ public final class Searcher {
         for _ in 0..<count {
             guard start > lower else { break }
             // `start - 1` is the terminator of the previous line.
-            start = ByteScan.lastIndex(of: Searcher.newline, in: bytes, range: lower..<(start - 1))
+            start = ByteScan.lastIndex(of: terminator, in: bytes, range: lower..<(start - 1))
                 .map { $0 + 1 } ?? lower
         }
         return start
@@ -929,7 +935,7 @@ public final class Searcher {
     private func lineNumber(at position: Int) -> Int? {
         guard configuration.lineNumbers else { return nil }
         if position > countedPosition {
-            countedLine += ByteScan.count(of: Searcher.newline, in: bytes, range: countedPosition..<position)
+            countedLine += ByteScan.count(of: terminator, in: bytes, range: countedPosition..<position)
             countedPosition = position
         }
         return countedLine

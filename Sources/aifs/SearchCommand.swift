@@ -137,6 +137,9 @@ struct SearchCommand: ParsableCommand {
     @Flag(name: .customLong("multiline-dotall"), help: "With -U, let . match \\n too.")
     var multilineDotall = false
 
+    @Flag(name: .customLong("null-data"), help: "Lines end with NUL bytes instead of \\n (records; binary detection off), as ripgrep.")
+    var nullData = false
+
     @Flag(name: .customLong("crlf"), help: "Treat \\r\\n as a line terminator too: $ matches before the \\r.")
     var crlf = false
 
@@ -262,7 +265,8 @@ struct SearchCommand: ParsableCommand {
         query.wordBoundary = wordRegexp
         query.wholeLine = lineRegexp
         query.unicode = !noUnicode
-        query.multiline = multiline
+        // ripgrep's `^` and `$` match at every `\n` inside a NUL-terminated record.
+        query.multiline = multiline || nullData
         query.dotAll = multilineDotall
         let matcher: any Matcher
         do { matcher = try query.makeMatcher() } catch {
@@ -291,6 +295,11 @@ struct SearchCommand: ParsableCommand {
         searcher.multiline = multiline
         if (listsFiles || quiet) && !stats { searcher.maxReportedLines = 1 }
         searcher.binaryDetection = text ? .none : binary ? .convert : .quit
+        if nullData {
+            // NUL ends records: nothing is binary.
+            searcher.lineTerminator = 0
+            searcher.binaryDetection = .none
+        }
         if let encoding {
             do { searcher.encoding = try SearchEncoding(label: encoding) } catch {
                 try? Console.standardError.write("aifs: \(error.message)\n")
@@ -308,6 +317,7 @@ struct SearchCommand: ParsableCommand {
         var printer = StandardPrinter.Configuration()
         printer.byteOffset = byteOffset
         printer.crlf = crlf
+        if nullData { printer.lineTerminator = 0 }
         printer.multiline = multiline
         printer.replacement = replace.map { Replacement(RawArguments.bytes(of: $0)) }
         printer.trim = trim
@@ -353,6 +363,7 @@ struct SearchCommand: ParsableCommand {
         var jsonConfiguration = JSONPrinter.Configuration()
         jsonConfiguration.invert = invertMatch
         jsonConfiguration.crlf = crlf
+        if nullData { jsonConfiguration.lineTerminator = 0 }
         // -q --stats still counts everything for the statistics: a printer whose
         // output goes nowhere.
         let style: OutputStyle =

@@ -119,3 +119,21 @@ private func figures(_ text: String) -> [String] {
         #expect(figures(ours.stdout) == figures(theirs.stdout), "\(arguments)\nours: \(ours)\ntheirs: \(theirs)")
     }
 }
+
+/// `--null-data` (issue 18): NUL-terminated records, `^` and `$` at each `\n` inside a
+/// record, records printed with their NUL, counts and paths ended by NUL, no binary
+/// detection. Compared byte for byte with the installed `rg`.
+@Suite struct RipgrepNullDataTests {
+    @Test(.enabled(if: RipgrepBinaryTests.rg != nil, "ripgrep is not installed"), arguments: [
+        ["foo"], ["-n", "foo"], ["-c", "foo"], ["-o", "foo"], ["-l", "foo"], ["^bar"], ["two$"], ["-A1", "one"],
+        ["--json", "bar"], ["-v", "foo"], ["--color", "always", "foo"], ["-b", "foo"], ["-x", "baz"], ["-w", "last"],
+    ])
+    func nullDataAsRipgrep(_ arguments: [String]) throws {
+        let dir = try TemporaryDirectory("nulldata")
+        try RipgrepBinaryTests.write(Array("foo one\0bar\nfoo two\0baz\0last foo".utf8), to: dir.path("r.bin"))
+        let ours = try AIFS.run(["search", "--null-data"] + arguments + ["r.bin"], in: dir.path)
+        let theirs = try Process.capture(RipgrepBinaryTests.rg!, ["--null-data"] + arguments + ["r.bin"], in: dir.path)
+        #expect(ours.status == theirs.status, "\(arguments)\nours: \(ours)\ntheirs: \(theirs)")
+        #expect(figures(ours.stdout) == figures(theirs.stdout), "\(arguments)\nours: \(ours)\ntheirs: \(theirs)")
+    }
+}

@@ -30,6 +30,8 @@ public final class JSONPrinter: Sink {
         /// A `\r` before a line's `\n` is part of its terminator (`--crlf`): no submatch
         /// covers it.
         public var crlf = false
+        /// The byte that ends lines (NUL with `--null-data`): no submatch covers it.
+        public var lineTerminator = UInt8(ascii: "\n")
 
         /// Creates the default configuration.
         public init() {}
@@ -62,6 +64,7 @@ public final class JSONPrinter: Sink {
     public init(configuration: Configuration = Configuration(), matcher: any Matcher, target: any PrintTarget) {
         self.configuration = configuration
         lineMatches.crlf = configuration.crlf
+        lineMatches.terminator = configuration.lineTerminator
         self.matcher = matcher
         self.target = target
     }
@@ -84,8 +87,9 @@ public final class JSONPrinter: Sink {
     public func matched(_ match: SinkMatch) -> Bool {
         writeBeginIfNeeded()
         // A multi-line match (`-U`) counts each of its lines, as ripgrep.
-        let content = LineMatches.withoutTerminator(match.bytes)
-        matchedLineCount += 1 + (content.isEmpty ? 0 : ByteScan.count(of: UInt8(ascii: "\n"), in: content, range: 0..<content.count))
+        let terminator = configuration.lineTerminator
+        let content = match.bytes.last == terminator ? UnsafeBufferPointer(rebasing: match.bytes.dropLast()) : match.bytes
+        matchedLineCount += 1 + ByteScan.count(of: terminator, in: content, range: 0..<content.count)
         if configuration.invert {
             lineMatches.removeAll()
         } else {

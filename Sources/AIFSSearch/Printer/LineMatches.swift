@@ -14,6 +14,8 @@ struct LineMatches {
     private(set) var ranges: [Range<Int>] = []
     /// A `\r` before the `\n` is part of the terminator (`--crlf`).
     var crlf = false
+    /// The byte that ends lines: `\n`, or NUL with `--null-data`.
+    var terminator = UInt8(ascii: "\n")
 
     /// Sets the matches to show (one line of a multi-line match).
     mutating func set(_ ranges: [Range<Int>]) {
@@ -28,7 +30,9 @@ struct LineMatches {
     /// Finds the matches of `matcher` in `line`, which may end with its `\n`.
     mutating func find(_ matcher: any Matcher, in line: UnsafeBufferPointer<UInt8>) {
         ranges.removeAll(keepingCapacity: true)
-        let content = LineMatches.withoutTerminator(line, crlf: crlf)
+        let content = terminator == UInt8(ascii: "\n")
+            ? LineMatches.withoutTerminator(line, crlf: crlf)
+            : line.last == terminator ? UnsafeBufferPointer(rebasing: line[..<(line.count - 1)]) : line
         var previousEnd: Int?
         matcher.forEachMatch(in: content) { range in
             if range.isEmpty, range.lowerBound == previousEnd { return true }

@@ -83,6 +83,10 @@ extension StandardPrinter {
         /// Print each match replaced by this template (`-r`, `--replace`); nothing is
         /// written to the files.
         public var replacement: Replacement?
+        /// The byte that ends lines: `\n`, or NUL with `--null-data`. Lines are printed
+        /// with theirs, and the records the printer ends itself (a last line without
+        /// one, `-o` matches, counts, paths) end with it, as in ripgrep.
+        public var lineTerminator = UInt8(ascii: "\n")
         /// A `\r` before a line's `\n` is part of its terminator (`--crlf`).
         public var crlf = false
         /// A match may hold several lines (`-U`): each is printed as a line of its own,

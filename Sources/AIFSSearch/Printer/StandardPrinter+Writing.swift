@@ -218,7 +218,7 @@ extension StandardPrinter {
             let remaining = matches.filter { $0.lowerBound >= end }.count
             record.append(contentsOf: " [... \(remaining) more \(remaining == 1 ? "match" : "matches")]".utf8)
         }
-        record.append(Self.newline)
+        record.append(configuration.lineTerminator)
     }
 
     /// Before a file's first line: the file separator, when something was printed
@@ -283,7 +283,7 @@ extension StandardPrinter {
     /// `bytes`, plus the `\n` ripgrep adds when a file's last line has none.
     private func appendTerminated(_ bytes: UnsafeBufferPointer<UInt8>) {
         record.append(contentsOf: bytes)
-        if bytes.last != Self.newline { record.append(Self.newline) }
+        if bytes.last != configuration.lineTerminator { record.append(configuration.lineTerminator) }
     }
 
     /// A line with its matches coloured, as ripgrep's `write_colored_line`: adjacent
@@ -355,7 +355,7 @@ extension StandardPrinter {
         // ripgrep treats quitting on binary data as a filter: such a file is neither
         // counted nor listed, whatever was found before the binary data.
         if binaryDetection == .quit && binaryOffset != nil { return }
-        let pathEnd = configuration.pathTerminator ?? Self.newline
+        let pathEnd = configuration.pathTerminator ?? configuration.lineTerminator
         switch configuration.mode {
         case .lines:
             return
@@ -369,7 +369,7 @@ extension StandardPrinter {
             }
             record.append(contentsOf: String(count).utf8)
             if configuration.crlf { record.append(UInt8(ascii: "\r")) }
-            record.append(Self.newline)
+            record.append(configuration.lineTerminator)
         case .filesWithMatches:
             guard matchedLineCount > 0 else { return }
             appendPath()

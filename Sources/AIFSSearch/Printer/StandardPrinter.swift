@@ -81,6 +81,7 @@ public final class StandardPrinter: Sink {
     public init(configuration: Configuration = Configuration(), matcher: any Matcher, target: any PrintTarget) {
         self.configuration = configuration
         lineMatches.crlf = configuration.crlf
+        lineMatches.terminator = configuration.lineTerminator
         self.matcher = matcher
         self.target = target
         // As ripgrep's `needs_match_granularity`: colour, columns and -o need the
