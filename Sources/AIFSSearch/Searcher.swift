@@ -330,15 +330,6 @@ public final class Searcher {
         return true
     }
 
-    /// Whether a program can be started: for `--pre`, which must say when it cannot.
-    public static func canStart(_ executable: String) -> Bool {
-        if case .success(let process) = ChildProcess.start(executable, arguments: ["--version"], inputPath: nil) {
-            _ = process.waitForExit()
-            return true
-        }
-        return false
-    }
-
     private static func open(_ path: [UInt8]) throws(SearchError) -> ReadableFile {
         do { return try ReadableFile(pathBytes: path) } catch { throw SearchError(error) }
     }
