@@ -259,6 +259,10 @@ struct SearchCommand: ParsableCommand {
         let walkPaths = paths.filter { $0 != "-" }
         let walks = !searchesStandardInput || !walkPaths.isEmpty
 
+        if !multiline && !nullData, allPatterns.contains(where: { LiteralNewline.appears(in: $0, literal: fixedStrings) }) {
+            try? Console.standardError.write("aifs: \(LiteralNewline.message)\n")
+            throw ExitCode(2)
+        }
         var query = SearchQuery(patterns: allPatterns)
         query.literal = fixedStrings && allPatterns != ["(?!)"]
         query.caseMode = caseSensitive ? .sensitive : ignoreCase ? .insensitive : smartCase ? .smart : .sensitive

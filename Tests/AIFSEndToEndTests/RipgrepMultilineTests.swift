@@ -39,3 +39,21 @@ import Testing
         #expect(result.stdout == "1:a X b\n4:X X\n", "\(result)")
     }
 }
+
+/// Without `-U`, a pattern naming a newline is refused with ripgrep's advice, exit 2
+/// (issue 18); classes that merely could match one (`\s`, `[^a]`) are searched.
+@Suite struct RipgrepLiteralNewlineTests {
+    @Test(.enabled(if: RipgrepMultilineTests.rg != nil, "ripgrep is not installed"), arguments: [
+        [#"foo\nbar"#], [#"a\x0Ab"#], [#"a\x{a}b"#], [#"a\012b"#], [#"[\n]"#], [#"\s"#], [#"[^\n]+"#], [#"a\\nb"#],
+        ["-F", "x\ny"], ["-e", "foo", "-e", #"x\ny"#], ["-U", #"foo\nbar"#],
+    ])
+    func refusedAsRipgrep(_ arguments: [String]) throws {
+        let dir = try TemporaryDirectory("newline")
+        _ = try dir.file("ml.txt", "a foo\nbar b\nc\n")
+        let ours = try AIFS.run(["search"] + arguments + ["ml.txt"], in: dir.path)
+        let theirs = try Process.capture(RipgrepMultilineTests.rg!, arguments + ["ml.txt"], in: dir.path)
+        #expect(ours.status == theirs.status, "\(arguments)\nours: \(ours)\ntheirs: \(theirs)")
+        #expect(ours.stdout == theirs.stdout, "\(arguments)\nours: \(ours)\ntheirs: \(theirs)")
+        if ours.status == 2 { #expect(ours.stderr.contains("--multiline flag (or -U for short)"), "\(ours)") }
+    }
+}
