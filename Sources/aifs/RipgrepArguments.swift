@@ -256,6 +256,7 @@ enum RipgrepArguments {
         Option(long: "no-unicode", group: "unicode"),
         Option(long: "crlf", group: "crlf"),
         Option(long: "null-data", group: "null-data"),
+        Option(long: "colors", takesValue: true, repeatable: true),
         Option(long: "search-zip", short: "z", group: "search-zip"),
         Option(long: "no-search-zip", group: "search-zip", isNegation: true),
         Option(long: "pre", takesValue: true, group: "pre"),

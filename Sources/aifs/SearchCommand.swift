@@ -137,6 +137,9 @@ struct SearchCommand: ParsableCommand {
     @Flag(name: .customLong("multiline-dotall"), help: "With -U, let . match \\n too.")
     var multilineDotall = false
 
+    @Option(name: .customLong("colors"), help: ArgumentHelp("A colour spec, TYPE:fg|bg|style:VALUE or TYPE:none (TYPE: path, line, column, match); may be repeated.", valueName: "COLOR_SPEC"))
+    var colorSpecs: [String] = []
+
     @Flag(name: .customLong("null-data"), help: "Lines end with NUL bytes instead of \\n (records; binary detection off), as ripgrep.")
     var nullData = false
 
@@ -321,6 +324,10 @@ struct SearchCommand: ParsableCommand {
         var printer = StandardPrinter.Configuration()
         printer.byteOffset = byteOffset
         printer.crlf = crlf
+        do { printer.colors = try ColorSpecs(colorSpecs) } catch {
+            try? Console.standardError.write("aifs: \(error.message)\n")
+            throw ExitCode(2)
+        }
         if nullData { printer.lineTerminator = 0 }
         printer.multiline = multiline
         printer.replacement = replace.map { Replacement(RawArguments.bytes(of: $0)) }

@@ -83,6 +83,8 @@ extension StandardPrinter {
         /// Print each match replaced by this template (`-r`, `--replace`); nothing is
         /// written to the files.
         public var replacement: Replacement?
+        /// The colours used with ``color`` (`--colors`).
+        public var colors = ColorSpecs()
         /// The byte that ends lines: `\n`, or NUL with `--null-data`. Lines are printed
         /// with theirs, and the records the printer ends itself (a last line without
         /// one, `-o` matches, counts, paths) end with it, as in ripgrep.

@@ -1,15 +1,7 @@
-/// ripgrep 13's default colours, as `termcolor` writes them: every coloured span starts
-/// with a reset, then bold, then the foreground colour, and ends with a reset.
+/// Escape sequences that start a coloured span, as `termcolor` writes them (a reset,
+/// then the style, then the colours); every span ends with ``reset``.
 enum Palette {
     static let reset: [UInt8] = Array("\u{1B}[0m".utf8)
-    /// Paths: magenta.
-    static let path: [UInt8] = Array("\u{1B}[0m\u{1B}[35m".utf8)
-    /// Line numbers: green.
-    static let lineNumber: [UInt8] = Array("\u{1B}[0m\u{1B}[32m".utf8)
-    /// Columns have an empty colour spec, which still writes the resets.
-    static let column: [UInt8] = Array("\u{1B}[0m".utf8)
-    /// Matches: bold red.
-    static let match: [UInt8] = Array("\u{1B}[0m\u{1B}[1m\u{1B}[31m".utf8)
 }
 
 extension StandardPrinter {
@@ -91,6 +83,9 @@ extension StandardPrinter {
         writeBody(line, matches: ranges, isContext: isContext)
         endRecord()
     }
+
+    /// Whether matches are coloured: `--color` on and a match colour set.
+    private var colorsMatches: Bool { configuration.color && !configuration.colors.matchIsPlain }
 
     /// The `-r` template, unless the lines being written were already replaced.
     private var activeReplacement: Replacement? { replacementApplied ? nil : configuration.replacement }
@@ -178,16 +173,16 @@ extension StandardPrinter {
             } else {
                 record.append(contentsOf: Array("[Omitted long line with \(matches.count) matches]\n".utf8))
             }
-        } else if configuration.crlf && (configuration.color && showsMatches || isOnlyMatching || activeReplacement != nil) {
+        } else if configuration.crlf && (colorsMatches && showsMatches || isOnlyMatching || activeReplacement != nil) {
             // ripgrep 13 writes its own terminator, `\r\n`, after the lines it rebuilds.
             let content = LineMatches.withoutTerminator(line, crlf: true)
-            if configuration.color && showsMatches {
+            if colorsMatches && showsMatches {
                 appendColored(content, matches: matches.filter { $0.upperBound <= content.count }, terminated: false)
             } else {
                 record.append(contentsOf: content)
             }
             record.append(contentsOf: [UInt8(ascii: "\r"), Self.newline])
-        } else if configuration.color && showsMatches {
+        } else if colorsMatches && showsMatches {
             appendColored(line, matches: matches)
         } else {
             appendTerminated(line)
@@ -206,7 +201,7 @@ extension StandardPrinter {
         }
         let shown = UnsafeBufferPointer(rebasing: line[..<end])
         let clipped = matches.compactMap { range in range.lowerBound < end ? range.lowerBound..<min(range.upperBound, end) : nil }
-        if configuration.color && !clipped.isEmpty {
+        if colorsMatches && !clipped.isEmpty {
             appendColored(shown, matches: clipped, terminated: false)
         } else {
             record.append(contentsOf: shown)
@@ -248,21 +243,21 @@ extension StandardPrinter {
             }
         }
         if configuration.lineNumber || configuration.column, let lineNumber {
-            appendNumber(lineNumber, color: Palette.lineNumber)
+            appendNumber(lineNumber, color: configuration.colors.line)
             record.append(contentsOf: separator)
         }
         if configuration.column, let column = blockColumn ?? column {
-            appendNumber(column, color: Palette.column)
+            appendNumber(column, color: configuration.colors.column)
             record.append(contentsOf: separator)
         }
         if configuration.byteOffset {
-            appendNumber(Int(byteOffset), color: Palette.column)
+            appendNumber(Int(byteOffset), color: configuration.colors.column)
             record.append(contentsOf: separator)
         }
     }
 
     func appendPath() {
-        if configuration.color { appendEscape(Palette.path) }
+        if configuration.color { appendEscape(configuration.colors.path) }
         record.append(contentsOf: path)
         if configuration.color { appendEscape(Palette.reset) }
     }
@@ -305,7 +300,7 @@ extension StandardPrinter {
             }
             if !range.isEmpty {
                 if !inColor {
-                    appendEscape(Palette.match)
+                    appendEscape(configuration.colors.match)
                     inColor = true
                 }
                 record.append(contentsOf: UnsafeBufferPointer(rebasing: line[range]))
