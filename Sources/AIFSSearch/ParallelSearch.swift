@@ -7,9 +7,9 @@ public struct SearchTask {
     public var entry: WalkEntry
     /// The file's place in path order when the search is sorted (0, 1, 2, …), else `nil`.
     public var sequence: Int?
-    /// How to treat NUL bytes: ``BinaryDetection/convert`` for files named explicitly,
-    /// ``BinaryDetection/quit`` for files found in directories (ripgrep's rule), unless
-    /// the search is in text mode.
+    /// How to treat NUL bytes: ``SearcherConfiguration/binaryDetection(isExplicit:)``
+    /// (ripgrep's rule: files named explicitly are searched whole, files found in
+    /// directories stop at binary data).
     public var binaryDetection: BinaryDetection
 }
 
@@ -153,8 +153,7 @@ final class SearchVisitor: WalkVisitor {
     }
 
     static func binaryDetection(for entry: WalkEntry, _ configuration: SearcherConfiguration) -> BinaryDetection {
-        if configuration.binaryDetection == .none { return .none }
-        return entry.isExplicit ? .convert : .quit
+        configuration.binaryDetection(isExplicit: entry.isExplicit)
     }
 
     func visit(_ entry: WalkEntry) -> WalkAction {

@@ -96,6 +96,7 @@ public final class ChannelSink: Sink {
     private let invert: Bool
     private var path: [UInt8] = []
     private var hasMatched = false
+    private var sawBinaryData = false
     private var batch: [SearchEvent] = []
     /// Whether the batch holds more than finishes (lines, errors): it goes at the file's end.
     private var batchHasResults = false
@@ -112,10 +113,14 @@ public final class ChannelSink: Sink {
     public func begin(path: [UInt8]) -> Bool {
         self.path = path
         hasMatched = false
+        sawBinaryData = false
         return !channel.isCancelled
     }
 
     public func matched(_ match: SinkMatch) -> Bool {
+        // After binary data, a match is the file's "binary file matches": its lines
+        // are not reported.
+        if sawBinaryData { return false }
         hasMatched = true
         return send(
             match.bytes, lineNumber: match.lineNumber, offset: match.absoluteOffset, kind: .match,
@@ -129,7 +134,8 @@ public final class ChannelSink: Sink {
 
     public func binaryData(offset: Int64) -> Bool {
         // Quitting on binary data before any match reports nothing, as ripgrep.
-        add(.binaryFile(pathBytes: path, offset: offset), isResult: true)
+        sawBinaryData = true
+        return add(.binaryFile(pathBytes: path, offset: offset), isResult: true)
     }
 
     public func finish(_ finish: SinkFinish) {

@@ -23,6 +23,13 @@ public struct SearchQuery: Sendable, Hashable {
     public var wordBoundary = false
     /// Match only whole lines (`-x`).
     public var wholeLine = false
+    /// Unicode-aware `\w`, `\b`, `\d`, `\s` and `-w` (ripgrep's default; off with
+    /// `--no-unicode`). See ``RegexOptions/unicode``.
+    public var unicode = true
+    /// Matches may span lines (`-U`); see ``RegexOptions/multiline``.
+    public var multiline = false
+    /// With ``multiline``, `.` matches `\n` too (`--multiline-dotall`).
+    public var dotAll = false
 
     /// A query for `patterns` with the defaults.
     public init(patterns: [String]) {
@@ -46,7 +53,7 @@ public struct SearchQuery: Sendable, Hashable {
         guard !patterns.isEmpty else {
             throw SearchError(.invalidArgument, "no pattern given; pass one, or several with -e")
         }
-        if patterns.count == 1, !ignoresCase, !wordBoundary, !wholeLine,
+        if patterns.count == 1, !ignoresCase, !wordBoundary, !wholeLine, !multiline,
            let pattern = patterns.first, !pattern.isEmpty,
            literal || !pattern.contains(where: SearchQuery.isMetacharacter)
         {
@@ -57,6 +64,9 @@ public struct SearchQuery: Sendable, Hashable {
         options.wordBoundary = wordBoundary
         options.wholeLine = wholeLine
         options.literal = literal
+        options.unicode = unicode
+        options.multiline = multiline
+        options.dotAll = dotAll
         return try RegexMatcher(patterns: patterns, options: options)
     }
 

@@ -14,12 +14,36 @@ public struct SearcherConfiguration: Sendable, Hashable {
     /// Stop a file after this many reported lines (`-m`); trailing context is still
     /// reported.
     public var maxReportedLines: Int?
-    /// What to do on finding a NUL byte.
+    /// What to do on finding a NUL byte in a file found by walking a directory:
+    /// ``BinaryDetection/quit``, ``BinaryDetection/convert`` with `--binary`.
     public var binaryDetection: BinaryDetection = .quit
+    /// What to do on finding a NUL byte in a file named explicitly (and standard
+    /// input): ``BinaryDetection/convert``, or ``BinaryDetection/convertMapped`` where
+    /// ripgrep would map the file.
+    public var explicitBinaryDetection: BinaryDetection = .convert
+    /// The encoding files are read in (`-E`). By default a UTF-8 byte-order mark is
+    /// dropped before searching (offsets and columns count from after it) and UTF-16
+    /// with a BOM is transcoded to UTF-8, as ripgrep does; offsets then count the UTF-8
+    /// bytes.
+    public var encoding = SearchEncoding.automatic
+    /// The byte that ends lines (records): `\n`, or NUL for `--null-data`, which also
+    /// needs ``binaryDetection`` off, as ripgrep.
+    public var lineTerminator = UInt8(ascii: "\n")
+    /// Matches may span lines (`-U`): the whole file is read into memory (as ripgrep
+    /// does), the matcher runs over all of it, and each group of lines that matches
+    /// overlap is reported as one ``SinkMatch`` holding those lines. The matcher must be
+    /// compiled for it (``RegexOptions/multiline``).
+    public var multiline = false
+    /// Lines end with `\r\n` as well as `\n` (`--crlf`): the matcher does not see a `\r`
+    /// before the `\n`, so `$` matches before it.
+    public var crlf = false
+    /// Report every line: those that are not reported as matches (or, inverted, as
+    /// non-matches) are reported as context (`--passthru`).
+    public var passthru = false
     /// The size of the read buffer a searcher starts with. 1 MiB reads cost 12% less
-    /// time than ripgrep's 64 KiB on a 1 GB file here. Binary detection works per
-    /// buffer, so on a file with a NUL byte after its first 64 KiB the lines before the
-    /// NUL's buffer can differ from ripgrep's.
+    /// time than ripgrep's 64 KiB on a 1 GB file here. Binary detection replays
+    /// ripgrep's 64 KiB reads (``RipgrepReadWindows``), so a file with a NUL byte gets
+    /// ripgrep's lines whatever this size.
     public var initialBufferSize = 1024 * 1024
     /// The most the buffer may grow to hold one long line. A longer line is searched in
     /// overlapping pieces of this size and reported cut (see ``Searcher``'s "Lines
@@ -28,6 +52,13 @@ public struct SearcherConfiguration: Sendable, Hashable {
 
     /// Creates the default configuration.
     public init() {}
+
+    /// The binary detection for a file named explicitly or found in a directory; none
+    /// at all when ``binaryDetection`` is ``BinaryDetection/none`` (`-a`).
+    public func binaryDetection(isExplicit: Bool) -> BinaryDetection {
+        if binaryDetection == .none { return .none }
+        return isExplicit ? explicitBinaryDetection : binaryDetection
+    }
 }
 
 /// Searches files in fixed, reused buffers and reports lines to a ``Sink`` as it finds
@@ -93,6 +124,11 @@ public final class Searcher {
     private var afterRemaining = 0
     private var reportedLines = 0
     private var binaryOffset: Int64?
+    /// ripgrep's reads, replayed (``BinaryDetection/quit`` and ``/convert``).
+    private var windows = RipgrepReadWindows()
+    /// The first NUL byte found, and where ripgrep would have stopped searching to
+    /// report it: not yet reported to the sink.
+    private var pendingBinary: (offset: Int64, searchedEnd: Int64)?
     private var stopped = false
     private var maxReached = false
     private var sink: (any Sink)?
@@ -137,11 +173,17 @@ public final class Searcher {
     private var overlap: Int { capacity / 4 }
 
     private static let newline = UInt8(ascii: "\n")
+    /// The byte that ends lines: `\n`, or NUL with `--null-data`.
+    private let terminator: UInt8
+    /// Below this largest buffer (tests use tiny ones), binary data is looked for per
+    /// buffer, without replaying ripgrep's 64 KiB reads.
+    static let smallestBufferForRipgrepReads = 4 * Int(RipgrepReadWindows.ripgrepCapacity)
 
     /// Creates a searcher.
     public init(matcher: any Matcher, configuration: SearcherConfiguration = SearcherConfiguration()) {
         self.matcher = matcher
         self.configuration = configuration
+        terminator = configuration.lineTerminator
         capacity = max(1, configuration.initialBufferSize)
         storage = .allocate(byteCount: capacity, alignment: 16)
         base = storage.baseAddress!.assumingMemoryBound(to: UInt8.self)
@@ -182,14 +224,110 @@ public final class Searcher {
     ) throws(SearchError) {
         self.binaryDetection = binaryDetection ?? configuration.binaryDetection
         var total: Int64 = 0
-        var atEnd = false
-        try run(displayPath: displayPath ?? Array(file.path.utf8), sink: sink) { buffer throws(CoreError) in
-            if atEnd { return 0 }
+        var rawAtEnd = false
+        func readRaw(_ buffer: UnsafeMutableRawBufferPointer) throws(CoreError) -> Int {
+            if rawAtEnd { return 0 }
             let count = try file.read(into: buffer)
             total += Int64(count)
-            atEnd = file.reachedEnd(afterReading: count, of: buffer.count, total: total)
+            rawAtEnd = count == 0 || file.reachedEnd(afterReading: count, of: buffer.count, total: total)
             return count
         }
+        let encoding = configuration.encoding
+        var transcoder = Transcoder(encoding.kind)
+        var isFirstRead = true
+        // Transcoding: raw bytes not yet decoded, decoded bytes not yet handed over.
+        var raw: [UInt8] = []
+        var decoded: [UInt8] = []
+        var decodedStart = 0
+        try run(displayPath: displayPath ?? Array(file.path.utf8), sink: sink) { buffer throws(CoreError) in
+            if isFirstRead {
+                // The first read goes straight into the buffer (no extra read for the
+                // byte-order mark); a UTF-16 one turns transcoding on.
+                isFirstRead = false
+                let count = try readRaw(buffer)
+                var bomLength = 0
+                if encoding.kind != .none, count >= 2 {
+                    let first = buffer[0], second = buffer[1]
+                    if count >= 3 && first == 0xEF && second == 0xBB && buffer[2] == 0xBF {
+                        transcoder = nil  // A UTF-8 BOM wins over a label; run() drops it.
+                    } else if first == 0xFF && second == 0xFE {
+                        transcoder = Transcoder(.utf16LittleEndian)
+                        bomLength = 2
+                    } else if first == 0xFE && second == 0xFF {
+                        transcoder = Transcoder(.utf16BigEndian)
+                        bomLength = 2
+                    }
+                }
+                guard transcoder != nil else { return count }
+                raw = Array(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[bomLength..<count]))
+                // ripgrep's decoder hands over whole reads.
+                windows = RipgrepReadWindows(firstReadLength: RipgrepReadWindows.ripgrepCapacity)
+            }
+            guard let transcoder else { return try readRaw(buffer) }
+            while decodedStart == decoded.count {
+                decoded.removeAll(keepingCapacity: true)
+                decodedStart = 0
+                if !rawAtEnd && raw.count < Searcher.transcodingReadSize {
+                    let previous = raw.count
+                    raw += repeatElement(0, count: Searcher.transcodingReadSize)
+                    let read = raw.withUnsafeMutableBytes { bytes in
+                        Result { () throws(CoreError) in try readRaw(UnsafeMutableRawBufferPointer(rebasing: bytes[previous...])) }
+                    }
+                    raw.removeLast(Searcher.transcodingReadSize - ((try? read.get()) ?? 0))
+                    _ = try read.get()
+                }
+                let consumed = raw.withUnsafeBufferPointer { transcoder.decode($0, atEnd: rawAtEnd, into: &decoded) }
+                raw.removeFirst(consumed)
+                if decoded.isEmpty && rawAtEnd && raw.isEmpty { return 0 }
+            }
+            let count = min(buffer.count, decoded.count - decodedStart)
+            decoded.withUnsafeBytes { bytes in
+                buffer.baseAddress!.copyMemory(from: bytes.baseAddress! + decodedStart, byteCount: count)
+            }
+            decodedStart += count
+            return count
+        }
+    }
+
+    /// How many raw bytes a transcoding search reads at a time.
+    static let transcodingReadSize = 64 * 1024
+
+    /// Searches what a program writes to its standard output: ripgrep's `--pre COMMAND`
+    /// (run as `COMMAND PATH`) and `-z` (`gzip -d -c PATH` and the like). The program
+    /// gets `inputPath` as its standard input too, as in ripgrep.
+    ///
+    /// - Returns: false when the program could not be started (nothing was searched, and
+    ///   the sink was not called): `-z` then searches the file itself, as ripgrep.
+    /// - Throws: ``SearchError`` with `.io` when its output cannot be read, or when it
+    ///   exits with a failure after writing all of it.
+    public func search(
+        outputOf executable: String, arguments: [String], inputPath: [UInt8], displayPath: [UInt8],
+        binaryDetection: BinaryDetection? = nil, sink: any Sink
+    ) throws(SearchError) -> Bool {
+        let process: ChildProcess
+        switch ChildProcess.start(executable, arguments: arguments, inputPath: inputPath) {
+        case .success(let started): process = started
+        case .failure: return false
+        }
+        self.binaryDetection = binaryDetection ?? configuration.binaryDetection
+        var reachedEnd = false
+        let shown = String(decoding: displayPath, as: UTF8.self)
+        let command = ([executable] + arguments).joined(separator: " ")
+        try run(displayPath: displayPath, sink: sink) { buffer throws(CoreError) in
+            switch process.read(into: buffer) {
+            case .success(let count):
+                if count == 0 { reachedEnd = true }
+                return count
+            case .failure(let failure):
+                throw CoreError(.io, "\(shown): reading the output of '\(command)': \(failure.message)", path: shown)
+            }
+        }
+        let status = process.waitForExit()
+        if reachedEnd && status != 0 {
+            let how = status.map { "exit status \($0)" } ?? "a signal"
+            throw SearchError(.io, "\(shown): preprocessor command failed: '\(command)' ended with \(how)", path: shown)
+        }
+        return true
     }
 
     private static func open(_ path: [UInt8]) throws(SearchError) -> ReadableFile {
@@ -226,6 +364,8 @@ public final class Searcher {
         afterRemaining = 0
         reportedLines = 0
         binaryOffset = nil
+        pendingBinary = nil
+        windows = RipgrepReadWindows()
         stopped = false
         maxReached = false
         problems = []
@@ -265,6 +405,11 @@ public final class Searcher {
             finish(sink: sink, started: started)
             return
         }
+        if configuration.multiline {
+            try runMultiline(sink: sink, fill: fill)
+            finish(sink: sink, started: started)
+            return
+        }
         var atEnd = false
         while !atEnd && !stopped {
             makeRoom()
@@ -277,20 +422,14 @@ public final class Searcher {
             let fresh = end..<(end + count)
             end += count
             atEnd = count == 0
-            if binaryDetection != .none, binaryOffset == nil,
-               let zero = ByteScan.firstIndex(of: 0, in: bytes, range: fresh)
-            {
-                binaryOffset = bufferOffset + Int64(zero)
-                if binaryDetection == .quit {
-                    _ = sink.binaryData(offset: binaryOffset!)
-                    break
-                }
-            }
+            if bufferOffset == 0 && fresh.lowerBound == 0 && count > 0 { stripByteOrderMark() }
+            let freshStart = min(fresh.lowerBound, end)
+            if detectBinary(in: freshStart..<end) { break }
             if longLine != nil {
                 // The next piece of an over-long line: up to its terminator, the end of
                 // the file, or the end of the full buffer. Its overlap, at the front,
                 // holds no terminator.
-                if let terminator = ByteScan.firstIndex(of: Searcher.newline, in: bytes, range: searchStart..<end) {
+                if let terminator = ByteScan.firstIndex(of: terminator, in: bytes, range: searchStart..<end) {
                     searchPiece(0..<(terminator + 1), isLast: true)
                 } else if atEnd {
                     searchPiece(0..<end, isLast: true)
@@ -305,7 +444,7 @@ public final class Searcher {
             let regionEnd: Int
             if atEnd {
                 regionEnd = end
-            } else if let newline = ByteScan.lastIndex(of: Searcher.newline, in: bytes, range: searchStart..<end) {
+            } else if let newline = ByteScan.lastIndex(of: terminator, in: bytes, range: searchStart..<end) {
                 regionEnd = newline + 1
             } else if end == capacity && capacity >= configuration.maximumBufferSize {
                 // Only a line that fills the whole buffer is over-long: first move it to
@@ -323,17 +462,195 @@ public final class Searcher {
             } else {
                 continue
             }
-            if regionEnd > searchStart {
-                process(regionEnd: regionEnd)
-                let retained = configuration.beforeContext > 0
-                    ? startOfLines(before: regionEnd, count: configuration.beforeContext, notBefore: keepStart)
-                    : regionEnd
-                keepStart = max(keepStart, retained)
-                searchStart = regionEnd
+            var searchable = regionEnd
+            if let pendingBinary {
+                searchable = min(regionEnd, Int(pendingBinary.searchedEnd - bufferOffset))
+            } else if binaryOffset == nil && !atEnd && (binaryDetection == .quit || binaryDetection == .convert)
+                        && configuration.maximumBufferSize >= Searcher.smallestBufferForRipgrepReads {
+                // ripgrep has not searched past its last complete read yet: a NUL in
+                // its next read would stop it before these lines. (The buffer grows to
+                // hold ripgrep's read; at its largest, it is searched anyway.)
+                let limit = Int(windows.searchedEnd - bufferOffset)
+                if limit > searchStart || end < capacity || capacity < configuration.maximumBufferSize {
+                    searchable = min(regionEnd, max(limit, searchStart))
+                }
             }
+            advance(to: searchable)
+            if let pending = pendingBinary, !stopped, bufferOffset + Int64(searchStart) >= pending.searchedEnd {
+                // Where ripgrep reads the NUL byte.
+                pendingBinary = nil
+                binaryOffset = pending.offset
+                if !sink.binaryData(offset: pending.offset) || binaryDetection == .quit { stopped = true }
+            }
+            if !stopped && pendingBinary == nil && binaryOffset != nil { advance(to: regionEnd) }
             if maxReached && afterRemaining == 0 { stopped = true }
         }
         finish(sink: sink, started: started)
+    }
+
+    // MARK: - Multi-line search
+
+    /// `-U`: reads the whole input, then reports each group of lines that overlapping
+    /// matches cover as one match.
+    private func runMultiline(
+        sink: any Sink, fill: (UnsafeMutableRawBufferPointer) throws(CoreError) -> Int
+    ) throws(SearchError) {
+        var atEnd = false
+        while !atEnd {
+            if end == capacity {
+                // No limit: ripgrep holds the whole file for a multi-line search too.
+                let grown = capacity * 2
+                let newStorage = UnsafeMutableRawBufferPointer.allocate(byteCount: grown, alignment: 16)
+                newStorage.baseAddress!.copyMemory(from: base, byteCount: end)
+                storage.deallocate()
+                storage = newStorage
+                base = newStorage.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                capacity = grown
+            }
+            let count: Int
+            do {
+                count = try fill(UnsafeMutableRawBufferPointer(start: base + end, count: capacity - end))
+            } catch {
+                throw SearchError(error)
+            }
+            let first = end == 0
+            end += count
+            if first && count > 0 { stripByteOrderMark() }
+            atEnd = count == 0
+        }
+        searchStart = end
+        if binaryDetection != .none, let zero = ByteScan.firstIndex(of: 0, in: bytes, range: 0..<end) {
+            binaryOffset = Int64(zero)
+            if !sink.binaryData(offset: Int64(zero)) || binaryDetection == .quit { return }
+            if binaryDetection == .convert { replaceNULs(in: 0..<end) }
+        }
+        let haystack = UnsafeBufferPointer(start: base, count: end)
+        var position = 0
+        var block: Range<Int>?
+        func flush(_ block: Range<Int>) {
+            if configuration.invert {
+                var line = position
+                while line < block.lowerBound && !stopped {
+                    let next = lineEnd(after: line, limit: block.lowerBound)
+                    report(line..<next)
+                    line = next
+                }
+            } else {
+                emitAfterContext(from: position, to: block.lowerBound)
+                if !stopped { report(block) }
+            }
+            position = block.upperBound
+        }
+        var from = 0
+        while from <= end && !stopped {
+            let found: Range<Int>
+            switch matcher.matchResult(in: haystack, from: from) {
+            case .match(let range): found = range
+            case .noMatch: from = end + 1; continue
+            case .undecided(let reason):
+                addProblem(SearchError(
+                    .undecidedLine,
+                    "\(String(decoding: path, as: UTF8.self)): the regex engine gave up (\(reason)) from byte offset \(from) "
+                        + "on, so matches after it are not reported; simplify the pattern",
+                    path: String(decoding: path, as: UTF8.self)))
+                from = end + 1
+                continue
+            }
+            if found.lowerBound >= end && found.isEmpty { break }
+            let lineStart = ByteScan.lastIndex(of: terminator, in: bytes, range: 0..<found.lowerBound).map { $0 + 1 } ?? 0
+            let lastByte = found.isEmpty ? found.lowerBound : found.upperBound - 1
+            let lineStop = lineEnd(after: lastByte, limit: end)
+            if let current = block, lineStart < current.upperBound {
+                block = current.lowerBound..<max(current.upperBound, lineStop)
+            } else {
+                if let current = block { flush(current) }
+                block = lineStart..<lineStop
+            }
+            from = found.isEmpty ? found.upperBound + 1 : found.upperBound
+        }
+        if let block, !stopped { flush(block) }
+        if configuration.invert {
+            var line = position
+            while line < end && !stopped {
+                let next = lineEnd(after: line, limit: end)
+                report(line..<next)
+                line = next
+            }
+        } else {
+            emitAfterContext(from: position, to: end)
+        }
+    }
+
+    /// Searches the lines up to `limit` (a line end), keeping before-context.
+    private func advance(to limit: Int) {
+        guard limit > searchStart, !stopped else { return }
+        process(regionEnd: limit)
+        let retained = configuration.beforeContext > 0
+            ? startOfLines(before: limit, count: configuration.beforeContext, notBefore: keepStart)
+            : limit
+        keepStart = max(keepStart, retained)
+        searchStart = limit
+    }
+
+    // MARK: - Binary data and byte-order marks
+
+    /// Looks for a NUL byte in the bytes just read, `base[fresh]`; true when the search
+    /// must stop at once.
+    private func detectBinary(in fresh: Range<Int>) -> Bool {
+        switch binaryDetection {
+        case .none:
+            return false
+        case .convertMapped:
+            // ripgrep checks the first 64 KiB of a mapped file, then reported lines.
+            guard binaryOffset == nil, bufferOffset + Int64(fresh.lowerBound) < RipgrepReadWindows.ripgrepCapacity else {
+                return false
+            }
+            let upper = min(fresh.upperBound, Int(RipgrepReadWindows.ripgrepCapacity - bufferOffset))
+            guard let zero = ByteScan.firstIndex(of: 0, in: bytes, range: fresh.lowerBound..<upper) else { return false }
+            binaryOffset = bufferOffset + Int64(zero)
+            return !sink!.binaryData(offset: binaryOffset!)
+        case .quit, .convert:
+            if binaryOffset == nil && pendingBinary == nil {
+                if let zero = ByteScan.firstIndex(of: 0, in: bytes, range: fresh) {
+                    windows.feed(bytes, range: fresh.lowerBound..<zero, absoluteStart: bufferOffset + Int64(fresh.lowerBound),
+                                 terminator: terminator)
+                    pendingBinary = (bufferOffset + Int64(zero), windows.searchedEnd)
+                } else {
+                    windows.feed(bytes, range: fresh, absoluteStart: bufferOffset + Int64(fresh.lowerBound),
+                                 terminator: terminator)
+                }
+            }
+            if binaryDetection == .convert { replaceNULs(in: fresh) }
+            return false
+        }
+    }
+
+    /// ripgrep's conversion: NUL bytes read as line terminators.
+    private func replaceNULs(in range: Range<Int>) {
+        var position = range.lowerBound
+        while position < range.upperBound, let zero = ByteScan.firstIndex(of: 0, in: bytes, range: position..<range.upperBound) {
+            base[zero] = Searcher.newline
+            position = zero + 1
+        }
+    }
+
+    /// Drops a UTF-8 byte-order mark at the start of the file (just read), so `^` and
+    /// columns see the text as ripgrep does; ripgrep's first read is then a full one.
+    private func stripByteOrderMark() {
+        guard configuration.encoding.kind != .none, end >= 3, base[0] == 0xEF, base[1] == 0xBB, base[2] == 0xBF else { return }
+        base.update(from: base + 3, count: end - 3)
+        end -= 3
+        windows = RipgrepReadWindows(firstReadLength: RipgrepReadWindows.ripgrepCapacity)
+    }
+
+    /// For ``BinaryDetection/convertMapped``: a reported line holding a NUL byte is
+    /// where ripgrep finds binary data. False when the sink said to stop.
+    private func checkMappedBinary(_ line: Range<Int>) -> Bool {
+        guard binaryDetection == .convertMapped, binaryOffset == nil,
+              let zero = ByteScan.firstIndex(of: 0, in: bytes, range: line)
+        else { return true }
+        binaryOffset = bufferOffset + Int64(zero)
+        return sink!.binaryData(offset: binaryOffset!)
     }
 
     private func finish(sink: any Sink, started: ContinuousClock.Instant) {
@@ -519,9 +836,22 @@ public final class Searcher {
                     report(line..<next)
                     line = next
                 }
-                emitAfterContext(from: line, to: match?.upperBound ?? runEnd)
+                if configuration.passthru, let match, !stopped {
+                    emitContext(match, kind: .after)
+                } else {
+                    emitAfterContext(from: line, to: match?.upperBound ?? runEnd)
+                }
             } else {
-                emitAfterContext(from: position, to: runEnd)
+                if configuration.passthru {
+                    var line = position
+                    while line < runEnd && !stopped {
+                        let next = lineEnd(after: line, limit: runEnd)
+                        emitContext(line..<next, kind: .after)
+                        line = next
+                    }
+                } else {
+                    emitAfterContext(from: position, to: runEnd)
+                }
                 if let match, !stopped { report(match) }
             }
             guard let match else { break }
@@ -536,7 +866,7 @@ public final class Searcher {
         while scan < haystack.count, let found = matcher.candidate(in: haystack, from: scan) {
             let candidate = max(found, scan)
             guard candidate < haystack.count else { return nil }
-            let lineStart = ByteScan.lastIndex(of: Searcher.newline, in: haystack, range: scan..<candidate)
+            let lineStart = ByteScan.lastIndex(of: terminator, in: haystack, range: scan..<candidate)
                 .map { $0 + 1 } ?? scan
             let lineStop = lineEnd(after: candidate, limit: haystack.count)
             if confirms(lineStart..<lineStop) { return lineStart..<lineStop }
@@ -566,13 +896,16 @@ public final class Searcher {
     }
 
     private func contentLength(_ line: Range<Int>) -> Int {
-        line.count > 0 && base[line.upperBound - 1] == Searcher.newline ? line.count - 1 : line.count
+        guard line.count > 0 && base[line.upperBound - 1] == terminator else { return line.count }
+        // --crlf: a `\r` before the `\n` is part of the terminator.
+        if configuration.crlf && line.count > 1 && base[line.upperBound - 2] == UInt8(ascii: "\r") { return line.count - 2 }
+        return line.count - 1
     }
 
     /// The end (past the terminator) of the line holding `position`.
     private func lineEnd(after position: Int, limit: Int) -> Int {
         guard position < limit else { return limit }
-        return ByteScan.firstIndex(of: Searcher.newline, in: bytes, range: position..<limit).map { $0 + 1 } ?? limit
+        return ByteScan.firstIndex(of: terminator, in: bytes, range: position..<limit).map { $0 + 1 } ?? limit
     }
 
     /// The start of the `count`th line before the line starting at `position`, but not
@@ -582,7 +915,7 @@ public final class Searcher {
         for _ in 0..<count {
             guard start > lower else { break }
             // `start - 1` is the terminator of the previous line.
-            start = ByteScan.lastIndex(of: Searcher.newline, in: bytes, range: lower..<(start - 1))
+            start = ByteScan.lastIndex(of: terminator, in: bytes, range: lower..<(start - 1))
                 .map { $0 + 1 } ?? lower
         }
         return start
@@ -593,7 +926,7 @@ public final class Searcher {
     private func lineNumber(at position: Int) -> Int? {
         guard configuration.lineNumbers else { return nil }
         if position > countedPosition {
-            countedLine += ByteScan.count(of: Searcher.newline, in: bytes, range: countedPosition..<position)
+            countedLine += ByteScan.count(of: terminator, in: bytes, range: countedPosition..<position)
             countedPosition = position
         }
         return countedLine
@@ -611,13 +944,12 @@ public final class Searcher {
             }
             afterRemaining -= 1
         }
-        if binaryDetection == .convert, let binaryOffset {
-            _ = sink.binaryData(offset: binaryOffset)
+        if !maxReached { emitBeforeContext(line.lowerBound) }
+        if stopped { return }
+        if !checkMappedBinary(line) {
             stopped = true
             return
         }
-        if !maxReached { emitBeforeContext(line.lowerBound) }
-        if stopped { return }
         let place = place ?? tailPlace(line)
         emitBreakIfNeeded(absoluteOffset: place?.absoluteOffset ?? bufferOffset + Int64(line.lowerBound))
         let match = SinkMatch(
@@ -676,6 +1008,10 @@ public final class Searcher {
             absoluteOffset: place?.absoluteOffset ?? bufferOffset + Int64(line.lowerBound),
             kind: kind, lineOffset: place?.lineOffset ?? 0, isCut: place != nil)
         if let place { noteCut(place, shownBytes: line.count) }
+        if !checkMappedBinary(line) {
+            stopped = true
+            return
+        }
         if !sink.context(context) { stopped = true }
         lastPrinted = bufferOffset + Int64(line.upperBound)
     }

@@ -143,20 +143,33 @@ public struct SinkFinish: Sendable, Hashable {
     }
 }
 
-/// What the searcher does on finding a NUL byte, as ripgrep.
+/// What the searcher does on finding a NUL byte, as ripgrep 14.
 ///
-/// Detection works on buffers, as ripgrep's does: each buffer is checked for a NUL byte
-/// before it is searched, so lines that precede the NUL in the same buffer are treated
-/// like the rest of that buffer.
+/// The searcher calls ``Sink/binaryData(offset:)`` when ripgrep would have seen the NUL
+/// byte (ripgrep reads 64 KiB at a time; see ``RipgrepReadWindows``), not when aifs's
+/// larger reads first hold it. After that call, a printer of lines shows ripgrep's
+/// "binary file matches" note at the next match instead of the line, and stops.
 public enum BinaryDetection: Sendable, Hashable {
-    /// Search everything as text (`-a`, `--text`).
+    /// Search everything as text (`-a`, `--text`, `--null-data`).
     case none
-    /// Stop before searching the first buffer that holds a NUL byte (files found by
-    /// walking a directory): matches in earlier buffers are reported, then
+    /// Stop at the first 64 KiB read that holds a NUL byte, without searching it (files
+    /// found by walking a directory): the matches of earlier reads are reported, then
     /// ``Sink/binaryData(offset:)``; a small binary file reports nothing.
     case quit
-    /// Once a buffer holding a NUL byte is reached, report the next match as
-    /// ``Sink/binaryData(offset:)`` instead of the line and stop (files named
-    /// explicitly: ripgrep's "binary file matches").
+    /// Read NUL bytes as line terminators and search the whole file; the first 64 KiB
+    /// read holding a NUL byte calls ``Sink/binaryData(offset:)`` before its lines are
+    /// searched (ripgrep reading a file named explicitly, standard input, or a file
+    /// found in a directory with `--binary`).
     case convert
+    /// As ripgrep searches a memory-mapped file named on the command line (its default
+    /// when at most 10 paths are given and all are files): NUL bytes stay as they are;
+    /// ``Sink/binaryData(offset:)`` is called at once for a NUL in the first 64 KiB,
+    /// else for the first reported line (match or context) that holds one.
+    case convertMapped
+
+    /// Whether NUL bytes are reported at all.
+    public var detects: Bool { self != .none }
+    /// Whether a printer of lines stops at the first match after
+    /// ``Sink/binaryData(offset:)``.
+    public var suppressesMatchesAfterBinaryData: Bool { self == .convert || self == .convertMapped }
 }

@@ -51,12 +51,14 @@ enum SearchTools {
                     "maxResults": Schema.integer("The most matches to return (default 100).", example: 100, minimum: 1, maximum: 5000),
                     "maxMatchesPerFile": Schema.integer("At most this many matching lines per file.", example: 10, minimum: 1),
                     "maxFileSize": Schema.integer("Skip files larger than this many bytes.", example: 1_000_000, minimum: 0),
-                    "type": Schema.array(Schema.string("A type."), "Only files of these ripgrep types (py, rust, js…)."),
+                    "type": Schema.array(Schema.string("A type."), "Only these ripgrep types (py, rust…)."),
                     "outputMode": Schema.string(
                         "content (lines), files_with_matches (paths) or count (per file).",
                         enum: ["content", "files_with_matches", "count"]),
                     "sort": Schema.string("path (default) or modified (newest first).", enum: ["path", "modified"]),
                     "headLimit": Schema.integer("Only the first N entries, no pages.", minimum: 1),
+                    "multiline": Schema.boolean("rg -U"),
+                    "replace": Schema.string("rg -r preview; no write"),
                     "cursor": DirectoryTools.cursorSchema,
                 ], required: ["pattern"]),
             annotations: ReadTools.readOnly,
@@ -119,7 +121,7 @@ enum SearchTools {
         try arguments.checkKnown([
             "pattern", "path", "literal", "caseMode", "wordBoundary", "include", "exclude", "includeHidden",
             "respectIgnoreFiles", "before", "after", "maxResults", "maxMatchesPerFile", "maxFileSize", "cursor",
-            "type", "outputMode", "sort", "headLimit",
+            "type", "outputMode", "sort", "headLimit", "multiline", "replace",
         ])
         let outputMode = try arguments.string("outputMode") ?? "content"
         guard ["content", "files_with_matches", "count"].contains(outputMode) else {
@@ -135,6 +137,8 @@ enum SearchTools {
         var query = SearchQuery(patterns: [pattern])
         query.literal = try arguments.bool("literal") ?? false
         query.wordBoundary = try arguments.bool("wordBoundary") ?? false
+        query.multiline = try arguments.bool("multiline") ?? false
+        let replacement = try arguments.string("replace").map { Replacement(Array($0.utf8)) }
         if let mode = try arguments.string("caseMode") {
             guard let caseMode = CaseMode(rawValue: mode) else {
                 throw ToolFailure("invalidArgument", "search_content: caseMode must be sensitive, insensitive or smart, not '\(mode)'")
@@ -156,6 +160,9 @@ enum SearchTools {
         configuration.beforeContext = try arguments.int("before", minimum: 0, maximum: 100) ?? 0
         configuration.afterContext = try arguments.int("after", minimum: 0, maximum: 100) ?? 0
         configuration.maxReportedLines = try arguments.int("maxMatchesPerFile", minimum: 1)
+        configuration.multiline = query.multiline
+        // For the replacement preview only: the search's own matcher lives in the service.
+        let previewMatcher: (any Matcher)? = replacement == nil ? nil : try? query.makeMatcher()
 
         let page = try await context.page(arguments, limit: limit, pageSizeArgument: "maxResults") { () throws(ToolFailure) -> ([Entry], (any Sendable)?) in
             var (matches, summary) = try await collect(query, base: base, walk: walk, configuration: configuration, context: context)
@@ -219,13 +226,21 @@ enum SearchTools {
                     "text": .string(text),
                 ]
             }
-            values.append([
+            var value: [String: Value] = [
                 "path": .string(shownPath), "line": .int(number), "column": .int(column),
                 "text": .string(lineText(match.line)), "submatches": .array(submatches),
                 "before": .strings(match.before.map(lineText)), "after": .strings(match.after.map(lineText)),
-            ])
+            ]
+            var replacedText: String?
+            if let replacement, let previewMatcher {
+                let replaced = replacement.replacing(in: match.line.bytes, matches: match.line.submatches, matcher: previewMatcher)
+                replacedText = String(decoding: replaced, as: UTF8.self)
+                value["replaced"] = .string(replacedText!)
+            }
+            values.append(.object(value))
             for line in match.before { rendering.append("\(shownPath)-\(line.lineNumber ?? 0)-\(lineText(line))") }
             rendering.append("\(shownPath):\(number):\(column):\(lineText(match.line))")
+            if let replacedText { rendering.append("\(shownPath):\(number):\(column):\(replacedText)  (replaced; not written)") }
             for line in match.after { rendering.append("\(shownPath)-\(line.lineNumber ?? 0)-\(lineText(line))") }
             if configuration.beforeContext + configuration.afterContext > 0 { rendering.append("--") }
         }

@@ -67,16 +67,20 @@ enum RipgrepArguments {
     /// The rewrite of one command's arguments (without the command's name).
     static func normalize(_ arguments: some Collection<String>, table: Table) -> [String] {
         // (key for "last wins", the token to pass on or nil for a negation)
-        var options: [(key: String?, token: String?)] = []
+        var options: [(key: String?, tokens: [String]?)] = []
         var positionals: [String] = []
         var unknown: [String] = []
         var rest = arguments[...]
 
         func add(_ option: Option, value: String?) {
             let long = option.rewrite?.long ?? option.long
-            let token = value.map { "--\(long)=\(option.rewrite?.prefix ?? "")\($0)" } ?? "--\(long)"
+            let prefix = option.rewrite?.prefix ?? ""
+            // An empty value (`-r=`, `--replace=`) goes separately: ArgumentParser reads
+            // `--replace=` as a missing value.
+            let tokens = value.map { prefix.isEmpty && $0.isEmpty ? ["--\(long)", ""] : ["--\(long)=\(prefix)\($0)"] }
+                ?? ["--\(long)"]
             let key = option.repeatable ? nil : option.group ?? option.long
-            options.append((key, option.isNegation ? nil : token))
+            options.append((key, option.isNegation ? nil : tokens))
         }
 
         while let argument = rest.popFirst() {
@@ -143,7 +147,7 @@ enum RipgrepArguments {
         var result: [String] = []
         for (index, option) in options.enumerated() {
             if let key = option.key, lastIndex[key] != index { continue }
-            if let token = option.token { result.append(token) }
+            if let tokens = option.tokens { result.append(contentsOf: tokens) }
         }
         result.append(contentsOf: unknown)
         if !positionals.isEmpty {
@@ -245,8 +249,45 @@ enum RipgrepArguments {
         Option(long: "context", short: "C", takesValue: true),
         Option(long: "max-count", short: "m", takesValue: true),
         Option(long: "max-columns", short: "M", takesValue: true),
-        Option(long: "text", short: "a", group: "text"),
-        Option(long: "no-text", group: "text", isNegation: true),
+        // ripgrep 14: -a, --binary and their negations set one binary mode.
+        Option(long: "text", short: "a", group: "binary"),
+        Option(long: "no-text", group: "binary", isNegation: true),
+        Option(long: "binary", group: "binary"),
+        Option(long: "no-unicode", group: "unicode"),
+        Option(long: "crlf", group: "crlf"),
+        Option(long: "null-data", group: "null-data"),
+        Option(long: "colors", takesValue: true, repeatable: true),
+        Option(long: "search-zip", short: "z", group: "search-zip"),
+        Option(long: "no-search-zip", group: "search-zip", isNegation: true),
+        Option(long: "pre", takesValue: true, group: "pre"),
+        Option(long: "no-pre", group: "pre", isNegation: true),
+        Option(long: "pre-glob", takesValue: true, repeatable: true),
+        Option(long: "multiline", short: "U", group: "multiline"),
+        Option(long: "no-multiline", group: "multiline", isNegation: true),
+        Option(long: "multiline-dotall", group: "multiline-dotall"),
+        Option(long: "no-multiline-dotall", group: "multiline-dotall", isNegation: true),
+        Option(long: "no-crlf", group: "crlf", isNegation: true),
+        Option(long: "file", short: "f", takesValue: true, repeatable: true),
+        Option(long: "replace", short: "r", takesValue: true, group: "replace"),
+        Option(long: "no-replace", group: "replace", isNegation: true),
+        Option(long: "byte-offset", short: "b", group: "byte-offset"),
+        Option(long: "no-byte-offset", group: "byte-offset", isNegation: true),
+        Option(long: "trim", group: "trim"),
+        Option(long: "no-trim", group: "trim", isNegation: true),
+        Option(long: "vimgrep"),
+        Option(long: "max-columns-preview", group: "max-columns-preview"),
+        Option(long: "no-max-columns-preview", group: "max-columns-preview", isNegation: true),
+        Option(long: "passthru", group: "passthru"),
+        Option(long: "passthrough", group: "passthru", rewrite: ("passthru", "")),
+        Option(long: "pcre2", short: "P", group: "engine"),
+        Option(long: "no-pcre2", group: "engine", isNegation: true),
+        Option(long: "engine", takesValue: true, group: "engine"),
+        Option(long: "regex-size-limit", takesValue: true),
+        Option(long: "dfa-size-limit", takesValue: true),
+        Option(long: "unicode", group: "unicode", isNegation: true),
+        Option(long: "encoding", short: "E", takesValue: true, group: "encoding"),
+        Option(long: "no-encoding", group: "encoding", isNegation: true),
+        Option(long: "no-binary", group: "binary", isNegation: true),
         Option(long: "stats", group: "stats"),
         Option(long: "no-stats", group: "stats", isNegation: true),
         Option(long: "quiet", short: "q"),

@@ -86,6 +86,72 @@ struct SearchCommand: ParsableCommand {
     @Flag(name: [.customShort("a"), .customLong("text")], help: "Search binary files as if they were text.")
     var text = false
 
+    @Option(name: [.customShort("E"), .customLong("encoding")], help: ArgumentHelp("Read files in this encoding (a WHATWG label such as utf-16le, latin1, sjis, euc-jp, gbk; 'none' for raw bytes; 'auto', the default, transcodes UTF-16 files with a byte-order mark).", valueName: "ENCODING"))
+    var encoding: String?
+
+    @Option(name: [.customShort("f"), .customLong("file")], help: ArgumentHelp("Read patterns from FILE, one per line ('-' for standard input); may be repeated, and combined with -e.", valueName: "PATTERNFILE"))
+    var patternFiles: [String] = []
+
+    @Option(name: [.customShort("r"), .customLong("replace")], help: ArgumentHelp("Print each match replaced by REPLACEMENT ($1 or ${1} a group, $name or ${name} a named group, $$ a $); files are not changed.", valueName: "REPLACEMENT"))
+    var replace: String?
+
+    @Flag(name: [.customShort("b"), .customLong("byte-offset")], help: "Print the byte offset in the file of each line (of each match with -o).")
+    var byteOffset = false
+
+    @Flag(name: .customLong("trim"), help: "Remove ASCII whitespace at the start of each printed line.")
+    var trim = false
+
+    @Flag(name: .customLong("vimgrep"), help: "Print every match on its own line, as PATH:LINE:COLUMN:LINE.")
+    var vimgrep = false
+
+    @Flag(name: .customLong("max-columns-preview"), help: "With -M, print the start of a long line instead of omitting it.")
+    var maxColumnsPreview = false
+
+    @Flag(name: .customLong("passthru"), help: "Print every line of each file searched, matching or not (non-matching lines as context).")
+    var passthru = false
+
+    @Flag(name: [.customShort("P"), .customLong("pcre2")], help: "Use PCRE2 (accepted for ripgrep compatibility: PCRE2 is always aifs's engine).")
+    var pcre2 = false
+
+    @Option(name: .customLong("engine"), help: ArgumentHelp("default, pcre2 or auto (accepted for ripgrep compatibility: PCRE2 is always aifs's engine).", valueName: "ENGINE"))
+    var engine: String?
+
+    @Option(name: .customLong("regex-size-limit"), help: ArgumentHelp("Accepted for ripgrep compatibility and checked, with no effect: PCRE2 has no such limit.", valueName: "NUM+SUFFIX?"))
+    var regexSizeLimit: String?
+
+    @Option(name: .customLong("dfa-size-limit"), help: ArgumentHelp("Accepted for ripgrep compatibility and checked, with no effect: aifs has no lazy DFA cache yet.", valueName: "NUM+SUFFIX?"))
+    var dfaSizeLimit: String?
+
+    @Flag(name: [.customShort("z"), .customLong("search-zip")], help: "Search compressed files (gzip, bzip2, xz, lzma, lz4, zstd, brotli, compress) through their decompressor programs, as ripgrep.")
+    var searchZip = false
+
+    @Option(name: .customLong("pre"), help: ArgumentHelp("Search the output of COMMAND PATH (the file also on its standard input) instead of each file; an empty value turns it off.", valueName: "COMMAND"))
+    var pre: String?
+
+    @Option(name: .customLong("pre-glob"), help: ArgumentHelp("Use --pre only for files matching GLOB (as -g); may be repeated.", valueName: "GLOB"))
+    var preGlobs: [String] = []
+
+    @Flag(name: [.customShort("U"), .customLong("multiline")], help: "Let matches span lines (\\n can be matched; ^ and $ match at every line). Each file is read into memory whole, as ripgrep does.")
+    var multiline = false
+
+    @Flag(name: .customLong("multiline-dotall"), help: "With -U, let . match \\n too.")
+    var multilineDotall = false
+
+    @Option(name: .customLong("colors"), help: ArgumentHelp("A colour spec, TYPE:fg|bg|style:VALUE or TYPE:none (TYPE: path, line, column, match); may be repeated.", valueName: "COLOR_SPEC"))
+    var colorSpecs: [String] = []
+
+    @Flag(name: .customLong("null-data"), help: "Lines end with NUL bytes instead of \\n (records; binary detection off), as ripgrep.")
+    var nullData = false
+
+    @Flag(name: .customLong("crlf"), help: "Treat \\r\\n as a line terminator too: $ matches before the \\r.")
+    var crlf = false
+
+    @Flag(name: .customLong("no-unicode"), help: "ASCII-only \\w, \\d, \\s, \\b and -w (Unicode-aware by default).")
+    var noUnicode = false
+
+    @Flag(name: .customLong("binary"), help: "Search binary files found in directories too, as files named explicitly are (a match prints \"binary file matches\").")
+    var binary = false
+
     @Flag(name: .customLong("stats"), help: "Print statistics about the search at the end.")
     var stats = false
 
@@ -140,6 +206,14 @@ struct SearchCommand: ParsableCommand {
     }
 
     func validate() throws {
+        if let engine, !["default", "pcre2", "auto"].contains(engine) {
+            throw ValidationError("invalid --engine value '\(engine)': expected default, pcre2 or auto")
+        }
+        for (name, value) in [("--regex-size-limit", regexSizeLimit), ("--dfa-size-limit", dfaSizeLimit)] {
+            if let value, Self.sizeInBytes(value) == nil {
+                throw ValidationError("invalid \(name) value '\(value)': expected a number with an optional K, M or G suffix")
+            }
+        }
         for (name, value) in [("-A", afterContext), ("-B", beforeContext), ("-C", context), ("-m", maxCount), ("-M", maxColumns)] {
             if let value, value < 0 { throw ValidationError("invalid \(name) value \(value): it must be 0 or more") }
         }
@@ -167,7 +241,13 @@ struct SearchCommand: ParsableCommand {
         let walkOptions = try walk.options(typeChanges: listing.fileTypeChanges)
         var allPatterns = patterns
         var paths = positionals
-        if allPatterns.isEmpty {
+        for file in patternFiles {
+            allPatterns += try Self.patterns(fromFile: file)
+        }
+        if allPatterns.isEmpty && !patternFiles.isEmpty {
+            // Pattern files with no line: nothing matches, as in ripgrep.
+            allPatterns = ["(?!)"]
+        } else if allPatterns.isEmpty {
             guard !paths.isEmpty else {
                 throw ValidationError("no pattern given: aifs search PATTERN [PATH...], or -e PATTERN")
             }
@@ -175,17 +255,26 @@ struct SearchCommand: ParsableCommand {
         }
         // ripgrep reads standard input for `-`, and when given no path while standard
         // input is a file or a pipe (not a terminal, not /dev/null).
-        let implicitStandardInput = paths.isEmpty && StandardInput.isReadable
+        // Patterns read from standard input (`-f -`) leave it out of the search.
+        let implicitStandardInput = paths.isEmpty && StandardInput.isReadable && !patternFiles.contains("-")
         let namedPaths = implicitStandardInput ? ["-"] : paths
         let searchesStandardInput = namedPaths.contains("-")
         let walkPaths = paths.filter { $0 != "-" }
         let walks = !searchesStandardInput || !walkPaths.isEmpty
 
+        if !multiline && !nullData, allPatterns.contains(where: { LiteralNewline.appears(in: $0, literal: fixedStrings) }) {
+            try? Console.standardError.write("aifs: \(LiteralNewline.message)\n")
+            throw ExitCode(2)
+        }
         var query = SearchQuery(patterns: allPatterns)
-        query.literal = fixedStrings
+        query.literal = fixedStrings && allPatterns != ["(?!)"]
         query.caseMode = caseSensitive ? .sensitive : ignoreCase ? .insensitive : smartCase ? .smart : .sensitive
         query.wordBoundary = wordRegexp
         query.wholeLine = lineRegexp
+        query.unicode = !noUnicode
+        // ripgrep's `^` and `$` match at every `\n` inside a NUL-terminated record.
+        query.multiline = multiline || nullData
+        query.dotAll = multilineDotall
         let matcher: any Matcher
         do { matcher = try query.makeMatcher() } catch {
             try? Console.standardError.write("aifs: \(error.message)\n")
@@ -208,18 +297,49 @@ struct SearchCommand: ParsableCommand {
         searcher.afterContext = afterContext ?? context ?? 0
         if mode != .lines || json { searcher.beforeContext = 0; searcher.afterContext = 0 }
         searcher.maxReportedLines = maxCount
+        searcher.passthru = passthru && mode == .lines
+        searcher.crlf = crlf
+        searcher.multiline = multiline
         if (listsFiles || quiet) && !stats { searcher.maxReportedLines = 1 }
-        searcher.binaryDetection = text ? .none : .quit
-        let showLineNumbers = !noLineNumber && (lineNumber || column || (terminal && !json && mode == .lines))
+        searcher.binaryDetection = text ? .none : binary ? .convert : .quit
+        if nullData {
+            // NUL ends records: nothing is binary.
+            searcher.lineTerminator = 0
+            searcher.binaryDetection = .none
+        }
+        if let encoding {
+            do { searcher.encoding = try SearchEncoding(label: encoding) } catch {
+                try? Console.standardError.write("aifs: \(error.message)\n")
+                throw ExitCode(2)
+            }
+        }
+        // ripgrep maps the files when at most 10 paths are given and all are files;
+        // its binary detection then differs (see BinaryDetection.convertMapped).
+        if !namedPaths.isEmpty && namedPaths.count <= 10 && namedPaths.allSatisfy(Self.isFile) {
+            searcher.explicitBinaryDetection = .convertMapped
+        }
+        let showLineNumbers = !noLineNumber && (lineNumber || column || vimgrep || (terminal && !json && mode == .lines))
         searcher.lineNumbers = showLineNumbers || json
 
         var printer = StandardPrinter.Configuration()
+        printer.byteOffset = byteOffset
+        printer.crlf = crlf
+        do { printer.colors = try ColorSpecs(colorSpecs) } catch {
+            try? Console.standardError.write("aifs: \(error.message)\n")
+            throw ExitCode(2)
+        }
+        if nullData { printer.lineTerminator = 0 }
+        printer.multiline = multiline
+        printer.replacement = replace.map { Replacement(RawArguments.bytes(of: $0)) }
+        printer.trim = trim
+        printer.vimgrep = vimgrep
+        printer.maxColumnsPreview = maxColumnsPreview
         printer.mode = mode
-        printer.withFilename = noFilename ? false : withFilename || Self.searchesSeveralFiles(namedPaths)
-        printer.heading = printer.withFilename && !noHeading && (heading || terminal)
+        printer.withFilename = noFilename ? false : withFilename || vimgrep || Self.searchesSeveralFiles(namedPaths)
+        printer.heading = printer.withFilename && !noHeading && !vimgrep && (heading || terminal)
         printer.color = color == .always || color == .ansi || (color == .auto && terminal)
         printer.lineNumber = showLineNumbers
-        printer.column = column && !noLineNumber
+        printer.column = (column || vimgrep) && !noLineNumber
         printer.onlyMatching = onlyMatching
         printer.invert = invertMatch
         printer.null = null
@@ -241,9 +361,20 @@ struct SearchCommand: ParsableCommand {
         let started = ContinuousClock.now
         let shared = SharedOutput(console: .standardOutput, separator: separator, sorted: walkOptions.sortByPath)
         let report = SearchReport()
-        let files = FileHandling(pathSeparator: try listing.pathSeparatorByte(), quietErrors: listing.noMessages)
+        var fileHandling = FileHandling(pathSeparator: try listing.pathSeparatorByte(), quietErrors: listing.noMessages)
+        fileHandling.preprocessing.searchZip = searchZip
+        fileHandling.preprocessing.command = pre.flatMap { $0.isEmpty ? nil : $0 }
+        if !preGlobs.isEmpty {
+            do { fileHandling.preprocessing.globs = try OverrideGlobs(preGlobs) } catch {
+                try? Console.standardError.write("aifs: \(error.message)\n")
+                throw ExitCode(2)
+            }
+        }
+        let files = fileHandling
         var jsonConfiguration = JSONPrinter.Configuration()
         jsonConfiguration.invert = invertMatch
+        jsonConfiguration.crlf = crlf
+        if nullData { jsonConfiguration.lineTerminator = 0 }
         // -q --stats still counts everything for the statistics: a printer whose
         // output goes nowhere.
         let style: OutputStyle =
@@ -266,7 +397,7 @@ struct SearchCommand: ParsableCommand {
                 let fileSearcher = Searcher(matcher: matcher, configuration: searcher)
                 for entry in try order.sorted(entries) where PrintingHandler.isSearched(entry) {
                     if handler.shouldStop { break }
-                    let binaryDetection: BinaryDetection = searcher.binaryDetection == .none ? .none : entry.isExplicit ? .convert : .quit
+                    let binaryDetection = searcher.binaryDetection(isExplicit: entry.isExplicit)
                     handler.search(entry: entry, sequence: nil, binaryDetection: binaryDetection, with: fileSearcher)
                 }
                 handler.finish()
@@ -343,6 +474,58 @@ struct SearchCommand: ParsableCommand {
             index += 2
         }
         return result
+    }
+
+    /// ripgrep's sizes: a number with an optional K, M or G suffix.
+    static func sizeInBytes(_ text: String) -> Int? {
+        var digits = Substring(text)
+        var multiplier = 1
+        switch digits.last {
+        case "K", "k": multiplier = 1 << 10
+        case "M", "m": multiplier = 1 << 20
+        case "G", "g": multiplier = 1 << 30
+        default: break
+        }
+        if multiplier > 1 { digits = digits.dropLast() }
+        guard let value = Int(digits), value >= 0 else { return nil }
+        return value.multipliedReportingOverflow(by: multiplier).overflow ? nil : value * multiplier
+    }
+
+    /// The patterns of a `-f` file, one per line (a `\r` before the `\n` dropped, as
+    /// ripgrep's line reading does); `-` reads standard input.
+    static func patterns(fromFile path: String) throws -> [String] {
+        let bytes: [UInt8]
+        do {
+            if path == "-" {
+                bytes = try readAll(ReadableFile(standardInputNamed: "<stdin>"))
+            } else {
+                bytes = try readAll(ReadableFile(pathBytes: RawArguments.bytes(of: path)))
+            }
+        } catch {
+            try? Console.standardError.write("aifs: \(path): \(error.message)\n")
+            throw ExitCode(2)
+        }
+        var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        return lines.map { line in
+            String(decoding: line.last == UInt8(ascii: "\r") ? line.dropLast() : line, as: UTF8.self)
+        }
+    }
+
+    private static func readAll(_ file: borrowing ReadableFile) throws(CoreError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = try chunk.withUnsafeMutableBytes { buffer in Result { () throws(CoreError) in try file.read(into: buffer) } }.get()
+            if count == 0 { return bytes }
+            bytes += chunk[..<count]
+        }
+    }
+
+    /// Whether `path` names a file (symbolic links followed), as Rust's `Path::is_file`.
+    static func isFile(_ path: String) -> Bool {
+        guard path != "-" else { return false }
+        return (try? FileSystemCalls.status(pathBytes: RawArguments.bytes(of: path), followSymlinks: true))?.kind == .regular
     }
 
     /// ripgrep shows paths unless exactly one path is given and it is not a directory.
@@ -422,9 +605,24 @@ final class PrintingHandler: SearchHandler {
         output.beginFile(sequence: sequence)
         standard?.binaryDetection = binaryDetection
         searchFile(with: searcher) { sink throws(SearchError) in
-            try searcher.search(
-                pathBytes: entry.pathBytes, displayPath: files.displayPath(entry.pathBytes),
-                binaryDetection: binaryDetection, sink: sink)
+            let shown = files.displayPath(entry.pathBytes)
+            if files.preprocessing.isActive, let program = files.preprocessing.program(for: entry.pathBytes) {
+                // A command's output is read, never mapped.
+                let detection: BinaryDetection = binaryDetection == .convertMapped ? .convert : binaryDetection
+                standard?.binaryDetection = detection
+                let started = try searcher.search(
+                    outputOf: program.executable, arguments: program.arguments, inputPath: entry.pathBytes,
+                    displayPath: shown, binaryDetection: detection, sink: sink)
+                if started { return }
+                if files.preprocessing.command == program.executable {
+                    let path = String(decoding: shown, as: UTF8.self)
+                    throw SearchError(
+                        .io, "\(path): preprocessor command could not start: '\(program.executable)'", path: path)
+                }
+                // -z without the decompressor installed: the file itself, as ripgrep.
+                standard?.binaryDetection = binaryDetection
+            }
+            try searcher.search(pathBytes: entry.pathBytes, displayPath: shown, binaryDetection: binaryDetection, sink: sink)
         }
     }
 
@@ -438,6 +636,7 @@ final class PrintingHandler: SearchHandler {
     /// on the command line, its binary data is not a reason to stop.
     func searchStandardInput(with searcher: Searcher) {
         output.beginFile(sequence: nil)
+        // Standard input is never mapped.
         let binaryDetection: BinaryDetection = searcher.configuration.binaryDetection == .none ? .none : .convert
         standard?.binaryDetection = binaryDetection
         searchFile(with: searcher) { sink throws(SearchError) in
@@ -454,6 +653,9 @@ final class PrintingHandler: SearchHandler {
             try body(sink)
         } catch {
             output.endFile()
+            // ripgrep counts a file that failed as searched ("No files were searched" is
+            // for filters).
+            report.searched.add(1, ordering: .relaxed)
             report.errored.store(true, ordering: .relaxed)
             if !files.quietErrors { try? Console.standardError.write("aifs: \(error.message)\n") }
             return
@@ -515,6 +717,7 @@ final class PrintingHandler: SearchHandler {
 struct FileHandling: Sendable {
     var pathSeparator: UInt8?
     var quietErrors = false
+    var preprocessing = Preprocessing()
 
     func displayPath(_ path: [UInt8]) -> [UInt8] {
         guard let pathSeparator else { return path }

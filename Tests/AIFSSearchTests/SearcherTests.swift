@@ -265,12 +265,40 @@ let bufferSizes = [1, 2, 3, 5, 8, 13, 64, 4096, 256 * 1024]
         }
     }
 
-    @Test func binaryFilesConvertReportsTheFirstMatchAsBinary() throws {
+    /// ripgrep 14 reading a file named explicitly: the NUL is reported when the 64 KiB
+    /// read holding it is (here, before any line is searched), NULs read as line ends,
+    /// and the whole file is searched (the printer decides to stop).
+    @Test(arguments: [1, 4, 64, 4096])
+    func binaryFilesConvertReportsTheNulBeforeItsRead(_ bufferSize: Int) throws {
         var configuration = SearcherConfiguration()
+        configuration.initialBufferSize = bufferSize
         configuration.binaryDetection = .convert
         let text = Array("hello one\nworld\n\0binary hello\nhello again\n".utf8)
         let (events, _) = try search(text, matcher: try LiteralMatcher("hello"), configuration: configuration)
-        #expect(events == [.begin("<memory>"), .binary(16), .finish(lines: 0, binary: 16)])
+        #expect(events == [
+            .begin("<memory>"), .binary(16), .match("hello one\n", line: nil, offset: 0),
+            .match("binary hello\n", line: nil, offset: 17), .match("hello again\n", line: nil, offset: 30),
+            .finish(lines: 3, binary: 16),
+        ])
+    }
+
+    /// A NUL after ripgrep's first 64 KiB read: the lines of that read are searched
+    /// before the NUL is reported, at every buffer size.
+    @Test(arguments: [1, 4096, 65536, 1 << 20])
+    func binaryDataIsReportedWhereRipgrepReadsIt(_ bufferSize: Int) throws {
+        var configuration = SearcherConfiguration()
+        configuration.initialBufferSize = bufferSize
+        configuration.binaryDetection = .quit
+        var text: [UInt8] = []
+        for index in 0..<10_000 { text += Array("line \(index) hello\n".utf8) }
+        text.insert(0, at: 100_000)
+        let (events, _) = try search(text, matcher: try LiteralMatcher("hello"), configuration: configuration)
+        // ripgrep reads 3 bytes, then up to 65,536: its last complete line ends at
+        // 65,530 ("line 4164 hello"), the next read holds the NUL.
+        let matches = events.filter { if case .match = $0 { true } else { false } }
+        #expect(matches.count == 4165)
+        #expect(events.last == .finish(lines: 4165, binary: 100_000))
+        #expect(events.dropLast().last == .binary(100_000))
     }
 
     @Test func textModeSearchesThroughNulBytes() throws {

@@ -16,7 +16,8 @@ import Testing
 private let magenta = "\u{1B}[0m\u{1B}[35m"
 private let reset = "\u{1B}[0m"
 
-/// Feeds one binary file's events: `lines` as matches, then the NUL at `offset`.
+/// Feeds one binary file's events: `lines` as matches, then the NUL at `offset`, then
+/// (converting) the match after it.
 private func searchBinary(
     _ printer: StandardPrinter, path: String, detection: BinaryDetection, lines: [String] = [],
     offset: Int64, bytesSearched: Int64 = 6
@@ -32,6 +33,13 @@ private func searchBinary(
         position += Int64(bytes.count)
     }
     _ = printer.binaryData(offset: offset)
+    if detection.suppressesMatchesAfterBinaryData {
+        // The searcher goes on to the next match, which the printer replaces with its note.
+        var bytes = Array("hello after\n".utf8)
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            #expect(!printer.matched(SinkMatch(bytes: UnsafeBufferPointer(buffer), lineNumber: nil, absoluteOffset: position)))
+        }
+    }
     printer.finish(SinkFinish(bytesSearched: bytesSearched, binaryOffset: offset, matchedLines: lines.count, elapsedNanoseconds: 1000))
 }
 

@@ -1,3 +1,4 @@
+import AIFSCore
 /// ripgrep's `--json` output: one JSON object per line (JSON Lines), with the shapes,
 /// key order and escaping of ripgrep 13.
 ///
@@ -26,6 +27,11 @@ public final class JSONPrinter: Sink {
         /// and context lines, which are then the matching ones, list theirs, as in
         /// ripgrep.
         public var invert = false
+        /// A `\r` before a line's `\n` is part of its terminator (`--crlf`): no submatch
+        /// covers it.
+        public var crlf = false
+        /// The byte that ends lines (NUL with `--null-data`): no submatch covers it.
+        public var lineTerminator = UInt8(ascii: "\n")
 
         /// Creates the default configuration.
         public init() {}
@@ -57,6 +63,8 @@ public final class JSONPrinter: Sink {
     ///   - target: where the JSON Lines go; each message is one record.
     public init(configuration: Configuration = Configuration(), matcher: any Matcher, target: any PrintTarget) {
         self.configuration = configuration
+        lineMatches.crlf = configuration.crlf
+        lineMatches.terminator = configuration.lineTerminator
         self.matcher = matcher
         self.target = target
     }
@@ -78,7 +86,10 @@ public final class JSONPrinter: Sink {
     /// Writes a `match` message (after the file's `begin`).
     public func matched(_ match: SinkMatch) -> Bool {
         writeBeginIfNeeded()
-        matchedLineCount += 1
+        // A multi-line match (`-U`) counts each of its lines, as ripgrep.
+        let terminator = configuration.lineTerminator
+        let content = match.bytes.last == terminator ? UnsafeBufferPointer(rebasing: match.bytes.dropLast()) : match.bytes
+        matchedLineCount += 1 + ByteScan.count(of: terminator, in: content, range: 0..<content.count)
         if configuration.invert {
             lineMatches.removeAll()
         } else {

@@ -12,6 +12,15 @@
 struct LineMatches {
     /// Byte ranges into the line, left to right, never overlapping.
     private(set) var ranges: [Range<Int>] = []
+    /// A `\r` before the `\n` is part of the terminator (`--crlf`).
+    var crlf = false
+    /// The byte that ends lines: `\n`, or NUL with `--null-data`.
+    var terminator = UInt8(ascii: "\n")
+
+    /// Sets the matches to show (one line of a multi-line match).
+    mutating func set(_ ranges: [Range<Int>]) {
+        self.ranges = ranges
+    }
 
     /// Forgets the matches of the previous line.
     mutating func removeAll() {
@@ -21,7 +30,9 @@ struct LineMatches {
     /// Finds the matches of `matcher` in `line`, which may end with its `\n`.
     mutating func find(_ matcher: any Matcher, in line: UnsafeBufferPointer<UInt8>) {
         ranges.removeAll(keepingCapacity: true)
-        let content = LineMatches.withoutTerminator(line)
+        let content = terminator == UInt8(ascii: "\n")
+            ? LineMatches.withoutTerminator(line, crlf: crlf)
+            : line.last == terminator ? UnsafeBufferPointer(rebasing: line[..<(line.count - 1)]) : line
         var previousEnd: Int?
         matcher.forEachMatch(in: content) { range in
             if range.isEmpty, range.lowerBound == previousEnd { return true }
@@ -36,8 +47,11 @@ struct LineMatches {
 
     /// `line` without its trailing `\n`, if it has one. A `\r` before it stays: ripgrep's
     /// line terminator is `\n` alone unless `--crlf` is given.
-    static func withoutTerminator(_ line: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+    static func withoutTerminator(_ line: UnsafeBufferPointer<UInt8>, crlf: Bool = false) -> UnsafeBufferPointer<UInt8> {
         guard let last = line.last, last == UInt8(ascii: "\n") else { return line }
+        if crlf && line.count > 1 && line[line.count - 2] == UInt8(ascii: "\r") {
+            return UnsafeBufferPointer(rebasing: line[..<(line.count - 2)])
+        }
         return UnsafeBufferPointer(rebasing: line[..<(line.count - 1)])
     }
 }

@@ -68,6 +68,33 @@ extension StandardPrinter {
         /// Lines longer than this many bytes, terminator included, are replaced by an
         /// "[Omitted long … line]" message (`-M`, `--max-columns`); `nil` or 0 for no limit.
         public var maxColumns: Int?
+        /// With ``maxColumns``, print the start of a long line (that many grapheme
+        /// clusters) and how many matches were left out, instead of omitting it
+        /// (`--max-columns-preview`).
+        public var maxColumnsPreview = false
+        /// Print the byte offset of each line (of each match with ``onlyMatching``) in
+        /// the file, after the line number and column (`-b`, `--byte-offset`).
+        public var byteOffset = false
+        /// Remove ASCII whitespace at the start of each printed line (`--trim`).
+        public var trim = false
+        /// Print each match as a record of its own: path, line, column and the whole
+        /// line (`--vimgrep`, which also turns those fields on).
+        public var vimgrep = false
+        /// Print each match replaced by this template (`-r`, `--replace`); nothing is
+        /// written to the files.
+        public var replacement: Replacement?
+        /// The colours used with ``color`` (`--colors`).
+        public var colors = ColorSpecs()
+        /// The byte that ends lines: `\n`, or NUL with `--null-data`. Lines are printed
+        /// with theirs, and the records the printer ends itself (a last line without
+        /// one, `-o` matches, counts, paths) end with it, as in ripgrep.
+        public var lineTerminator = UInt8(ascii: "\n")
+        /// A `\r` before a line's `\n` is part of its terminator (`--crlf`).
+        public var crlf = false
+        /// A match may hold several lines (`-U`): each is printed as a line of its own,
+        /// with its own number and the column of the match's first match, and `-c`
+        /// counts matches, as ripgrep does.
+        public var multiline = false
         /// Print counts of zero in the count modes (`--include-zero`).
         public var includeZeroCounts = false
         /// Count every match for ``Stats/matches`` (`--stats`).

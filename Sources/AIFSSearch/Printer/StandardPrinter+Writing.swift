@@ -1,15 +1,7 @@
-/// ripgrep 13's default colours, as `termcolor` writes them: every coloured span starts
-/// with a reset, then bold, then the foreground colour, and ends with a reset.
+/// Escape sequences that start a coloured span, as `termcolor` writes them (a reset,
+/// then the style, then the colours); every span ends with ``reset``.
 enum Palette {
     static let reset: [UInt8] = Array("\u{1B}[0m".utf8)
-    /// Paths: magenta.
-    static let path: [UInt8] = Array("\u{1B}[0m\u{1B}[35m".utf8)
-    /// Line numbers: green.
-    static let lineNumber: [UInt8] = Array("\u{1B}[0m\u{1B}[32m".utf8)
-    /// Columns have an empty colour spec, which still writes the resets.
-    static let column: [UInt8] = Array("\u{1B}[0m".utf8)
-    /// Matches: bold red.
-    static let match: [UInt8] = Array("\u{1B}[0m\u{1B}[1m\u{1B}[31m".utf8)
 }
 
 extension StandardPrinter {
@@ -19,51 +11,209 @@ extension StandardPrinter {
     /// holding the matches to show (none for plain output, an inverted match or an
     /// ordinary context line). `lineOffset` is where `line` starts within its line (not
     /// 0 for a piece of an over-long line): columns are the line's own.
-    func writeLine(_ line: UnsafeBufferPointer<UInt8>, lineNumber: Int?, isContext: Bool, lineOffset: Int64 = 0) {
+    /// `absoluteOffset` is where the line starts in the file (`-b`).
+    func writeLine(
+        _ line: UnsafeBufferPointer<UInt8>, lineNumber: Int?, isContext: Bool, lineOffset: Int64 = 0,
+        absoluteOffset: Int64 = 0
+    ) {
+        if configuration.multiline, let newline = line.firstIndex(of: Self.newline), newline < line.count - 1 {
+            writeBlock(line, lineNumber: lineNumber, isContext: isContext, absoluteOffset: absoluteOffset + lineOffset)
+            return
+        }
         let columnBase = Int(lineOffset) + 1
+        let lineStart = absoluteOffset + lineOffset
         writeFilePrelude()
         let separator = isContext ? configuration.fieldContextSeparator : configuration.fieldMatchSeparator
         let ranges = lineMatches.ranges
         guard let first = ranges.first else {
-            writePrefix(separator: separator, lineNumber: lineNumber, column: nil)
-            if exceedsMaxColumns(line.count) {
-                appendOmitted(isContext: isContext)
-            } else {
-                appendTerminated(line)
-            }
+            writePrefix(separator: separator, lineNumber: lineNumber, column: nil, byteOffset: lineStart)
+            writeBody(line, matches: [], isContext: isContext)
             endRecord()
             return
         }
         if configuration.onlyMatching {
             for range in ranges {
-                writePrefix(separator: separator, lineNumber: lineNumber, column: range.lowerBound + columnBase)
+                writePrefix(
+                    separator: separator, lineNumber: lineNumber, column: range.lowerBound + columnBase,
+                    byteOffset: lineStart + Int64(range.lowerBound))
                 // As ripgrep, the limit applies to the match printed, not to its line.
-                if exceedsMaxColumns(range.count) {
-                    appendOmitted(isContext: isContext)
+                if let replacement = activeReplacement {
+                    let piece = replacement.expansion(in: LineMatches.withoutTerminator(line, crlf: configuration.crlf), at: range, matcher: matcher)
+                    piece.withUnsafeBufferPointer { piece in
+                        writeBody(piece, matches: configuration.color && !piece.isEmpty ? [0..<piece.count] : [],
+                                  isContext: isContext, isOnlyMatching: true)
+                    }
                 } else {
                     let piece = UnsafeBufferPointer(rebasing: line[range])
-                    if configuration.color && !range.isEmpty {
-                        appendEscape(Palette.match)
-                        record.append(contentsOf: piece)
-                        appendEscape(Palette.reset)
-                        record.append(Self.newline)
-                    } else {
-                        appendTerminated(piece)
-                    }
+                    writeBody(piece, matches: configuration.color && !range.isEmpty ? [0..<piece.count] : [],
+                              isContext: isContext, isOnlyMatching: true)
                 }
                 endRecord()
             }
             return
         }
-        writePrefix(separator: separator, lineNumber: lineNumber, column: first.lowerBound + columnBase)
+        if configuration.vimgrep && !isContext {
+            // One record per match, each the whole line with that match coloured (with
+            // -r, the line with every match replaced).
+            let replaced = activeReplacement.map { $0.apply(to: line, matches: ranges, matcher: matcher, crlf: configuration.crlf) }
+            for (index, range) in ranges.enumerated() {
+                writePrefix(
+                    separator: separator, lineNumber: lineNumber, column: range.lowerBound + columnBase,
+                    byteOffset: lineStart)
+                if let replaced, index < replaced.ranges.count {
+                    replaced.bytes.withUnsafeBufferPointer {
+                        writeBody($0, matches: [replaced.ranges[index]], isContext: isContext)
+                    }
+                } else {
+                    writeBody(line, matches: [range], isContext: isContext)
+                }
+                endRecord()
+            }
+            return
+        }
+        if let replacement = activeReplacement {
+            // The line with its matches replaced; the replacements are what is coloured.
+            let (bytes, replaced) = replacement.apply(to: line, matches: ranges, matcher: matcher, crlf: configuration.crlf)
+            writePrefix(separator: separator, lineNumber: lineNumber, column: first.lowerBound + columnBase, byteOffset: lineStart)
+            bytes.withUnsafeBufferPointer { writeBody($0, matches: replaced, isContext: isContext) }
+            endRecord()
+            return
+        }
+        writePrefix(separator: separator, lineNumber: lineNumber, column: first.lowerBound + columnBase, byteOffset: lineStart)
+        writeBody(line, matches: ranges, isContext: isContext)
+        endRecord()
+    }
+
+    /// Whether matches are coloured: `--color` on and a match colour set.
+    private var colorsMatches: Bool { configuration.color && !configuration.colors.matchIsPlain }
+
+    /// The `-r` template, unless the lines being written were already replaced.
+    private var activeReplacement: Replacement? { replacementApplied ? nil : configuration.replacement }
+
+    /// A multi-line match (`-U`): each of its lines printed as a line, with the matches
+    /// that fall in it, its own number and offset, and the column of the first match.
+    private func writeBlock(_ block: UnsafeBufferPointer<UInt8>, lineNumber: Int?, isContext: Bool, absoluteOffset: Int64) {
+        var all = lineMatches.ranges
+        var column: Int?
+        if let first = all.first {
+            let lineStart = block[..<first.lowerBound].lastIndex(of: Self.newline).map { $0 + 1 } ?? 0
+            column = first.lowerBound - lineStart + 1
+        }
+        // With -r, the whole match is replaced first (a replacement may join lines).
+        var replacedBytes: [UInt8]?
+        if let replacement = activeReplacement, !isContext, !configuration.onlyMatching {
+            let (bytes, ranges) = replacement.apply(to: block, matches: all, matcher: matcher, crlf: configuration.crlf)
+            replacedBytes = bytes
+            all = ranges
+        }
+        if let replacedBytes {
+            replacementApplied = true
+            defer { replacementApplied = false }
+            replacedBytes.withUnsafeBufferPointer { bytes in
+                writeBlockLines(bytes, matches: all, column: column, lineNumber: lineNumber, isContext: isContext,
+                                absoluteOffset: absoluteOffset)
+            }
+            return
+        }
+        writeBlockLines(block, matches: all, column: column, lineNumber: lineNumber, isContext: isContext, absoluteOffset: absoluteOffset)
+    }
+
+    private func writeBlockLines(
+        _ block: UnsafeBufferPointer<UInt8>, matches all: [Range<Int>], column: Int?, lineNumber: Int?, isContext: Bool,
+        absoluteOffset: Int64
+    ) {
+        var start = 0
+        var number = lineNumber
+        while start < block.count {
+            let stop = block[start...].firstIndex(of: Self.newline).map { $0 + 1 } ?? block.count
+            let contentEnd = block[stop - 1] == Self.newline ? stop - 1 : stop
+            let clipped = all.compactMap { range -> Range<Int>? in
+                let lower = max(range.lowerBound, start), upper = min(range.upperBound, contentEnd)
+                if lower < upper { return (lower - start)..<(upper - start) }
+                return range.isEmpty && (start..<stop).contains(range.lowerBound) ? (lower - start)..<(lower - start) : nil
+            }
+            lineMatches.set(clipped)
+            blockColumn = column
+            writeLine(
+                UnsafeBufferPointer(rebasing: block[start..<stop]), lineNumber: number, isContext: isContext,
+                absoluteOffset: absoluteOffset + Int64(start))
+            blockColumn = nil
+            number = number.map { $0 + 1 }
+            start = stop
+        }
+    }
+
+    /// The text of a line (or, with `-o`, of a match): trimmed (`--trim`), cut to
+    /// ``Configuration/maxColumns`` or replaced by ripgrep's "[Omitted long …]"
+    /// message, coloured.
+    private func writeBody(
+        _ original: UnsafeBufferPointer<UInt8>, matches originalMatches: [Range<Int>], isContext: Bool,
+        isOnlyMatching: Bool = false
+    ) {
+        var line = original
+        var matches = originalMatches
+        if configuration.trim {
+            // ripgrep trims ASCII whitespace other than the line terminator.
+            var count = 0
+            while count < line.count, [0x09, 0x0B, 0x0C, 0x0D, 0x20].contains(line[count]) { count += 1 }
+            if count > 0 {
+                line = UnsafeBufferPointer(rebasing: line[count...])
+                matches = matches.compactMap { range in
+                    let lower = max(range.lowerBound - count, 0), upper = range.upperBound - count
+                    return upper >= lower && (upper > 0 || range.isEmpty) ? lower..<upper : nil
+                }
+            }
+        }
+        let showsMatches = !originalMatches.isEmpty
         if exceedsMaxColumns(line.count) {
-            record.append(contentsOf: Array("[Omitted long line with \(ranges.count) matches]\n".utf8))
-        } else if configuration.color {
-            appendColored(line, matches: ranges)
+            if configuration.maxColumnsPreview {
+                writePreview(line, matches: matches)
+            } else if isOnlyMatching || !showsMatches {
+                appendOmitted(isContext: isContext)
+            } else {
+                record.append(contentsOf: Array("[Omitted long line with \(matches.count) matches]\n".utf8))
+            }
+        } else if configuration.crlf && (colorsMatches && showsMatches || isOnlyMatching || activeReplacement != nil) {
+            // ripgrep 13 writes its own terminator, `\r\n`, after the lines it rebuilds.
+            let content = LineMatches.withoutTerminator(line, crlf: true)
+            if colorsMatches && showsMatches {
+                appendColored(content, matches: matches.filter { $0.upperBound <= content.count }, terminated: false)
+            } else {
+                record.append(contentsOf: content)
+            }
+            record.append(contentsOf: [UInt8(ascii: "\r"), Self.newline])
+        } else if colorsMatches && showsMatches {
+            appendColored(line, matches: matches)
         } else {
             appendTerminated(line)
         }
-        endRecord()
+    }
+
+    /// `--max-columns-preview`: the line's first ``Configuration/maxColumns`` grapheme
+    /// clusters, then how many matches were left out, as ripgrep.
+    private func writePreview(_ line: UnsafeBufferPointer<UInt8>, matches: [Range<Int>]) {
+        let limit = configuration.maxColumns ?? 0
+        var end = 0
+        if let text = String(validating: line, as: UTF8.self) {
+            for character in text.prefix(limit) { end += character.utf8.count }
+        } else {
+            end = min(limit, line.count)
+        }
+        let shown = UnsafeBufferPointer(rebasing: line[..<end])
+        let clipped = matches.compactMap { range in range.lowerBound < end ? range.lowerBound..<min(range.upperBound, end) : nil }
+        if colorsMatches && !clipped.isEmpty {
+            appendColored(shown, matches: clipped, terminated: false)
+        } else {
+            record.append(contentsOf: shown)
+        }
+        // ripgrep knows the matches only when it needs them (colour, columns, -o).
+        if matches.isEmpty || !configuration.color && !configuration.column {
+            record.append(contentsOf: " [... omitted end of long line]".utf8)
+        } else {
+            let remaining = matches.filter { $0.lowerBound >= end }.count
+            record.append(contentsOf: " [... \(remaining) more \(remaining == 1 ? "match" : "matches")]".utf8)
+        }
+        record.append(configuration.lineTerminator)
     }
 
     /// Before a file's first line: the file separator, when something was printed
@@ -81,8 +231,9 @@ extension StandardPrinter {
         }
     }
 
-    /// The fields before a line: path (without headings), line number, column.
-    private func writePrefix(separator: [UInt8], lineNumber: Int?, column: Int?) {
+    /// The fields before a line: path (without headings), line number, column, byte
+    /// offset (`-b`).
+    private func writePrefix(separator: [UInt8], lineNumber: Int?, column: Int?, byteOffset: Int64) {
         if configuration.withFilename && !configuration.heading {
             appendPath()
             if let terminator = configuration.pathTerminator {
@@ -92,17 +243,21 @@ extension StandardPrinter {
             }
         }
         if configuration.lineNumber || configuration.column, let lineNumber {
-            appendNumber(lineNumber, color: Palette.lineNumber)
+            appendNumber(lineNumber, color: configuration.colors.line)
             record.append(contentsOf: separator)
         }
-        if configuration.column, let column {
-            appendNumber(column, color: Palette.column)
+        if configuration.column, let column = blockColumn ?? column {
+            appendNumber(column, color: configuration.colors.column)
+            record.append(contentsOf: separator)
+        }
+        if configuration.byteOffset {
+            appendNumber(Int(byteOffset), color: configuration.colors.column)
             record.append(contentsOf: separator)
         }
     }
 
     func appendPath() {
-        if configuration.color { appendEscape(Palette.path) }
+        if configuration.color { appendEscape(configuration.colors.path) }
         record.append(contentsOf: path)
         if configuration.color { appendEscape(Palette.reset) }
     }
@@ -123,12 +278,12 @@ extension StandardPrinter {
     /// `bytes`, plus the `\n` ripgrep adds when a file's last line has none.
     private func appendTerminated(_ bytes: UnsafeBufferPointer<UInt8>) {
         record.append(contentsOf: bytes)
-        if bytes.last != Self.newline { record.append(Self.newline) }
+        if bytes.last != configuration.lineTerminator { record.append(configuration.lineTerminator) }
     }
 
     /// A line with its matches coloured, as ripgrep's `write_colored_line`: adjacent
     /// matches share one coloured span and empty matches colour nothing.
-    private func appendColored(_ line: UnsafeBufferPointer<UInt8>, matches: [Range<Int>]) {
+    private func appendColored(_ line: UnsafeBufferPointer<UInt8>, matches: [Range<Int>], terminated: Bool = true) {
         var written = 0
         var inColor = false
         for var range in matches {
@@ -145,7 +300,7 @@ extension StandardPrinter {
             }
             if !range.isEmpty {
                 if !inColor {
-                    appendEscape(Palette.match)
+                    appendEscape(configuration.colors.match)
                     inColor = true
                 }
                 record.append(contentsOf: UnsafeBufferPointer(rebasing: line[range]))
@@ -153,7 +308,11 @@ extension StandardPrinter {
             written = range.upperBound
         }
         if inColor { appendEscape(Palette.reset) }
-        appendTerminated(UnsafeBufferPointer(rebasing: line[written...]))
+        if terminated {
+            appendTerminated(UnsafeBufferPointer(rebasing: line[written...]))
+        } else {
+            record.append(contentsOf: UnsafeBufferPointer(rebasing: line[written...]))
+        }
     }
 
     private func exceedsMaxColumns(_ count: Int) -> Bool {
@@ -173,7 +332,7 @@ extension StandardPrinter {
         switch binaryDetection {
         case .quit where matchedLineCount > 0:
             message = "WARNING: stopped searching binary file after match"
-        case .convert where binaryMatched:
+        case .convert where binaryMatched, .convertMapped where binaryMatched:
             message = "binary file matches"
         default:
             return
@@ -191,7 +350,7 @@ extension StandardPrinter {
         // ripgrep treats quitting on binary data as a filter: such a file is neither
         // counted nor listed, whatever was found before the binary data.
         if binaryDetection == .quit && binaryOffset != nil { return }
-        let pathEnd = configuration.pathTerminator ?? Self.newline
+        let pathEnd = configuration.pathTerminator ?? configuration.lineTerminator
         switch configuration.mode {
         case .lines:
             return
@@ -204,14 +363,17 @@ extension StandardPrinter {
                 record.append(configuration.pathTerminator ?? UInt8(ascii: ":"))
             }
             record.append(contentsOf: String(count).utf8)
-            record.append(Self.newline)
+            if configuration.crlf { record.append(UInt8(ascii: "\r")) }
+            record.append(configuration.lineTerminator)
         case .filesWithMatches:
             guard matchedLineCount > 0 else { return }
             appendPath()
+            if configuration.crlf && configuration.pathTerminator == nil { record.append(UInt8(ascii: "\r")) }
             record.append(pathEnd)
         case .filesWithoutMatch:
             guard matchedLineCount == 0 else { return }
             appendPath()
+            if configuration.crlf && configuration.pathTerminator == nil { record.append(UInt8(ascii: "\r")) }
             record.append(pathEnd)
         }
         endRecord()

@@ -50,6 +50,10 @@ public final class StandardPrinter: Sink {
     /// How many bytes of `record` are colour escapes, which are not counted as printed.
     var escapeBytesInRecord = 0
     var lineMatches = LineMatches()
+    /// The column every line of a multi-line match shows (`-U`), while it is printed.
+    var blockColumn: Int?
+    /// The lines being written are a multi-line match already replaced (`-U -r`).
+    var replacementApplied = false
     /// Whether lines need their matches found even without `--stats`.
     let needsMatches: Bool
     /// Whether this printer has written anything, ever: the file separator goes only
@@ -76,16 +80,22 @@ public final class StandardPrinter: Sink {
     ///   - target: where the output goes.
     public init(configuration: Configuration = Configuration(), matcher: any Matcher, target: any PrintTarget) {
         self.configuration = configuration
+        lineMatches.crlf = configuration.crlf
+        lineMatches.terminator = configuration.lineTerminator
         self.matcher = matcher
         self.target = target
         // As ripgrep's `needs_match_granularity`: colour, columns and -o need the
         // position of each match; plain lines do not, and skip the matcher pass.
         needsMatches = configuration.color || configuration.column || configuration.onlyMatching
-            || configuration.stats
+            || configuration.stats || configuration.vimgrep || configuration.replacement != nil
     }
 
     /// Whether the current file has a reported line (or a match in binary data) so far.
-    public var hasMatched: Bool { matchedLineCount > 0 }
+    public var hasMatched: Bool {
+        // ripgrep's summary printer squashes the count of a file it quit at binary data.
+        if configuration.mode != .lines && binaryDetection == .quit && binaryOffset != nil { return false }
+        return matchedLineCount > 0
+    }
 
     /// Starts a file: `path` is shown as given (bytes, not necessarily UTF-8).
     public func begin(path: [UInt8]) -> Bool {
@@ -105,7 +115,19 @@ public final class StandardPrinter: Sink {
         matchedLineCount += 1
         stats.matchedLines += 1
         let line = match.bytes
+        if configuration.multiline && configuration.mode == .count {
+            // ripgrep counts matches, not lines, when they may span lines.
+            lineMatches.find(matcher, in: line)
+            matchedLineCount += max(lineMatches.ranges.count, 1) - 1
+        }
         guard configuration.mode == .lines else { return countMatched(line) }
+        if binaryOffset != nil && binaryDetection.suppressesMatchesAfterBinaryData {
+            // ripgrep counts the line as one match, whose matches it does not look for.
+            binaryMatched = true
+            matchCount += 1
+            stats.matches += 1
+            return false
+        }
         // An inverted line holds no match by definition.
         if needsMatches && !configuration.invert {
             lineMatches.find(matcher, in: line)
@@ -113,7 +135,9 @@ public final class StandardPrinter: Sink {
             lineMatches.removeAll()
         }
         stats.matches += lineMatches.ranges.count
-        writeLine(line, lineNumber: match.lineNumber, isContext: false, lineOffset: match.lineOffset)
+        writeLine(
+            line, lineNumber: match.lineNumber, isContext: false, lineOffset: match.lineOffset,
+            absoluteOffset: match.absoluteOffset)
         return true
     }
 
@@ -144,7 +168,9 @@ public final class StandardPrinter: Sink {
         } else {
             lineMatches.removeAll()
         }
-        writeLine(context.bytes, lineNumber: context.lineNumber, isContext: true, lineOffset: context.lineOffset)
+        writeLine(
+            context.bytes, lineNumber: context.lineNumber, isContext: true, lineOffset: context.lineOffset,
+            absoluteOffset: context.absoluteOffset)
         return true
     }
 
@@ -157,18 +183,11 @@ public final class StandardPrinter: Sink {
         return true
     }
 
-    /// Notes where binary data was found. In ``BinaryDetection/convert`` mode the
-    /// searcher reports a match this way instead of the line, so it counts as a
-    /// matching line (and as one match: the line's matches are not known).
+    /// Notes where binary data was found. In the convert modes, the next matching line
+    /// is not printed: ripgrep's "binary file matches" note replaces it, and the file
+    /// stops there (the count and list modes go on counting).
     public func binaryData(offset: Int64) -> Bool {
         if binaryOffset == nil { binaryOffset = offset }
-        if binaryDetection == .convert {
-            binaryMatched = true
-            matchedLineCount += 1
-            matchCount += 1
-            stats.matchedLines += 1
-            stats.matches += 1
-        }
         return true
     }
 

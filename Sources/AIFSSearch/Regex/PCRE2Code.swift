@@ -93,7 +93,8 @@ final class PCRE2Code: @unchecked Sendable {
             if pattern[index + 1] | 0x20 == UInt8(ascii: "b") { return true }
         }
         let text = String(decoding: pattern, as: UTF8.self)
-        return text.contains("[[:<:]]") || text.contains("[[:>:]]")
+        // Look-arounds of ripgrep's word characters stand for `\b` and `-w`: treated alike.
+        return text.contains("[[:<:]]") || text.contains("[[:>:]]") || text.contains(UnicodeWordRewriter.word)
     }
 
     /// Whether the pattern can match an empty string, by PCRE2's own analysis; nil when
@@ -107,6 +108,27 @@ final class PCRE2Code: @unchecked Sendable {
     var minimumLength: Int? {
         info(PCRE2.infoMinLength).map(Int.init)
     }
+
+    /// The numbers of the pattern's named groups, by name (from PCRE2's name table).
+    var groupNumbers: [String: Int] {
+        guard let patternInfo = functions.patternInfo,
+              let count = info(PCRE2.infoNameCount), let entrySize = info(PCRE2.infoNameEntrySize), count > 0
+        else { return [:] }
+        var table: UnsafeRawPointer?
+        guard patternInfo(program.code, PCRE2.infoNameTable, &table) == 0, let table else { return [:] }
+        var numbers: [String: Int] = [:]
+        for index in 0..<Int(count) {
+            // Each entry: the group number (2 bytes, most significant first), then the
+            // name, NUL-terminated, padded to the entry size.
+            let entry = table.advanced(by: index * Int(entrySize)).assumingMemoryBound(to: UInt8.self)
+            let number = Int(entry[0]) << 8 | Int(entry[1])
+            numbers[String(cString: entry + 2)] = number
+        }
+        return numbers
+    }
+
+    /// The pattern's capturing groups, group 0 (the whole match) not counted.
+    var captureCount: Int { info(PCRE2.infoCaptureCount).map(Int.init) ?? 0 }
 
     private func info(_ what: UInt32) -> UInt32? {
         guard let patternInfo = functions.patternInfo else { return nil }
@@ -175,6 +197,31 @@ struct PCRE2Program: @unchecked Sendable {
     @inline(__always)
     func jitMayReadPastEnd(of subject: UnsafeBufferPointer<UInt8>) -> Bool {
         jitMayReadPastInvalidEnd && UTF8Scalars.endsInInvalidSequence(subject)
+    }
+
+    /// The groups of the leftmost match in `subject` from `start`: element 0 is the whole
+    /// match, then each group, nil where it did not take part. Nil when there is no match
+    /// (or the engine gave up). Allocates its own match data: for printing replacements,
+    /// not for the search.
+    func captures(_ subject: UnsafeBufferPointer<UInt8>, from start: Int, groupCount: Int) -> [Range<Int>?]? {
+        guard let block = functions.matchDataCreate(UInt32(groupCount + 1), nil) else { return nil }
+        defer { functions.matchDataFree(block) }
+        return withUnsafePointer(to: 0 as UInt8) { empty -> [Range<Int>?]? in
+            let base = subject.baseAddress ?? empty
+            let result = functions.match(code, base, subject.count, start, PCRE2.noJIT, block, nil)
+            guard result > 0, let ovector = functions.ovectorPointer(block) else { return nil }
+            var groups: [Range<Int>?] = []
+            for group in 0...groupCount {
+                let lower = ovector[2 * group], upper = ovector[2 * group + 1]
+                // PCRE2_UNSET (all bits set) marks a group that did not take part.
+                guard group < Int(result), lower != -1, lower <= subject.count, upper <= subject.count else {
+                    groups.append(nil)
+                    continue
+                }
+                groups.append(min(lower, upper)..<max(lower, upper))
+            }
+            return groups
+        }
     }
 
     /// Runs the pattern on `subject` from `start`.

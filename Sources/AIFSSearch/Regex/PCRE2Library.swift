@@ -11,6 +11,8 @@
 enum PCRE2 {
     // Options for pcre2_compile.
     static let caseless: UInt32 = 0x0000_0008
+    static let dotAll: UInt32 = 0x0000_0020
+    static let multiline: UInt32 = 0x0000_0400
     static let ucp: UInt32 = 0x0002_0000
     static let utf: UInt32 = 0x0008_0000
     static let matchInvalidUTF: UInt32 = 0x0400_0000
@@ -26,8 +28,13 @@ enum PCRE2 {
     static let errorJITStackLimit: Int32 = -46
 
     // Requests for pcre2_pattern_info; both answer a uint32_t.
+    static let infoCaptureCount: UInt32 = 4
     static let infoMatchEmpty: UInt32 = 13
     static let infoMinLength: UInt32 = 16
+    static let infoNameCount: UInt32 = 17
+    static let infoNameEntrySize: UInt32 = 18
+    // Answers a pointer to the table.
+    static let infoNameTable: UInt32 = 19
 }
 
 /// `pcre2_code *pcre2_compile(PCRE2_SPTR, PCRE2_SIZE, uint32_t, int *, PCRE2_SIZE *, pcre2_compile_context *)`

@@ -71,6 +71,9 @@ public final class RegexMatcher: Matcher {
     /// Keeps the compiled pattern that `pcre2` points to alive.
     private let pcre2Owner: PCRE2Code?
     private let fallback: FallbackRegex?
+    /// Named groups' numbers and the number of groups, for ``captures(in:from:)``.
+    private let groupNumbers: [String: Int]
+    private let captureCount: Int
     private let prefilter: Prefilter
     private let literals: LiteralSetScanner?
     /// What the pattern analysis found (for tests and logs).
@@ -95,6 +98,22 @@ public final class RegexMatcher: Matcher {
         return nil
     }
 
+    /// The groups of the leftmost match in `haystack` from `start`, for `-r`'s `$1` and
+    /// `${name}`: element 0 is the whole match, then each group (nil where it did not
+    /// take part). Nil without a match. With the fallback engine only the whole match is
+    /// known.
+    public func captures(in haystack: UnsafeBufferPointer<UInt8>, from start: Int) -> [Range<Int>?]? {
+        guard start >= 0, start <= haystack.count else { return nil }
+        let from = UTF8Scalars.boundary(atOrAfter: start, in: haystack)
+        if let pcre2 { return pcre2.captures(haystack, from: from, groupCount: captureCount) }
+        return firstMatch(in: haystack, from: from).map { [$0] }
+    }
+
+    /// The number of the group named `name`, if the pattern has one.
+    public func groupNumber(named name: String) -> Int? {
+        groupNumbers[name]
+    }
+
     /// Compiles one or more patterns (`rg -e P1 -e P2`); a line matches when any pattern
     /// does. Several patterns are combined as `(?:P1)|(?:P2)`.
     ///
@@ -116,7 +135,7 @@ public final class RegexMatcher: Matcher {
         let pieces = patterns.isEmpty ? ["(?!)"] : RegexPatternBuilder.pieces(of: patterns, options: options)
         var analysis = PatternAnalysis.alternation(
             of: pieces.map { PatternAnalysis(pattern: $0.utf8, caseInsensitive: options.caseInsensitive) })
-        if options.wholeLine { analysis.matchesDependOnLineBounds = true }
+        if options.wholeLine || options.multiline { analysis.matchesDependOnLineBounds = true }
 
         let library: PCRE2Library? = switch (choice, PCRE2Library.shared) {
         case (.fallback, _), (_, .failure): nil
@@ -127,6 +146,8 @@ public final class RegexMatcher: Matcher {
             pcre2Owner = code
             pcre2 = code.program
             fallback = nil
+            groupNumbers = code.groupNumbers
+            captureCount = code.captureCount
             engineDescription = code.program.usesJIT ? "pcre2-jit" : "pcre2"
             // PCRE2's own analysis as a safety net for ours: a pattern that can match the
             // empty string, or whose shortest match is shorter than every required
@@ -141,6 +162,8 @@ public final class RegexMatcher: Matcher {
             fallback = try Self.compileFallback(pieces, options: options)
             pcre2 = nil
             pcre2Owner = nil
+            groupNumbers = [:]
+            captureCount = 0
             engineDescription = "fallback"
         }
         self.analysis = analysis
@@ -177,7 +200,9 @@ public final class RegexMatcher: Matcher {
     private static func compilePCRE2(
         _ pieces: [String], options: RegexOptions, jit: Bool, library: PCRE2Library
     ) throws(SearchError) -> PCRE2Code {
-        let flags = compileOptions | (options.caseInsensitive ? PCRE2.caseless : 0)
+        let flags = (options.unicode ? compileOptions : PCRE2.utf | PCRE2.matchInvalidUTF)
+            | (options.caseInsensitive ? PCRE2.caseless : 0)
+            | (options.multiline ? PCRE2.multiline : 0) | (options.multiline && options.dotAll ? PCRE2.dotAll : 0)
         let combined = RegexPatternBuilder.combined(pieces, options: options)
         // When wrapped or joined, each pattern is first compiled alone: inside the
         // combination an error would be reported at the wrong offset, and an unbalanced
@@ -192,7 +217,9 @@ public final class RegexMatcher: Matcher {
             }
         }
         do {
-            return try PCRE2Code(pattern: Array(combined.utf8), options: flags, jit: jit, dfa: true, library: library)
+            // ripgrep's word characters (UTS #18), after each piece's own check.
+            let compiled = options.unicode ? UnicodeWordRewriter.rewrite(combined) : combined
+            return try PCRE2Code(pattern: Array(compiled.utf8), options: flags, jit: jit, dfa: true, library: library)
         } catch {
             throw invalidPattern(combined, error)
         }

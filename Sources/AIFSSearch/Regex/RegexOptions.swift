@@ -20,6 +20,20 @@ public struct RegexOptions: Sendable, Hashable {
     /// matches itself.
     public var literal = false
 
+    /// Unicode-aware classes (ripgrep's default; `--no-unicode` turns it off): `\w`,
+    /// `\b` and `-w` follow UTS #18 (marks are word characters, see
+    /// `UnicodeWordRewriter`), and `\d` and `\s` are Unicode's. Off, those four are
+    /// ASCII-only.
+    public var unicode = true
+
+    /// Matches may span lines (`-U`, `--multiline`): `^` and `$` match at line ends
+    /// inside the subject, and `\n` can be matched. The searcher then hands the matcher
+    /// the whole file.
+    public var multiline = false
+
+    /// With ``multiline``, `.` also matches `\n` (`--multiline-dotall`).
+    public var dotAll = false
+
     /// Creates the default options: case-sensitive regular expressions, matching anywhere.
     public init() {}
 }
