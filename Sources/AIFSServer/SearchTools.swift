@@ -26,8 +26,8 @@ enum SearchTools {
             name: "search_content",
             title: "Search file contents",
             description: """
-                Search contents for a PCRE2 regex or literal, as ripgrep (skips hidden, binary and ignored \
-                files unless told). Lines sorted by path and line, with context if asked. Paged.
+                Search contents for a PCRE2 regex or literal, as ripgrep (skips hidden, binary, ignored files \
+                unless told); lines by path, with context if asked. Paged.
                 """,
             inputSchema: Schema.object(
                 [
@@ -39,18 +39,18 @@ enum SearchTools {
                     "caseMode": Schema.string(
                         "Default sensitive; smart: insensitive unless the pattern has uppercase.",
                         example: "smart", enum: ["sensitive", "insensitive", "smart"]),
-                    "wordBoundary": Schema.boolean("Match whole words only (default false).", example: false),
+                    "wordBoundary": Schema.boolean("Whole words only.", example: false),
                     "include": Schema.array(
                         Schema.string("A glob of files to search."),
-                        "Only files matching one of these globs.", example: ["*.swift", "*.md"]),
+                        "Only files matching these globs.", example: ["*.swift", "*.md"]),
                     "exclude": DirectoryTools.excludeSchema,
                     "includeHidden": DirectoryTools.includeHiddenSchema,
                     "respectIgnoreFiles": DirectoryTools.respectIgnoreSchema,
                     "before": Schema.integer("Context lines before each match.", example: 2, minimum: 0, maximum: 100),
                     "after": Schema.integer("Context lines after each match.", example: 2, minimum: 0, maximum: 100),
-                    "maxResults": Schema.integer("The most matches to return (default 100).", example: 100, minimum: 1, maximum: 5000),
-                    "maxMatchesPerFile": Schema.integer("At most this many matching lines per file.", example: 10, minimum: 1),
-                    "maxFileSize": Schema.integer("Skip files larger than this many bytes.", example: 1_000_000, minimum: 0),
+                    "maxResults": Schema.integer("Matches per page (default 100).", example: 100, minimum: 1, maximum: 5000),
+                    "maxMatchesPerFile": Schema.integer("Most matching lines per file.", example: 10, minimum: 1),
+                    "maxFileSize": Schema.integer("Skip files over this many bytes.", example: 1_000_000, minimum: 0),
                     "type": Schema.array(Schema.string("A type."), "Only files of these ripgrep types (py, rust, js…)."),
                     "outputMode": Schema.string(
                         "content (lines), files_with_matches (paths) or count (per file).",
@@ -157,7 +157,81 @@ enum SearchTools {
         configuration.afterContext = try arguments.int("after", minimum: 0, maximum: 100) ?? 0
         configuration.maxReportedLines = try arguments.int("maxMatchesPerFile", minimum: 1)
 
-        let page = try await context.page(arguments, limit: limit, pageSizeArgument: "maxResults") { () throws(ToolFailure) -> ([Entry], (any Sendable)?) in
+        let showsContext = configuration.beforeContext + configuration.afterContext > 0
+        /// A page as the answer shows it; the pager cuts the page where this fits the budget.
+        func render(_ page: Page<Entry>) -> ToolOutput {
+            let summary = page.summary as? Summary ?? Summary()
+            let next = page.next
+            var shown: [Match] = []
+            var files: [Value] = []
+            var counts: [Value] = []
+            var rendering: [String] = []
+            for entry in page.items {
+                switch entry {
+                case .match(let match): shown.append(match)
+                case .file(let path):
+                    let display = context.display(String(decoding: path, as: UTF8.self))
+                    files.append(.string(display))
+                    rendering.append(display)
+                case .count(let path, let count):
+                    let display = context.display(String(decoding: path, as: UTF8.self))
+                    counts.append(["path": .string(display), "count": .int(count)])
+                    rendering.append("\(display):\(count)")
+                }
+            }
+            var values: [Value] = []
+            for match in shown {
+                let shownPath = context.display(match.line.path)
+                let number = match.line.lineNumber ?? 0
+                // A line longer than the searcher's buffer comes as a piece (`isCut`, and an
+                // error says so): offsets within the line add where the piece starts.
+                let lineOffset = Int(match.line.lineOffset)
+                let column = lineOffset + (match.line.submatches.first?.lowerBound ?? 0) + 1
+                let submatches: [Value] = match.line.submatches.map { range in
+                    let text = String(decoding: match.line.bytes[range], as: UTF8.self)
+                    return [
+                        "start": .int(lineOffset + range.lowerBound), "end": .int(lineOffset + range.upperBound),
+                        "text": .string(text),
+                    ]
+                }
+                values.append([
+                    "path": .string(shownPath), "line": .int(number), "column": .int(column),
+                    "text": .string(lineText(match.line)), "submatches": .array(submatches),
+                    "before": .strings(match.before.map(lineText)), "after": .strings(match.after.map(lineText)),
+                ])
+                for line in match.before { rendering.append("\(shownPath)-\(line.lineNumber ?? 0)-\(lineText(line))") }
+                rendering.append("\(shownPath):\(number):\(column):\(lineText(match.line))")
+                for line in match.after { rendering.append("\(shownPath)-\(line.lineNumber ?? 0)-\(lineText(line))") }
+                if showsContext { rendering.append("--") }
+            }
+            let truncated = page.truncated || summary.headCut
+            if page.total == 0 { rendering.append("no match for '\(pattern)' in \(summary.filesSearched) files under '\(path)'") }
+            let unit = outputMode == "content" ? "matches" : "files"
+            if page.truncated {
+                rendering.append("[\(page.items.count) of \(page.total) \(unit); more with cursor \(next.stringValue ?? "")]")
+            } else if summary.headCut {
+                rendering.append("[the first \(page.total) \(unit) (headLimit)]")
+            }
+            if !summary.complete {
+                rendering.append("[the first \(collectionLimit) matching lines in path order of \(summary.matchesSeen); narrow the search]")
+            }
+            if page.isFirst { for error in summary.errors { rendering.append("error: \(error)") } }
+            return ToolOutput(
+                structured: [
+                    "matches": .array(values),
+                    "stats": [
+                        "filesSearched": .int(summary.filesSearched), "filesMatched": .int(summary.filesMatched),
+                        "bytesSearched": .int(Int(summary.bytesSearched)), "totalMatches": .int(page.total),
+                        "elapsedMs": .double((summary.milliseconds * 1000).rounded() / 1000),
+                    ],
+                    "complete": .bool(summary.complete), "truncated": .bool(truncated), "nextCursor": next,
+                    "errors": .strings(page.isFirst ? summary.errors : []),
+                    "files": outputMode == "files_with_matches" ? .array(files) : .null,
+                    "counts": outputMode == "count" ? .array(counts) : .null,
+                ],
+                text: rendering.joined(separator: "\n"))
+        }
+        let page = try await context.page(arguments, limit: limit, pageSizeArgument: "maxResults", render: render) { () throws(ToolFailure) -> ([Entry], (any Sendable)?) in
             var (matches, summary) = try await collect(query, base: base, walk: walk, configuration: configuration, context: context)
             var entries: [Entry]
             // Newest first, then by path: what an agent looking for recent work wants.
@@ -185,76 +259,7 @@ enum SearchTools {
             }
             return (entries, summary)
         }
-        let summary = page.summary as? Summary ?? Summary()
-        let next = page.next
-        var shown: [Match] = []
-        var files: [Value] = []
-        var counts: [Value] = []
-        var rendering: [String] = []
-        for entry in page.items {
-            switch entry {
-            case .match(let match): shown.append(match)
-            case .file(let path):
-                let display = context.display(String(decoding: path, as: UTF8.self))
-                files.append(.string(display))
-                rendering.append(display)
-            case .count(let path, let count):
-                let display = context.display(String(decoding: path, as: UTF8.self))
-                counts.append(["path": .string(display), "count": .int(count)])
-                rendering.append("\(display):\(count)")
-            }
-        }
-        var values: [Value] = []
-        for match in shown {
-            let shownPath = context.display(match.line.path)
-            let number = match.line.lineNumber ?? 0
-            // A line longer than the searcher's buffer comes as a piece (`isCut`, and an
-            // error says so): offsets within the line add where the piece starts.
-            let lineOffset = Int(match.line.lineOffset)
-            let column = lineOffset + (match.line.submatches.first?.lowerBound ?? 0) + 1
-            let submatches: [Value] = match.line.submatches.map { range in
-                let text = String(decoding: match.line.bytes[range], as: UTF8.self)
-                return [
-                    "start": .int(lineOffset + range.lowerBound), "end": .int(lineOffset + range.upperBound),
-                    "text": .string(text),
-                ]
-            }
-            values.append([
-                "path": .string(shownPath), "line": .int(number), "column": .int(column),
-                "text": .string(lineText(match.line)), "submatches": .array(submatches),
-                "before": .strings(match.before.map(lineText)), "after": .strings(match.after.map(lineText)),
-            ])
-            for line in match.before { rendering.append("\(shownPath)-\(line.lineNumber ?? 0)-\(lineText(line))") }
-            rendering.append("\(shownPath):\(number):\(column):\(lineText(match.line))")
-            for line in match.after { rendering.append("\(shownPath)-\(line.lineNumber ?? 0)-\(lineText(line))") }
-            if configuration.beforeContext + configuration.afterContext > 0 { rendering.append("--") }
-        }
-        let truncated = page.truncated || summary.headCut
-        if page.total == 0 { rendering.append("no match for '\(pattern)' in \(summary.filesSearched) files under '\(path)'") }
-        let unit = outputMode == "content" ? "matches" : "files"
-        if page.truncated {
-            rendering.append("[\(page.items.count) of \(page.total) \(unit); more with cursor \(next.stringValue ?? "")]")
-        } else if summary.headCut {
-            rendering.append("[the first \(page.total) \(unit) (headLimit)]")
-        }
-        if !summary.complete {
-            rendering.append("[the first \(collectionLimit) matching lines in path order of \(summary.matchesSeen); narrow the search]")
-        }
-        if page.isFirst { for error in summary.errors { rendering.append("error: \(error)") } }
-        return ToolOutput(
-            structured: [
-                "matches": .array(values),
-                "stats": [
-                    "filesSearched": .int(summary.filesSearched), "filesMatched": .int(summary.filesMatched),
-                    "bytesSearched": .int(Int(summary.bytesSearched)), "totalMatches": .int(page.total),
-                    "elapsedMs": .double((summary.milliseconds * 1000).rounded() / 1000),
-                ],
-                "complete": .bool(summary.complete), "truncated": .bool(truncated), "nextCursor": next,
-                "errors": .strings(page.isFirst ? summary.errors : []),
-                "files": outputMode == "files_with_matches" ? .array(files) : .null,
-                "counts": outputMode == "count" ? .array(counts) : .null,
-            ],
-            text: rendering.joined(separator: "\n"))
+        return render(page)
     }
 
     /// What a search found besides its lines, kept with the snapshot of its pages.
