@@ -3,6 +3,7 @@ import AIFSCore
 import AIFSSearch
 import Foundation
 import MCP
+import Synchronization
 
 /// `search_content`: the streamed parallel search through the facade.
 ///
@@ -292,11 +293,32 @@ enum SearchTools {
         let clock = ContinuousClock()
         let started = clock.now
         let stream: SearchStream
+        // Progress is the bytes read, counted as they are read, so it moves inside one
+        // big file too (the stream tells of a file only when it is done).
+        let scanned = context.progress == nil ? nil : SearchProgress()
+        let filesDone = BatchTools.DoneCounter()
         do {
-            stream = try context.service.search(query, in: [base], walkOptions: walk, configuration: configuration)
+            stream = try context.service.search(query, in: [base], walkOptions: walk, configuration: configuration, progress: scanned)
         } catch {
             throw ToolFailure(error)
         }
+        var reporter: Task<Void, Never>?
+        if let progress = context.progress, let scanned {
+            // A single file: its size is the total.
+            let identity = try? FileIdentity(path: base)
+            let total = identity?.kind == .regular ? Double(identity?.size ?? 0) : nil
+            reporter = Task {
+                await progress.report(0, total: total, message: "0 bytes read")
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: ProgressReporter.interval)
+                    let bytes = scanned.bytesRead
+                    await progress.report(
+                        Double(bytes), total: total,
+                        message: "\(filesDone.value.load(ordering: .relaxed)) files searched, \(bytes) bytes read")
+                }
+            }
+        }
+        defer { reporter?.cancel() }
         var summary = Summary()
         var linesByFile: [[UInt8]: [SearchLine]] = [:]
         var matchesByFile: [[UInt8]: Int] = [:]
@@ -341,8 +363,7 @@ enum SearchTools {
                 case .fileFinished(let path, let finish):
                     finished.insert(path)
                     summary.bytesSearched += finish.bytesSearched
-                    await context.progress?.report(
-                        Double(finished.count), message: "\(finished.count) files searched, \(summary.matchesSeen) matching lines")
+                    filesDone.value.store(finished.count, ordering: .relaxed)
                 case .binaryFile(let path, _):
                     finished.insert(path)
                 case .error(let error):
