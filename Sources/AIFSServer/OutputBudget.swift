@@ -48,22 +48,36 @@ struct OutputBudget: Sendable {
     }
 
     /// How many of `items`, from the first, fit when rendered by `render`: all of them
-    /// when they fit, else the most that do (found by halving), and at least one (an
-    /// item too large on its own is cut by ``enforce(_:)``).
+    /// when they fit, else the most that do, and at least one (an item too large on its
+    /// own is cut by ``enforce(_:)``).
+    ///
+    /// Renders a few dozen items first and guesses in proportion to their size, then
+    /// halves the gap between what fits and what does not: every rendering is about
+    /// the budget's size, however many items there are (a page of 5,000 search
+    /// matches is never rendered whole to be cut to 400).
     func fittingCount<T>(_ items: ArraySlice<T>, render: (ArraySlice<T>) -> ToolOutput) -> Int {
         guard !items.isEmpty else { return 0 }
         let start = items.startIndex
-        let all = render(items)
-        if fits(all) { return items.count }
-        // A first guess in proportion to the size, then a binary search between what
-        // fits and what does not.
-        let size = max(all.text.utf8.count, Self.size(of: all.structured))
         var fitting = 0
-        var over = items.count
-        var guess = max(1, min(items.count - 1, Int(Double(items.count) * Double(forContent) / Double(size) * 0.95)))
-        for _ in 0..<16 where over - fitting > 1 {
-            if fits(render(items[start..<(start + guess)])) { fitting = guess } else { over = guess }
-            guess = (fitting + over) / 2
+        // The fewest items known not to fit; beyond the end while none is known.
+        var over = items.count + 1
+        var count = min(items.count, 32)
+        for step in 0..<40 {
+            let output = render(items[start..<(start + count)])
+            let size = max(output.text.utf8.count, Self.size(of: output.structured))
+            if size <= forContent {
+                fitting = count
+                if count == items.count { return count }
+            } else {
+                over = count
+            }
+            if over - fitting <= 1 { break }
+            // In proportion to the size for the first steps, at most doubling; then
+            // halving the gap, which always ends.
+            var next = Int(Double(count) * Double(forContent) / Double(max(1, size)))
+            if step >= 4 || next <= fitting || next >= over { next = (fitting + over) / 2 }
+            next = min(next, items.count, fitting == 0 ? next : 2 * fitting)
+            count = max(fitting + 1, min(next, over - 1))
         }
         return max(1, fitting)
     }
