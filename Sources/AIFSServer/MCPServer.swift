@@ -87,8 +87,8 @@ public struct AIFSMCPServer: Sendable {
             name: AIFSMCPServer.name, version: AIFSMCPServer.version,
             instructions: """
                 File-system tools confined to these roots: \(roots). Relative paths are relative to \
-                the first root. Listings and searches are bounded: when a result says truncated:true, \
-                pass its nextCursor as cursor to get more.
+                the first root. Every answer is bounded (\(context.budget.bytes) bytes): when one says \
+                truncated:true, pass its nextCursor as cursor (read_file: its next) to get more.
                 """,
             capabilities: Server.Capabilities(
                 resources: .init(subscribe: true, listChanged: false), tools: .init(listChanged: false)))
