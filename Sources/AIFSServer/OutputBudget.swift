@@ -48,39 +48,47 @@ struct OutputBudget: Sendable {
     }
 
     /// How many of `items`, from the first, fit when rendered by `render`: all of them
-    /// when they fit, else the most that do, and at least one (an item too large on its
-    /// own is cut by ``enforce(_:)``).
+    /// when they fit, else about the most that do, and at least one (an item too large
+    /// on its own is cut by ``enforce(_:)``).
     ///
-    /// Renders a few dozen items first and guesses in proportion to their size, then
-    /// halves the gap between what fits and what does not: every rendering is about
-    /// the budget's size, however many items there are (a page of 5,000 search
-    /// matches is never rendered whole to be cut to 400).
+    /// A few items are rendered together; past ``wholeRenderLimit`` each item is
+    /// rendered alone and its size added to the page's (the empty page's size, what
+    /// every rendering repeats, counted once) until the budget is reached, and the page
+    /// is rendered once to check. So a page costs about two renderings of what it
+    /// shows, however many items there are: a page of 5,000 search matches is never
+    /// rendered whole to be cut to 500, nor bisected, which cost seconds per page in a
+    /// debug build.
     func fittingCount<T>(_ items: ArraySlice<T>, render: (ArraySlice<T>) -> ToolOutput) -> Int {
         guard !items.isEmpty else { return 0 }
         let start = items.startIndex
-        var fitting = 0
-        // The fewest items known not to fit; beyond the end while none is known.
-        var over = items.count + 1
-        var count = min(items.count, 32)
-        for step in 0..<40 {
+        if items.count <= Self.wholeRenderLimit, fits(render(items)) { return items.count }
+        let empty = render(items[start..<start])
+        let baseText = empty.text.utf8.count
+        let baseJSON = Self.size(of: empty.structured)
+        var text = baseText
+        var json = baseJSON
+        var count = 0
+        for index in items.indices {
+            let one = render(items[index..<(index + 1)])
+            // Plus a separator: a newline between lines, a comma between elements.
+            text += max(0, one.text.utf8.count - baseText) + 1
+            json += max(0, Self.size(of: one.structured) - baseJSON) + 1
+            if max(text, json) > forContent { break }
+            count += 1
+        }
+        // The sum leaves out what a page says about itself (how many it shows): check,
+        // and shrink in proportion if it is over.
+        for _ in 0..<8 where count > 1 {
             let output = render(items[start..<(start + count)])
             let size = max(output.text.utf8.count, Self.size(of: output.structured))
-            if size <= forContent {
-                fitting = count
-                if count == items.count { return count }
-            } else {
-                over = count
-            }
-            if over - fitting <= 1 { break }
-            // In proportion to the size for the first steps, at most doubling; then
-            // halving the gap, which always ends.
-            var next = Int(Double(count) * Double(forContent) / Double(max(1, size)))
-            if step >= 4 || next <= fitting || next >= over { next = (fitting + over) / 2 }
-            next = min(next, items.count, fitting == 0 ? next : 2 * fitting)
-            count = max(fitting + 1, min(next, over - 1))
+            if size <= forContent { break }
+            count = max(1, min(count - 1, Int(Double(count) * Double(forContent) / Double(size) * 0.98)))
         }
-        return max(1, fitting)
+        return max(1, count)
     }
+
+    /// Up to this many items, a page is rendered whole first (the usual answer fits).
+    static let wholeRenderLimit = 64
 
     /// `output` with both forms within ``bytes``: the text cut at a character boundary
     /// with a note; in the structured form, the longest strings cut and the longest
@@ -91,8 +99,10 @@ struct OutputBudget: Sendable {
         if output.text.utf8.count > bytes {
             output.text = Self.prefix(output.text, bytes: bytes - note.utf8.count) + note
         }
-        if Self.size(of: output.structured) > bytes {
-            var structured = Self.shrink(output.structured, to: bytes - 64)
+        // Room for `truncated` and the clock, which the server adds after this.
+        let structuredLimit = bytes - 96
+        if Self.size(of: output.structured) > structuredLimit {
+            var structured = Self.shrink(output.structured, to: structuredLimit - 32)
             if case .object(var fields) = structured {
                 fields["truncated"] = true
                 structured = .object(fields)

@@ -15,11 +15,16 @@ import Testing
         let items = (0..<1000).map { "item \($0) " + String(repeating: "x", count: 40) }
         let count = budget.fittingCount(items[...], render: render)
         #expect(budget.fits(render(items[..<count])))
-        #expect(!budget.fits(render(items[..<(count + 1)])), "one more would not fit")
+        #expect(!budget.fits(render(items[..<(count + 2)])), "the page is full")
         // A later page counts from its own start.
         let later = budget.fittingCount(items[500...], render: render)
         #expect(budget.fits(render(items[500..<(500 + later)])))
-        #expect(!budget.fits(render(items[500..<(501 + later)])))
+        #expect(!budget.fits(render(items[500..<(502 + later)])))
+        // Items of unequal sizes.
+        let mixed = (0..<1000).map { String(repeating: "z", count: 1 + ($0 * 37) % 300) }
+        let fitted = budget.fittingCount(mixed[...], render: render)
+        #expect(budget.fits(render(mixed[..<fitted])))
+        #expect(!budget.fits(render(mixed[..<(fitted + 2)])))
         // Everything when everything fits; nothing of nothing; one item too large on
         // its own still counts one (the last resort cuts it).
         #expect(budget.fittingCount(items[..<3], render: render) == 3)
