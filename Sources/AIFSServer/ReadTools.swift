@@ -154,7 +154,8 @@ enum ReadTools {
                 content = try service.readFile(path: path, range: range, maxBytes: maxBytes)
             } catch where error.code == .invalidArgument && encoding != "utf-8" && !range.isByteRange {
                 // A UTF-16 file (NUL bytes) is binary to the byte reader: decode it whole.
-                content = try Self.utf16(path: path, range: range, encoding: encoding, service: service, refusal: error)
+                content = try Self.utf16(
+                    path: path, range: range, encoding: encoding, maxBytes: maxBytes, service: service, refusal: error)
                 decodedAs = content.encoding.rawValue
                 text = String(decoding: content.bytes, as: UTF8.self)  // transcoded already
                 numbered = lineNumbers ? Self.number(text ?? "", first: content.firstLine ?? 1, total: nil, path: path) : nil
@@ -196,7 +197,7 @@ enum ReadTools {
         /// A UTF-16 file (by its byte-order mark), read whole within the read limit and
         /// cut to the lines asked for.
         private static func utf16(
-            path: String, range: ReadRange, encoding: String, service: FileService, refusal: CoreError
+            path: String, range: ReadRange, encoding: String, maxBytes: Int, service: FileService, refusal: CoreError
         ) throws(ToolFailure) -> FileContent {
             let head: FileContent
             do throws(CoreError) { head = try service.readFile(path: path, range: .bytes(offset: 0, length: nil)) } catch {
@@ -224,9 +225,24 @@ enum ReadTools {
                 lines = start > lines.count ? [] : Array(lines[(start - 1)..<min(lines.count, end ?? lines.count)])
             case .bytes: break
             }
+            // Within the read's bound, as UTF-8: whole lines, and `next` goes on at the
+            // first line left out (a first line longer than the bound is cut).
+            var kept = 0
+            var size = 0
+            for line in lines {
+                let length = line.utf8.count
+                if size + length > maxBytes { break }
+                size += length
+                kept += 1
+            }
+            let truncated = kept < lines.count
+            if truncated {
+                lines = kept > 0 ? Array(lines[..<kept]) : [Substring(OutputBudget.prefix(String(lines[0]), bytes: maxBytes))]
+            }
             let selected = lines.joined()
             // The bytes handed on are UTF-8 now; the encoding says what they were.
             var content = head
+            content.truncated = truncated
             content.bytes = Array(selected.utf8)
             content.firstLine = first
             content.lineCount = lines.count

@@ -73,6 +73,22 @@ struct ServeBudgetTests {
         #expect(bytes["truncated"] == true)
         #expect(bytes["next"]?.stringValue?.hasPrefix("byteOffset=") == true)
 
+        // A UTF-16 file (decoded whole) is cut at a line too, and goes on from it.
+        var utf16: [UInt8] = [0xFF, 0xFE]
+        for unit in lines.joined().utf16 { utf16 += [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
+        try Data(utf16).write(to: URL(fileURLWithPath: directory.path("root/wide.txt")))
+        var wide = ""
+        var start = 1
+        for _ in 0..<50 {
+            let page = try await server.call("read_file", ["path": "wide.txt", "lineStart": .int(start)])
+            #expect(page.isError != true, "\(page.text)")
+            try expectWithinBudget(page)
+            wide += page["content"]?.stringValue ?? ""
+            guard page["truncated"] == true, let next = page["next"]?.stringValue, next.hasPrefix("lineStart=") else { break }
+            start = Int(next.dropFirst("lineStart=".count)) ?? 0
+        }
+        #expect(wide == lines.joined(), "the UTF-16 pages join into the text")
+
         // read_multiple_files shares the budget.
         try directory.tree(["root/long2.txt": lines.joined()])
         let several = try await server.call("read_multiple_files", ["paths": ["long.txt", "long2.txt"]])
