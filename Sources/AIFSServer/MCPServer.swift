@@ -204,7 +204,7 @@ public struct AIFSMCPServer: Sendable {
                 content: [.text(text: output.text, annotations: nil, _meta: nil)],
                 structuredContent: Optional(output.structured), isError: false)
         } catch {
-            result = failure(error)
+            result = failure(error, budget: context.budget)
         }
         if Task.isCancelled {
             calls.cancelled.add(1, ordering: .relaxed)
@@ -216,8 +216,12 @@ public struct AIFSMCPServer: Sendable {
         return result
     }
 
-    static func failure(_ failure: ToolFailure) -> CallTool.Result {
-        CallTool.Result(content: [.text(text: "error: \(quotesCut(failure.message))", annotations: nil, _meta: nil)], isError: true)
+    /// - Parameter budget: The output budget, which an error's text keeps to as well (a
+    ///   refused write's diff can be 8 KiB).
+    static func failure(_ failure: ToolFailure, budget: OutputBudget? = nil) -> CallTool.Result {
+        var output = ToolOutput(structured: .null, text: "error: \(quotesCut(failure.message))")
+        if let budget { output = budget.enforce(output) }
+        return CallTool.Result(content: [.text(text: output.text, annotations: nil, _meta: nil)], isError: true)
     }
 
     /// The longest quoted input an error repeats: a 10 MB path must not make a 10 MB

@@ -237,6 +237,24 @@ struct ServeBudgetTests {
         #expect(await server.close() == 0)
     }
 
+    /// An error's text keeps to the budget too: a refused write shows the lines changed
+    /// since the read, up to 8 KiB of them.
+    @Test func anErrorKeepsToTheBudget() async throws {
+        try directory.tree(["root/table.txt": "row 1\nrow 2\n"])
+        let server = try await start(budget: 4096)
+        let version = try #require(try await server.call("read_file", ["path": "table.txt"])["version"]?.stringValue)
+        // Someone else grows the file: the refusal's diff (up to 8 KiB) is longer than
+        // the budget.
+        try (1...3000).map { "row \($0)\n" }.joined().write(toFile: directory.path("root/table.txt"), atomically: true, encoding: .utf8)
+        let refused = try await server.call("write_file", ["path": "table.txt", "content": "x\n", "expectedVersion": .string(version)])
+        #expect(refused.isError == true)
+        #expect(refused.text.utf8.count <= 4096, "\(refused.text.utf8.count) bytes")
+        #expect(refused.text.contains("changed since it was read"), "\(refused.text.prefix(300))")
+        #expect(refused.text.contains("+row 3"), "the diff's start: \(refused.text.prefix(600))")
+        #expect(refused.text.hasSuffix("ask for less]"), "\(refused.text.suffix(200))")
+        #expect(await server.close() == 0)
+    }
+
     @Test func theFlagIsChecked() async throws {
         let (status, _, error) = try runAIFS(["serve", "--max-output-bytes", "10"])
         #expect(status == 2)
