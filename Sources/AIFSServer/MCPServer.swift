@@ -192,12 +192,16 @@ public struct AIFSMCPServer: Sendable {
         calls.running.add(1, ordering: .relaxed)
         defer { calls.running.subtract(1, ordering: .relaxed) }
         let result: CallTool.Result
+        // Every answer carries the change clock, so changes_since can start from any of
+        // them (null until get_clock or changes_since started change tracking). Taken
+        // before the tool runs: a change recorded after it is listed by changes_since, so
+        // nothing that happened after (or while) the tool looked at a file is missed; a
+        // change just before may be listed again.
+        let clock = context.changes.recordedClock
         do throws(ToolFailure) {
             var output = context.budget.enforce(try await definition.run(arguments, context))
-            // Every answer carries the change clock, so changes_since can start from any
-            // of them (null until get_clock or changes_since started change tracking).
             if case .object(var fields) = output.structured, fields["clock"] == nil {
-                fields["clock"] = context.changes.recordedClock.map { .string($0) } ?? .null
+                fields["clock"] = clock.map { .string($0) } ?? .null
                 output.structured = .object(fields)
             }
             result = CallTool.Result(

@@ -55,14 +55,15 @@ struct ServeAgentLoopTests {
         let paths = (changes["changes"]?.arrayValue ?? []).compactMap { $0.objectValue?["path"]?.stringValue }
         #expect(paths.contains("c.txt"), "\(changes.text)")
         #expect(!paths.contains("a.txt"), "\(changes.text)")
-        // A write's own answer carries a clock after... or before its change: never one
-        // that hides a later change.
+        // An answer's clock is taken before the tool runs: changes_since from a write's
+        // clock lists the write itself, and what came after.
         let write = try await server.call("write_file", ["path": "d.txt", "content": "d\n"])
         let afterWrite = try #require(write["clock"]?.stringValue)
         try "e\n".write(toFile: directory.path("root/e.txt"), atomically: false, encoding: .utf8)
         let later = try await server.call("changes_since", ["clock": .string(afterWrite)])
         let laterPaths = (later["changes"]?.arrayValue ?? []).compactMap { $0.objectValue?["path"]?.stringValue }
         #expect(laterPaths.contains("e.txt"), "\(later.text)")
+        #expect(laterPaths.contains("d.txt"), "\(later.text)")
         #expect(await server.close() == 0)
     }
 
