@@ -34,7 +34,7 @@ struct MCPCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("max-output-bytes"),
         help: ArgumentHelp(
-            "The most bytes of each form of an answer (its text, its structured content); longer answers are cut with truncated:true and a cursor or next to go on. Default 81920 (about 20,000 tokens).",
+            "The most bytes of each form of an answer (its text, its structured content); longer answers are cut with truncated:true and a cursor or next to go on. 81920 is about 20,000 tokens.",
             valueName: "N"))
     var maxOutputBytes: Int = AIFSMCPServer.defaultOutputBytes
 
