@@ -62,18 +62,61 @@ extension FileService {
     /// - Parameters:
     ///   - text: The patch, from `*** Begin Patch` to `*** End Patch`.
     ///   - dryRun: Validate and compute the diffs; change nothing.
+    ///   - expectedVersions: The version each named file must have (as a read
+    ///     returned it), by path; every path must be one the patch adds, deletes or
+    ///     updates. A file at another version refuses the whole patch, as a guarded
+    ///     ``writeFile(path:content:expectedVersion:)`` does.
     /// - Returns: The transaction's report: one step per operation, with its diff.
-    /// - Throws: ``AIFSWork/WorkError``: `.invalidArgument` for a malformed patch (with
+    /// - Throws: ``AIFSWork/WorkError``: `.versionMismatch` for a file changed since
+    ///   its read, `.invalidArgument` for a malformed patch (with
     ///   its line), `.editNotFound` for a hunk that matches nothing (with the closest
     ///   lines of the file), and whatever the transaction throws.
-    public func applyPatch(_ text: String, dryRun: Bool = false) async throws(WorkError) -> TransactionReport {
+    public func applyPatch(
+        _ text: String, dryRun: Bool = false, expectedVersions: [String: String] = [:]
+    ) async throws(WorkError) -> TransactionReport {
         let patch = try Patch.parse(text)
         let transaction = try await WorkerPool.runDetached { () throws(WorkError) -> Transaction in
-            try patch.transaction { path throws(WorkError) -> String? in
+            // The versions first: a stale file must be refused as stale, not as a hunk
+            // that no longer matches.
+            var expectedByResolved: [String: String] = [:]
+            if !expectedVersions.isEmpty {
+                var touched: [String: String] = [:]
+                for change in patch.changes {
+                    let path: String
+                    switch change {
+                    case .add(let added, _): path = added
+                    case .delete(let deleted): path = deleted
+                    case .update(let updated, _, _): path = updated
+                    }
+                    touched[try self.resolveForWriting(path)] = path
+                }
+                for (path, expected) in expectedVersions.sorted(by: { $0.key < $1.key }) {
+                    let resolved = try self.resolveForWriting(path)
+                    guard let shown = touched[resolved] else {
+                        throw WorkError(
+                            .invalidArgument,
+                            "expectedVersions names '\(path)', which the patch does not add, delete or update; nothing was applied: "
+                                + "name only the patch's files (\(touched.values.sorted().joined(separator: ", ")))",
+                            path: path)
+                    }
+                    try self.checkVersion(resolved, shownAs: shown, expected: expected)
+                    expectedByResolved[resolved] = expected
+                }
+            }
+            var transaction = try patch.transaction { path throws(WorkError) -> String? in
                 let resolved = try self.resolveForWriting(path)
                 guard (try? FileSystemCalls.status(resolved, followSymlinks: true)) != nil else { return nil }
                 return try AtomicFile.readText(resolved)
             }
+            // Checked again in the transaction's plan, right before it writes: the first
+            // operation on each file carries its version.
+            for index in transaction.operations.indices where !expectedByResolved.isEmpty {
+                let resolved = try self.resolveForWriting(transaction.operations[index].path)
+                if let expected = expectedByResolved.removeValue(forKey: resolved) {
+                    transaction.operations[index].expectedVersion = expected
+                }
+            }
+            return transaction
         }
         return try await applyTransaction(transaction, dryRun: dryRun)
     }

@@ -1,5 +1,6 @@
 public import AIFSCore
 public import AIFSSearch
+import Synchronization
 
 extension FileService {
     /// Searches the files under `paths` and streams what it finds, as it finds it.
@@ -27,13 +28,15 @@ extension FileService {
     ///   - configuration: How each file is searched; line numbers are on by default here.
     ///   - capacity: About how many events may wait for the consumer (in batches of up
     ///     to 64: a sixteenth of it in batches, at least four).
+    ///   - progress: Counts the bytes read as the search reads them, also inside one
+    ///     big file (the events only tell of a file when it is done).
     /// - Throws: ``AIFSSearch/SearchError`` for an invalid pattern, an invalid walk
     ///   option, or a path outside the roots. Files that cannot be read arrive as
     ///   ``AIFSSearch/SearchEvent/error(_:)`` events instead.
     public func search(
         _ query: SearchQuery, in paths: [String], walkOptions: WalkOptions = WalkOptions(),
         configuration: SearcherConfiguration = FileService.streamingSearchConfiguration,
-        capacity: Int = 256
+        capacity: Int = 256, progress: SearchProgress? = nil
     ) throws(SearchError) -> SearchStream {
         let matcher = try query.makeMatcher()
         // Workers send batches of up to ChannelSink.batchSize events.
@@ -44,7 +47,11 @@ extension FileService {
             // Not `start`: run on the caller's thread, the search would block on the
             // full channel before its consumer exists.
             let started = DedicatedThreads.tryStart(name: "aifs-search") {
-                walker.run(resolved) { ChannelHandler(channel: channel, matcher: matcher, invert: invert) }
+                walker.run(resolved) { () -> any SearchHandler in
+                    let handler = ChannelHandler(channel: channel, matcher: matcher, invert: invert)
+                    guard let progress else { return handler }
+                    return CountingHandler(handler, progress: progress)
+                }
                 channel.finish()
             }
             if !started {
@@ -104,4 +111,47 @@ public struct SearchStream: AsyncSequence, Sendable {
         init(channel: BoundedChannel<[SearchEvent]>) { self.channel = channel }
         deinit { channel.cancel() }
     }
+}
+
+/// The bytes a search has read so far, counted as they are read: progress through one
+/// big file, which the search's events tell of only when the file is done.
+///
+/// ## Threading
+/// The search's workers add; anyone reads ``bytesRead``.
+public final class SearchProgress: Sendable {
+    private let bytes = Atomic<Int64>(0)
+
+    public init() {}
+
+    /// The bytes read so far, by every worker.
+    public var bytesRead: Int64 { bytes.load(ordering: .relaxed) }
+
+    func add(_ count: Int) {
+        bytes.add(Int64(count), ordering: .relaxed)
+    }
+}
+
+/// A worker's handler that counts what its searcher reads into a ``SearchProgress``.
+final class CountingHandler: SearchHandler {
+    private let handler: ChannelHandler
+    private let progress: SearchProgress
+
+    init(_ handler: ChannelHandler, progress: SearchProgress) {
+        self.handler = handler
+        self.progress = progress
+    }
+
+    var shouldStop: Bool { handler.shouldStop }
+
+    func search(_ task: SearchTask, with searcher: Searcher) {
+        if searcher.onRead == nil {
+            let progress = self.progress
+            searcher.onRead = { progress.add($0) }
+        }
+        handler.search(task, with: searcher)
+    }
+
+    func walkError(_ error: CoreError) { handler.walkError(error) }
+    func walkWarning(_ warning: CoreError) { handler.walkWarning(warning) }
+    func finish() { handler.finish() }
 }

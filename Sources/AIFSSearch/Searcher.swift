@@ -143,6 +143,11 @@ public final class Searcher {
     /// The most problems kept per file.
     public static let problemLimit = 10
 
+    /// Called with the size of every read from a file, as it is read: how a caller
+    /// shows progress through one big file (the MCP server's progress notifications).
+    /// Called on the searching thread; keep it cheap.
+    public var onRead: ((Int) -> Void)?
+
     /// A line longer than the largest buffer, being searched in pieces.
     private struct LongLine {
         /// The absolute offset of the line's first byte.
@@ -229,6 +234,7 @@ public final class Searcher {
             if rawAtEnd { return 0 }
             let count = try file.read(into: buffer)
             total += Int64(count)
+            onRead?(count)
             rawAtEnd = count == 0 || file.reachedEnd(afterReading: count, of: buffer.count, total: total)
             return count
         }

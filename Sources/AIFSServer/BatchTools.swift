@@ -8,6 +8,14 @@ import Synchronization
 /// `batch_operations`: one operation over many files on the worker pool.
 enum BatchTools {
     static let operations = ["hash", "count", "search", "stat", "copy", "move", "delete", "rename"]
+    /// The operations that change no file: `batch_read` offers these alone.
+    static let readingOperations = ["hash", "count", "search", "stat"]
+    /// The operations that change files, which `batch_operations` lists.
+    static let changingOperations = ["copy", "move", "delete", "rename"]
+    static let pathsSchema = Schema.array(
+        Schema.string("A file or directory."), "Files or directories (default: first root).", example: ["Sources"])
+    static let globSchema = Schema.string("Only files matching this glob.", example: "*.swift")
+    static let maxResultsSchema = Schema.integer("Results per page (default 200).", example: 200, minimum: 1, maximum: maximumResults)
     static let defaultResults = 200
     static let maximumResults = 1_000
 
@@ -16,30 +24,23 @@ enum BatchTools {
             name: "batch_operations",
             title: "Run one operation over many files",
             description: """
-                One operation on many files, on every core: hash, count, search, stat (paged) or copy, move, \
-                delete, rename (regex, $1/${name}). Files as search picks them; one result each.
+                Copy, move, delete or rename (regex, $1/${name}) many files, on every core; failures first. \
+                batch_read hashes, counts, searches, stats.
                 """,
+            // The reading operations (and their literal, caseMode and cursor) are still
+            // accepted here, as before batch_read, but listed only there.
             inputSchema: Schema.object(
                 [
-                    "operation": Schema.string("What to do to each file.", example: "hash", enum: operations),
-                    "paths": Schema.array(
-                        Schema.string("A file or directory."), "Where the files are (default: the first root).",
-                        example: ["Sources"]),
-                    "glob": Schema.string("Only files matching this glob.", example: "*.swift"),
+                    "operation": Schema.string("What to do to each file.", example: "move", enum: changingOperations),
+                    "paths": pathsSchema,
+                    "glob": globSchema,
                     "exclude": DirectoryTools.excludeSchema,
-                    "pattern": Schema.string(
-                        "search: regex (or text with literal); rename: regex on file names.",
-                        example: "TODO"),
-                    "literal": Schema.boolean("search: pattern is literal text.", example: false),
-                    "caseMode": Schema.string(
-                        "search: sensitive (default), insensitive or smart.", example: "smart", enum: ["sensitive", "insensitive", "smart"]),
+                    "pattern": Schema.string("rename: a regex on file names.", example: "(.*)\\.txt"),
                     "replacement": Schema.string("rename: the new name ($1, ${name}, $0).", example: "$1.md"),
                     "destination": Schema.string("copy/move: the target directory.", example: "backup"),
-                    "dryRun": Schema.boolean("For changes: only report what would happen.", example: true),
-                    "overwrite": Schema.boolean("copy/move/rename: replace existing files.", example: false),
-                    "maxResults": Schema.integer(
-                        "Results per page (default 200).", example: 200, minimum: 1, maximum: maximumResults),
-                    "cursor": DirectoryTools.cursorSchema,
+                    "dryRun": Schema.boolean("Only report what would happen.", example: true),
+                    "overwrite": Schema.boolean("Replace existing files.", example: false),
+                    "maxResults": maxResultsSchema,
                 ], required: ["operation"]),
             annotations: Tool.Annotations(readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false),
             outputSchema: Schema.object(
@@ -68,86 +69,143 @@ enum BatchTools {
                     "nextCursor": Schema.nextCursor,
                 ], required: ["operation", "results", "summary", "truncated", "nextCursor"])),
         run: { arguments, context async throws(ToolFailure) in
+            try await run(arguments, context: context, readOnly: false)
+        })
+
+    /// `batch_read`: `batch_operations`' reading operations, annotated read-only so a
+    /// client can run them without asking (issue 19: hash, count, search and stat
+    /// needed approval through a tool marked destructive).
+    static let batchRead = ToolDefinition(
+        tool: Tool(
+            name: "batch_read",
+            title: "Read many files at once",
+            description: "Hash (sha256), count (lines, words, bytes), search (matching lines) or stat many files, on every core. Paged.",
+            inputSchema: readingSchema,
+            annotations: ReadTools.readOnly,
+            outputSchema: batchOperations.tool.outputSchema),
+        run: { arguments, context async throws(ToolFailure) in
+            try await run(arguments, context: context, readOnly: true)
+        })
+
+    /// `batch_read`'s arguments: `batch_operations`' for the reading operations.
+    static let readingSchema = Schema.object(
+        [
+            "operation": Schema.string("What to do to each file.", example: "hash", enum: readingOperations),
+            "paths": pathsSchema,
+            "glob": globSchema,
+            "exclude": DirectoryTools.excludeSchema,
+            "pattern": Schema.string("search: a regex, or text with literal.", example: "TODO"),
+            "literal": Schema.boolean("search: pattern is text."),
+            "caseMode": Schema.string("search: sensitive (default), insensitive or smart.", enum: ["sensitive", "insensitive", "smart"]),
+            "maxResults": maxResultsSchema,
+            "cursor": DirectoryTools.cursorSchema,
+        ], required: ["operation"])
+
+    /// `batch_operations` and `batch_read`: the files chosen, the operation run on the
+    /// worker pool, the results that fit the output budget.
+    ///
+    /// - Parameter readOnly: For `batch_read`: only the reading operations and their
+    ///   arguments.
+    static func run(_ arguments: Arguments, context: ToolContext, readOnly: Bool) async throws(ToolFailure) -> ToolOutput {
+        let tool = arguments.tool
+        if readOnly {
+            try arguments.checkKnown(["operation", "paths", "glob", "exclude", "pattern", "literal", "caseMode", "maxResults", "cursor"])
+        } else {
             try arguments.checkKnown([
                 "operation", "paths", "glob", "exclude", "pattern", "literal", "caseMode", "replacement", "destination",
                 "dryRun", "overwrite", "maxResults", "cursor",
             ])
-            let name = try arguments.requiredString("operation")
-            let operation = try makeOperation(name, arguments)
-            let paths = try arguments.strings("paths") ?? ["."]
-            guard !paths.isEmpty else { throw ToolFailure("invalidArgument", "batch_operations: 'paths' is empty; leave it out for the first root") }
-            let limit = try arguments.int("maxResults", minimum: 1, maximum: maximumResults) ?? defaultResults
-            let cursor = try arguments.cursor()
-            let destination = try arguments.string("destination")
-            switch name {
-            case "copy", "move":
-                guard destination != nil else {
-                    throw ToolFailure("invalidArgument", "batch_operations: \(name) needs 'destination', the directory the files go to")
-                }
-            default:
-                guard destination == nil else {
-                    throw ToolFailure("invalidArgument", "batch_operations: 'destination' is only for copy and move, not \(name)")
-                }
+        }
+        let name = try arguments.requiredString("operation")
+        if readOnly, !readingOperations.contains(name) {
+            throw ToolFailure(
+                "invalidArgument",
+                "batch_read: '\(name)' is not a reading operation; the operations are \(readingOperations.joined(separator: ", ")) (batch_operations changes files)")
+        }
+        let operation = try makeOperation(name, arguments)
+        let paths = try arguments.strings("paths") ?? ["."]
+        guard !paths.isEmpty else { throw ToolFailure("invalidArgument", "\(tool): 'paths' is empty; leave it out for the first root") }
+        let limit = try arguments.int("maxResults", minimum: 1, maximum: maximumResults) ?? defaultResults
+        let cursor = try arguments.cursor()
+        let destination = try arguments.string("destination")
+        switch name {
+        case "copy", "move":
+            guard destination != nil else {
+                throw ToolFailure("invalidArgument", "\(tool): \(name) needs 'destination', the directory the files go to")
             }
-            if operation.changesFiles, cursor != 0 {
-                throw ToolFailure(
-                    "invalidArgument",
-                    "batch_operations: \(name) changes files and runs on every chosen file in one call; it takes no cursor")
+        default:
+            guard destination == nil else {
+                throw ToolFailure("invalidArgument", "\(tool): 'destination' is only for copy and move, not \(name)")
             }
-            var options = WalkOptions()
-            let base = try context.resolve(paths[0])
-            options.globBase = (try? FileIdentity(path: base))?.kind == .directory ? base : context.roots.paths[0]
-            if let glob = try arguments.string("glob") { options.globs.append(glob) }
-            options.globs += (try arguments.strings("exclude") ?? []).map { "!" + $0 }
-            var batchOptions = BatchOptions()
-            batchOptions.dryRun = try arguments.bool("dryRun") ?? false
-            batchOptions.overwrite = try arguments.bool("overwrite") ?? false
+        }
+        if operation.changesFiles, cursor != 0 {
+            throw ToolFailure(
+                "invalidArgument",
+                "\(tool): \(name) changes files and runs on every chosen file in one call; it takes no cursor")
+        }
+        var options = WalkOptions()
+        let base = try context.resolve(paths[0])
+        options.globBase = (try? FileIdentity(path: base))?.kind == .directory ? base : context.roots.paths[0]
+        if let glob = try arguments.string("glob") { options.globs.append(glob) }
+        options.globs += (try arguments.strings("exclude") ?? []).map { "!" + $0 }
+        var batchOptions = BatchOptions()
+        batchOptions.dryRun = try arguments.bool("dryRun") ?? false
+        batchOptions.overwrite = try arguments.bool("overwrite") ?? false
 
-            let service = context.service
-            let walkOptions = options
-            let (items, walkErrors) = try await onDedicatedThread { () throws(ToolFailure) -> ([BatchItem], [CoreError]) in
-                do throws(WorkError) {
-                    return try service.batchItems(paths, walkOptions: walkOptions, destinationDirectory: destination)
-                } catch {
-                    throw ToolFailure(error)
-                }
-            }
-            // Reading operations page through the files; changes take them all at once
-            // (a second page chosen after the first changed the tree would skip files).
-            let chosen = operation.changesFiles ? items[...] : items[min(cursor, items.count)..<min(cursor + limit, items.count)]
-            let done = DoneCounter()
-            let collected = Mutex<[BatchResult]>([])
-            let summary: BatchSummary
+        let service = context.service
+        let walkOptions = options
+        let (items, walkErrors) = try await onDedicatedThread { () throws(ToolFailure) -> ([BatchItem], [CoreError]) in
             do throws(WorkError) {
-                summary = try await withProgress(context.progress, total: chosen.count, done: done) { () async throws(WorkError) -> BatchSummary in
-                    try await service.runBatch(Array(chosen), operation: operation, options: batchOptions) { result in
-                        done.value.add(1, ordering: .relaxed)
-                        collected.withLock { $0.append(result) }
-                    }
-                }
+                return try service.batchItems(paths, walkOptions: walkOptions, destinationDirectory: destination)
             } catch {
                 throw ToolFailure(error)
             }
-            if Task.isCancelled { throw ToolFailure("cancelled", "batch_operations: the client cancelled the request") }
+        }
+        // Reading operations page through the files; changes take them all at once
+        // (a second page chosen after the first changed the tree would skip files).
+        let chosen = operation.changesFiles ? items[...] : items[min(cursor, items.count)..<min(cursor + limit, items.count)]
+        let done = DoneCounter()
+        let collected = Mutex<[BatchResult]>([])
+        let summary: BatchSummary
+        do throws(WorkError) {
+            summary = try await withProgress(context.progress, total: chosen.count, done: done) { () async throws(WorkError) -> BatchSummary in
+                try await service.runBatch(Array(chosen), operation: operation, options: batchOptions) { result in
+                    done.value.add(1, ordering: .relaxed)
+                    collected.withLock { $0.append(result) }
+                }
+            }
+        } catch {
+            throw ToolFailure(error)
+        }
+        if Task.isCancelled { throw ToolFailure("cancelled", "\(tool): the client cancelled the request") }
 
-            var results = collected.withLock { $0 }
+        var results = collected.withLock { $0 }
+        if operation.changesFiles {
+            // Failures first: they are what needs attention.
+            results.sort { lhs, rhs in
+                let (left, right) = (lhs.isFailure, rhs.isFailure)
+                return left != right ? left : lhs.index < rhs.index
+            }
+        } else {
+            // In file order, so a page cut by the output budget goes on at the right file.
+            results.sort { $0.index < $1.index }
+        }
+        let elapsed = summary.elapsed.components
+        let milliseconds = Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15
+        let start = min(cursor, items.count)
+        /// The first `count` results as the answer shows them.
+        func render(_ count: Int) -> ToolOutput {
+            let shown = results.prefix(count)
             var truncated = false
             var next: Value = .null
             if operation.changesFiles {
-                // Failures first: they are what needs attention.
-                results.sort { lhs, rhs in
-                    let (left, right) = (lhs.isFailure, rhs.isFailure)
-                    return left != right ? left : lhs.index < rhs.index
-                }
-                truncated = results.count > limit
-                results = Array(results.prefix(limit))
-            } else if cursor + chosen.count < items.count {
+                truncated = results.count > min(count, limit)
+            } else if start + count < items.count {
+                // The rest of the page, cut by the output budget, or the next pages.
                 truncated = true
-                next = .string(String(cursor + chosen.count))
+                next = .string(String(start + count))
             }
-            let values = results.map { value(of: $0, context: context) }
-            let elapsed = summary.elapsed.components
-            let milliseconds = Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15
+            let values = shown.map { value(of: $0, context: context) }
             let structured: Value = [
                 "operation": .string(name),
                 "results": .array(values),
@@ -160,19 +218,22 @@ enum BatchTools {
                 "truncated": .bool(truncated),
                 "nextCursor": next,
             ]
-            var lines = results.map { render($0, context: context) }
+            var lines = shown.map { self.render($0, context: context) }
             lines.append(
                 "\(name): \(summary.succeeded) ok, \(summary.failed) failed of \(summary.total) processed (\(items.count) files chosen)"
                     + (batchOptions.dryRun && operation.changesFiles ? ", dry run: nothing changed" : "")
                     + (truncated ? "; more results: \(next.stringValue.map { "cursor \($0)" } ?? "failures are listed first")" : ""))
             return ToolOutput(structured: structured, text: lines.joined(separator: "\n"))
-        })
+        }
+        let count = context.budget.fittingCount(results.prefix(limit)) { slice in render(slice.count) }
+        return render(count)
+    }
 
     static func makeOperation(_ name: String, _ arguments: Arguments) throws(ToolFailure) -> BatchOperation {
         let pattern = try arguments.string("pattern")
         let replacement = try arguments.string("replacement")
         func refuse(_ argument: String) throws(ToolFailure) {
-            throw ToolFailure("invalidArgument", "batch_operations: '\(argument)' does not apply to \(name)")
+            throw ToolFailure("invalidArgument", "\(arguments.tool): '\(argument)' does not apply to \(name)")
         }
         if name != "search" {
             if try arguments.bool("literal") != nil { try refuse("literal") }
@@ -189,27 +250,27 @@ enum BatchTools {
         case "delete": return .delete
         case "search":
             guard let pattern, !pattern.isEmpty else {
-                throw ToolFailure("invalidArgument", "batch_operations: search needs 'pattern', the text or regex to count")
+                throw ToolFailure("invalidArgument", "\(arguments.tool): search needs 'pattern', the text or regex to count")
             }
             var query = SearchQuery(patterns: [pattern])
             query.literal = try arguments.bool("literal") ?? false
             if let mode = try arguments.string("caseMode") {
                 guard let parsed = CaseMode(rawValue: mode) else {
-                    throw ToolFailure("invalidArgument", "batch_operations: caseMode must be sensitive, insensitive or smart, not '\(mode)'")
+                    throw ToolFailure("invalidArgument", "\(arguments.tool): caseMode must be sensitive, insensitive or smart, not '\(mode)'")
                 }
                 query.caseMode = parsed
             }
             do throws(SearchError) { return .search(try query.makeMatcher()) } catch { throw ToolFailure(error) }
         case "rename":
             guard let pattern, let replacement else {
-                throw ToolFailure("invalidArgument", "batch_operations: rename needs 'pattern' (a regex on the file name) and 'replacement'")
+                throw ToolFailure("invalidArgument", "\(arguments.tool): rename needs 'pattern' (a regex on the file name) and 'replacement'")
             }
             do throws(WorkError) { return .rename(try RenameRule(pattern: pattern, replacement: replacement)) } catch {
                 throw ToolFailure(error)
             }
         default:
             throw ToolFailure(
-                "invalidArgument", "batch_operations: unknown operation '\(name)'; the operations are \(operations.joined(separator: ", "))")
+                "invalidArgument", "\(arguments.tool): unknown operation '\(name)'; the operations are \(operations.joined(separator: ", "))")
         }
     }
 

@@ -12,6 +12,9 @@ import Synchronization
 /// Any thread; ``tracker(roots:)`` blocks while the first call starts it.
 final class ChangeTracking: Sendable {
     private let started = Mutex<ChangeTracker?>(nil)
+    /// The tracker once started; never locked for long, unlike `started`, which is
+    /// held through the start's initial scan.
+    private let published = Mutex<ChangeTracker?>(nil)
 
     /// The running tracker, started over `roots` if it is not running yet.
     func tracker(roots: [String]) throws(WatchError) -> ChangeTracker {
@@ -20,8 +23,18 @@ final class ChangeTracking: Sendable {
             if let running { return running }
             let tracker = try ChangeTracker(roots: roots)
             running = tracker
+            published.withLock { $0 = tracker }
             return tracker
         }
+    }
+
+    /// The clock every answer carries: the running tracker's clock of what it has
+    /// recorded (no cookie sync), or nil while no `get_clock` or `changes_since` has
+    /// started one. Never starts the tracker: a watcher over every root on every
+    /// server, for answers that an agent may never use, costs an inotify instance, a
+    /// thread and a walk of the roots.
+    var recordedClock: String? {
+        published.withLock { $0 }?.recordedClock()
     }
 }
 
@@ -34,7 +47,7 @@ enum ChangeTools {
         tool: Tool(
             name: "get_clock",
             title: "The change clock now",
-            description: "A clock for changes_since: every change after this call will be listed by changes_since with it.",
+            description: "A clock for changes_since (every answer's structuredContent.clock is one too).",
             inputSchema: Schema.object([:], required: []),
             annotations: annotations,
             outputSchema: Schema.object(
@@ -58,15 +71,15 @@ enum ChangeTools {
             name: "changes_since",
             title: "What changed since a clock",
             description: """
-                Files created, changed, deleted or renamed under path since a clock (from get_clock or \
-                the last answer), with versions, complete up to the call. Paged.
+                Files created, changed, deleted or renamed under path since a clock, with versions, complete \
+                up to the call. Paged.
                 """,
             inputSchema: Schema.object(
                 [
-                    "clock": Schema.string("The clock from get_clock or the last answer."),
-                    "path": Schema.string("Only changes under this directory (default: the first root)."),
+                    "clock": Schema.string("A clock from get_clock or any answer."),
+                    "path": Schema.string("Only under this directory (default: first root)."),
                     "limit": Schema.integer("Entries per page (default 500).", minimum: 1, maximum: 5000),
-                    "cursor": Schema.string("The nextCursor of the previous page."),
+                    "cursor": Schema.string("A previous nextCursor."),
                 ], required: ["clock"]),
             annotations: annotations,
             outputSchema: Schema.object(
@@ -119,30 +132,39 @@ enum ChangeTools {
                 }
                 return (answer, versions)
             }
-            var entries: [Value] = []
-            var lines: [String] = []
-            for change in answer.changes {
-                let shown = context.display(change.path)
-                var entry: [String: Value] = [
-                    "path": .string(shown), "kind": .string(change.kind),
-                    "version": versions[change.path].map { .string($0) } ?? .null,
-                ]
-                if let from = change.from { entry["from"] = .string(context.display(from)) }
-                entries.append(.object(entry))
-                lines.append("\(change.kind) \(shown)\(change.from.map { " (from \(context.display($0)))" } ?? "")")
+            /// The first `count` changes as the answer shows them.
+            func render(_ count: Int) -> ToolOutput {
+                let shownChanges = answer.changes.prefix(count)
+                var entries: [Value] = []
+                var lines: [String] = []
+                for change in shownChanges {
+                    let shown = context.display(change.path)
+                    var entry: [String: Value] = [
+                        "path": .string(shown), "kind": .string(change.kind),
+                        "version": versions[change.path].map { .string($0) } ?? .null,
+                    ]
+                    if let from = change.from { entry["from"] = .string(context.display(from)) }
+                    entries.append(.object(entry))
+                    lines.append("\(change.kind) \(shown)\(change.from.map { " (from \(context.display($0)))" } ?? "")")
+                }
+                // Cut by the tracker's limit or by the output budget: the cursor goes on
+                // after the last path shown.
+                let truncated = answer.truncated || count < answer.changes.count
+                let next = truncated ? shownChanges.last.map { since + "|" + $0.path } : nil
+                var text = answer.isFreshInstance
+                    ? "fresh instance: the clock is not this server's, or events were lost; \(entries.count) files exist\(truncated ? " on this page" : "")"
+                    : "\(entries.count) change\(entries.count == 1 ? "" : "s") since \(since)"
+                if !lines.isEmpty { text += ":\n" + lines.joined(separator: "\n") }
+                if let next { text += "\n[more: pass cursor \(next)]" }
+                text += "\nclock \(answer.clock)"
+                return ToolOutput(
+                    structured: [
+                        "changes": .array(entries), "clock": .string(answer.clock), "isFreshInstance": .bool(answer.isFreshInstance),
+                        "truncated": .bool(truncated), "nextCursor": next.map { .string($0) } ?? .null,
+                    ],
+                    text: text)
             }
-            let next = answer.truncated ? answer.changes.last.map { since + "|" + $0.path } : nil
-            var text = answer.isFreshInstance
-                ? "fresh instance: the clock is not this server's, or events were lost; \(entries.count) files exist\(answer.truncated ? " on this page" : "")"
-                : "\(entries.count) change\(entries.count == 1 ? "" : "s") since \(since)"
-            if !lines.isEmpty { text += ":\n" + lines.joined(separator: "\n") }
-            if let next { text += "\n[more: pass cursor \(next)]" }
-            text += "\nclock \(answer.clock)"
-            return ToolOutput(
-                structured: [
-                    "changes": .array(entries), "clock": .string(answer.clock), "isFreshInstance": .bool(answer.isFreshInstance),
-                    "truncated": .bool(answer.truncated), "nextCursor": next.map { .string($0) } ?? .null,
-                ],
-                text: text)
+            let fitting = context.budget.fittingCount(answer.changes[...]) { slice in render(slice.count) }
+            return render(fitting)
         })
 }

@@ -9,12 +9,12 @@ enum DirectoryTools {
     static let includeHiddenSchema = Schema.boolean(
         "Include hidden entries.", example: false)
     static let respectIgnoreSchema = Schema.boolean(
-        "Honour .gitignore and .ignore files (default true).", example: true)
+        "Honour .gitignore/.ignore (default true).", example: true)
     static let excludeSchema = Schema.array(
         Schema.string("A glob, as in .gitignore: without '/' it matches a name at any depth."),
         "Globs to leave out.", example: ["*.o", "build/**"])
     static let cursorSchema = Schema.string(
-        "The nextCursor of the previous page.", example: "500")
+        "A previous nextCursor.", example: "500")
     static let errorsSchema = Schema.array(
         Schema.string("A problem met while walking; the walk went on."),
         "Directories that could not be read (at most 20).")
@@ -92,7 +92,7 @@ enum DirectoryTools {
             inputSchema: Schema.object(
                 [
                     "path": Schema.string("The directory; '.' is the first root.", example: "Sources"),
-                    "maxEntries": Schema.integer("The most entries to return (default 500).", example: 500, minimum: 1, maximum: 10000),
+                    "maxEntries": Schema.integer("Entries per page (default 500).", example: 500, minimum: 1, maximum: 10000),
                     "cursor": cursorSchema,
                 ], required: ["path"]),
             annotations: readOnly,
@@ -122,31 +122,35 @@ enum DirectoryTools {
             options.maxDepth = 1
             let base = try context.resolve(path)
             var errors: [CoreError] = []
-            let page = try await context.page(arguments, limit: limit, pageSizeArgument: "maxEntries") { () throws(ToolFailure) -> [WalkEntry] in
+            /// A page as the answer shows it; the pager cuts the page where this fits the budget.
+            func render(_ page: Page<WalkEntry>) -> ToolOutput {
+                let shown = page.items
+                let next = page.next
+                var values: [Value] = []
+                var lines: [String] = []
+                for entry in shown {
+                    let name = relative(entry.path, to: base)
+                    let size = (try? FileIdentity(path: entry.path, followSymlinks: false)).map { Value.int(Int($0.size)) } ?? .null
+                    let kind = kindName(entry)
+                    values.append(["name": .string(name), "kind": .string(kind), "size": size])
+                    lines.append(decorated(name, kind: kind))
+                }
+                let truncated = page.truncated
+                if truncated { lines.append("[\(shown.count) of \(page.total) entries; \(next.stringValue.map { "more with cursor \($0)" } ?? "too many to page: narrow the request")]") }
+                if page.total == 0 { lines.append("(empty directory)") }
+                return ToolOutput(
+                    structured: [
+                        "path": .string(context.display(base)), "entries": .array(values), "totalCount": .int(page.total),
+                        "truncated": .bool(truncated), "nextCursor": next, "errors": errorValues(errors),
+                    ],
+                    text: lines.joined(separator: "\n"))
+            }
+            let page = try await context.page(arguments, limit: limit, pageSizeArgument: "maxEntries", render: render) { () throws(ToolFailure) -> [WalkEntry] in
                 let (_, entries, walkErrors) = try await walkDirectory(path, options: options, context: context, tool: "list_directory")
                 errors = walkErrors
                 return entries.filter { $0.depth == 1 }
             }
-            let shown = page.items
-            let next = page.next
-            var values: [Value] = []
-            var lines: [String] = []
-            for entry in shown {
-                let name = relative(entry.path, to: base)
-                let size = (try? FileIdentity(path: entry.path, followSymlinks: false)).map { Value.int(Int($0.size)) } ?? .null
-                let kind = kindName(entry)
-                values.append(["name": .string(name), "kind": .string(kind), "size": size])
-                lines.append(decorated(name, kind: kind))
-            }
-            let truncated = page.truncated
-            if truncated { lines.append("[\(shown.count) of \(page.total) entries; \(next.stringValue.map { "more with cursor \($0)" } ?? "too many to page: narrow the request")]") }
-            if page.total == 0 { lines.append("(empty directory)") }
-            return ToolOutput(
-                structured: [
-                    "path": .string(context.display(base)), "entries": .array(values), "totalCount": .int(page.total),
-                    "truncated": .bool(truncated), "nextCursor": next, "errors": errorValues(errors),
-                ],
-                text: lines.joined(separator: "\n"))
+            return render(page)
         })
 
     // MARK: directory_tree
@@ -156,17 +160,17 @@ enum DirectoryTools {
             name: "directory_tree",
             title: "Directory tree",
             description: """
-                The tree under a directory to maxDepth (default 3), sorted, skipping hidden and ignored \
-                entries unless told. Paged.
+                The tree under a directory to maxDepth (default 3), sorted; hidden and ignored entries \
+                skipped unless told. Paged.
                 """,
             inputSchema: Schema.object(
                 [
                     "path": Schema.string("Directory (default: the first root).", example: "."),
-                    "maxDepth": Schema.integer("How many levels to descend (default 3).", example: 3, minimum: 1, maximum: 64),
+                    "maxDepth": Schema.integer("Levels to descend (default 3).", example: 3, minimum: 1, maximum: 64),
                     "exclude": excludeSchema,
                     "includeHidden": includeHiddenSchema,
                     "respectIgnoreFiles": respectIgnoreSchema,
-                    "maxEntries": Schema.integer("The most entries to return (default 1000).", example: 1000, minimum: 1, maximum: 20000),
+                    "maxEntries": Schema.integer("Entries per page (default 1000).", example: 1000, minimum: 1, maximum: 20000),
                     "cursor": cursorSchema,
                 ], required: ["path"]),
             annotations: readOnly,
@@ -196,31 +200,35 @@ enum DirectoryTools {
             options.maxDepth = depth
             options.globs = (try arguments.strings("exclude") ?? []).map { "!" + $0 }
             var errors: [CoreError] = []
-            let page = try await context.page(arguments, limit: limit, pageSizeArgument: "maxEntries") { () throws(ToolFailure) -> [WalkEntry] in
+            /// A page as the answer shows it; the pager cuts the page where this fits the budget.
+            func render(_ page: Page<WalkEntry>) -> ToolOutput {
+                let shown = page.items
+                let next = page.next
+                var values: [Value] = []
+                var lines: [String] = page.isFirst ? [context.display(top) + "/"] : []
+                for entry in shown {
+                    let relativePath = relative(entry.path, to: top)
+                    let kind = kindName(entry)
+                    values.append(["path": .string(relativePath), "kind": .string(kind), "depth": .int(entry.depth)])
+                    let name = relativePath.split(separator: "/").last.map(String.init) ?? relativePath
+                    let indent = String(repeating: "  ", count: entry.depth)
+                    lines.append(indent + decorated(name, kind: kind))
+                }
+                let truncated = page.truncated
+                if truncated { lines.append("[\(shown.count) of \(page.total) entries; \(next.stringValue.map { "more with cursor \($0)" } ?? "too many to page: narrow the request")]") }
+                return ToolOutput(
+                    structured: [
+                        "path": .string(context.display(top)), "entries": .array(values), "totalCount": .int(page.total),
+                        "truncated": .bool(truncated), "nextCursor": next, "errors": errorValues(errors),
+                    ],
+                    text: lines.joined(separator: "\n"))
+            }
+            let page = try await context.page(arguments, limit: limit, pageSizeArgument: "maxEntries", render: render) { () throws(ToolFailure) -> [WalkEntry] in
                 let (_, entries, walkErrors) = try await walkDirectory(path, options: options, context: context, tool: "directory_tree")
                 errors = walkErrors
                 return entries.filter { $0.depth >= 1 }
             }
-            let shown = page.items
-            let next = page.next
-            var values: [Value] = []
-            var lines: [String] = page.isFirst ? [context.display(top) + "/"] : []
-            for entry in shown {
-                let relativePath = relative(entry.path, to: top)
-                let kind = kindName(entry)
-                values.append(["path": .string(relativePath), "kind": .string(kind), "depth": .int(entry.depth)])
-                let name = relativePath.split(separator: "/").last.map(String.init) ?? relativePath
-                let indent = String(repeating: "  ", count: entry.depth)
-                lines.append(indent + decorated(name, kind: kind))
-            }
-            let truncated = page.truncated
-            if truncated { lines.append("[\(shown.count) of \(page.total) entries; \(next.stringValue.map { "more with cursor \($0)" } ?? "too many to page: narrow the request")]") }
-            return ToolOutput(
-                structured: [
-                    "path": .string(context.display(top)), "entries": .array(values), "totalCount": .int(page.total),
-                    "truncated": .bool(truncated), "nextCursor": next, "errors": errorValues(errors),
-                ],
-                text: lines.joined(separator: "\n"))
+            return render(page)
         })
 
     // MARK: search_files
@@ -230,8 +238,8 @@ enum DirectoryTools {
             name: "search_files",
             title: "Find files by name",
             description: """
-                Files whose path matches a glob ('*.swift' at any depth), sorted, skipping hidden and \
-                ignored entries unless told. Paged.
+                Files whose path matches a glob ('*.swift' at any depth), sorted; hidden and ignored \
+                skipped unless told. Paged.
                 """,
             inputSchema: Schema.object(
                 [
@@ -240,7 +248,7 @@ enum DirectoryTools {
                     "exclude": excludeSchema,
                     "includeHidden": includeHiddenSchema,
                     "respectIgnoreFiles": respectIgnoreSchema,
-                    "maxResults": Schema.integer("The most paths to return (default 200).", example: 200, minimum: 1, maximum: 20000),
+                    "maxResults": Schema.integer("Paths per page (default 200).", example: 200, minimum: 1, maximum: 20000),
                     "cursor": cursorSchema,
                 ], required: ["pattern"]),
             annotations: readOnly,
@@ -264,22 +272,26 @@ enum DirectoryTools {
             var options = try walkOptions(arguments, base: base)
             options.globs = [pattern] + (try arguments.strings("exclude") ?? []).map { "!" + $0 }
             var errors: [CoreError] = []
-            let page = try await context.page(arguments, limit: limit, pageSizeArgument: "maxResults") { () throws(ToolFailure) -> [String] in
+            /// A page as the answer shows it; the pager cuts the page where this fits the budget.
+            func render(_ page: Page<String>) -> ToolOutput {
+                let shown = page.items
+                let next = page.next
+                let truncated = page.truncated
+                var lines = Array(shown)
+                if page.total == 0 { lines.append("no file under '\(path)' matches '\(pattern)'") }
+                if truncated { lines.append("[\(shown.count) of \(page.total) files; \(next.stringValue.map { "more with cursor \($0)" } ?? "too many to page: narrow the request")]") }
+                return ToolOutput(
+                    structured: [
+                        "paths": .strings(Array(shown)), "totalCount": .int(page.total), "truncated": .bool(truncated),
+                        "nextCursor": next, "errors": errorValues(errors),
+                    ],
+                    text: lines.joined(separator: "\n"))
+            }
+            let page = try await context.page(arguments, limit: limit, pageSizeArgument: "maxResults", render: render) { () throws(ToolFailure) -> [String] in
                 let (_, entries, walkErrors) = try await walkDirectory(path, options: options, context: context, tool: "search_files")
                 errors = walkErrors
                 return entries.filter { $0.kind != .directory && $0.depth >= 1 }.map { context.display($0.path) }
             }
-            let shown = page.items
-            let next = page.next
-            let truncated = page.truncated
-            var lines = Array(shown)
-            if page.total == 0 { lines.append("no file under '\(path)' matches '\(pattern)'") }
-            if truncated { lines.append("[\(shown.count) of \(page.total) files; \(next.stringValue.map { "more with cursor \($0)" } ?? "too many to page: narrow the request")]") }
-            return ToolOutput(
-                structured: [
-                    "paths": .strings(Array(shown)), "totalCount": .int(page.total), "truncated": .bool(truncated),
-                    "nextCursor": next, "errors": errorValues(errors),
-                ],
-                text: lines.joined(separator: "\n"))
+            return render(page)
         })
 }

@@ -35,9 +35,12 @@ public struct AIFSMCPServer: Sendable {
 
     /// A server for `roots`, logging to standard error.
     ///
-    /// - Parameter pinned: Whether `roots` were given (`--root`); when not, a client that
-    ///   supports roots gives them instead.
-    public init(roots: Roots, pinned: Bool = true) {
+    /// - Parameters:
+    ///   - pinned: Whether `roots` were given (`--root`); when not, a client that
+    ///     supports roots gives them instead.
+    ///   - maxOutputBytes: The most bytes of each form of an answer (its text, its
+    ///     structured content); at least ``minimumOutputBytes``.
+    public init(roots: Roots, pinned: Bool = true, maxOutputBytes: Int = AIFSMCPServer.defaultOutputBytes) {
         var logger = Logger(label: "aifs.serve") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .notice
         self.logger = logger
@@ -46,9 +49,17 @@ public struct AIFSMCPServer: Sendable {
         monitor = MemoryMonitor(logger: logger)
         let service = FileService(
             roots: roots, contentCache: FileContentCache(configuration: Self.contentCacheConfiguration), memoryMonitor: monitor)
-        context = ToolContext(service: service, roots: roots, watchers: WatchRegistry(), pinned: pinned)
+        let bytes = min(OutputBudget.maximumBytes, max(OutputBudget.minimumBytes, maxOutputBytes))
+        context = ToolContext(service: service, roots: roots, watchers: WatchRegistry(), pinned: pinned, budget: OutputBudget(bytes: bytes))
         tools = AIFSMCPServer.catalog
     }
+
+    /// The output budget by default: 80 KiB of each form of an answer, about 20,000 tokens.
+    public static let defaultOutputBytes = OutputBudget.defaultBytes
+    /// The smallest output budget accepted.
+    public static let minimumOutputBytes = OutputBudget.minimumBytes
+    /// The largest output budget accepted.
+    public static let maximumOutputBytes = OutputBudget.maximumBytes
 
     /// The content cache's limits: 32 MiB of files, half the library's default. The
     /// server's target is 100 MiB resident under load (64 calls in flight, searches
@@ -63,7 +74,7 @@ public struct AIFSMCPServer: Sendable {
         StatsTools.getFilesystemStats, WatchTools.startWatching, WatchTools.getWatchEvents, WatchTools.stopWatching,
         WatchTools.getWatcherStats, WriteTools.writeFile, WriteTools.editFile, WriteTools.transaction, WriteTools.applyPatch, WriteTools.createDirectory, WriteTools.moveFile,
         ChangeTools.getClock, ChangeTools.changesSince, RootsTools.listAllowedDirectories,
-        BatchTools.batchOperations,
+        BatchTools.batchOperations, BatchTools.batchRead,
     ]
 
     /// Serves over stdin and stdout until the client closes stdin and every request
@@ -76,8 +87,8 @@ public struct AIFSMCPServer: Sendable {
             name: AIFSMCPServer.name, version: AIFSMCPServer.version,
             instructions: """
                 File-system tools confined to these roots: \(roots). Relative paths are relative to \
-                the first root. Listings and searches are bounded: when a result says truncated:true, \
-                pass its nextCursor as cursor to get more.
+                the first root. Every answer is bounded (\(context.budget.bytes) bytes): when one says \
+                truncated:true, pass its nextCursor as cursor (read_file: its next) to get more.
                 """,
             capabilities: Server.Capabilities(
                 resources: .init(subscribe: true, listChanged: false), tools: .init(listChanged: false)))
@@ -181,13 +192,23 @@ public struct AIFSMCPServer: Sendable {
         calls.running.add(1, ordering: .relaxed)
         defer { calls.running.subtract(1, ordering: .relaxed) }
         let result: CallTool.Result
+        // Every answer carries the change clock, so changes_since can start from any of
+        // them (null until get_clock or changes_since started change tracking). Taken
+        // before the tool runs: a change recorded after it is listed by changes_since, so
+        // nothing that happened after (or while) the tool looked at a file is missed; a
+        // change just before may be listed again.
+        let clock = context.changes.recordedClock
         do throws(ToolFailure) {
-            let output = try await definition.run(arguments, context)
+            var output = context.budget.enforce(try await definition.run(arguments, context))
+            if case .object(var fields) = output.structured, fields["clock"] == nil {
+                fields["clock"] = clock.map { .string($0) } ?? .null
+                output.structured = .object(fields)
+            }
             result = CallTool.Result(
                 content: [.text(text: output.text, annotations: nil, _meta: nil)],
                 structuredContent: Optional(output.structured), isError: false)
         } catch {
-            result = failure(error)
+            result = failure(error, budget: context.budget)
         }
         if Task.isCancelled {
             calls.cancelled.add(1, ordering: .relaxed)
@@ -199,8 +220,12 @@ public struct AIFSMCPServer: Sendable {
         return result
     }
 
-    static func failure(_ failure: ToolFailure) -> CallTool.Result {
-        CallTool.Result(content: [.text(text: "error: \(quotesCut(failure.message))", annotations: nil, _meta: nil)], isError: true)
+    /// - Parameter budget: The output budget, which an error's text keeps to as well (a
+    ///   refused write's diff can be 8 KiB).
+    static func failure(_ failure: ToolFailure, budget: OutputBudget? = nil) -> CallTool.Result {
+        var output = ToolOutput(structured: .null, text: "error: \(quotesCut(failure.message))")
+        if let budget { output = budget.enforce(output) }
+        return CallTool.Result(content: [.text(text: output.text, annotations: nil, _meta: nil)], isError: true)
     }
 
     /// The longest quoted input an error repeats: a 10 MB path must not make a 10 MB

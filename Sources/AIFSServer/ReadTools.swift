@@ -16,27 +16,27 @@ enum ReadTools {
             name: "read_file",
             title: "Read a file",
             description: """
-                Read a text file or part of it (head, tail, lineStart/lineEnd or byteOffset/byteLength). Up \
-                to 256 KiB; if truncated, 'next' continues. Binary files as byte ranges only.
+                Read a text file, whole or a part (head, tail, lineStart/lineEnd, byteOffset/byteLength); if \
+                truncated, 'next' continues. Binary files: byte ranges only.
                 """,
             inputSchema: Schema.object(
                 [
                     "path": Schema.string("The file to read.", example: "Sources/App/main.swift"),
-                    "head": Schema.integer("Return only the first N lines.", example: 50, minimum: 0),
+                    "head": Schema.integer("First N lines.", example: 50, minimum: 0),
                     "tail": Schema.integer(
-                        "Only the last N lines.",
+                        "Last N lines.",
                         example: 100, minimum: 0),
                     "lineStart": Schema.integer("First line to return, 1-based.", example: 120, minimum: 1),
                     "lineEnd": Schema.integer(
-                        "Last line, inclusive (default: the end).", example: 180,
+                        "Last line, inclusive.", example: 180,
                         minimum: 1),
                     "byteOffset": Schema.integer(
                         "Byte offset (0-based); base64 unless UTF-8 text.",
                         example: 0, minimum: 0),
                     "byteLength": Schema.integer(
-                        "Bytes to read (at most 262144).", example: 4096,
+                        "Bytes to read.", example: 4096,
                         minimum: 0),
-                    "lineNumbers": Schema.boolean("Number lines as cat -n, under a header."),
+                    "lineNumbers": Schema.boolean("Number lines as cat -n."),
                     "encoding": Schema.string(
                         "auto: UTF-8, UTF-16 by BOM, else Windows-1252.",
                         enum: ["auto", "utf-8", "utf-16le", "utf-16be", "latin1", "windows-1252"]),
@@ -62,7 +62,7 @@ enum ReadTools {
                         example: 1)),
                     "lineEnd": Schema.nullable(Schema.integer("The number of the last line returned.", example: 140)),
                     "lineCount": Schema.integer("How many lines were returned.", example: 140),
-                    "truncated": Schema.boolean("Whether the 256 KiB bound cut the answer short."),
+                    "truncated": Schema.boolean("Whether the output budget cut the answer short."),
                     "next": Schema.nullable(Schema.string(
                         "When truncated, the arguments that continue the read.", example: "lineStart=5001")),
                     "version": Schema.string(
@@ -84,33 +84,55 @@ enum ReadTools {
                 throw ToolFailure("invalidArgument", "read_file: encoding '\(encoding)' is not one of auto, \(TextDecoding.names.joined(separator: ", "))")
             }
             let service = context.service
-            let (read, version) = try await onDedicatedThread { () throws(ToolFailure) -> (DecodedRead?, ContentVersion) in
-                if let ifNoneMatch {
-                    let current: ContentVersion
-                    do throws(WorkError) { current = try service.version(of: path) } catch { throw ToolFailure(error) }
-                    if current.description == ifNoneMatch { return (nil, current) }
+            // The read stops at the budget; escapes in the JSON form and line numbers in
+            // the text make the answer longer than the bytes read, so a read whose
+            // answer is still too long is read again, shorter, in proportion.
+            var maxBytes = context.budget.forContent * 15 / 16
+            let first = maxBytes
+            var answer: ToolOutput?
+            var version = ContentVersion.of([])
+            for _ in 0..<4 {
+                let bytes = maxBytes
+                let (read, readVersion) = try await onDedicatedThread { () throws(ToolFailure) -> (DecodedRead?, ContentVersion?) in
+                    if let ifNoneMatch, bytes == first {
+                        let current: ContentVersion
+                        do throws(WorkError) { current = try service.version(of: path) } catch { throw ToolFailure(error) }
+                        if current.description == ifNoneMatch { return (nil, current) }
+                    }
+                    let read = try DecodedRead(
+                        path: path, range: range, encoding: encoding, lineNumbers: lineNumbers, maxBytes: bytes, service: service)
+                    // The version once: it is the whole file's, whatever part was read.
+                    return (read, bytes == first ? contentVersion(of: read.content, range: range, service: service) : nil)
                 }
-                let read = try DecodedRead(path: path, range: range, encoding: encoding, lineNumbers: lineNumbers, service: service)
-                return (read, contentVersion(of: read.content, range: range, service: service))
+                if let readVersion { version = readVersion }
+                guard let read else { break }
+                var output = render(read.content, range: range, context: context, text: read.text, maxBytes: bytes)
+                if case .object(var fields) = output.structured {
+                    fields["version"] = .string(version.description)
+                    if read.decodedAs != nil { fields["decodedAs"] = .string(read.decodedAs ?? "") }
+                    output.structured = .object(fields)
+                }
+                if lineNumbers, let numbered = read.numbered {
+                    output.text = numbered
+                    if read.content.truncated, let next = output.structured.objectValue?["next"]?.stringValue {
+                        output.text += "[truncated: continue with \(next)]\n"
+                    }
+                }
+                answer = output
+                let size = max(output.text.utf8.count, OutputBudget.size(of: output.structured))
+                guard size > context.budget.forContent, read.content.bytes.count > 1 else { break }
+                maxBytes = max(1, Int(Double(read.content.bytes.count) * Double(context.budget.forContent) / Double(size) * 0.95))
             }
-            guard let read else {
-                let shown = context.display(try context.resolve(path))
-                return ToolOutput(
-                    structured: [
-                        "path": .string(shown), "content": "", "encoding": "utf8", "size": .int(versionSize(version)),
-                        "byteOffset": 0, "byteLength": 0, "lineCount": 0, "truncated": false, "version": .string(version.description),
-                        "unchanged": true,
-                    ],
-                    text: "\(shown) is unchanged since version \(version) (content not sent again)")
-            }
-            var output = render(read.content, range: range, context: context, text: read.text)
-            if case .object(var fields) = output.structured {
-                fields["version"] = .string(version.description)
-                if read.decodedAs != nil { fields["decodedAs"] = .string(read.decodedAs ?? "") }
-                output.structured = .object(fields)
-            }
-            if lineNumbers, let numbered = read.numbered { output.text = numbered }
-            return output
+            if let answer { return answer }
+            // ifNoneMatch named the file's version: nothing read.
+            let shown = context.display(try context.resolve(path))
+            return ToolOutput(
+                structured: [
+                    "path": .string(shown), "content": "", "encoding": "utf8", "size": .int(versionSize(version)),
+                    "byteOffset": 0, "byteLength": 0, "lineCount": 0, "truncated": false, "version": .string(version.description),
+                    "unchanged": true,
+                ],
+                text: "\(shown) is unchanged since version \(version) (content not sent again)")
         })
 
     /// A read with its text decoded (`encoding`), numbered when asked, and a line
@@ -124,12 +146,16 @@ enum ReadTools {
         /// The `cat -n` rendering with its header, when asked for.
         var numbered: String?
 
-        init(path: String, range: ReadRange, encoding: String, lineNumbers: Bool, service: FileService) throws(ToolFailure) {
+        init(
+            path: String, range: ReadRange, encoding: String, lineNumbers: Bool, maxBytes: Int = FileService.defaultReadLimit,
+            service: FileService
+        ) throws(ToolFailure) {
             do throws(CoreError) {
-                content = try service.readFile(path: path, range: range)
+                content = try service.readFile(path: path, range: range, maxBytes: maxBytes)
             } catch where error.code == .invalidArgument && encoding != "utf-8" && !range.isByteRange {
                 // A UTF-16 file (NUL bytes) is binary to the byte reader: decode it whole.
-                content = try Self.utf16(path: path, range: range, encoding: encoding, service: service, refusal: error)
+                content = try Self.utf16(
+                    path: path, range: range, encoding: encoding, maxBytes: maxBytes, service: service, refusal: error)
                 decodedAs = content.encoding.rawValue
                 text = String(decoding: content.bytes, as: UTF8.self)  // transcoded already
                 numbered = lineNumbers ? Self.number(text ?? "", first: content.firstLine ?? 1, total: nil, path: path) : nil
@@ -171,7 +197,7 @@ enum ReadTools {
         /// A UTF-16 file (by its byte-order mark), read whole within the read limit and
         /// cut to the lines asked for.
         private static func utf16(
-            path: String, range: ReadRange, encoding: String, service: FileService, refusal: CoreError
+            path: String, range: ReadRange, encoding: String, maxBytes: Int, service: FileService, refusal: CoreError
         ) throws(ToolFailure) -> FileContent {
             let head: FileContent
             do throws(CoreError) { head = try service.readFile(path: path, range: .bytes(offset: 0, length: nil)) } catch {
@@ -199,9 +225,24 @@ enum ReadTools {
                 lines = start > lines.count ? [] : Array(lines[(start - 1)..<min(lines.count, end ?? lines.count)])
             case .bytes: break
             }
+            // Within the read's bound, as UTF-8: whole lines, and `next` goes on at the
+            // first line left out (a first line longer than the bound is cut).
+            var kept = 0
+            var size = 0
+            for line in lines {
+                let length = line.utf8.count
+                if size + length > maxBytes { break }
+                size += length
+                kept += 1
+            }
+            let truncated = kept < lines.count
+            if truncated {
+                lines = kept > 0 ? Array(lines[..<kept]) : [Substring(OutputBudget.prefix(String(lines[0]), bytes: maxBytes))]
+            }
             let selected = lines.joined()
             // The bytes handed on are UTF-8 now; the encoding says what they were.
             var content = head
+            content.truncated = truncated
             content.bytes = Array(selected.utf8)
             content.firstLine = first
             content.lineCount = lines.count
@@ -282,7 +323,10 @@ enum ReadTools {
         !bytes.contains(0) && String(validating: bytes, as: UTF8.self) != nil
     }
 
-    static func render(_ content: FileContent, range: ReadRange, context: ToolContext, text decoded: String? = nil) -> ToolOutput {
+    static func render(
+        _ content: FileContent, range: ReadRange, context: ToolContext, text decoded: String? = nil,
+        maxBytes: Int = FileService.defaultReadLimit
+    ) -> ToolOutput {
         let shown = context.display(content.path)
         let base64: Bool
         if case .bytes = range { base64 = !isText(content.bytes) } else { base64 = false }
@@ -291,7 +335,7 @@ enum ReadTools {
         if content.truncated {
             if case .tail = range {
                 // A tail cut short lost its start, not its end.
-                next = "byteOffset=\(max(0, content.byteOffset - Int64(FileService.defaultReadLimit))) byteLength=\(min(content.byteOffset, Int64(FileService.defaultReadLimit)))"
+                next = "byteOffset=\(max(0, content.byteOffset - Int64(maxBytes))) byteLength=\(min(content.byteOffset, Int64(maxBytes)))"
             } else if let last = content.lastLine, !base64 {
                 next = "lineStart=\(last + 1)"
             } else {
@@ -321,8 +365,6 @@ enum ReadTools {
 
     // MARK: read_multiple_files
 
-    /// The bytes all files of one `read_multiple_files` call may return together.
-    static let multipleReadBudget = 256 * 1024
     static let multipleReadMaximumPaths = 100
 
     static let readMultipleFiles = ToolDefinition(
@@ -330,7 +372,7 @@ enum ReadTools {
             name: "read_multiple_files",
             title: "Read several files",
             description: """
-                Read up to 100 text files sharing 256 KiB; each result or error stands alone.
+                Read up to 100 text files sharing the output budget; each result or error stands alone.
                 """,
             inputSchema: Schema.object(
                 [
@@ -368,7 +410,9 @@ enum ReadTools {
                     "invalidArgument",
                     "read_multiple_files: \(paths.count) paths is more than \(multipleReadMaximumPaths); split the call")
             }
-            let perFile = max(4 * 1024, multipleReadBudget / paths.count)
+            // The files share the output budget, less what each one's path, version and
+            // error take around its text.
+            let perFile = max(256, (context.budget.forContent * 7 / 8 - 256 * paths.count) / paths.count)
             let service = context.service
             // Read on as many threads as there are processors, in the order given.
             let results = await onDedicatedThreadNonThrowing {

@@ -111,11 +111,19 @@ extension ToolContext {
     /// - Parameters:
     ///   - pageSizeArgument: The name of the page-size argument, left out of the query's
     ///     identity (a client may change it between pages).
+    ///   - render: The tool's answer for a page, when the page must also fit the
+    ///     output budget: the page then ends at the last item that fits (at least one),
+    ///     and the cursor goes on from there.
     func page<T: Sendable>(
         _ arguments: Arguments, limit: Int, pageSizeArgument: String,
+        render: ((Page<T>) -> ToolOutput)? = nil,
         compute: () async throws(ToolFailure) -> ([T], (any Sendable)?)
     ) async throws(ToolFailure) -> Page<T> {
         let query = arguments.identity(excluding: ["cursor", pageSizeArgument])
+        let items: [T]
+        let summary: (any Sendable)?
+        var id: String?
+        let start: Int
         if let cursor = try arguments.string("cursor") {
             guard cursor.hasPrefix("s"), let dot = cursor.lastIndex(of: "."), let offset = Int(cursor[cursor.index(after: dot)...]),
                   offset >= 0
@@ -124,30 +132,44 @@ extension ToolContext {
                     "invalidArgument",
                     "\(arguments.tool): cursor '\(cursor)' is not one this server gave; pass the nextCursor of a previous result, or leave it out to start")
             }
-            let id = String(cursor[cursor.index(after: cursor.startIndex)..<dot])
-            let (items, summary) = try snapshots.items(id, query: query, tool: arguments.tool, as: T.self)
-            let start = min(offset, items.count)
-            let end = min(items.count, start + limit)
-            return Page(
-                items: items[start..<end], total: items.count, next: end < items.count ? .string("s\(id).\(end)") : .null,
-                isFirst: false, summary: summary)
+            let snapshot = String(cursor[cursor.index(after: cursor.startIndex)..<dot])
+            (items, summary) = try snapshots.items(snapshot, query: query, tool: arguments.tool, as: T.self)
+            id = snapshot
+            start = min(offset, items.count)
+        } else {
+            (items, summary) = try await compute()
+            start = 0
         }
-        let (items, summary) = try await compute()
-        guard items.count > limit else { return Page(items: items[...], total: items.count, next: .null, isFirst: true, summary: summary) }
-        guard items.count <= ResultSnapshots.maximumItems else {
-            // Too large to keep: the first page only, and say how to narrow it.
-            return Page(items: items[..<limit], total: items.count, next: .null, isFirst: true, summary: summary)
+        let isFirst = id == nil
+        var end = min(items.count, start + limit)
+        if let render, end > start {
+            // A cursor as long as any this page could get stands in for the real one.
+            let stand = Value.string("s" + String(repeating: "0", count: 12) + ".\(items.count)")
+            end = start + budget.fittingCount(items[start..<end]) { slice in
+                render(Page(items: slice, total: items.count, next: stand, isFirst: isFirst, summary: summary))
+            }
         }
-        let id = snapshots.store(items, summary: summary, query: query)
-        return Page(items: items[..<limit], total: items.count, next: .string("s\(id).\(limit)"), isFirst: true, summary: summary)
+        guard end < items.count else {
+            return Page(items: items[start..<end], total: items.count, next: .null, isFirst: isFirst, summary: summary)
+        }
+        if id == nil {
+            // Too large to keep: this page only, and the answer says how to narrow it.
+            guard items.count <= ResultSnapshots.maximumItems else {
+                return Page(items: items[start..<end], total: items.count, next: .null, isFirst: isFirst, summary: summary)
+            }
+            id = snapshots.store(items, summary: summary, query: query)
+        }
+        return Page(
+            items: items[start..<end], total: items.count, next: .string("s\(id ?? "").\(end)"), isFirst: isFirst, summary: summary)
     }
 
     /// ``page(_:limit:pageSizeArgument:compute:)`` for results without a summary.
     func page<T: Sendable>(
         _ arguments: Arguments, limit: Int, pageSizeArgument: String,
+        render: ((Page<T>) -> ToolOutput)? = nil,
         compute: () async throws(ToolFailure) -> [T]
     ) async throws(ToolFailure) -> Page<T> {
-        try await page(arguments, limit: limit, pageSizeArgument: pageSizeArgument) { () throws(ToolFailure) -> ([T], (any Sendable)?) in
+        try await page(arguments, limit: limit, pageSizeArgument: pageSizeArgument, render: render) { () throws(ToolFailure) -> ([T], (any Sendable)?) in
             (try await compute(), nil)
         }
     }

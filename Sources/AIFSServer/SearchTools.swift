@@ -3,6 +3,7 @@ import AIFSCore
 import AIFSSearch
 import Foundation
 import MCP
+import Synchronization
 
 /// `search_content`: the streamed parallel search through the facade.
 ///
@@ -26,8 +27,8 @@ enum SearchTools {
             name: "search_content",
             title: "Search file contents",
             description: """
-                Search contents for a PCRE2 regex or literal, as ripgrep (skips hidden, binary and ignored \
-                files unless told). Lines sorted by path and line, with context if asked. Paged.
+                Search contents for a PCRE2 regex or literal, as ripgrep (skips hidden, binary, ignored files \
+                unless told); lines by path, with context if asked. Paged.
                 """,
             inputSchema: Schema.object(
                 [
@@ -39,19 +40,19 @@ enum SearchTools {
                     "caseMode": Schema.string(
                         "Default sensitive; smart: insensitive unless the pattern has uppercase.",
                         example: "smart", enum: ["sensitive", "insensitive", "smart"]),
-                    "wordBoundary": Schema.boolean("Match whole words only (default false).", example: false),
+                    "wordBoundary": Schema.boolean("Whole words only.", example: false),
                     "include": Schema.array(
                         Schema.string("A glob of files to search."),
-                        "Only files matching one of these globs.", example: ["*.swift", "*.md"]),
+                        "Only files matching these globs.", example: ["*.swift", "*.md"]),
                     "exclude": DirectoryTools.excludeSchema,
                     "includeHidden": DirectoryTools.includeHiddenSchema,
                     "respectIgnoreFiles": DirectoryTools.respectIgnoreSchema,
                     "before": Schema.integer("Context lines before each match.", example: 2, minimum: 0, maximum: 100),
                     "after": Schema.integer("Context lines after each match.", example: 2, minimum: 0, maximum: 100),
-                    "maxResults": Schema.integer("The most matches to return (default 100).", example: 100, minimum: 1, maximum: 5000),
-                    "maxMatchesPerFile": Schema.integer("At most this many matching lines per file.", example: 10, minimum: 1),
-                    "maxFileSize": Schema.integer("Skip files larger than this many bytes.", example: 1_000_000, minimum: 0),
-                    "type": Schema.array(Schema.string("A type."), "Only these ripgrep types (py, rust…)."),
+                    "maxResults": Schema.integer("Matches per page (default 100).", example: 100, minimum: 1, maximum: 5000),
+                    "maxMatchesPerFile": Schema.integer("Most matching lines per file.", example: 10, minimum: 1),
+                    "maxFileSize": Schema.integer("Skip files over this many bytes.", example: 1_000_000, minimum: 0),
+                    "type": Schema.array(Schema.string("A type."), "Only files of these ripgrep types (py, rust, js…)."),
                     "outputMode": Schema.string(
                         "content (lines), files_with_matches (paths) or count (per file).",
                         enum: ["content", "files_with_matches", "count"]),
@@ -164,7 +165,89 @@ enum SearchTools {
         // For the replacement preview only: the search's own matcher lives in the service.
         let previewMatcher: (any Matcher)? = replacement == nil ? nil : try? query.makeMatcher()
 
-        let page = try await context.page(arguments, limit: limit, pageSizeArgument: "maxResults") { () throws(ToolFailure) -> ([Entry], (any Sendable)?) in
+        let showsContext = configuration.beforeContext + configuration.afterContext > 0
+        /// A page as the answer shows it; the pager cuts the page where this fits the budget.
+        func render(_ page: Page<Entry>) -> ToolOutput {
+            let summary = page.summary as? Summary ?? Summary()
+            let next = page.next
+            var shown: [Match] = []
+            var files: [Value] = []
+            var counts: [Value] = []
+            var rendering: [String] = []
+            for entry in page.items {
+                switch entry {
+                case .match(let match): shown.append(match)
+                case .file(let path):
+                    let display = context.display(String(decoding: path, as: UTF8.self))
+                    files.append(.string(display))
+                    rendering.append(display)
+                case .count(let path, let count):
+                    let display = context.display(String(decoding: path, as: UTF8.self))
+                    counts.append(["path": .string(display), "count": .int(count)])
+                    rendering.append("\(display):\(count)")
+                }
+            }
+            var values: [Value] = []
+            for match in shown {
+                let shownPath = context.display(match.line.path)
+                let number = match.line.lineNumber ?? 0
+                // A line longer than the searcher's buffer comes as a piece (`isCut`, and an
+                // error says so): offsets within the line add where the piece starts.
+                let lineOffset = Int(match.line.lineOffset)
+                let column = lineOffset + (match.line.submatches.first?.lowerBound ?? 0) + 1
+                let submatches: [Value] = match.line.submatches.map { range in
+                    let text = String(decoding: match.line.bytes[range], as: UTF8.self)
+                    return [
+                        "start": .int(lineOffset + range.lowerBound), "end": .int(lineOffset + range.upperBound),
+                        "text": .string(text),
+                    ]
+                }
+                var value: [String: Value] = [
+                    "path": .string(shownPath), "line": .int(number), "column": .int(column),
+                    "text": .string(lineText(match.line)), "submatches": .array(submatches),
+                    "before": .strings(match.before.map(lineText)), "after": .strings(match.after.map(lineText)),
+                ]
+                var replacedText: String?
+                if let replacement, let previewMatcher {
+                    let replaced = replacement.replacing(in: match.line.bytes, matches: match.line.submatches, matcher: previewMatcher)
+                    replacedText = String(decoding: replaced, as: UTF8.self)
+                    value["replaced"] = .string(replacedText!)
+                }
+                values.append(.object(value))
+                for line in match.before { rendering.append("\(shownPath)-\(line.lineNumber ?? 0)-\(lineText(line))") }
+                rendering.append("\(shownPath):\(number):\(column):\(lineText(match.line))")
+                if let replacedText { rendering.append("\(shownPath):\(number):\(column):\(replacedText)  (replaced; not written)") }
+                for line in match.after { rendering.append("\(shownPath)-\(line.lineNumber ?? 0)-\(lineText(line))") }
+                if showsContext { rendering.append("--") }
+            }
+            let truncated = page.truncated || summary.headCut
+            if page.total == 0 { rendering.append("no match for '\(pattern)' in \(summary.filesSearched) files under '\(path)'") }
+            let unit = outputMode == "content" ? "matches" : "files"
+            if page.truncated {
+                rendering.append("[\(page.items.count) of \(page.total) \(unit); more with cursor \(next.stringValue ?? "")]")
+            } else if summary.headCut {
+                rendering.append("[the first \(page.total) \(unit) (headLimit)]")
+            }
+            if !summary.complete {
+                rendering.append("[the first \(collectionLimit) matching lines in path order of \(summary.matchesSeen); narrow the search]")
+            }
+            if page.isFirst { for error in summary.errors { rendering.append("error: \(error)") } }
+            return ToolOutput(
+                structured: [
+                    "matches": .array(values),
+                    "stats": [
+                        "filesSearched": .int(summary.filesSearched), "filesMatched": .int(summary.filesMatched),
+                        "bytesSearched": .int(Int(summary.bytesSearched)), "totalMatches": .int(page.total),
+                        "elapsedMs": .double((summary.milliseconds * 1000).rounded() / 1000),
+                    ],
+                    "complete": .bool(summary.complete), "truncated": .bool(truncated), "nextCursor": next,
+                    "errors": .strings(page.isFirst ? summary.errors : []),
+                    "files": outputMode == "files_with_matches" ? .array(files) : .null,
+                    "counts": outputMode == "count" ? .array(counts) : .null,
+                ],
+                text: rendering.joined(separator: "\n"))
+        }
+        let page = try await context.page(arguments, limit: limit, pageSizeArgument: "maxResults", render: render) { () throws(ToolFailure) -> ([Entry], (any Sendable)?) in
             var (matches, summary) = try await collect(query, base: base, walk: walk, configuration: configuration, context: context)
             var entries: [Entry]
             // Newest first, then by path: what an agent looking for recent work wants.
@@ -192,84 +275,7 @@ enum SearchTools {
             }
             return (entries, summary)
         }
-        let summary = page.summary as? Summary ?? Summary()
-        let next = page.next
-        var shown: [Match] = []
-        var files: [Value] = []
-        var counts: [Value] = []
-        var rendering: [String] = []
-        for entry in page.items {
-            switch entry {
-            case .match(let match): shown.append(match)
-            case .file(let path):
-                let display = context.display(String(decoding: path, as: UTF8.self))
-                files.append(.string(display))
-                rendering.append(display)
-            case .count(let path, let count):
-                let display = context.display(String(decoding: path, as: UTF8.self))
-                counts.append(["path": .string(display), "count": .int(count)])
-                rendering.append("\(display):\(count)")
-            }
-        }
-        var values: [Value] = []
-        for match in shown {
-            let shownPath = context.display(match.line.path)
-            let number = match.line.lineNumber ?? 0
-            // A line longer than the searcher's buffer comes as a piece (`isCut`, and an
-            // error says so): offsets within the line add where the piece starts.
-            let lineOffset = Int(match.line.lineOffset)
-            let column = lineOffset + (match.line.submatches.first?.lowerBound ?? 0) + 1
-            let submatches: [Value] = match.line.submatches.map { range in
-                let text = String(decoding: match.line.bytes[range], as: UTF8.self)
-                return [
-                    "start": .int(lineOffset + range.lowerBound), "end": .int(lineOffset + range.upperBound),
-                    "text": .string(text),
-                ]
-            }
-            var value: [String: Value] = [
-                "path": .string(shownPath), "line": .int(number), "column": .int(column),
-                "text": .string(lineText(match.line)), "submatches": .array(submatches),
-                "before": .strings(match.before.map(lineText)), "after": .strings(match.after.map(lineText)),
-            ]
-            var replacedText: String?
-            if let replacement, let previewMatcher {
-                let replaced = replacement.replacing(in: match.line.bytes, matches: match.line.submatches, matcher: previewMatcher)
-                replacedText = String(decoding: replaced, as: UTF8.self)
-                value["replaced"] = .string(replacedText!)
-            }
-            values.append(.object(value))
-            for line in match.before { rendering.append("\(shownPath)-\(line.lineNumber ?? 0)-\(lineText(line))") }
-            rendering.append("\(shownPath):\(number):\(column):\(lineText(match.line))")
-            if let replacedText { rendering.append("\(shownPath):\(number):\(column):\(replacedText)  (replaced; not written)") }
-            for line in match.after { rendering.append("\(shownPath)-\(line.lineNumber ?? 0)-\(lineText(line))") }
-            if configuration.beforeContext + configuration.afterContext > 0 { rendering.append("--") }
-        }
-        let truncated = page.truncated || summary.headCut
-        if page.total == 0 { rendering.append("no match for '\(pattern)' in \(summary.filesSearched) files under '\(path)'") }
-        let unit = outputMode == "content" ? "matches" : "files"
-        if page.truncated {
-            rendering.append("[\(page.items.count) of \(page.total) \(unit); more with cursor \(next.stringValue ?? "")]")
-        } else if summary.headCut {
-            rendering.append("[the first \(page.total) \(unit) (headLimit)]")
-        }
-        if !summary.complete {
-            rendering.append("[the first \(collectionLimit) matching lines in path order of \(summary.matchesSeen); narrow the search]")
-        }
-        if page.isFirst { for error in summary.errors { rendering.append("error: \(error)") } }
-        return ToolOutput(
-            structured: [
-                "matches": .array(values),
-                "stats": [
-                    "filesSearched": .int(summary.filesSearched), "filesMatched": .int(summary.filesMatched),
-                    "bytesSearched": .int(Int(summary.bytesSearched)), "totalMatches": .int(page.total),
-                    "elapsedMs": .double((summary.milliseconds * 1000).rounded() / 1000),
-                ],
-                "complete": .bool(summary.complete), "truncated": .bool(truncated), "nextCursor": next,
-                "errors": .strings(page.isFirst ? summary.errors : []),
-                "files": outputMode == "files_with_matches" ? .array(files) : .null,
-                "counts": outputMode == "count" ? .array(counts) : .null,
-            ],
-            text: rendering.joined(separator: "\n"))
+        return render(page)
     }
 
     /// What a search found besides its lines, kept with the snapshot of its pages.
@@ -302,11 +308,32 @@ enum SearchTools {
         let clock = ContinuousClock()
         let started = clock.now
         let stream: SearchStream
+        // Progress is the bytes read, counted as they are read, so it moves inside one
+        // big file too (the stream tells of a file only when it is done).
+        let scanned = context.progress == nil ? nil : SearchProgress()
+        let filesDone = BatchTools.DoneCounter()
         do {
-            stream = try context.service.search(query, in: [base], walkOptions: walk, configuration: configuration)
+            stream = try context.service.search(query, in: [base], walkOptions: walk, configuration: configuration, progress: scanned)
         } catch {
             throw ToolFailure(error)
         }
+        var reporter: Task<Void, Never>?
+        if let progress = context.progress, let scanned {
+            // A single file: its size is the total.
+            let identity = try? FileIdentity(path: base)
+            let total = identity?.kind == .regular ? Double(identity?.size ?? 0) : nil
+            reporter = Task {
+                await progress.report(0, total: total, message: "0 bytes read")
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: ProgressReporter.interval)
+                    let bytes = scanned.bytesRead
+                    await progress.report(
+                        Double(bytes), total: total,
+                        message: "\(filesDone.value.load(ordering: .relaxed)) files searched, \(bytes) bytes read")
+                }
+            }
+        }
+        defer { reporter?.cancel() }
         var summary = Summary()
         var linesByFile: [[UInt8]: [SearchLine]] = [:]
         var matchesByFile: [[UInt8]: Int] = [:]
@@ -351,8 +378,7 @@ enum SearchTools {
                 case .fileFinished(let path, let finish):
                     finished.insert(path)
                     summary.bytesSearched += finish.bytesSearched
-                    await context.progress?.report(
-                        Double(finished.count), message: "\(finished.count) files searched, \(summary.matchesSeen) matching lines")
+                    filesDone.value.store(finished.count, ordering: .relaxed)
                 case .binaryFile(let path, _):
                     finished.insert(path)
                 case .error(let error):

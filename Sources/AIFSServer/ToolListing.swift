@@ -5,7 +5,8 @@ import MCP
 ///
 /// - Input schemas keep their types, constraints and descriptions, without `examples`
 ///   (the descriptions say what a value looks like).
-/// - Read-only tools drop the hints that only mean something for tools that write.
+/// - Read-only tools drop the hints that only mean something for tools that write;
+///   tools that write drop the hints that say the specification's defaults.
 /// - The `title` goes: clients show the name, and the description says the rest.
 /// - An array's `items` lose their description (the array's says it), and objects their
 ///   `additionalProperties: false` (the server refuses unknown arguments with a
@@ -29,9 +30,18 @@ extension Tool {
     /// The hints that mean something: for a read-only tool, `destructiveHint` and
     /// `idempotentHint` are meaningful only when `readOnlyHint` is false (the MCP
     /// specification), so they go.
+    ///
+    /// For a tool that writes, a hint at the specification's default goes too:
+    /// `readOnlyHint: false`, `destructiveHint: true`, `idempotentHint: false` say what
+    /// their absence says.
     static func compact(_ annotations: Annotations) -> Annotations {
-        guard annotations.readOnlyHint == true else { return annotations }
         var kept = annotations
+        guard annotations.readOnlyHint == true else {
+            if kept.readOnlyHint == false { kept.readOnlyHint = nil }
+            if kept.destructiveHint == true { kept.destructiveHint = nil }
+            if kept.idempotentHint == false { kept.idempotentHint = nil }
+            return kept
+        }
         kept.destructiveHint = nil
         kept.idempotentHint = nil
         return kept

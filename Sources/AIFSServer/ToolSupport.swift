@@ -77,11 +77,14 @@ struct ToolContext: Sendable {
     /// Sends this call's progress notifications; `nil` when the request carried no
     /// progress token.
     var progress: ProgressReporter? = nil
+    /// The bound on every answer (`--max-output-bytes`).
+    let budget: OutputBudget
 
     /// A context over `roots` with `service` confined to them.
-    init(service: FileService, roots: Roots, watchers: WatchRegistry, pinned: Bool = true) {
+    init(service: FileService, roots: Roots, watchers: WatchRegistry, pinned: Bool = true, budget: OutputBudget = OutputBudget()) {
         workspace = Workspace(service: service, roots: roots, pinned: pinned)
         self.watchers = watchers
+        self.budget = budget
     }
 
     /// A canonical path as shown to the agent: relative to the first root when inside
@@ -205,6 +208,20 @@ struct Arguments: Sendable {
         for element in array {
             guard let string = element.stringValue else { throw mistyped(name, "an array of strings", value) }
             result.append(string)
+        }
+        return result
+    }
+
+    /// An object whose values are strings (`{"a.txt": "…"}`).
+    func stringMap(_ name: String) throws(ToolFailure) -> [String: String]? {
+        guard let value = present(name) else { return nil }
+        guard let object = value.objectValue else { throw mistyped(name, "an object of strings", value) }
+        var result: [String: String] = [:]
+        for (key, element) in object {
+            guard let string = element.stringValue else {
+                throw ToolFailure("invalidArgument", "\(tool): '\(name)' must map each path to a version string; '\(key)' maps to \(element)")
+            }
+            result[key] = string
         }
         return result
     }

@@ -206,15 +206,24 @@ final class WatchRegistry: Sendable {
     /// cursor ended), at most `limit`.
     ///
     /// - Returns: `nil` when there is no such watcher.
-    func events(_ id: String, cursor: Int?, limit: Int) -> Page? {
+    func events(_ id: String, cursor: Int?, limit: Int, markRead: Bool = true) -> Page? {
         state.withLock { state -> Page? in
             guard let entry = state.entries[id] else { return nil }
             let from = min(cursor ?? entry.readCursor, entry.nextSequence)
             let events = entry.events(from: from, limit: limit)
             let next = events.last.map { $0.sequence + 1 } ?? max(from, entry.firstSequence)
             let missed = max(0, entry.firstSequence - from)
-            state.entries[id]!.readCursor = max(entry.readCursor, next)
+            if markRead { state.entries[id]!.readCursor = max(entry.readCursor, next) }
             return Page(events: events, nextCursor: next, missed: missed, more: next < entry.nextSequence, ended: entry.ended)
+        }
+    }
+
+    /// Notes that watcher `id`'s events before `cursor` were read, for a page taken with
+    /// `markRead: false` and then cut (to fit the output budget).
+    func markRead(_ id: String, upTo cursor: Int) {
+        state.withLock { state in
+            guard let entry = state.entries[id] else { return }
+            state.entries[id]!.readCursor = max(entry.readCursor, cursor)
         }
     }
 

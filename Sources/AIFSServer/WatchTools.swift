@@ -65,14 +65,14 @@ enum WatchTools {
             name: "start_watching",
             title: "Start watching for changes",
             description: """
-                Watch files or trees (inotify; polling on network/FUSE). Returns a watchId once ready; then \
-                get_watch_events, and stop_watching. At most 16.
+                Watch files or trees (inotify; polling on network/FUSE); returns a watchId once ready, for \
+                get_watch_events and stop_watching. At most 16.
                 """,
             inputSchema: Schema.object(
                 [
                     "paths": Schema.array(
                         Schema.string("A file or directory inside the roots."),
-                        "Files, or directories with everything under them.", example: ["Sources", "Package.swift"]),
+                        "Files, or directories (recursive).", example: ["Sources", "Package.swift"]),
                     "ignored": Schema.array(
                         Schema.string("A gitignore line, matched against the path relative to its watched root."),
                         "Gitignore-style patterns to leave out.",
@@ -85,7 +85,7 @@ enum WatchTools {
                         example: true),
                     "awaitWriteFinish": .object([
                         "description": .string(
-                            "Report add/change once the size is stable: true (2000 ms) or {stabilityThreshold, pollInterval} in ms."),
+                            "Report add/change once the size is stable: true (2 s) or {stabilityThreshold, pollInterval} ms."),
                         "anyOf": [
                             Schema.boolean("true: the default threshold and interval."),
                             Schema.object(
@@ -97,13 +97,13 @@ enum WatchTools {
                         "examples": [.bool(true), ["stabilityThreshold": 500, "pollInterval": 50]],
                     ]),
                     "atomic": Schema.boolean(
-                        "Report an atomic save (delete and re-create within 100 ms) as one change; default true.",
+                        "An atomic save (re-created within 100 ms) as one change (default true).",
                         example: true),
                     "usePolling": Schema.boolean(
                         "Poll stat snapshots instead of inotify.",
                         example: false),
                     "interval": Schema.integer("Polling interval in ms (default 100).", example: 1000, minimum: 10, maximum: 86_400_000),
-                    "gitignore": Schema.boolean("Also leave out what .gitignore files exclude.", example: true),
+                    "gitignore": Schema.boolean("Also leave out what .gitignore excludes.", example: true),
                 ], required: ["paths"]),
             annotations: annotations,
             outputSchema: Schema.object(
@@ -175,14 +175,14 @@ enum WatchTools {
             name: "get_watch_events",
             title: "Changes seen by a watcher",
             description: """
-                A watcher's events, oldest first, from the last call or a cursor. dropped > 0 means events \
-                were lost: re-read what you rely on.
+                A watcher's events, oldest first, from the last call or a cursor; dropped > 0: events were \
+                lost, re-read what you rely on.
                 """,
             inputSchema: Schema.object(
                 [
                     "watchId": watchIDSchema,
-                    "cursor": Schema.string("A nextCursor to read from (default: where the last call ended).", example: "120"),
-                    "max": Schema.integer("The most events to return (default 100).", example: 100, minimum: 1, maximum: 10000),
+                    "cursor": Schema.string("A nextCursor (default: where the last call ended).", example: "120"),
+                    "max": Schema.integer("Events per call (default 100).", example: 100, minimum: 1, maximum: 10000),
                 ], required: ["watchId"]),
             annotations: annotations,
             outputSchema: Schema.object(
@@ -199,42 +199,50 @@ enum WatchTools {
             let id = try arguments.requiredString("watchId")
             let limit = try arguments.int("max", minimum: 1, maximum: 10000) ?? 100
             let cursor = try arguments.string("cursor") == nil ? nil : try arguments.cursor()
-            guard let page = context.watchers.events(id, cursor: cursor, limit: limit) else {
+            guard let page = context.watchers.events(id, cursor: cursor, limit: limit, markRead: false) else {
                 throw unknownWatcher(id, tool: "get_watch_events", context: context)
             }
-            let waiting = page.more
-            var values: [Value] = []
-            var lines: [String] = []
-            for numbered in page.events {
-                let event = numbered.event
-                var value: [String: Value] = [
-                    "event": .string(event.kind.name), "path": .string(context.display(event.path)),
-                    "time": .string(time(event.timestamp)),
-                ]
-                var line = "\(event.kind.name) \(context.display(event.path))"
-                switch event.kind {
-                case .rename(let from):
-                    value["from"] = .string(context.display(from))
-                    line = "rename \(context.display(from)) -> \(context.display(event.path))"
-                case .error(let message):
-                    value["message"] = .string(message)
-                    line += ": \(message)"
-                default:
-                    break
+            /// The page's first `count` events as the answer shows them.
+            func render(_ count: Int) -> ToolOutput {
+                let shownEvents = page.events.prefix(count)
+                let nextCursor = count < page.events.count ? page.events[count].sequence : page.nextCursor
+                let waiting = page.more || count < page.events.count
+                var values: [Value] = []
+                var lines: [String] = []
+                for numbered in shownEvents {
+                    let event = numbered.event
+                    var value: [String: Value] = [
+                        "event": .string(event.kind.name), "path": .string(context.display(event.path)),
+                        "time": .string(time(event.timestamp)),
+                    ]
+                    var line = "\(event.kind.name) \(context.display(event.path))"
+                    switch event.kind {
+                    case .rename(let from):
+                        value["from"] = .string(context.display(from))
+                        line = "rename \(context.display(from)) -> \(context.display(event.path))"
+                    case .error(let message):
+                        value["message"] = .string(message)
+                        line += ": \(message)"
+                    default:
+                        break
+                    }
+                    values.append(.object(value))
+                    lines.append(line)
                 }
-                values.append(.object(value))
-                lines.append(line)
+                if page.missed > 0 { lines.insert("[\(page.missed) events were dropped before they were read]", at: 0) }
+                if values.isEmpty { lines.append("no new events") }
+                if waiting { lines.append("[more events; call again with cursor \(nextCursor)]") }
+                if page.ended { lines.append("[the watch has ended: every watched root is gone]") }
+                return ToolOutput(
+                    structured: [
+                        "watchId": .string(id), "events": .array(values), "nextCursor": .string(String(nextCursor)),
+                        "truncated": .bool(waiting), "dropped": .int(page.missed), "running": .bool(!page.ended),
+                    ],
+                    text: lines.joined(separator: "\n"))
             }
-            if page.missed > 0 { lines.insert("[\(page.missed) events were dropped before they were read]", at: 0) }
-            if values.isEmpty { lines.append("no new events") }
-            if waiting { lines.append("[more events; call again with cursor \(page.nextCursor)]") }
-            if page.ended { lines.append("[the watch has ended: every watched root is gone]") }
-            return ToolOutput(
-                structured: [
-                    "watchId": .string(id), "events": .array(values), "nextCursor": .string(String(page.nextCursor)),
-                    "truncated": .bool(waiting), "dropped": .int(page.missed), "running": .bool(!page.ended),
-                ],
-                text: lines.joined(separator: "\n"))
+            let count = context.budget.fittingCount(page.events[...]) { slice in render(slice.count) }
+            context.watchers.markRead(id, upTo: count < page.events.count ? page.events[count].sequence : page.nextCursor)
+            return render(count)
         })
 
     // MARK: stop_watching
@@ -243,7 +251,7 @@ enum WatchTools {
         tool: Tool(
             name: "stop_watching",
             title: "Stop a watcher",
-            description: "Stop a watcher started with start_watching and free its kernel watches; its unread events are discarded.",
+            description: "Stop a watcher and free its kernel watches; unread events are discarded.",
             inputSchema: Schema.object(["watchId": watchIDSchema], required: ["watchId"]),
             annotations: annotations,
             outputSchema: Schema.object(

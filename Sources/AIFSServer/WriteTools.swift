@@ -27,7 +27,7 @@ enum WriteTools {
         example: [["oldText": "let limit = 10\n", "newText": "let limit = 20\n"]])
 
     static let expectedVersionSchema = Schema.string(
-        "Write only if the file still has this version (from a read).",
+        "Write only if the file has this version (from a read).",
         example: "0f343b0931126a20f133d67c2b018a3b-15")
 
     // MARK: write_file
@@ -37,7 +37,7 @@ enum WriteTools {
             name: "write_file",
             title: "Write a file",
             description: """
-                Create or replace a whole file atomically, keeping its mode and making missing directories.
+                Create or replace a whole file atomically (mode kept, missing directories made).
                 """,
             inputSchema: Schema.object(
                 [
@@ -82,8 +82,8 @@ enum WriteTools {
             name: "edit_file",
             title: "Edit a file",
             description: """
-                Replace exact text in a file (each oldText once, unless replaceAll or expectedReplacements) \
-                and return the diff; nothing is written if an edit fails.
+                Replace exact text (each oldText once, unless replaceAll or expectedReplacements); returns the \
+                diff; writes nothing if an edit fails.
                 """,
             inputSchema: Schema.object(
                 [
@@ -265,23 +265,26 @@ enum WriteTools {
             name: "apply_patch",
             title: "Apply a patch all or nothing",
             description: """
-                Apply a Codex-format patch (*** Begin Patch, Add/Delete/Update File, Move to, @@ hunks, *** \
+                Apply a Codex patch (*** Begin Patch, Add/Delete/Update File, Move to, @@ hunks, *** \
                 End Patch) all or nothing; a hunk that matches nothing shows the closest lines.
                 """,
             inputSchema: Schema.object(
                 [
                     "patch": Schema.string("The patch text.", example: "*** Begin Patch\n*** Update File: a.py\n@@\n-x = 1\n+x = 2\n*** End Patch\n"),
                     "dryRun": Schema.boolean("Only return the diffs.", example: false),
+                    "expectedVersions": Schema.object(
+                        [:], description: "{path: version} from reads; refused if one changed.", closed: false),
                 ], required: ["patch"]),
             annotations: Tool.Annotations(readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false),
             outputSchema: transaction.tool.outputSchema),
         run: { arguments, context async throws(ToolFailure) in
-            try arguments.checkKnown(["patch", "dryRun"])
+            try arguments.checkKnown(["patch", "dryRun", "expectedVersions"])
             let patch = try arguments.requiredString("patch")
             let dryRun = try arguments.bool("dryRun") ?? false
+            let expectedVersions = try arguments.stringMap("expectedVersions") ?? [:]
             let report: TransactionReport
             do throws(WorkError) {
-                report = try await context.service.applyPatch(patch, dryRun: dryRun)
+                report = try await context.service.applyPatch(patch, dryRun: dryRun, expectedVersions: expectedVersions)
             } catch {
                 throw ToolFailure(error)
             }
@@ -294,7 +297,7 @@ enum WriteTools {
         tool: Tool(
             name: "create_directory",
             title: "Create a directory",
-            description: "Create a directory and any missing parents; one that exists already is fine.",
+            description: "Create a directory and missing parents; one that exists is fine.",
             inputSchema: Schema.object(
                 ["path": Schema.string("The directory to create.", example: "Sources/App/Models")], required: ["path"]),
             annotations: Tool.Annotations(readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false),
@@ -318,7 +321,7 @@ enum WriteTools {
         tool: Tool(
             name: "move_file",
             title: "Move or rename a file or directory",
-            description: "Move or rename a file or directory inside the roots. The destination must not exist; its missing parents are created.",
+            description: "Move or rename a file or directory; the destination must not exist (missing parents are made).",
             inputSchema: Schema.object(
                 [
                     "source": Schema.string("What to move.", example: "Sources/old.swift"),

@@ -31,6 +31,13 @@ struct MCPCommand: AsyncParsableCommand {
             valueName: "DIR"))
     var roots: [String] = []
 
+    @Option(
+        name: .customLong("max-output-bytes"),
+        help: ArgumentHelp(
+            "The most bytes of each form of an answer (its text, its structured content); longer answers are cut with truncated:true and a cursor or next to go on. 81920 is about 20,000 tokens.",
+            valueName: "N"))
+    var maxOutputBytes: Int = AIFSMCPServer.defaultOutputBytes
+
     /// Parses and runs with aifs's exit codes: 0, or 2 for any error (usage errors too).
     static func main() async {
         // Before any other thread: a heap per processor at most, and big blocks (search
@@ -65,11 +72,16 @@ struct MCPCommand: AsyncParsableCommand {
             try? Console.standardError.write("aifs: \(error.message)\n")
             throw ExitCode(2)
         }
+        guard (AIFSMCPServer.minimumOutputBytes...AIFSMCPServer.maximumOutputBytes).contains(maxOutputBytes) else {
+            try? Console.standardError.write(
+                "aifs: --max-output-bytes \(maxOutputBytes) is out of range: give \(AIFSMCPServer.minimumOutputBytes) to \(AIFSMCPServer.maximumOutputBytes)\n")
+            throw ExitCode(2)
+        }
         // A client that closes its end must not kill the server mid-write: writes then
         // fail with EPIPE and the server ends normally.
         BrokenPipe.ignore()
         do {
-            try await AIFSMCPServer(roots: roots, pinned: !self.roots.isEmpty).run()
+            try await AIFSMCPServer(roots: roots, pinned: !self.roots.isEmpty, maxOutputBytes: maxOutputBytes).run()
         } catch {
             try? Console.standardError.write("aifs: serve: \(error)\n")
             throw ExitCode(2)

@@ -42,12 +42,16 @@ struct ServeToolTests {
             "search_files", "search_content", "get_filesystem_stats", "start_watching", "get_watch_events",
             "stop_watching", "get_watcher_stats", "write_file", "edit_file", "transaction", "batch_operations",
             "apply_patch", "create_directory", "move_file", "get_clock", "changes_since", "list_allowed_directories",
+            "batch_read",
         ])
         let changing: Set = ["write_file", "edit_file", "transaction", "batch_operations", "apply_patch", "create_directory", "move_file"]
         for tool in tools {
-            #expect(tool.annotations.readOnlyHint == !changing.contains(tool.name), "\(tool.name)")
+            // A hint at the specification's default (readOnlyHint false, destructiveHint
+            // true) is left out of the listing; absent means the default.
+            #expect((tool.annotations.readOnlyHint ?? false) == !changing.contains(tool.name), "\(tool.name)")
             // A read-only tool's destructiveHint is meaningless, and not listed.
-            #expect((tool.annotations.destructiveHint ?? false) == (changing.contains(tool.name) && tool.name != "create_directory"), "\(tool.name)")
+            let destructive = tool.annotations.readOnlyHint == true ? tool.annotations.destructiveHint : (tool.annotations.destructiveHint ?? true)
+            #expect((destructive ?? false) == (changing.contains(tool.name) && tool.name != "create_directory"), "\(tool.name)")
             // Output schemas are left out of the listing (issue 19: it must stay small).
             #expect(tool.outputSchema == nil, "\(tool.name)")
             let properties = tool.inputSchema.objectValue?["properties"]?.objectValue ?? [:]
