@@ -19,7 +19,7 @@ extension FileService {
     public func writeFile(path: String, content: String, expectedVersion: String? = nil) async throws(WorkError) -> ContentVersion {
         let resolved = try resolveForWriting(path)
         defer { contentCache?.invalidate(path: resolved) }
-        try await WorkerPool.runDetached { () throws(WorkError) in
+        try await BlockingExecutor.shared.perform { () throws(WorkError) in
             try checkVersion(resolved, shownAs: path, expected: expectedVersion)
             try AtomicFile.write(content, to: resolved, createDirectories: true)
         }
@@ -46,7 +46,7 @@ extension FileService {
     ) async throws(WorkError) -> EditResult {
         let resolved = try resolveForWriting(path)
         defer { if !dryRun { contentCache?.invalidate(path: resolved) } }
-        return try await WorkerPool.runDetached { () throws(WorkError) -> EditResult in
+        return try await BlockingExecutor.shared.perform { () throws(WorkError) -> EditResult in
             try checkVersion(resolved, shownAs: path, expected: expectedVersion)
             let text = try AtomicFile.readText(resolved)
             let result = try TextEdits.preview(edits, to: text, path: path)
@@ -75,7 +75,7 @@ extension FileService {
         _ text: String, dryRun: Bool = false, expectedVersions: [String: String] = [:]
     ) async throws(WorkError) -> TransactionReport {
         let patch = try Patch.parse(text)
-        let transaction = try await WorkerPool.runDetached { () throws(WorkError) -> Transaction in
+        let transaction = try await BlockingExecutor.shared.perform { () throws(WorkError) -> Transaction in
             // The versions first: a stale file must be refused as stale, not as a hunk
             // that no longer matches.
             var expectedByResolved: [String: String] = [:]
@@ -156,7 +156,7 @@ extension FileService {
             try service.checkVersion(resolved, shownAs: shown, expected: expected)
         }
         let prepared = options
-        let report = try await WorkerPool.runDetached { () throws(WorkError) -> TransactionReport in
+        let report = try await BlockingExecutor.shared.perform { () throws(WorkError) -> TransactionReport in
             try TransactionRunner.run(transaction, options: prepared)
         }
         if report.applied, let contentCache {
@@ -284,7 +284,7 @@ extension FileService {
     @discardableResult
     public func createDirectory(path: String) async throws(WorkError) -> Bool {
         let resolved = try resolveForWriting(path)
-        return try await WorkerPool.runDetached { () throws(WorkError) -> Bool in
+        return try await BlockingExecutor.shared.perform { () throws(WorkError) -> Bool in
             try FileOperations.createDirectory(resolved, shownAs: path)
         }
     }
@@ -304,7 +304,7 @@ extension FileService {
         guard !to.hasPrefix(from + "/") else {
             throw WorkError(.invalidArgument, "cannot move '\(source)' into itself ('\(destination)'); choose a destination outside it", path: destination)
         }
-        try await WorkerPool.runDetached { () throws(WorkError) in
+        try await BlockingExecutor.shared.perform { () throws(WorkError) in
             try FileOperations.move(from, to: to, shownAs: (source, destination))
         }
         contentCache?.invalidate(directory: from)

@@ -37,7 +37,7 @@ extension FileService {
     ) async throws(WorkError) -> BatchSummary {
         if roots != nil {
             let service = self
-            let found = try await WorkerPool.runDetached { () throws(WorkError) -> ([BatchItem], [CoreError]) in
+            let found = try await BlockingExecutor.shared.perform { () throws(WorkError) -> ([BatchItem], [CoreError]) in
                 try service.batchItems(paths, walkOptions: walkOptions, destinationDirectory: destinationDirectory)
             }
             onWalked(found.0.count, found.1)
@@ -60,7 +60,7 @@ extension FileService {
         guard started else {
             // At the thread limit: the walk and the batch one after the other.
             let service = self
-            let found = try await WorkerPool.runDetached { () throws(WorkError) -> ([BatchItem], [CoreError]) in
+            let found = try await BlockingExecutor.shared.perform { () throws(WorkError) -> ([BatchItem], [CoreError]) in
                 try service.batchItems(paths, walkOptions: walkOptions, destinationDirectory: destinationDirectory)
             }
             onWalked(found.0.count, found.1)

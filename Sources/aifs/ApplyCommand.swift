@@ -36,7 +36,7 @@ struct ApplyCommand: AsyncParsableCommand {
     func run() async throws {
         let bytes: [UInt8]
         do throws(WorkError) {
-            bytes = try await WorkerPool.runDetached { () throws(WorkError) -> [UInt8] in try Self.readDocument(file) }
+            bytes = try await BlockingExecutor.shared.perform { () throws(WorkError) -> [UInt8] in try Self.readDocument(file) }
         } catch {
             try? Console.standardError.write("aifs: \(error.message)\n")
             throw ExitCode(2)

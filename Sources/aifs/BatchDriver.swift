@@ -18,7 +18,7 @@ enum BatchDriver {
         if let list = flags.filesFrom {
             // Many paths are better read from a file than parsed as arguments.
             do throws(WorkError) {
-                let bytes = try await WorkerPool.runDetached { () throws(WorkError) -> [UInt8] in try ApplyCommand.readDocument(list) }
+                let bytes = try await BlockingExecutor.shared.perform { () throws(WorkError) -> [UInt8] in try ApplyCommand.readDocument(list) }
                 let separator = flags.nullData ? UInt8(0) : UInt8(ascii: "\n")
                 paths += bytes.split(separator: separator).map { String(decoding: $0, as: UTF8.self) }.filter { !$0.isEmpty }
             } catch {
