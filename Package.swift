@@ -36,6 +36,12 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Process plumbing only the programs need: signals, exec, standard input.
+        .target(
+            name: "AIFSProcess",
+            dependencies: ["AIFSCore", "CAIFSShims", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "AIFSSearch",
             dependencies: [
@@ -79,7 +85,7 @@ let package = Package(
         .target(
             name: "AIFSServer",
             dependencies: [
-                "AIFS", "AIFSCache", "AIFSCore", "AIFSSearch", "AIFSWatch", "AIFSWork",
+                "AIFS", "AIFSCache", "AIFSCore", "AIFSProcess", "AIFSSearch", "AIFSWatch", "AIFSWork",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -96,6 +102,7 @@ let package = Package(
                 "AIFS",
                 "AIFSCache",
                 "AIFSCore",
+                "AIFSProcess",
                 "AIFSSearch",
                 "AIFSWatch",
                 "AIFSWork",
@@ -109,6 +116,7 @@ let package = Package(
             dependencies: [
                 "AIFS",
                 "AIFSCore",
+                "AIFSProcess",
                 "AIFSServer",
                 "AIFSWork",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

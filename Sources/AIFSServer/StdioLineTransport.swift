@@ -1,4 +1,5 @@
 import AIFSCore
+import AIFSProcess
 public import Foundation
 public import Logging
 public import MCP

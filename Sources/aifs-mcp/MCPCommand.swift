@@ -1,5 +1,6 @@
 import AIFS
 import AIFSCore
+import AIFSProcess
 import AIFSServer
 import AIFSWork
 import ArgumentParser

@@ -1,5 +1,6 @@
 import AIFS
 @_spi(Syscalls) import AIFSCore
+import AIFSProcess
 import AIFSWork
 import ArgumentParser
 

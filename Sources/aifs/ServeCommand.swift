@@ -1,4 +1,5 @@
 import AIFSCore
+import AIFSProcess
 import ArgumentParser
 
 /// `aifs serve`: hands over to the MCP server program, `aifs-mcp`, found next to `aifs`.

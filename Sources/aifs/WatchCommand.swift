@@ -1,5 +1,6 @@
 import AIFS
 import AIFSCore
+import AIFSProcess
 import AIFSWatch
 import ArgumentParser
 import Synchronization

@@ -5,7 +5,7 @@ public enum ProcessImage {
     /// The absolute path of the running executable, from `/proc/self/exe`; `nil` where
     /// the kernel does not offer it.
     public static func currentExecutable() -> String? {
-        try? Syscall.readLink("/proc/self/exe")
+        ProcessCalls.readLink("/proc/self/exe")
     }
 
     /// The path of `name` in the directory of the running executable: where the build and
@@ -22,6 +22,6 @@ public enum ProcessImage {
     ///
     /// - Returns: Only when the program could not be started, with the reason.
     public static func replace(with path: String, arguments: [String]) -> Errno {
-        Syscall.execute(path, arguments: arguments)
+        ProcessCalls.execute(path, arguments: arguments)
     }
 }

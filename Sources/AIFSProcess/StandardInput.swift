@@ -1,3 +1,4 @@
+public import AIFSCore
 /// The process's standard input, read with blocking `read(2)` calls.
 ///
 /// For a server that waits for its client's next message on a thread of its own: a
@@ -11,7 +12,7 @@ public enum StandardInput {
     /// Whether standard input is a file, a pipe or a socket, which ripgrep searches
     /// when it is given no path; a terminal or `/dev/null` is not (ripgrep's
     /// `is_readable_stdin`).
-    public static var isReadable: Bool { Syscall.isReadableStream(fd: 0) }
+    public static var isReadable: Bool { ProcessCalls.isReadableStream(fd: 0) }
 
     /// Reads the next bytes into `buffer`, blocking until some arrive.
     ///
@@ -20,7 +21,7 @@ public enum StandardInput {
     public static func read(into buffer: UnsafeMutableRawBufferPointer) throws(CoreError) -> Int {
         guard buffer.count > 0 else { return 0 }
         do {
-            return try Syscall.read(fd: 0, into: buffer)
+            return try ProcessCalls.read(fd: 0, into: buffer)
         } catch {
             throw CoreError(errno: error, operation: "read from", path: "standard input")
         }

@@ -1,3 +1,5 @@
+import AIFSCore
+
 /// Turns SIGINT and SIGTERM into a call, so a long-running command can stop cleanly
 /// instead of being killed mid-write.
 public enum TerminationSignals {
@@ -8,12 +10,12 @@ public enum TerminationSignals {
     /// the thread reading the pipe calls `handler`. If the handler cannot be installed,
     /// the signals keep their default action (the process ends).
     public static func handle(_ handler: @escaping @Sendable () -> Void) {
-        guard let fd = Syscall.installTerminationPipe() else { return }
+        guard let fd = ProcessCalls.installTerminationPipe() else { return }
         DedicatedThreads.start(name: "aifs-signals") {
-            guard Syscall.readByte(fd: fd) else { return }
+            guard ProcessCalls.readByte(fd: fd) else { return }
             handler()
-            _ = Syscall.readByte(fd: fd)
-            Syscall.exitImmediately(130)
+            _ = ProcessCalls.readByte(fd: fd)
+            ProcessCalls.exitImmediately(130)
         }
     }
 }
@@ -21,5 +23,5 @@ public enum TerminationSignals {
 /// `SIGPIPE` handling for long-running servers.
 public enum BrokenPipe {
     /// Makes writes to a closed pipe fail with `EPIPE` instead of killing the process.
-    public static func ignore() { Syscall.ignoreBrokenPipe() }
+    public static func ignore() { ProcessCalls.ignoreBrokenPipe() }
 }
