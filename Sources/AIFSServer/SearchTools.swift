@@ -402,26 +402,10 @@ enum SearchTools {
         var matches: [Match] = []
         for path in linesByFile.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
             let lines = linesByFile[path]!
-            for (index, line) in lines.enumerated() where line.kind == .match {
-                guard matches.count < collectionLimit else { break }
-                var before: [SearchLine] = []
-                var scan = index - 1
-                while scan >= 0, before.count < configuration.beforeContext, lines[scan].kind != .match,
-                    lines[scan].lineNumber == (line.lineNumber ?? 0) - before.count - 1
-                {
-                    before.insert(lines[scan], at: 0)
-                    scan -= 1
-                }
-                var after: [SearchLine] = []
-                scan = index + 1
-                while scan < lines.count, after.count < configuration.afterContext, lines[scan].kind != .match,
-                    lines[scan].lineNumber == (line.lineNumber ?? 0) + after.count + 1
-                {
-                    after.append(lines[scan])
-                    scan += 1
-                }
-                matches.append(Match(path: path, line: line, before: before, after: after))
-            }
+            let grouped = MatchWithContext.group(
+                lines, beforeContext: configuration.beforeContext, afterContext: configuration.afterContext,
+                limit: collectionLimit - matches.count)
+            for match in grouped { matches.append(Match(path: path, line: match.line, before: match.before, after: match.after)) }
         }
         return (matches, summary)
     }
