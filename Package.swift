@@ -78,7 +78,9 @@ let package = Package(
         ),
         .target(
             name: "AIFS",
-            dependencies: ["AIFSCache", "AIFSCore", "AIFSSearch", "AIFSWatch", "AIFSWork"],
+            dependencies: [
+                "AIFSCache", "AIFSCore", "AIFSSearch", "AIFSWatch", "AIFSWork", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         // The MCP server: tool schemas, argument decoding, results, our stdio transport.

@@ -1,6 +1,7 @@
 public import AIFSCache
 public import AIFSCore
 public import AIFSWatch
+public import Logging
 import Synchronization
 
 /// The figures of a ``FileService``: its content cache and memory monitor.
@@ -12,6 +13,32 @@ public struct FileServiceStats: Sendable, Hashable {
 }
 
 extension FileService {
+    /// A service for a long-running face (the MCP server): small files read through a
+    /// content cache that checks each hit against the file's identity, and a memory
+    /// monitor that shrinks the cache when the process nears its memory budget. Start
+    /// the monitor with ``startMemoryMonitor()`` when serving begins.
+    ///
+    /// - Parameters:
+    ///   - roots: The directories paths must stay inside.
+    ///   - cacheBytes: The cache's byte budget.
+    ///   - logger: Where the monitor reports pressure.
+    public static func withContentCache(roots: Roots, cacheBytes: Int, logger: Logger) -> FileService {
+        FileService(
+            roots: roots, contentCache: FileContentCache(configuration: FileContentCache.Configuration(byteBudget: cacheBytes)),
+            memoryMonitor: MemoryMonitor(logger: logger))
+    }
+
+    /// Takes a first memory sample and starts the monitor's periodic sampling (nothing
+    /// without a monitor).
+    public func startMemoryMonitor() {
+        guard let memoryMonitor else { return }
+        _ = memoryMonitor.sample()
+        memoryMonitor.start()
+    }
+
+    /// Stops the monitor's sampling.
+    public func stopMemoryMonitor() { memoryMonitor?.stop() }
+
     /// Drops the cached contents a watcher event makes stale: the file of a `change`,
     /// `add` or `unlink`, both paths of a `rename` (with everything under them, for a
     /// directory), everything under an `unlinkDir` or `addDir`, and the whole cache on a

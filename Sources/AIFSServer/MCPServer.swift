@@ -31,8 +31,6 @@ public struct AIFSMCPServer: Sendable {
     let tools: [ToolDefinition]
     let logger: Logger
 
-    let monitor: MemoryMonitor
-
     /// A server for `roots`, logging to standard error.
     ///
     /// - Parameters:
@@ -46,9 +44,7 @@ public struct AIFSMCPServer: Sendable {
         self.logger = logger
         // Small files are read through a cache that checks each hit against the file's
         // identity; the monitor shrinks it when the process nears its memory budget.
-        monitor = MemoryMonitor(logger: logger)
-        let service = FileService(
-            roots: roots, contentCache: FileContentCache(configuration: Self.contentCacheConfiguration), memoryMonitor: monitor)
+        let service = FileService.withContentCache(roots: roots, cacheBytes: Self.contentCacheBytes, logger: logger)
         let bytes = min(OutputBudget.maximumBytes, max(OutputBudget.minimumBytes, maxOutputBytes))
         context = ToolContext(service: service, roots: roots, watchers: WatchRegistry(), pinned: pinned, budget: OutputBudget(bytes: bytes))
         tools = AIFSMCPServer.catalog
@@ -65,7 +61,7 @@ public struct AIFSMCPServer: Sendable {
     /// server's target is 100 MiB resident under load (64 calls in flight, searches
     /// among them); the idle process is 33 MiB, so a full 64 MiB cache left no room
     /// (design note 0004, "Memory under load").
-    static let contentCacheConfiguration = FileContentCache.Configuration(byteBudget: 32 << 20)
+    static let contentCacheBytes = 32 << 20
 
     /// Every tool, in the order `tools/list` shows them.
     static let catalog: [ToolDefinition] = [
@@ -151,9 +147,8 @@ public struct AIFSMCPServer: Sendable {
         }
         await server.onNotification(InitializedNotification.self) { _ in askForRoots() }
         await server.onNotification(RootsListChangedNotification.self) { _ in askForRoots() }
-        monitor.sample()
-        monitor.start()
-        defer { monitor.stop() }
+        context.service.startMemoryMonitor()
+        defer { context.service.stopMemoryMonitor() }
         let transport = StdioLineTransport(logger: logger)
         // tools/call requests skip the SDK's decoding once the client has initialized.
         let fastPath = ToolCallFastPath(tools: byName, context: context, sendProgress: sendProgress) { data in
