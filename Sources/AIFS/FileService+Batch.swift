@@ -239,41 +239,6 @@ extension FileService {
     }
 }
 
-/// How a walked entry becomes a batch item: regular files (and anything named
-/// explicitly that is not a directory), each with its destination under the
-/// destination directory when there is one.
-///
-/// A file found under a directory PATH keeps its place relative to it
-/// (`src/a/b.txt` from `src` goes to `DEST/a/b.txt`); a file named directly goes to
-/// `DEST/<its name>`.
-struct BatchItemMapping: Sendable {
-    var starts: [String]
-    var destination: String?
-    /// No PATH and no roots: paths are relative to the current directory.
-    var fromCurrentDirectory: Bool
-
-    /// The item for `entry`, or `nil` when the batch skips it (a directory).
-    func item(for entry: WalkEntry) -> BatchItem? {
-        let listed = entry.isExplicit ? entry.kind != .directory : entry.kind == .regular
-        guard listed else { return nil }
-        let path = entry.path
-        var target: String?
-        if let destination {
-            let start = starts[min(entry.rootIndex, starts.count - 1)]
-            let relative: Substring
-            if fromCurrentDirectory {
-                relative = Substring(path)
-            } else if entry.isExplicit || !path.hasPrefix(start) {
-                relative = path.split(separator: "/").last ?? Substring(path)
-            } else {
-                relative = path.dropFirst(start.count).drop { $0 == "/" }
-            }
-            target = (destination.hasSuffix("/") ? destination : destination + "/") + relative
-        }
-        return BatchItem(path: path, destination: target, foundByWalk: !entry.isExplicit)
-    }
-}
-
 extension FileService {
     /// Makes a directory and its missing parents; one that exists already is fine. The
     /// `create_directory` tool.

@@ -1,7 +1,6 @@
 import AIFSCache
 public import AIFSCore
 public import AIFSWork
-import Synchronization
 
 extension FileService {
     /// Walks `paths` and runs a batch operation over the files it finds, starting on
@@ -13,8 +12,8 @@ extension FileService {
     /// ``runBatch(_:operation:options:onResult:)``, without waiting for the whole walk
     /// and its sort before the first file reaches a worker (see
     /// ``AIFSWork/BatchRunner/run(arriving:operation:options:onArrived:onResult:)``).
-    /// With roots, it is exactly those two calls: every item is checked against the
-    /// roots before any runs.
+    /// With roots, the starting paths and the destination are resolved inside them
+    /// first; the walk follows no links, so what it finds stays inside.
     ///
     /// - Parameters:
     ///   - paths: Files and directories; none means the current directory (or the
@@ -35,45 +34,25 @@ extension FileService {
         onWalked: (_ files: Int, _ errors: [CoreError]) -> Void,
         onResult: (BatchResult) -> Void
     ) async throws(WorkError) -> BatchSummary {
-        if roots != nil {
-            let service = self
-            let found = try await BlockingExecutor.shared.perform { () throws(WorkError) -> ([BatchItem], [CoreError]) in
-                try service.batchItems(paths, walkOptions: walkOptions, destinationDirectory: destinationDirectory)
-            }
-            onWalked(found.0.count, found.1)
-            return try await runBatch(found.0, operation: operation, options: options, onResult: onResult)
-        }
+        // No PATH and no roots: walk the current directory without a "./" prefix, as
+        // `aifs files` does.
+        let fromCurrentDirectory = paths.isEmpty && roots == nil
         var unsorted = walkOptions
         unsorted.sortByPath = false
+        let starts: [String]
         let walker: Walker
-        do { walker = try Walker(options: unsorted) } catch { throw WorkError(error) }
-        // No PATH: walk the current directory without a "./" prefix, as `aifs files` does.
-        let starts = paths.isEmpty ? ["."] : paths
-        let walked = paths.isEmpty ? [] : paths
-        let mapping = BatchItemMapping(starts: starts, destination: destinationDirectory, fromCurrentDirectory: paths.isEmpty)
-        let channel = BoundedChannel<[(item: BatchItem, key: BatchOrderKey)]>(capacity: 64)
-        let errors = BatchWalkErrors()
-        let started = DedicatedThreads.tryStart(name: "aifs-batch-walk") {
-            walker.walk(walked) { BatchWalkVisitor(channel: channel, errors: errors, mapping: mapping) }
-            channel.finish()
+        do {
+            starts = fromCurrentDirectory ? ["."] : try resolvePaths(paths, options: walkOptions)
+            walker = try Walker(options: unsorted)
+        } catch {
+            throw WorkError(error)
         }
-        guard started else {
-            // At the thread limit: the walk and the batch one after the other.
-            let service = self
-            let found = try await BlockingExecutor.shared.perform { () throws(WorkError) -> ([BatchItem], [CoreError]) in
-                try service.batchItems(paths, walkOptions: walkOptions, destinationDirectory: destinationDirectory)
-            }
-            onWalked(found.0.count, found.1)
-            return try await runBatch(found.0, operation: operation, options: options, onResult: onResult)
-        }
-        // However the batch ends, the walk's threads must not stay blocked on a full
-        // channel nobody reads.
-        defer { channel.cancel() }
+        let destination = try destinationDirectory.map { path throws(WorkError) in try resolveForWriting(path) }
+        let mapping = BatchItemMapping(starts: starts, destination: destination, fromCurrentDirectory: fromCurrentDirectory)
         let invalidate = operation.changesFiles && !options.dryRun ? contentCache : nil
         return await BatchRunner.run(
-            arriving: { (try? await channel.next()) ?? nil },
-            operation: operation, options: options,
-            onArrived: { count in onWalked(count, Walker.sortedErrors(errors.take(), startingPaths: walked)) },
+            walking: fromCurrentDirectory ? [] : starts, walker: walker, mapping: mapping, operation: operation, options: options,
+            onWalked: onWalked,
             onResult: { result in
                 onResult(result)
                 if let invalidate {
@@ -81,66 +60,5 @@ extension FileService {
                     if let destination = result.item.destination { invalidate.invalidate(directory: destination) }
                 }
             })
-    }
-}
-
-/// The walk's errors, gathered from every walker thread.
-final class BatchWalkErrors: Sendable {
-    private let errors = Mutex<[CoreError]>([])
-
-    func add(_ more: [CoreError]) {
-        guard !more.isEmpty else { return }
-        errors.withLock { $0 += more }
-    }
-
-    func take() -> [CoreError] { errors.withLock { $0 } }
-}
-
-/// One walker thread's visitor: batches the files it finds into chunks for the pool.
-///
-/// ## Threading
-/// Made and called on one walker thread only.
-final class BatchWalkVisitor: WalkVisitor {
-    /// Files per chunk: the pool's per-task cost (two continuations, a queue slot) is
-    /// paid once per chunk; small enough that the workers share the tail evenly.
-    static let chunkSize = 32
-    private let channel: BoundedChannel<[(item: BatchItem, key: BatchOrderKey)]>
-    private let errors: BatchWalkErrors
-    private let mapping: BatchItemMapping
-    private var chunk: [(item: BatchItem, key: BatchOrderKey)] = []
-    private var found: [CoreError] = []
-
-    init(channel: BoundedChannel<[(item: BatchItem, key: BatchOrderKey)]>, errors: BatchWalkErrors, mapping: BatchItemMapping) {
-        self.channel = channel
-        self.errors = errors
-        self.mapping = mapping
-        chunk.reserveCapacity(Self.chunkSize)
-    }
-
-    func visit(_ entry: WalkEntry) -> WalkAction {
-        guard let item = mapping.item(for: entry) else { return .continue }
-        chunk.append((item, BatchOrderKey(rootIndex: entry.rootIndex, path: entry.pathBytes)))
-        guard chunk.count >= Self.chunkSize else { return .continue }
-        // The batch was cancelled: stop walking.
-        return send() ? .continue : .quit
-    }
-
-    func visit(error: CoreError) -> WalkAction {
-        found.append(error)
-        return .continue
-    }
-
-    func finish() {
-        _ = send()
-        errors.add(found)
-        found = []
-    }
-
-    private func send() -> Bool {
-        guard !chunk.isEmpty else { return true }
-        let full = chunk
-        chunk = []
-        chunk.reserveCapacity(Self.chunkSize)
-        return channel.send(full)
     }
 }

@@ -128,7 +128,7 @@ public struct FileService: Sendable {
     }
 
     /// The starting paths to walk: as given without roots, resolved inside them with.
-    private func resolvePaths(_ paths: [String], options: WalkOptions) throws(CoreError) -> [String] {
+    func resolvePaths(_ paths: [String], options: WalkOptions) throws(CoreError) -> [String] {
         if roots != nil && options.followSymlinks {
             // A followed link could lead out of the roots mid-walk; until each link
             // target is checked against the roots, refuse rather than leak.

@@ -108,11 +108,30 @@ import Testing
         // 4 × 60 files, a/b, and one.txt twice (under "." and named).
         #expect(items.count == 243)
 
-        // With roots, the same call checks every item first.
+        // With roots, the starting paths resolve inside them and the walk streams too.
         let confined = FileService(roots: try Roots([dir.path]))
         var confinedPaths: [String] = []
         _ = try await confined.runBatch(walking: ["z"], operation: .hash, onWalked: { _, _ in }) { confinedPaths.append($0.item.path) }
         let names: [String] = (0..<60).map { "\($0)-f.txt" }.sorted()
         #expect(confinedPaths == names.map { dir.path("z/" + $0) })
+    }
+
+    /// With roots, a link inside the tree to a file outside is not followed by a
+    /// walking batch, a link named as a starting path is refused, and the results are
+    /// the tree's own files.
+    @Test(.timeLimit(.minutes(1)))
+    func walkingBatchUnderRootsStaysInside() async throws {
+        let outside = try TemporaryDirectory()
+        try outside.tree(["secret.txt": "s"])
+        let dir = try TemporaryDirectory()
+        try dir.tree(["t/a.txt": "a"])
+        try FileManager.default.createSymbolicLink(atPath: dir.path("t/link.txt"), withDestinationPath: outside.path("secret.txt"))
+        let confined = FileService(roots: try Roots([dir.path]))
+        var seen: [String] = []
+        _ = try await confined.runBatch(walking: ["t"], operation: .hash, onWalked: { _, _ in }) { seen.append($0.item.path) }
+        #expect(seen == [dir.path("t/a.txt")])
+        await #expect(throws: WorkError.self) {
+            _ = try await confined.runBatch(walking: ["t/link.txt"], operation: .hash, onWalked: { _, _ in }) { _ in }
+        }
     }
 }
