@@ -494,6 +494,16 @@ public final class Searcher {
         finish(sink: sink, started: started)
     }
 
+    /// Replaces the buffer with one of `grown` bytes, keeping its first `count` bytes.
+    private func growBuffer(to grown: Int, keeping count: Int) {
+        let newStorage = UnsafeMutableRawBufferPointer.allocate(byteCount: grown, alignment: 16)
+        newStorage.baseAddress!.copyMemory(from: base, byteCount: count)
+        storage.deallocate()
+        storage = newStorage
+        base = newStorage.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        capacity = grown
+    }
+
     // MARK: - Multi-line search
 
     /// `-U`: reads the whole input, then reports each group of lines that overlapping
@@ -505,13 +515,7 @@ public final class Searcher {
         while !atEnd {
             if end == capacity {
                 // No limit: ripgrep holds the whole file for a multi-line search too.
-                let grown = capacity * 2
-                let newStorage = UnsafeMutableRawBufferPointer.allocate(byteCount: grown, alignment: 16)
-                newStorage.baseAddress!.copyMemory(from: base, byteCount: end)
-                storage.deallocate()
-                storage = newStorage
-                base = newStorage.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                capacity = grown
+                growBuffer(to: capacity * 2, keeping: end)
             }
             let count: Int
             do {
@@ -695,13 +699,7 @@ public final class Searcher {
             bufferOffset += Int64(shift)
         }
         if end == capacity && capacity < configuration.maximumBufferSize {
-            let grown = min(capacity * 2, configuration.maximumBufferSize)
-            let newStorage = UnsafeMutableRawBufferPointer.allocate(byteCount: grown, alignment: 16)
-            newStorage.baseAddress!.copyMemory(from: base, byteCount: end)
-            storage.deallocate()
-            storage = newStorage
-            base = newStorage.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            capacity = grown
+            growBuffer(to: min(capacity * 2, configuration.maximumBufferSize), keeping: end)
         } else if end == capacity {
             // Lines kept for before-context fill the largest buffer: drop them.
             longLineTail = nil
