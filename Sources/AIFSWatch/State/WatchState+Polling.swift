@@ -132,10 +132,14 @@ extension WatchState {
         }
         var pairs: [(from: Int, to: ListedChange, replacing: Bool)] = []
         var paired = Set<Int>()
+        // A copy: `pairUp` must not capture `changes` while its result is assigned to
+        // it (the Swift 6.2 optimizer's SIL verifier rejects that: "read-only scope
+        // invalidated by a local write", a crash of `swift build -c release`).
+        let vanished = changes.vanished
         func pairUp(_ candidates: [ListedChange], replacing: Bool) -> [ListedChange] {
             candidates.filter { change in
                 guard let identity = change.entry?.identity, let index = vanishedByIdentity[identity],
-                    !paired.contains(index), isRename(changes.vanished[index], to: change)
+                    !paired.contains(index), isRename(vanished[index], to: change)
                 else { return true }
                 paired.insert(index)
                 pairs.append((index, change, replacing))
