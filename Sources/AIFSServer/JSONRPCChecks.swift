@@ -71,9 +71,18 @@ enum JSONRPCChecks {
 
     /// An error response as the SDK writes one (sorted keys).
     static func error(id: Any?, code: Int, _ message: String) -> Data {
-        let object: [String: Any] = [
-            "jsonrpc": "2.0", "id": id ?? NSNull(), "error": ["code": code, "message": message],
-        ]
-        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        var out: [UInt8] = []
+        JSONBytes.append(#"{"error":{"code":"#, to: &out)
+        JSONBytes.appendInteger(code, to: &out)
+        JSONBytes.append(#","message":"#, to: &out)
+        JSONBytes.appendString(message, to: &out)
+        JSONBytes.append(#"},"id":"#, to: &out)
+        switch id {
+        case let text as String: JSONBytes.appendString(text, to: &out)
+        case let number as NSNumber: out += Array(number.stringValue.utf8)
+        default: JSONBytes.append("null", to: &out)
+        }
+        JSONBytes.append(#","jsonrpc":"2.0"}"#, to: &out)
+        return Data(out)
     }
 }

@@ -139,6 +139,13 @@ enum SearchTools {
         query.literal = try arguments.bool("literal") ?? false
         query.wordBoundary = try arguments.bool("wordBoundary") ?? false
         query.multiline = try arguments.bool("multiline") ?? false
+        // A pattern that names a newline matches nothing line by line: say so, as rg
+        // does, instead of answering "no match".
+        if !query.multiline && LiteralNewline.appears(in: pattern, literal: query.literal) {
+            throw ToolFailure(
+                "invalidArgument",
+                "search_content: the pattern contains a newline (\\n), which no single line holds; set multiline to true to match across lines")
+        }
         let replacement = try arguments.string("replace").map { Replacement(Array($0.utf8)) }
         if let mode = try arguments.string("caseMode") {
             guard let caseMode = CaseMode(rawValue: mode) else {

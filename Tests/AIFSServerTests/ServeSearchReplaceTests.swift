@@ -32,9 +32,13 @@ struct ServeSearchReplaceTests {
         let line = matches.first?.objectValue?["line"]?.intValue
         #expect(line == 1)
         #expect(matches.first?.objectValue?["text"]?.stringValue == "a foo\nbar b", "\(result.text)")
+        // Without multiline, no single line can hold a newline: an error that says so
+        // (as `rg` refuses it), never a silent "no match".
         let single = try await server.call("search_content", ["pattern": #"foo\nbar"#])
-        let none = single["matches"]?.arrayValue ?? []
-        #expect(none.isEmpty, "\(single.text)")
+        #expect(single.isError == true, "\(single.text)")
+        #expect(single.text.contains("set multiline to true"), "\(single.text)")
+        let literal = try await server.call("search_content", ["pattern": "foo\nbar", "literal": true])
+        #expect(literal.isError == true, "\(literal.text)")
         #expect(await server.close() == 0)
     }
 }
