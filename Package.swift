@@ -60,6 +60,18 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The live trigram index: which files a search may need to read, kept fresh by
+        // the watcher's events (fed by the facade).
+        .target(
+            name: "AIFSIndex",
+            dependencies: [
+                "AIFSCore",
+                "AIFSSearch",
+                "CAIFSShims",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "AIFSCache",
             dependencies: ["AIFSCore", .product(name: "Logging", package: "swift-log")],
@@ -79,7 +91,8 @@ let package = Package(
         .target(
             name: "AIFS",
             dependencies: [
-                "AIFSCache", "AIFSCore", "AIFSSearch", "AIFSWatch", "AIFSWork", .product(name: "Logging", package: "swift-log"),
+                "AIFSCache", "AIFSCore", "AIFSIndex", "AIFSSearch", "AIFSWatch", "AIFSWork",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -157,6 +170,12 @@ let package = Package(
             dependencies: ["AIFSWatch", "AIFSCore", "AIFSTestSupport"],
             swiftSettings: strictSettings
         ),
+        // The index alone: real files, no watcher (changes are fed by hand).
+        .testTarget(
+            name: "AIFSIndexTests",
+            dependencies: ["AIFSIndex", "AIFSCore", "AIFSSearch", "AIFSTestSupport"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "AIFSWorkTests",
             dependencies: ["AIFSWork", "AIFSCore", "AIFSSearch", "AIFSTestSupport"],
@@ -171,7 +190,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AIFSTests",
-            dependencies: ["AIFS", "AIFSCache", "AIFSCore", "AIFSSearch", "AIFSWatch", "AIFSWork", "AIFSTestSupport"],
+            dependencies: ["AIFS", "AIFSCache", "AIFSCore", "AIFSIndex", "AIFSSearch", "AIFSWatch", "AIFSWork", "AIFSTestSupport"],
             swiftSettings: strictSettings
         ),
         // End-to-end tests of `aifs serve` (the built binary as a process, the SDK's Client),

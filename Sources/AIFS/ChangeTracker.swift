@@ -67,7 +67,6 @@ public final class ChangeTracker: Sendable {
         var ready = false
         /// Clocks before this sequence are not exact (a rescan happened).
         var exactFrom: UInt64 = 0
-        var cookiesSeen: Set<String> = []
         var ended: String?
     }
 
@@ -76,9 +75,9 @@ public final class ChangeTracker: Sendable {
 
     private let instance = String(UInt64.random(in: 0...UInt64.max), radix: 36)
     private let state = Mutex(State())
+    /// Signalled when the initial scan is done.
     private let signal = ThreadCondition()
-    private let cookieDirectory: String
-    private let cookieCounter = Atomic<Int>(0)
+    private let cookies: WatchCookies
     private let watcher: Mutex<Watcher?> = Mutex(nil)
 
     /// Starts tracking `roots` (absolute, canonical directories) and returns once the
@@ -87,17 +86,12 @@ public final class ChangeTracker: Sendable {
     /// - Throws: ``AIFSWatch/WatchError`` when the roots cannot be watched, or the
     ///   temporary directory for the cookies cannot be made.
     public init(roots: [String]) throws(WatchError) {
-        let base = FileSystemCalls.environment("TMPDIR").flatMap { $0.hasPrefix("/") ? $0 : nil } ?? "/tmp"
-        cookieDirectory = base + "/aifs-cookies-\(FileSystemCalls.processID)-\(instance)"
-        do { try FileSystemCalls.makeDirectory(cookieDirectory, permissions: 0o700) } catch {
-            throw WatchError(.invalidArgument, "cannot make the cookie directory '\(cookieDirectory)' for change tracking: \(error); set TMPDIR to a writable directory", path: cookieDirectory)
-        }
+        cookies = try WatchCookies(purpose: "cookies", timeout: Self.syncTimeout)
         var options = WatchOptions()
         options.atomic = nil  // every unlink at once: a cookie must not overtake one
         options.gitignore = true
         options.ignored = [".git/"]
-        let cookies = cookieDirectory
-        let started = try Watcher(paths: roots + [cookies], options: options) { [weak self] event in
+        let started = try Watcher(paths: roots + [cookies.directory], options: options) { [weak self] event in
             guard let self else { return false }
             self.record(event)
             return true
@@ -114,7 +108,6 @@ public final class ChangeTracker: Sendable {
 
     deinit {
         watcher.withLock { $0?.stop() }
-        try? FileSystemCalls.removeDirectory(cookieDirectory)
     }
 
     /// Stops tracking.
@@ -125,13 +118,7 @@ public final class ChangeTracker: Sendable {
     // MARK: - Recording
 
     private func record(_ event: WatchEvent) {
-        if event.path.hasPrefix(cookieDirectory + "/") || event.path == cookieDirectory {
-            if case .add = event.kind {
-                state.withLock { _ = $0.cookiesSeen.insert(event.path) }
-                signal.withLock { signal.broadcast() }
-            }
-            return
-        }
+        if cookies.observe(event) { return }
         state.withLock { state in
             let sequence = state.ready ? state.sequence + 1 : 0
             if state.ready { state.sequence = sequence }
@@ -200,31 +187,10 @@ public final class ChangeTracker: Sendable {
     /// - Throws: ``AIFSWatch/WatchError`` when the watch has ended or the cookie does
     ///   not come back within ``syncTimeout``.
     public func sync() throws(WatchError) {
-        let name = cookieDirectory + "/cookie-\(cookieCounter.add(1, ordering: .relaxed).newValue)"
-        do {
-            let file = try WritableFile(creatingExclusively: name, permissions: 0o600)
-            _ = consume file
-        } catch {
-            throw WatchError(.invalidArgument, "cannot make a cookie file in '\(cookieDirectory)': \(error)", path: name)
+        if let ended = state.withLock({ $0.ended }) {
+            throw WatchError(.invalidArgument, "change tracking has stopped: \(ended)")
         }
-        defer {
-            try? FileSystemCalls.unlink(name)
-            _ = state.withLock { $0.cookiesSeen.remove(name) }
-        }
-        let deadline = ContinuousClock.now + Self.syncTimeout
-        signal.acquire()
-        defer { signal.release() }
-        while true {
-            let (seen, ended) = state.withLock { ($0.cookiesSeen.contains(name), $0.ended) }
-            if seen { return }
-            if let ended { throw WatchError(.invalidArgument, "change tracking has stopped: \(ended)") }
-            guard ContinuousClock.now < deadline else {
-                throw WatchError(.invalidArgument, "the watcher did not see its cookie within \(Self.syncTimeout); the answer would not be known to be complete: try again")
-            }
-            // The watch thread broadcasts under this lock after recording a cookie, so
-            // no wake-up is lost between the check above and this wait.
-            signal.wait(timeout: .milliseconds(500))
-        }
+        try cookies.sync()
     }
 
     /// The clock now, after a sync: what to pass to ``changes(since:under:after:limit:)``

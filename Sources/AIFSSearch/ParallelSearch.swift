@@ -11,6 +11,13 @@ public struct SearchTask {
     /// (ripgrep's rule: files named explicitly are searched whole, files found in
     /// directories stop at binary data).
     public var binaryDetection: BinaryDetection
+
+    /// A task made outside a walk (the files a live index names).
+    package init(entry: WalkEntry, sequence: Int?, binaryDetection: BinaryDetection) {
+        self.entry = entry
+        self.sequence = sequence
+        self.binaryDetection = binaryDetection
+    }
 }
 
 /// Receives the files one worker thread searches.

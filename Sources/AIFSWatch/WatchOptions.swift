@@ -42,6 +42,11 @@ public struct WatchOptions: Sendable {
     /// left out. A changed `.gitignore` applies to later events (what was already
     /// reported or left out stays so until it changes).
     public var gitignore = false
+    /// Report a `change` for every write the kernel tells of, rather than once per burst
+    /// of writes (until the writer closes the file). Not a chokidar option: the live
+    /// index needs it, because a file it re-reads in the middle of a burst must hear of
+    /// the writes that follow.
+    package var reportsEveryWrite = false
     /// How many events may wait for the consumer before the watcher thread blocks.
     /// While it blocks the kernel queues events; if its queue overflows, the tree is
     /// rescanned and a `rescan` event reports it, so nothing is lost silently.

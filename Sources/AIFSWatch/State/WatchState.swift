@@ -257,7 +257,7 @@ final class WatchState {
                 disappeared(path)
             } else if event.mask.contains(.modify) {
                 guard tree.kind(of: path) == .file else { continue }
-                if reportedBurst.insert(path).inserted { emit(.change, path) }
+                if reportedBurst.insert(path).inserted || options.reportsEveryWrite { emit(.change, path) }
             } else if event.mask.contains(.closeWrite) {
                 guard tree.kind(of: path) == .file else { continue }
                 if reportedBurst.remove(path) == nil { emit(.change, path) }
