@@ -100,7 +100,7 @@ let package = Package(
         .target(
             name: "AIFSServer",
             dependencies: [
-                "AIFS", "AIFSCache", "AIFSCore", "AIFSProcess", "AIFSSearch", "AIFSWatch", "AIFSWork",
+                "AIFS", "AIFSCache", "AIFSCore", "AIFSIndex", "AIFSProcess", "AIFSSearch", "AIFSWatch", "AIFSWork",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -117,6 +117,7 @@ let package = Package(
                 "AIFS",
                 "AIFSCache",
                 "AIFSCore",
+                "AIFSIndex",
                 "AIFSProcess",
                 "AIFSSearch",
                 "AIFSWatch",

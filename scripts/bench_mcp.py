@@ -30,6 +30,15 @@ usage:
                                               `cat -n` of the same lines; changes_since after 1,
                                               100 and 10,000 changes in a scratch copy; apply_patch
                                               of a 50-file patch; into OUT/mcp-protocol.json
+  bench_mcp.py index AIFS ROOT OUT [RUNS] [NAME]
+                                              the live index (issue 17) on ROOT: `aifs index`
+                                              build time, memory and disk size against the
+                                              indexed bytes; search_content round trips (RUNS
+                                              each, default 30) of selective, regex, case-
+                                              insensitive and broad queries with the index, with
+                                              --no-index and by `rg -c` in the same run, p50/p99;
+                                              write-to-searchable lag; restart-to-ready; into
+                                              OUT/index-NAME.json and OUT/index-NAME.md
   bench_mcp.py soak AIFS ROOT BIGFILE MINUTES OUT
                                               repeated 1 GB searches and small reads through
                                               one server; its resident memory sampled every
@@ -39,10 +48,10 @@ import json, os, random, statistics, subprocess, sys, threading, time
 
 
 class Server:
-    def __init__(self, aifs, root):
+    def __init__(self, aifs, root, extra=(), env=None):
         self.process = subprocess.Popen(
-            [aifs, "serve", "--root", root], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL)
+            [aifs, "serve", "--root", root, *extra], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, env=env)
         self.next_id = 0
         self.request("initialize", {
             "protocolVersion": "2025-06-18", "capabilities": {},
@@ -330,6 +339,126 @@ def mixed(aifs, root, out, seconds=120.0, runs=3, kinds="read,search,tree,batch,
               report["median_cache_mib"], report["median_peak_threads"], report["median_server_cpu_seconds"]))
 
 
+
+INDEX_QUERIES = [
+    # (class, name, search_content arguments, rg arguments)
+    ("selective literal", "HdrHistogram", {"pattern": "HdrHistogram"}, ["HdrHistogram"]),
+    ("selective literal", "NIOSSLHandler", {"pattern": "NIOSSLHandler"}, ["NIOSSLHandler"]),
+    ("regex with literal", "func\\s+encode\\(to", {"pattern": "func\\s+encode\\(to"}, ["func\\s+encode\\(to"]),
+    ("case-insensitive", "-i filemanager", {"pattern": "filemanager", "caseMode": "insensitive"}, ["-i", "filemanager"]),
+    ("broad", "return", {"pattern": "return"}, ["return"]),
+    ("broad", "\\w+[0-9]{3}", {"pattern": "\\w+[0-9]{3}"}, ["\\w+[0-9]{3}"]),
+]
+
+
+def wait_ready(server, deadline_s=600):
+    started = time.perf_counter()
+    while time.perf_counter() - started < deadline_s:
+        index = server.call("get_filesystem_stats", {})["structuredContent"]["index"]
+        if index["state"] != "building":
+            return index, time.perf_counter() - started
+    raise RuntimeError("the index did not get ready")
+
+
+def index_bench(aifs, root, out, runs=30, name="tree"):
+    env = dict(os.environ, XDG_CACHE_HOME=os.path.join(out, "xdg-cache-" + name))
+    cache = os.path.join(env["XDG_CACHE_HOME"], "aifs", "index")
+    result = {"root": root, "runs": runs, "queries": []}
+    # Build: `aifs index` from nothing, three times; the median.
+    builds = []
+    for _ in range(3):
+        subprocess.run(["rm", "-rf", cache], check=True)
+        started = time.perf_counter()
+        line = subprocess.run([aifs, "index", root, "--cache-dir", cache], check=True, capture_output=True, text=True).stdout
+        wall = time.perf_counter() - started
+        figures = json.loads(line)
+        figures["wall_s"] = wall
+        builds.append(figures)
+    build = sorted(builds, key=lambda b: b["wall_s"])[1]
+    result["build"] = build
+    # A server with the saved index (restart-to-ready), one without.
+    started = time.perf_counter()
+    indexed = Server(aifs, root, env=env)
+    ready, _ = wait_ready(indexed)
+    result["restart_to_ready_s"] = time.perf_counter() - started
+    result["restart_reason"] = ready.get("reason")
+    scanning = Server(aifs, root, ["--no-index"], env=env)
+    for cls, label, arguments, rg_arguments in INDEX_QUERIES:
+        times = {"index": [], "scan": [], "rg": []}
+        used, candidates, matches = None, None, None
+        for run in range(runs):
+            for kind, server in (("index", indexed), ("scan", scanning)):
+                t0 = time.perf_counter()
+                answer = server.call("search_content", dict(arguments, path=root))["structuredContent"]
+                times[kind].append((time.perf_counter() - t0) * 1000)
+                if kind == "index":
+                    used, candidates, matches = answer["stats"]["usedIndex"], answer["stats"]["candidates"], answer["stats"]["totalMatches"]
+                elif matches is not None and answer["stats"]["totalMatches"] != matches:
+                    raise RuntimeError(f"{label}: the index found {matches} lines, the scan {answer['stats']['totalMatches']}")
+            t0 = time.perf_counter()
+            subprocess.run(["rg", "-c", *rg_arguments, root], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            times["rg"].append((time.perf_counter() - t0) * 1000)
+        row = {"class": cls, "query": label, "usedIndex": used, "candidates": candidates, "matches": matches}
+        for kind, values in times.items():
+            row[kind + "_p50_ms"] = statistics.median(values)
+            row[kind + "_p99_ms"] = percentile(values, 0.99)
+        result["queries"].append(row)
+    # Write, then search at once: the time from the write to an answer that has it.
+    lags = []
+    try:
+        for trial in range(20):
+            token = f"lagtoken{trial}x{random.randrange(1 << 30)}"
+            t0 = time.perf_counter()
+            with open(os.path.join(root, f"aifs-bench-lag-{trial}.txt"), "w") as f:
+                f.write(token + "\n")
+            answer = indexed.call("search_content", {"pattern": token, "path": root})["structuredContent"]
+            lags.append((time.perf_counter() - t0) * 1000)
+            if answer["stats"]["totalMatches"] != 1:
+                raise RuntimeError("a write was not in the next answer")
+    finally:
+        for trial in range(20):
+            try:
+                os.remove(os.path.join(root, f"aifs-bench-lag-{trial}.txt"))
+            except FileNotFoundError:
+                pass
+    result["write_to_answer_p50_ms"] = statistics.median(lags)
+    result["write_to_answer_max_ms"] = max(lags)
+    stats = indexed.call("get_filesystem_stats", {})["structuredContent"]
+    result["server_index"] = stats["index"]
+    result["server_resident_kib"] = indexed.resident_kib()
+    indexed.close()
+    scanning.close()
+    # Start from nothing in the server (no saved index): time to ready.
+    subprocess.run(["rm", "-rf", cache], check=True)
+    started = time.perf_counter()
+    cold = Server(aifs, root, env=env)
+    wait_ready(cold)
+    result["cold_start_to_ready_s"] = time.perf_counter() - started
+    cold.close()
+    with open(os.path.join(out, f"index-{name}.json"), "w") as f:
+        json.dump(result, f, indent=2)
+    b = result["build"]
+    lines = [
+        f"{b['files']:,} files, {b['bytes'] / 1e6:.0f} MB indexed: `aifs index` {b['buildSeconds']:.2f} s to build "
+        f"({b['wall_s']:.2f} s wall, process included); index memory {b['memoryBytes'] / 1e6:.1f} MB "
+        f"({100 * b['memoryBytes'] / max(1, b['bytes']):.1f}% of the indexed bytes), on disk {b['diskBytes'] / 1e6:.1f} MB; "
+        f"server restart to ready {result['restart_to_ready_s']:.2f} s (saved index), cold start to ready "
+        f"{result['cold_start_to_ready_s']:.2f} s; write to an answer holding it: p50 {result['write_to_answer_p50_ms']:.1f} ms "
+        f"(max {result['write_to_answer_max_ms']:.1f} ms); server resident {result['server_resident_kib'] / 1024:.0f} MiB.",
+        "",
+        "| class | query | matching lines | candidates | index p50 / p99 | --no-index p50 / p99 | rg -c p50 / p99 | scan / index | rg / index |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in result["queries"]:
+        lines.append(
+            f"| {r['class']} | `{r['query']}` | {r['matches']} | {r['candidates']} | {r['index_p50_ms']:.1f} / {r['index_p99_ms']:.1f} ms | "
+            f"{r['scan_p50_ms']:.1f} / {r['scan_p99_ms']:.1f} ms | {r['rg_p50_ms']:.1f} / {r['rg_p99_ms']:.1f} ms | "
+            f"{r['scan_p50_ms'] / r['index_p50_ms']:.2f}x | {r['rg_p50_ms'] / r['index_p50_ms']:.2f}x |")
+    with open(os.path.join(out, f"index-{name}.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
 def soak(aifs, root, big, minutes, out):
     server = Server(aifs, root)
     samples = []
@@ -489,6 +618,9 @@ if __name__ == "__main__":
               int(sys.argv[6]) if len(sys.argv) > 6 else 3, sys.argv[7] if len(sys.argv) > 7 else "read,search,tree,batch,info")
     elif sys.argv[1] == "protocol":
         protocol(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif sys.argv[1] == "index":
+        index_bench(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]) if len(sys.argv) > 5 else 30,
+                    sys.argv[6] if len(sys.argv) > 6 else "tree")
     elif sys.argv[1] == "soak":
         soak(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]), sys.argv[6])
     else:

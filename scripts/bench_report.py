@@ -103,6 +103,11 @@ def check(run, mode):
             assert not name.startswith("aifs") or sample["phase"], "batch.json: %s has no work phase" % name
         nonempty(run, "batch.csv")
         table(run, "batch.md")
+    elif mode == "index":
+        i = load_json(nonempty(run, "index-tree.json"))
+        assert i["build"]["files"] > 0 and i["build"]["state"] == "ready", "index-tree.json: no index was built"
+        assert len(i["queries"]) == 6 and all(q["usedIndex"] for q in i["queries"]), "index-tree.json: a query did not use the index"
+        table(run, "index-tree.md")
     else:
         raise AssertionError("no check for mode %s" % mode)
 

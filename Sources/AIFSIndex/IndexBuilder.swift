@@ -35,12 +35,14 @@ enum IndexBuilder {
         shouldStop: @escaping @Sendable () -> Bool = { false }
     ) -> (IndexSegment, [BuildOutcome])? {
         let box = Inputs(files: files)
-        let shardCount = max(1, min(256, files.count / 32))
+        let workers = min(threads > 0 ? threads : DedicatedThreads.processorCount, max(1, files.count))
+        // Enough shards to balance the threads; small enough (2,000 files) that a shard's
+        // pairs of trigram and file stay a few megabytes.
+        let shardCount = max(1, min(files.count, max(workers * 4, files.count / 2_000)))
         let shardSize = (files.count + shardCount - 1) / max(1, shardCount)
         let results = Mutex<[Int: (SegmentShard, [BuildOutcome])]>([:])
         let next = Atomic<Int>(0)
         let stopped = Atomic<Bool>(false)
-        let workers = min(threads > 0 ? threads : DedicatedThreads.processorCount, shardCount)
         DedicatedThreads.run(count: workers, name: "aifs-index") { _ in
             let worker = ShardWorker(maximumFileSize: maximumFileSize)
             while !stopped.load(ordering: .relaxed) {
@@ -84,50 +86,81 @@ enum IndexBuilder {
 private final class ShardWorker {
     private let reader: FileTrigramReader
     private var collector: TrigramCollector { reader.collector }
-    private let heads: UnsafeMutablePointer<UInt32>
+    /// Per trigram: files counted, then where its list goes (zero again after each shard).
+    private let counts: UnsafeMutablePointer<UInt32>
 
     init(maximumFileSize: Int64) {
         reader = FileTrigramReader(maximumFileSize: maximumFileSize)
-        heads = calloc(Trigrams.keySpace, MemoryLayout<UInt32>.stride)!.bindMemory(to: UInt32.self, capacity: Trigrams.keySpace)
+        counts = calloc(Trigrams.keySpace, MemoryLayout<UInt32>.stride)!.bindMemory(to: UInt32.self, capacity: Trigrams.keySpace)
     }
 
-    deinit { free(heads) }
+    deinit { free(counts) }
 
+    /// Indexes the files of `range`: each file's distinct trigrams are kept one after
+    /// another while a table counts the files of each trigram; the counts become list
+    /// starts, and one more pass drops each file number into its lists, in file order
+    /// (a counting sort: no per-list arrays, no comparisons of pairs).
     func build(_ files: [[UInt8]], range: Range<Int>, first: UInt32, shouldStop: () -> Bool) -> (SegmentShard, [BuildOutcome])? {
-        var lists: [[UInt32]] = []
+        var keysOfFiles: [UInt32] = []
+        var fileEnds: [Int] = []
+        var fileNumbers: [UInt32] = []
         var used: [UInt32] = []
         var outcomes: [BuildOutcome] = []
         outcomes.reserveCapacity(range.count)
         for index in range {
             if shouldStop() { return nil }
-            let number = first + UInt32(index)
             let outcome = reader.read(files[index])
             outcomes.append(outcome)
             if case .indexed = outcome {
-                for key in collector.keys {
-                    let head = heads[Int(key)]
-                    if head == 0 {
-                        lists.append([number])
-                        heads[Int(key)] = UInt32(lists.count)
-                        used.append(key)
-                    } else {
-                        lists[Int(head) - 1].append(number)
-                    }
+                let keys = collector.keys
+                keysOfFiles.append(contentsOf: keys)
+                fileEnds.append(keysOfFiles.count)
+                fileNumbers.append(first + UInt32(index))
+                for key in keys {
+                    if counts[Int(key)] == 0 { used.append(key) }
+                    counts[Int(key)] += 1
                 }
             }
             collector.reset()
         }
         used.sort()
+        // Counts to starts; after the scatter below, each entry is its list's end.
+        var starts: [Int] = []
+        starts.reserveCapacity(used.count)
+        var total = 0
+        for key in used {
+            let count = Int(counts[Int(key)])
+            counts[Int(key)] = UInt32(total)
+            starts.append(total)
+            total += count
+        }
+        var lists = [UInt32](repeating: 0, count: total)
+        lists.withUnsafeMutableBufferPointer { lists in
+            keysOfFiles.withUnsafeBufferPointer { keys in
+                var start = 0
+                for (number, end) in zip(fileNumbers, fileEnds) {
+                    for position in start..<end {
+                        let key = Int(keys[position])
+                        lists[Int(counts[key])] = number
+                        counts[key] += 1
+                    }
+                    start = end
+                }
+            }
+        }
         var shard = SegmentShard()
         shard.lists.reserveCapacity(used.count)
-        for key in used {
-            let list = lists[Int(heads[Int(key)]) - 1]
-            heads[Int(key)] = 0
-            let start = shard.bytes.count
-            for position in list.indices.dropFirst() {
-                PostingList.appendVarint(list[position] - list[position - 1], to: &shard.bytes)
+        shard.bytes.reserveCapacity(total + total / 4)
+        for (position, key) in used.enumerated() {
+            let start = starts[position], end = Int(counts[Int(key)])
+            counts[Int(key)] = 0
+            let byteStart = shard.bytes.count
+            var previous = lists[start]
+            for index in (start + 1)..<max(start + 1, end) {
+                PostingList.appendVarint(lists[index] - previous, to: &shard.bytes)
+                previous = lists[index]
             }
-            shard.lists.append(SegmentShard.List(key: key, first: list[0], last: list[list.count - 1], rest: start..<shard.bytes.count))
+            shard.lists.append(SegmentShard.List(key: key, first: lists[start], last: previous, rest: byteStart..<shard.bytes.count))
         }
         return (shard, outcomes)
     }

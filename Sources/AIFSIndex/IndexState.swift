@@ -29,20 +29,20 @@ struct FileRecord: Sendable {
 /// Directories whose listing must be read again before the next answer.
 struct StructureWork {
     /// Walk these whole (new directories, changed ignore rules, a full check).
-    var deep: [[UInt8]] = []
+    var deep: [PathKey] = []
     /// List these one level deep (a file or directory appeared in them).
-    var shallow: [[UInt8]] = []
+    var shallow: [PathKey] = []
     /// Compare every file's identity with the table's (after a load or a lost event).
     var checkIdentities = false
 }
 
 /// What the walks of a ``StructureWork`` found.
 struct WalkedDirectories {
-    var deep: [[UInt8]: [WalkEntry]] = [:]
-    var shallow: [[UInt8]: [WalkEntry]] = [:]
-    var identities: [[UInt8]: FileIdentity] = [:]
+    var deep: [PathKey: [WalkEntry]] = [:]
+    var shallow: [PathKey: [WalkEntry]] = [:]
+    var identities: [PathKey: FileIdentity] = [:]
     /// The walk's problems under each directory walked whole.
-    var errors: [[UInt8]: [CoreError]] = [:]
+    var errors: [PathKey: [CoreError]] = [:]
 }
 
 /// The index's data: the file table, the directories walked, the trigram segment and
@@ -51,8 +51,8 @@ struct IndexState: Sendable {
     var phase: LiveIndex.Phase = .building
     var reason: String?
     var records: [FileRecord] = []
-    var ids: [[UInt8]: UInt32] = [:]
-    var directories: Set<[UInt8]> = []
+    var ids: [PathKey: UInt32] = [:]
+    var directories: Set<PathKey> = []
     var dirty: Set<UInt32> = []
     var unindexed: Set<UInt32> = []
     var segment = IndexSegment.empty
@@ -61,8 +61,8 @@ struct IndexState: Sendable {
     /// Trigrams of files re-read since the segment was built: key to file numbers.
     var overlay: [UInt32: [UInt32]] = [:]
     var overlayEntries = 0
-    var shallowDirty: Set<[UInt8]> = []
-    var deepDirty: Set<[UInt8]> = []
+    var shallowDirty: Set<PathKey> = []
+    var deepDirty: Set<PathKey> = []
     var needsFullCheck = false
     var updates = 0
     var buildSeconds = 0.0
@@ -73,7 +73,7 @@ struct IndexState: Sendable {
     mutating func add(path: [UInt8], status: FileRecord.Status, identity: FileIdentity? = nil) {
         let id = UInt32(records.count)
         records.append(FileRecord(path: path, status: status, identity: identity, dirtySince: status == .dirty ? .now : nil))
-        ids[path] = id
+        ids[PathKey(path)] = id
         if status == .dirty { dirty.insert(id) }
         if status == .unindexed { unindexed.insert(id) }
     }
@@ -88,7 +88,7 @@ struct IndexState: Sendable {
             records[Int(id)].dirtySince = .now
         }
         if status == .unindexed { unindexed.insert(id) }
-        if status == .removed { ids[records[Int(id)].path] = nil }
+        if status == .removed { ids[PathKey(records[Int(id)].path)] = nil }
         records[Int(id)].status = status
     }
 
@@ -105,20 +105,21 @@ struct IndexState: Sendable {
     }
 
     mutating func markChanged(_ path: [UInt8]) {
-        guard let id = ids[path] else { return }
+        guard let id = ids[PathKey(path)] else { return }
         records[Int(id)].generation &+= 1
         if records[Int(id)].status == .indexed { setStatus(.dirty, of: id) }
     }
 
     mutating func remove(_ path: [UInt8]) {
-        guard let id = ids[path] else { return }
+        guard let id = ids[PathKey(path)] else { return }
         records[Int(id)].generation &+= 1
         setStatus(.removed, of: id)
     }
 
     mutating func removeDirectory(_ path: [UInt8]) {
-        directories = directories.filter { !$0.isWithin(path) }
-        for (file, id) in ids where file.isWithin(path) {
+        let key = PathKey(path)
+        directories = directories.filter { !$0.isWithin(key) }
+        for (file, id) in ids where file.isWithin(key) {
             records[Int(id)].generation &+= 1
             setStatus(.removed, of: id)
         }
@@ -142,7 +143,7 @@ struct IndexState: Sendable {
         case .removedDirectory(let path):
             removeDirectory(path)
         case .renamed(let from, let to):
-            if directories.contains(from) {
+            if directories.contains(PathKey(from)) {
                 removeDirectory(from)
             } else {
                 remove(from)
@@ -157,17 +158,18 @@ struct IndexState: Sendable {
     /// A file or directory appeared: its directory is listed again before the next
     /// answer (if the walk enters that directory at all).
     private mutating func appeared(_ path: [UInt8]) {
-        let parent = path.parentPath
+        let parent = PathKey(path.parentPath)
         guard directories.contains(parent) else { return }
-        if let id = ids[path] { records[Int(id)].generation &+= 1 }
+        if let id = ids[PathKey(path)] { records[Int(id)].generation &+= 1 }
         // Whatever was at that path before (a file replaced by a rename) is read again.
         markChanged(path)
         shallowDirty.insert(parent)
-        if ignoreFileNames.contains(Array(path.lastComponent)) { rulesChanged(in: parent) }
+        if ignoreFileNames.contains(Array(path.lastComponent)) { rulesChanged(in: parent.bytes) }
     }
 
     private mutating func rulesChanged(in directory: [UInt8]) {
-        if directories.contains(directory) { deepDirty.insert(directory) }
+        let key = PathKey(directory)
+        if directories.contains(key) { deepDirty.insert(key) }
     }
 
     // MARK: Structure
@@ -179,18 +181,17 @@ struct IndexState: Sendable {
             needsFullCheck = false
             shallowDirty.removeAll()
             deepDirty.removeAll()
-            work.deep = [root]
+            work.deep = [PathKey(root)]
             work.checkIdentities = true
             return work
         }
         guard !shallowDirty.isEmpty || !deepDirty.isEmpty else { return nil }
-        let deep = deepDirty.sorted { $0.lexicographicallyPrecedes($1) }
+        let deep = deepDirty.sorted(by: <)
         // A directory inside another walked whole needs no walk of its own.
         for directory in deep where !work.deep.contains(where: { directory.isWithin($0) }) {
             work.deep.append(directory)
         }
-        work.shallow = shallowDirty.filter { directory in !work.deep.contains { directory.isWithin($0) } }
-            .sorted { $0.lexicographicallyPrecedes($1) }
+        work.shallow = shallowDirty.filter { directory in !work.deep.contains { directory.isWithin($0) } }.sorted(by: <)
         shallowDirty.removeAll()
         deepDirty.removeAll()
         return work
@@ -201,17 +202,18 @@ struct IndexState: Sendable {
     /// next time round.
     mutating func applyWalk(_ walked: WalkedDirectories, of work: StructureWork) {
         for (directory, errors) in walked.errors {
-            walkErrors.removeAll { error in error.path.map { Array($0.utf8).isWithin(directory) } ?? false }
+            walkErrors.removeAll { error in error.path.map { Array($0.utf8).isWithin(directory.bytes) } ?? false }
             walkErrors += errors
         }
         for (directory, entries) in walked.deep {
-            var files = Set<[UInt8]>()
-            var found = Set<[UInt8]>()
+            var files = Set<PathKey>()
+            var found = Set<PathKey>()
+            files.reserveCapacity(entries.count)
             for entry in entries {
                 if entry.kind == .directory {
-                    found.insert(entry.pathBytes)
+                    found.insert(PathKey(entry.pathBytes))
                 } else {
-                    files.insert(entry.pathBytes)
+                    files.insert(PathKey(entry.pathBytes))
                 }
             }
             if !entries.isEmpty { found.insert(directory) }
@@ -227,25 +229,25 @@ struct IndexState: Sendable {
                         setStatus(.dirty, of: id)
                     }
                 } else {
-                    add(path: path, status: .dirty)
+                    add(path: path.bytes, status: .dirty)
                 }
             }
         }
         for (directory, entries) in walked.shallow {
             guard !entries.isEmpty || directories.contains(directory) else { continue }
-            var files = Set<[UInt8]>()
-            var subdirectories = Set<[UInt8]>()
+            var files = Set<PathKey>()
+            var subdirectories = Set<PathKey>()
             for entry in entries {
-                if entry.kind == .directory { subdirectories.insert(entry.pathBytes) } else { files.insert(entry.pathBytes) }
+                if entry.kind == .directory { subdirectories.insert(PathKey(entry.pathBytes)) } else { files.insert(PathKey(entry.pathBytes)) }
             }
-            for (path, id) in ids where path.parentPath == directory && !files.contains(path) {
+            for (path, id) in ids where path.isChild(of: directory) && !files.contains(path) {
                 setStatus(.removed, of: id)
             }
             for path in files where ids[path] == nil {
-                add(path: path, status: .dirty)
+                add(path: path.bytes, status: .dirty)
             }
-            for known in directories where known.parentPath == directory && known != directory && !subdirectories.contains(known) {
-                removeDirectory(known)
+            for known in directories where known.isChild(of: directory) && !subdirectories.contains(known) {
+                removeDirectory(known.bytes)
             }
             for subdirectory in subdirectories where !directories.contains(subdirectory) {
                 directories.insert(subdirectory)
@@ -300,7 +302,8 @@ struct IndexState: Sendable {
             let path = records[Int(id)].path
             if path.isWithin(base) { paths.append(path) }
         }
-        for path in ids.keys where path.isWithin(base) { under += 1 }
+        let baseKey = PathKey(base)
+        for path in ids.keys where path.isWithin(baseKey) { under += 1 }
         paths.sort { $0.lexicographicallyPrecedes($1) }
         let errors = walkErrors.filter { error in error.path.map { Array($0.utf8).isWithin(base) } ?? false }
         return LiveIndex.Candidates(paths: paths, filesUnderBase: under, filtered: plan != nil, walkErrors: errors)

@@ -145,9 +145,9 @@ enum IndexFormat {
             append(UInt64(bitPattern: identity?.modificationTime ?? 0), to: &out)
             append(UInt64(bitPattern: identity?.changeTime ?? 0), to: &out)
         }
-        let directories = state.directories.sorted { $0.lexicographicallyPrecedes($1) }
+        let directories = state.directories.sorted(by: <)
         append(UInt32(directories.count), to: &out)
-        for directory in directories { appendBytes(directory, to: &out) }
+        for directory in directories { appendBytes(directory.bytes, to: &out) }
         append(UInt32(state.segment.keys.count), to: &out)
         for key in state.segment.keys { append(key, to: &out) }
         for start in state.segment.starts { append(start, to: &out) }
@@ -189,15 +189,11 @@ enum IndexFormat {
             }
         }
         let directories = Int(try reader.u32())
-        for _ in 0..<directories { state.directories.insert(try reader.field()) }
+        for _ in 0..<directories { state.directories.insert(PathKey(try reader.field())) }
         let keyCount = Int(try reader.u32())
         guard keyCount <= reader.remaining / 8 else { throw Invalid(reason: "is truncated") }
-        var keys: [UInt32] = []
-        keys.reserveCapacity(keyCount)
-        for _ in 0..<keyCount { keys.append(try reader.u32()) }
-        var starts: [UInt32] = []
-        starts.reserveCapacity(keyCount + 1)
-        for _ in 0...keyCount { starts.append(try reader.u32()) }
+        let keys = try reader.u32s(keyCount)
+        let starts = try reader.u32s(keyCount + 1)
         let postings = try reader.field()
         state.buildSeconds = Double(bitPattern: try reader.u64())
         guard reader.remaining == 0 else { throw Invalid(reason: "has bytes after its end") }
@@ -234,6 +230,14 @@ enum IndexFormat {
             var value: T = 0
             for (shift, byte) in slice.enumerated() { value |= T(byte) << (shift * 8) }
             return value
+        }
+
+        /// `count` little-endian 32-bit numbers, read at once.
+        mutating func u32s(_ count: Int) throws(Invalid) -> [UInt32] {
+            let slice = try take(count * 4)
+            return slice.withUnsafeBytes { raw in
+                (0..<count).map { UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)) }
+            }
         }
 
         mutating func u8() throws(Invalid) -> UInt8 { try integer(UInt8.self) }

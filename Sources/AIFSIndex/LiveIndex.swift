@@ -167,11 +167,13 @@ public final class LiveIndex: Sendable {
     /// the root and reads every file on every core. Changes recorded meanwhile are
     /// applied after.
     ///
-    /// - Parameter store: Where indexes are saved; nil for none.
-    public func build(store: IndexStore? = nil) {
+    /// - Parameters:
+    ///   - store: Where indexes are saved; nil for none.
+    ///   - loading: Whether to load a saved index (false: build afresh, and save).
+    public func build(store: IndexStore? = nil, loading: Bool = true) {
         let started = ContinuousClock.now
         var reason: String?
-        if let store {
+        if let store, loading {
             switch store.load(root: root, walkOptions: walkOptions) {
             case .loaded(let saved, let bytes):
                 var loaded = saved
@@ -200,10 +202,10 @@ public final class LiveIndex: Sendable {
         let (entries, walkErrors) = walker.collect(pathBytes: [Array(root.utf8)])
         var table = IndexState()
         table.walkErrors = walkErrors
-        table.directories.insert(Array(root.utf8))
+        table.directories.insert(PathKey(Array(root.utf8)))
         for entry in entries {
             if entry.kind == .directory {
-                table.directories.insert(entry.pathBytes)
+                table.directories.insert(PathKey(entry.pathBytes))
             } else if entry.kind == .regular {
                 table.add(path: entry.pathBytes, status: .dirty)
             }
@@ -286,7 +288,7 @@ public final class LiveIndex: Sendable {
         let plan = RequiredSubstrings.alternatives(of: matcher).flatMap(IndexPlan.init)
         return state.withLock { state -> Candidates? in
             drain(&state)
-            guard state.phase == .ready, state.directories.contains(base) else { return nil }
+            guard state.phase == .ready, state.directories.contains(PathKey(base)) else { return nil }
             return state.candidates(plan, under: base)
         }
     }
@@ -323,12 +325,12 @@ public final class LiveIndex: Sendable {
         shallowOptions.maxDepth = 1
         guard let shallow = try? Walker(options: shallowOptions) else { return walked }
         for directory in work.deep {
-            let (entries, errors) = deep.collect(pathBytes: [directory])
+            let (entries, errors) = deep.collect(pathBytes: [directory.bytes])
             walked.deep[directory] = entries.filter { $0.kind == .regular || $0.kind == .directory }
             walked.errors[directory] = errors
         }
         for directory in work.shallow {
-            let (entries, _) = shallow.collect(pathBytes: [directory])
+            let (entries, _) = shallow.collect(pathBytes: [directory.bytes])
             walked.shallow[directory] = entries.filter { $0.depth == 1 && ($0.kind == .regular || $0.kind == .directory) }
         }
         if work.checkIdentities {
@@ -336,7 +338,7 @@ public final class LiveIndex: Sendable {
             // lost event): a file whose identity differs is read again.
             for entries in walked.deep.values {
                 for entry in entries where entry.kind == .regular {
-                    walked.identities[entry.pathBytes] = try? FileSystemCalls.status(pathBytes: entry.pathBytes, followSymlinks: false)
+                    walked.identities[PathKey(entry.pathBytes)] = try? FileSystemCalls.status(pathBytes: entry.pathBytes, followSymlinks: false)
                 }
             }
         }

@@ -38,7 +38,8 @@ public struct AIFSMCPServer: Sendable {
     ///     supports roots gives them instead.
     ///   - maxOutputBytes: The most bytes of each form of an answer (its text, its
     ///     structured content); at least ``minimumOutputBytes``.
-    public init(roots: Roots, pinned: Bool = true, maxOutputBytes: Int = AIFSMCPServer.defaultOutputBytes) {
+    ///   - index: Whether to keep a live index of each root for `search_content`.
+    public init(roots: Roots, pinned: Bool = true, maxOutputBytes: Int = AIFSMCPServer.defaultOutputBytes, index: Bool = true) {
         var logger = Logger(label: "aifs.serve") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = .notice
         self.logger = logger
@@ -46,7 +47,9 @@ public struct AIFSMCPServer: Sendable {
         // identity; the monitor shrinks it when the process nears its memory budget.
         let service = FileService.withContentCache(roots: roots, cacheBytes: Self.contentCacheBytes, logger: logger)
         let bytes = min(OutputBudget.maximumBytes, max(OutputBudget.minimumBytes, maxOutputBytes))
-        context = ToolContext(service: service, roots: roots, watchers: WatchRegistry(), pinned: pinned, budget: OutputBudget(bytes: bytes))
+        context = ToolContext(
+            service: service, roots: roots, watchers: WatchRegistry(), pinned: pinned, budget: OutputBudget(bytes: bytes),
+            indexing: Indexing(enabled: index))
         tools = AIFSMCPServer.catalog
     }
 
@@ -132,6 +135,7 @@ public struct AIFSMCPServer: Sendable {
         // the client says it is initialized, and again whenever it says they changed.
         let clientHasRoots = Atomic<Bool>(false)
         let workspace = context.workspace
+        let indexing = context.indexing
         let logger = self.logger
         let askForRoots: @Sendable () -> Void = { [weak server] in
             guard !workspace.pinned, clientHasRoots.load(ordering: .relaxed) else { return }
@@ -140,6 +144,8 @@ public struct AIFSMCPServer: Sendable {
                 do {
                     let roots = try await server.listRoots()
                     logger.notice("\(workspace.adopt(clientRoots: roots))")
+                    let current = workspace.current
+                    indexing.start(roots: current.roots, service: current.service, logger: logger)
                 } catch {
                     logger.notice("the client did not give its roots: \(error); the roots stay")
                 }
@@ -149,6 +155,9 @@ public struct AIFSMCPServer: Sendable {
         await server.onNotification(RootsListChangedNotification.self) { _ in askForRoots() }
         context.service.startMemoryMonitor()
         defer { context.service.stopMemoryMonitor() }
+        // The indexes build in the background; searches scan until they are ready.
+        indexing.start(roots: context.roots, service: context.service, logger: logger)
+        defer { indexing.stop() }
         let transport = StdioLineTransport(logger: logger)
         // tools/call requests skip the SDK's decoding once the client has initialized.
         let fastPath = ToolCallFastPath(tools: byName, context: context, sendProgress: sendProgress) { data in

@@ -91,6 +91,8 @@ enum SearchTools {
                             "bytesSearched": Schema.integer("Bytes searched.", example: 1_048_576),
                             "totalMatches": Schema.integer("Matching lines found (all pages).", example: 7),
                             "elapsedMs": Schema.number("Wall-clock time of the search in milliseconds.", example: 12.5),
+                            "usedIndex": Schema.boolean("The live index chose the files to read."),
+                            "candidates": Schema.integer("Files the index named (all read)."),
                         ], required: ["filesSearched", "filesMatched", "bytesSearched", "totalMatches", "elapsedMs"]),
                     "complete": Schema.boolean("False when the search stopped at 10000 matching lines; narrow it to see everything."),
                     "truncated": Schema.truncated,
@@ -246,6 +248,7 @@ enum SearchTools {
                         "filesSearched": .int(summary.filesSearched), "filesMatched": .int(summary.filesMatched),
                         "bytesSearched": .int(Int(summary.bytesSearched)), "totalMatches": .int(page.total),
                         "elapsedMs": .double((summary.milliseconds * 1000).rounded() / 1000),
+                        "usedIndex": .bool(summary.usedIndex), "candidates": .int(summary.candidates),
                     ],
                     "complete": .bool(summary.complete), "truncated": .bool(truncated), "nextCursor": next,
                     "errors": .strings(page.isFirst ? summary.errors : []),
@@ -300,6 +303,10 @@ enum SearchTools {
         var countsByFile: [[UInt8]: Int] = [:]
         /// The answer was cut at `headLimit`.
         var headCut = false
+        /// The live index chose the files read.
+        var usedIndex = false
+        /// The files it named.
+        var candidates = 0
     }
 
     /// Runs the search and returns its matches in path order (each file's in line
@@ -319,8 +326,11 @@ enum SearchTools {
         // big file too (the stream tells of a file only when it is done).
         let scanned = context.progress == nil ? nil : SearchProgress()
         let filesDone = BatchTools.DoneCounter()
+        let indexUse = IndexUseReport()
         do {
-            stream = try context.service.search(query, in: [base], walkOptions: walk, configuration: configuration, progress: scanned)
+            stream = try context.service.search(
+                query, in: [base], walkOptions: walk, configuration: configuration, progress: scanned,
+                index: context.indexing.tree(containing: base), report: indexUse)
         } catch {
             throw ToolFailure(error)
         }
@@ -403,6 +413,12 @@ enum SearchTools {
         // searched too: matched files are always among the searched.
         summary.filesSearched = finished.union(matched).count
         summary.filesMatched = matched.count
+        let use = indexUse.use
+        summary.usedIndex = use.usedIndex
+        summary.candidates = use.candidates
+        // The index read only its candidates, but it answered for every file under the
+        // base: as many as a scan would have searched.
+        if use.usedIndex { summary.filesSearched = max(summary.filesSearched, use.filesUnderBase) }
         let elapsed = clock.now - started
         summary.milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
 

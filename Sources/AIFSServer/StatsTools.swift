@@ -12,7 +12,7 @@ enum StatsTools {
             name: "get_filesystem_stats",
             title: "Server statistics",
             description: """
-                The server's memory, content cache, watchers and workers.
+                The server's memory, content cache, watchers, workers and live index.
                 """,
             inputSchema: Schema.object([:], required: []),
             annotations: Tool.Annotations(readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false),
@@ -59,6 +59,9 @@ enum StatsTools {
                     "workers": Schema.object(
                         ["processors": Schema.integer("Processors the server may run on.", example: 8)],
                         required: ["processors"], closed: false),
+                    "index": Schema.object(
+                        [:], description: "The live index: state (building, ready, off, failed), files, bytes, ngrams, memoryBytes, diskBytes, buildSeconds, updates, lagMs, reason; an array with several roots.",
+                        closed: false),
                 ], required: ["memory", "cache", "watchers", "calls", "workers"], closed: false)),
         run: { arguments, context async throws(ToolFailure) in
             try arguments.checkKnown([])
@@ -99,6 +102,7 @@ enum StatsTools {
                     "cancelled": .int(calls.cancelled.load(ordering: .relaxed)),
                 ],
                 "workers": ["processors": .int(DedicatedThreads.processorCount)],
+                "index": context.indexing.statistics(roots: context.roots),
             ]
             let text = """
                 memory: \(MemoryMonitor.describe(memory.residentBytes)) resident (peak \(MemoryMonitor.describe(memory.peakResidentBytes))) \
@@ -109,6 +113,7 @@ enum StatsTools {
                 calls: \(calls.running.load(ordering: .relaxed)) running, \(calls.succeeded.load(ordering: .relaxed)) answered, \
                 \(calls.failed.load(ordering: .relaxed)) failed, \(calls.cancelled.load(ordering: .relaxed)) cancelled
                 workers: \(DedicatedThreads.processorCount) processors
+                \(context.indexing.describe(roots: context.roots))
                 """
             return ToolOutput(structured: structured, text: text)
         })

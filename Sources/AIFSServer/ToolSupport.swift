@@ -79,12 +79,18 @@ struct ToolContext: Sendable {
     var progress: ProgressReporter? = nil
     /// The bound on every answer (`--max-output-bytes`).
     let budget: OutputBudget
+    /// The live indexes of the roots (off with `--no-index`).
+    let indexing: Indexing
 
     /// A context over `roots` with `service` confined to them.
-    init(service: FileService, roots: Roots, watchers: WatchRegistry, pinned: Bool = true, budget: OutputBudget = OutputBudget()) {
+    init(
+        service: FileService, roots: Roots, watchers: WatchRegistry, pinned: Bool = true, budget: OutputBudget = OutputBudget(),
+        indexing: Indexing = Indexing(enabled: false)
+    ) {
         workspace = Workspace(service: service, roots: roots, pinned: pinned)
         self.watchers = watchers
         self.budget = budget
+        self.indexing = indexing
     }
 
     /// A canonical path as shown to the agent: relative to the first root when inside

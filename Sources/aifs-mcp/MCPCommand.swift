@@ -39,6 +39,11 @@ struct MCPCommand: AsyncParsableCommand {
             valueName: "N"))
     var maxOutputBytes: Int = AIFSMCPServer.defaultOutputBytes
 
+    @Flag(
+        name: .customLong("no-index"),
+        help: "Do not keep a live index of the roots: every search_content reads every file, as before.")
+    var noIndex = false
+
     /// Parses and runs with aifs's exit codes: 0, or 2 for any error (usage errors too).
     static func main() async {
         // Before any other thread: a heap per processor at most, and big blocks (search
@@ -82,7 +87,7 @@ struct MCPCommand: AsyncParsableCommand {
         // fail with EPIPE and the server ends normally.
         BrokenPipe.ignore()
         do {
-            try await AIFSMCPServer(roots: roots, pinned: !self.roots.isEmpty, maxOutputBytes: maxOutputBytes).run()
+            try await AIFSMCPServer(roots: roots, pinned: !self.roots.isEmpty, maxOutputBytes: maxOutputBytes, index: !noIndex).run()
         } catch {
             try? Console.standardError.write("aifs: serve: \(error)\n")
             throw ExitCode(2)

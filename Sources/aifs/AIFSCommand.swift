@@ -9,7 +9,7 @@ struct AIFSCommand: AsyncParsableCommand {
         abstract: "A fast file-system engine for AI coding agents: list, search, watch and batch-process files.",
         subcommands: [
             FilesCommand.self, SearchCommand.self, ReadCommand.self, WatchCommand.self, ServeCommand.self,
-            StatsCommand.self, BatchCommand.self, ApplyCommand.self,
+            StatsCommand.self, BatchCommand.self, ApplyCommand.self, IndexCommand.self,
         ]
     )
 

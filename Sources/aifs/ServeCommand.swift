@@ -12,10 +12,10 @@ struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve the file-system tools to an AI agent over MCP (stdio), confined to the roots.",
-        discussion: "Options: --root DIR (repeatable; default: the current directory), --max-output-bytes N (default 81920). `aifs serve --help` shows the server's own help."
+        discussion: "Options: --root DIR (repeatable; default: the current directory), --max-output-bytes N (default 81920), --no-index. `aifs serve --help` shows the server's own help."
     )
 
-    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The server's options: --root DIR (repeatable), --max-output-bytes N.", valueName: "options"))
+    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The server's options: --root DIR (repeatable), --max-output-bytes N, --no-index.", valueName: "options"))
     var options: [String] = []
 
     func run() throws {

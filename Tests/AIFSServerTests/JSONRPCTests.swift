@@ -11,6 +11,7 @@ struct JSONRPCTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: BuiltProducts.executable(named: "aifs-mcp"))
         process.arguments = ["--root", root]
+        process.environment = ServerProcess.testEnvironment
         let input = Pipe()
         let output = Pipe()
         process.standardInput = input

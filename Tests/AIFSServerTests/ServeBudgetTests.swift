@@ -266,6 +266,7 @@ struct ServeBudgetTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ServerProcess.executable)
         process.arguments = arguments
+        process.environment = ServerProcess.testEnvironment
         process.standardInput = FileHandle.nullDevice
         // The pipes too inside the lock (see ServerProcess: a process started meanwhile
         // would inherit them).

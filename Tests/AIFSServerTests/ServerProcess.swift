@@ -12,6 +12,10 @@ final class ServerProcess: Sendable {
     /// the test target depends on it).
     static let executable = BuiltProducts.executable(named: "aifs")
 
+    /// The environment servers run in: the saved live indexes go to a directory of the
+    /// tests', not the user's `~/.cache`.
+    static let testEnvironment = ProcessInfo.processInfo.environment.merging(["XDG_CACHE_HOME": "/tmp/aifs-tests/xdg-cache"]) { $1 }
+
     let process: Process
     let client: Client
     let stdin: FileHandle
@@ -65,6 +69,7 @@ final class ServerProcess: Sendable {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["serve"] + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = testEnvironment
         process.standardError = FileHandle.nullDevice
         let (exited, continuation) = AsyncStream<Int32>.makeStream()
         let (gone, goneContinuation) = AsyncStream<Void>.makeStream()
