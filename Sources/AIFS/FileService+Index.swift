@@ -1,3 +1,4 @@
+import AIFSCache
 @_spi(Syscalls) public import AIFSCore
 public import AIFSIndex
 public import AIFSSearch
@@ -27,9 +28,12 @@ public final class TreeIndex: Sendable {
     /// inotify watch limit reached): the cookie does not order polled changes, so every
     /// answer checks every file's identity first.
     private let polled = Atomic<Bool>(false)
+    /// What the memory monitor sees of the index (released when the index stops).
+    let memory: IndexMemory
 
     init(index: LiveIndex, store: IndexStore?) throws(WatchError) {
         self.index = index
+        memory = IndexMemory(index)
         cookies = try WatchCookies(purpose: "index")
         var options = WatchOptions()
         options.ignoreInitial = true
@@ -53,6 +57,7 @@ public final class TreeIndex: Sendable {
     /// Stops the watcher and the background work; the index stays as it was.
     public func stop() {
         stopped.store(true, ordering: .relaxed)
+        memory.release()
         watcher.withLock { $0?.stop() }
         cookies.end("the index was stopped")
         wake.withLock { wake.broadcast() }
@@ -187,7 +192,9 @@ extension FileService {
             throw WatchError(.notFound, "cannot index '\(root)': \(error)", path: root)
         }
         let index = LiveIndex(root: resolved, walkOptions: walkOptions, memoryBudget: memoryBudget)
-        return try TreeIndex(index: index, store: store)
+        let tree = try TreeIndex(index: index, store: store)
+        memoryMonitor?.register(tree.memory, name: "live index of \(resolved)")
+        return tree
     }
 
     /// Searches as ``search(_:in:walkOptions:configuration:capacity:progress:)`` does,
@@ -306,5 +313,29 @@ private final class CandidateList: Sendable {
 extension Array where Element == UInt8 {
     fileprivate func isWithin(_ directory: [UInt8]) -> Bool {
         self == directory || (count > directory.count && starts(with: directory) && self[directory.count] == UInt8(ascii: "/"))
+    }
+}
+
+/// A live index as the memory monitor sees it: its bytes, and, when the process nears its
+/// budget, a drop (an index cannot shrink by halves; searches then scan, and the
+/// statistics say why).
+final class IndexMemory: ShrinkableCache {
+    private let index: Mutex<LiveIndex?>
+
+    init(_ index: LiveIndex) {
+        self.index = Mutex(index)
+    }
+
+    func release() {
+        index.withLock { $0 = nil }
+    }
+
+    var currentBytes: Int {
+        index.withLock { $0 }?.memoryBytes ?? 0
+    }
+
+    func shrink(toBytes bytes: Int) {
+        guard let index = index.withLock({ $0 }), bytes < index.memoryBytes else { return }
+        index.drop(reason: "dropped by the memory monitor: the server neared its memory budget; searches scan")
     }
 }

@@ -393,6 +393,9 @@ public final class LiveIndex: Sendable {
 
     /// The phase now.
     public var phase: Phase { state.withLock { $0.phase } }
+
+    /// The bytes the index holds now (0 unless ready).
+    public var memoryBytes: Int { state.withLock { $0.phase == .ready ? $0.memoryBytes : 0 } }
 }
 
 /// Changes waiting to be applied.

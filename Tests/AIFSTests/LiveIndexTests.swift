@@ -1,4 +1,5 @@
 import AIFS
+import AIFSCache
 import AIFSCore
 import AIFSIndex
 import AIFSSearch
@@ -257,5 +258,23 @@ import Testing
         let (indexed, scanned, use) = try await Self.both(service, tree, SearchQuery(patterns: ["gamma 1"]), in: dir.path)
         #expect(indexed == scanned && indexed.count == 11)
         #expect(!use.usedIndex && use.reason?.contains("budget") == true)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func theMemoryMonitorDropsTheIndexUnderPressure() async throws {
+        let dir = try TemporaryDirectory()
+        for index in 0..<20 { try dir.file("f\(index).txt", "alpha beta gamma \(index)\n") }
+        // A process at 99 MiB of a 100 MiB budget: past the monitor's threshold.
+        let monitor = MemoryMonitor(configuration: MemoryMonitor.Configuration(budget: 100 << 20), readResident: { 99 << 20 })
+        let service = FileService(roots: try Roots([dir.path]), memoryMonitor: monitor)
+        let tree = try Self.startIndex(service, dir)
+        defer { tree.stop() }
+        _ = monitor.sample()
+        let statistics = tree.index.statistics()
+        #expect(statistics.phase == .off)
+        #expect(statistics.reason?.contains("memory monitor") == true)
+        let (indexed, scanned, use) = try await Self.both(service, tree, SearchQuery(patterns: ["gamma 1"]), in: dir.path)
+        #expect(indexed == scanned && indexed.count == 11)
+        #expect(!use.usedIndex)
     }
 }
