@@ -286,7 +286,7 @@ struct IndexState: Sendable {
 
     // MARK: Answers
 
-    func candidates(_ plan: IndexPlan?, under base: [UInt8]) -> LiveIndex.Candidates {
+    func candidates(_ plan: IndexPlan?, under base: [UInt8], isRoot: Bool) -> LiveIndex.Candidates {
         var chosen: [UInt32]
         if let plan, let found = plan.evaluate(segment: segment, overlay: overlay) {
             chosen = found.filter { records[Int($0)].status == .indexed }
@@ -300,10 +300,14 @@ struct IndexState: Sendable {
         paths.reserveCapacity(chosen.count)
         for id in chosen {
             let path = records[Int(id)].path
-            if path.isWithin(base) { paths.append(path) }
+            if isRoot || path.isWithin(base) { paths.append(path) }
         }
-        let baseKey = PathKey(base)
-        for path in ids.keys where path.isWithin(baseKey) { under += 1 }
+        if isRoot {
+            under = ids.count
+        } else {
+            let baseKey = PathKey(base)
+            for path in ids.keys where path.isWithin(baseKey) { under += 1 }
+        }
         paths.sort { $0.lexicographicallyPrecedes($1) }
         let errors = walkErrors.filter { error in error.path.map { Array($0.utf8).isWithin(base) } ?? false }
         return LiveIndex.Candidates(paths: paths, filesUnderBase: under, filtered: plan != nil, walkErrors: errors)

@@ -289,7 +289,7 @@ public final class LiveIndex: Sendable {
         return state.withLock { state -> Candidates? in
             drain(&state)
             guard state.phase == .ready, state.directories.contains(PathKey(base)) else { return nil }
-            return state.candidates(plan, under: base)
+            return state.candidates(plan, under: base, isRoot: base == Array(root.utf8))
         }
     }
 
