@@ -65,6 +65,18 @@ public final class TreeIndex: Sendable {
 
     private func handle(_ event: WatchEvent) -> Bool {
         if cookies.observe(event) { return true }
+        // A name that is not UTF-8 reaches us with U+FFFD in it and matches no path of the
+        // table: check every file's identity before the next answer instead.
+        if event.path.unicodeScalars.contains("\u{FFFD}") {
+            index.record(.rescan)
+            wake.withLock { wake.broadcast() }
+            return true
+        }
+        if case .rename(let from) = event.kind, from.unicodeScalars.contains("\u{FFFD}") {
+            index.record(.rescan)
+            wake.withLock { wake.broadcast() }
+            return true
+        }
         let path = Array(event.path.utf8)
         switch event.kind {
         case .add: index.record(.created(path))

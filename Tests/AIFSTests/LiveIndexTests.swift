@@ -277,4 +277,27 @@ import Testing
         #expect(indexed == scanned && indexed.count == 11)
         #expect(!use.usedIndex)
     }
+
+    /// A file whose name is not UTF-8: its events reach the index as lossy strings, so a
+    /// change to it makes the index check every file's identity, and the answer has it.
+    @Test(.timeLimit(.minutes(1)))
+    func aChangeToAFileWhoseNameIsNotUTF8IsInTheNextAnswer() async throws {
+        let dir = try TemporaryDirectory()
+        try dir.file("plain.txt", "alpha\n")
+        let name = Array(dir.path.utf8) + [UInt8(ascii: "/"), 0x66, 0xFF, 0x2E, 0x74, 0x78, 0x74]
+        func write(_ text: String) {
+            let fd = (name + [0]).withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_WRONLY | O_CREAT | O_TRUNC, 0o644) }
+            #expect(fd >= 0)
+            _ = Array(text.utf8).withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+        }
+        write("alpha\n")
+        let service = FileService(roots: try Roots([dir.path]))
+        let tree = try Self.startIndex(service, dir)
+        defer { tree.stop() }
+        write("omega\n")
+        let (indexed, scanned, use) = try await Self.both(service, tree, SearchQuery(patterns: ["omega"]), in: dir.path)
+        #expect(indexed == scanned && indexed.count == 1)
+        #expect(use.usedIndex)
+    }
 }
