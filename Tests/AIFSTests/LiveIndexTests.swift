@@ -300,4 +300,32 @@ import Testing
         #expect(indexed == scanned && indexed.count == 1)
         #expect(use.usedIndex)
     }
+
+    /// The watcher's random operations (create, mkdir, append, `rm -r`, `mv` of files and
+    /// directories, atomic saves), each followed at once by an indexed search and a scan.
+    @Test(.timeLimit(.minutes(3)))
+    func randomOperationsThenSearchAnswerAsTheScan() async throws {
+        let count = Int(ProcessInfo.processInfo.environment["AIFS_INDEX_OPERATIONS"] ?? "") ?? 100
+        for seed in Self.seeds("AIFS_INDEX_OPERATION_SEEDS", default: 1...3) {
+            let dir = try TemporaryDirectory()
+            try dir.tree(["a/x.txt": "x new", "b/": ""])
+            let service = FileService(roots: try Roots([dir.path]))
+            let tree = try Self.startIndex(service, dir)
+            defer { tree.stop() }
+            var operations = RandomFileOperations(root: dir.path, seed: seed)
+            let patterns = ["new", "more", "saved", "newmore", "w|e", "[a-z]{5}"]
+            var done = 0
+            var drawn = 0
+            while done < count && drawn < count * 50 {
+                drawn += 1
+                guard let operation = try operations.step() else { continue }
+                done += 1
+                let query = SearchQuery(patterns: [patterns[done % patterns.count]])
+                let (indexed, scanned, use) = try await Self.both(service, tree, query, in: dir.path)
+                #expect(indexed == scanned, "seed \(seed), after \(operation): \(query.patterns)")
+                #expect(use.usedIndex, "seed \(seed): \(use.reason ?? "")")
+            }
+            #expect(done == count)
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import AIFSTestSupport
 import Foundation
 import Glibc
 import Synchronization
@@ -166,22 +167,3 @@ final class EventRecorder: Sendable {
     }
 }
 
-/// Small file-system actions with plain system calls, so each is exactly one operation.
-enum FS {
-    static func write(_ path: String, _ text: String, append: Bool = false) {
-        let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0o600)
-        precondition(fd >= 0, "open \(path): \(errno)")
-        _ = text.withCString { Glibc.write(fd, $0, strlen($0)) }
-        close(fd)
-    }
-
-    static func mkdir(_ path: String) { precondition(Glibc.mkdir(path, 0o700) == 0, "mkdir \(path): \(errno)") }
-
-    static func rename(_ from: String, _ to: String) {
-        precondition(Glibc.rename(from, to) == 0, "rename \(from) \(to): \(errno)")
-    }
-
-    static func unlink(_ path: String) { precondition(Glibc.unlink(path) == 0, "unlink \(path): \(errno)") }
-
-    static func removeTree(_ path: String) throws { try FileManager.default.removeItem(atPath: path) }
-}

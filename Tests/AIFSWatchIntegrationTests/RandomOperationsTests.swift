@@ -91,45 +91,14 @@ import Testing
         let events = try EventRecorder(paths: [dir.path], options: options, environment: environment)
         try await events.expect([.ready(dir.path)])
 
-        var random = SplitMix64(seed: seed)
-        let names = ["a", "b", "c", "d", "e"]
-        func pick() -> String {
-            let depth = Int.random(in: 0...2, using: &random)
-            return dir.path((0...depth).map { _ in names.randomElement(using: &random)! }.joined(separator: "/"))
-        }
-        func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
-        func isDirectory(_ path: String) -> Bool {
-            var isDir: ObjCBool = false
-            return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
-        }
+        var operations = RandomFileOperations(root: dir.path, seed: seed)
         var log: [String] = []
         // 1,000 on both backends (polling ran 300 while seed 14's `e/a.tmp` failed about
         // one case in 130 under load; see docs/design/0005). AIFS_RANDOM_OPERATIONS
         // changes it.
-        let operations = ProcessInfo.processInfo.environment["AIFS_RANDOM_OPERATIONS"].flatMap { Int($0) } ?? 1000
-        for _ in 0..<operations {
-            let path = pick()
-            let parent = (path as NSString).deletingLastPathComponent
-            guard isDirectory(parent) else { continue }
-            switch Int.random(in: 0..<6, using: &random) {
-            case 0 where !exists(path): FS.write(path, "new"); log.append("write \(path)")
-            case 1 where !exists(path): FS.mkdir(path); log.append("mkdir \(path)")
-            case 2 where exists(path) && !isDirectory(path): FS.write(path, "more", append: true); log.append("append \(path)")
-            case 3 where exists(path): try FS.removeTree(path); log.append("rm -r \(path)")
-            case 4 where exists(path):
-                let target = pick()
-                let targetParent = (target as NSString).deletingLastPathComponent
-                // Not into itself, onto an existing path, or into a missing directory.
-                guard isDirectory(targetParent), !exists(target), !(target + "/").hasPrefix(path + "/") else { continue }
-                FS.rename(path, target)
-                log.append("mv \(path) \(target)")
-            case 5 where exists(path) && !isDirectory(path):
-                // An atomic save: a temporary file renamed over the target.
-                FS.write(path + ".tmp", "saved")
-                FS.rename(path + ".tmp", path)
-                log.append("save \(path)")
-            default: continue
-            }
+        let count = ProcessInfo.processInfo.environment["AIFS_RANDOM_OPERATIONS"].flatMap { Int($0) } ?? 1000
+        for _ in 0..<count {
+            if let done = try operations.step() { log.append(done) }
         }
         // Converges: poll the predicate with a deadline (unlinks are held by `atomic`).
         let deadline = ContinuousClock.now + .seconds(20)
