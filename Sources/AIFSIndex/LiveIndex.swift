@@ -181,6 +181,7 @@ public final class LiveIndex: Sendable {
                 loaded.diskBytes = bytes
                 loaded.reason = "loaded from \(store.path(for: root)); files changed meanwhile are re-read"
                 loaded.needsFullCheck = true
+                if loaded.memoryBytes > memoryBudget { loaded.drop(reason: overBudget(loaded.memoryBytes)) }
                 state.withLock { $0 = loaded }
                 refreshStructure()
                 finishBuild(started: started, store: nil)
@@ -228,10 +229,12 @@ public final class LiveIndex: Sendable {
         }
         table.phase = .ready
         table.reason = reason
+        // Over budget, it never shows as ready: it is off from the start.
+        if table.memoryBytes > memoryBudget { table.drop(reason: overBudget(table.memoryBytes)) }
         let ready = state.withLock { current -> Bool in
             guard current.phase == .building else { return false }
             current = table
-            return true
+            return table.phase == .ready
         }
         guard ready else { return }
         finishBuild(started: started, store: store)
@@ -244,7 +247,7 @@ public final class LiveIndex: Sendable {
             state.buildSeconds = seconds
             drain(&state)
             if state.memoryBytes > memoryBudget {
-                state.drop(reason: "the index needs \(state.memoryBytes >> 20) MiB, over its budget of \(memoryBudget >> 20) MiB: searches scan")
+                state.drop(reason: overBudget(state.memoryBytes))
                 return nil
             }
             return state
@@ -256,6 +259,10 @@ public final class LiveIndex: Sendable {
                 state.withLock { $0.reason = [$0.reason, "not saved: \(why); the index stays in memory"].compactMap { $0 }.joined(separator: "; ") }
             }
         }
+    }
+
+    private func overBudget(_ bytes: Int) -> String {
+        "the index needs \(max(1, bytes >> 20)) MiB, over its budget of \(memoryBudget >> 20) MiB: searches scan"
     }
 
     /// Switches the index off: searches scan, and its memory is freed.
