@@ -361,6 +361,7 @@ def wait_ready(server, deadline_s=600):
 
 
 def index_bench(aifs, root, out, runs=30, name="tree"):
+    out = os.path.abspath(out)
     env = dict(os.environ, XDG_CACHE_HOME=os.path.join(out, "xdg-cache-" + name))
     cache = os.path.join(env["XDG_CACHE_HOME"], "aifs", "index")
     result = {"root": root, "runs": runs, "queries": []}

@@ -61,7 +61,8 @@ public struct IndexStore: Sendable {
 
     func save(_ state: IndexState, root: String, walkOptions: WalkOptions) -> Result<Int, SaveFailure> {
         let bytes = IndexFormat.encode(state, root: root, walkOptions: walkOptions)
-        var made = ""
+        // A relative directory is made relative to the current one, never from `/`.
+        var made = directory.hasPrefix("/") ? "" : "."
         for component in directory.split(separator: "/") {
             made += "/" + component
             do { try FileSystemCalls.makeDirectory(made, permissions: 0o700) } catch .fileExists {} catch {
