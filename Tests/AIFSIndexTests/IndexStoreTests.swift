@@ -161,4 +161,24 @@ extension IndexStoreTests {
         index.reindexDirty()
         #expect(try candidates(index, "moved", under: dir.path) == [dir.path("moved.txt")])
     }
+
+    /// Two servers on one root save at once: the file is one of their indexes, whole.
+    @Test func twoBuildsSavingAtOnceLeaveOneSoundFile() async throws {
+        let dir = try TemporaryDirectory()
+        let cache = try TemporaryDirectory("cache")
+        for index in 0..<200 { try dir.file("d\(index % 7)/f\(index).txt", "word\(index) shared text \(index * 31)\n") }
+        let store = IndexStore(directory: cache.path)
+        let root = dir.path
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 {
+                group.addTask { LiveIndex(root: root, walkOptions: WalkOptions()).build(store: store, loading: false) }
+            }
+        }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: cache.path).filter { $0.hasSuffix(".tmp") }
+        #expect(leftovers.isEmpty)
+        let index = LiveIndex(root: dir.path, walkOptions: WalkOptions())
+        index.build(store: store)
+        #expect(index.statistics().reason?.contains("loaded") == true, "\(index.statistics().reason ?? "")")
+        #expect(try candidates(index, "word123", under: dir.path) == [dir.path("d4/f123.txt")])
+    }
 }
