@@ -56,6 +56,9 @@ struct IndexState: Sendable {
     var dirty: Set<UInt32> = []
     var unindexed: Set<UInt32> = []
     var segment = IndexSegment.empty
+    /// Big files' windows (``IndexBuilder/windowThreshold``), and each window's file.
+    var windows = IndexSegment.empty
+    var windowFiles: [UInt32] = []
     /// The walk's problems (unreadable directories), replayed in every answer under them.
     var walkErrors: [CoreError] = []
     /// Trigrams of files re-read since the segment was built: key to file numbers.
@@ -286,10 +289,18 @@ struct IndexState: Sendable {
 
     // MARK: Answers
 
-    func candidates(_ plan: IndexPlan?, under base: [UInt8], isRoot: Bool) -> LiveIndex.Candidates {
+    func candidates(_ plan: IndexPlan?, windowPlan: IndexPlan?, under base: [UInt8], isRoot: Bool) -> LiveIndex.Candidates {
         var chosen: [UInt32]
-        if let plan, let found = plan.evaluate(segment: segment, overlay: overlay) {
-            chosen = found.filter { records[Int($0)].status == .indexed }
+        if let plan, var found = plan.evaluate(segment: segment, overlay: overlay) {
+            if !windowFiles.isEmpty {
+                if let windowPlan, let hits = windowPlan.evaluate(segment: windows, overlay: [:]) {
+                    found += Set(hits.compactMap { $0 < windowFiles.count ? windowFiles[Int($0)] : nil })
+                } else {
+                    found += Set(windowFiles)
+                }
+                found = Array(Set(found))
+            }
+            chosen = found.filter { $0 < records.count && records[Int($0)].status == .indexed }
             chosen += dirty
             chosen += unindexed
         } else {
@@ -314,7 +325,7 @@ struct IndexState: Sendable {
     }
 
     var memoryBytes: Int {
-        var bytes = segment.memoryBytes + overlayEntries * 4 + overlay.count * 48
+        var bytes = segment.memoryBytes + windows.memoryBytes + windowFiles.count * 4 + overlayEntries * 4 + overlay.count * 48
         bytes += records.count * (MemoryLayout<FileRecord>.stride + 48)
         bytes += records.reduce(0) { $0 + $1.path.count } * 2
         return bytes
@@ -332,7 +343,7 @@ struct IndexState: Sendable {
         var statistics = LiveIndex.Statistics(phase: phase)
         statistics.files = ids.count
         statistics.bytes = records.reduce(0) { $0 + ($1.status == .removed ? 0 : ($1.identity?.size ?? 0)) }
-        statistics.ngrams = segment.keys.count
+        statistics.ngrams = segment.keys.count + windows.keys.count
         statistics.memoryBytes = phase == .ready ? memoryBytes : 0
         statistics.diskBytes = diskBytes
         statistics.buildSeconds = buildSeconds

@@ -95,7 +95,7 @@ public struct IndexStore: Sendable {
 /// everything before it.
 enum IndexFormat {
     static let magic = Array("AIFSIDX\0".utf8)
-    static let version: UInt32 = 1
+    static let version: UInt32 = 2
 
     struct Invalid: Error {
         var reason: String
@@ -149,10 +149,14 @@ enum IndexFormat {
         let directories = state.directories.sorted(by: <)
         append(UInt32(directories.count), to: &out)
         for directory in directories { appendBytes(directory.bytes, to: &out) }
-        append(UInt32(state.segment.keys.count), to: &out)
-        for key in state.segment.keys { append(key, to: &out) }
-        for start in state.segment.starts { append(start, to: &out) }
-        appendBytes(state.segment.postings, to: &out)
+        for segment in [state.segment, state.windows] {
+            append(UInt32(segment.keys.count), to: &out)
+            for key in segment.keys { append(key, to: &out) }
+            for start in segment.starts { append(start, to: &out) }
+            appendBytes(segment.postings, to: &out)
+        }
+        append(UInt32(state.windowFiles.count), to: &out)
+        for file in state.windowFiles { append(file, to: &out) }
         append(UInt64(state.buildSeconds.bitPattern), to: &out)
         append(hash(out), to: &out)
         return out
@@ -191,16 +195,26 @@ enum IndexFormat {
         }
         let directories = Int(try reader.u32())
         for _ in 0..<directories { state.directories.insert(PathKey(try reader.field())) }
-        let keyCount = Int(try reader.u32())
-        guard keyCount <= reader.remaining / 8 else { throw Invalid(reason: "is truncated") }
-        let keys = try reader.u32s(keyCount)
-        let starts = try reader.u32s(keyCount + 1)
-        let postings = try reader.field()
+        var segments: [IndexSegment] = []
+        for _ in 0..<2 {
+            let keyCount = Int(try reader.u32())
+            guard keyCount <= reader.remaining / 8 else { throw Invalid(reason: "is truncated") }
+            let keys = try reader.u32s(keyCount)
+            let starts = try reader.u32s(keyCount + 1)
+            let postings = try reader.field()
+            let segment = IndexSegment(keys: keys, starts: starts, postings: postings)
+            guard segment.isWellFormed else { throw Invalid(reason: "has an inconsistent trigram table") }
+            segments.append(segment)
+        }
+        let windowCount = Int(try reader.u32())
+        guard windowCount <= reader.remaining / 4 else { throw Invalid(reason: "is truncated") }
+        let windowFiles = try reader.u32s(windowCount)
+        guard windowFiles.allSatisfy({ Int($0) < state.records.count }) else { throw Invalid(reason: "names a window of no file") }
         state.buildSeconds = Double(bitPattern: try reader.u64())
         guard reader.remaining == 0 else { throw Invalid(reason: "has bytes after its end") }
-        let segment = IndexSegment(keys: keys, starts: starts, postings: postings)
-        guard segment.isWellFormed else { throw Invalid(reason: "has an inconsistent trigram table") }
-        state.segment = segment
+        state.segment = segments[0]
+        state.windows = segments[1]
+        state.windowFiles = windowFiles
         return state
     }
 

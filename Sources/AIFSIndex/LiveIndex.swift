@@ -212,7 +212,7 @@ public final class LiveIndex: Sendable {
             }
         }
         let paths = table.records.map(\.path)
-        guard let (segment, outcomes) = IndexBuilder.build(
+        guard let built = IndexBuilder.build(
             paths, threads: threads, maximumFileSize: maximumFileSize, shouldStop: { [self] in phase == .off })
         else {
             state.withLock {
@@ -223,8 +223,10 @@ public final class LiveIndex: Sendable {
             }
             return
         }
-        table.segment = segment
-        for (id, outcome) in outcomes.enumerated() {
+        table.segment = built.segment
+        table.windows = built.windows
+        table.windowFiles = built.windowFiles
+        for (id, outcome) in built.outcomes.enumerated() {
             table.setOutcome(outcome, of: UInt32(id))
         }
         table.phase = .ready
@@ -292,11 +294,15 @@ public final class LiveIndex: Sendable {
         else { return nil }
         guard state.withLock({ $0.phase }) == .ready else { return nil }
         refreshStructure()
-        let plan = RequiredSubstrings.alternatives(of: matcher).flatMap(IndexPlan.init)
+        let literals = RequiredSubstrings.alternatives(of: matcher)
+        let plan = literals.flatMap(IndexPlan.init)
+        // Big files' windows overlap by `windowOverlap` bytes: the literals' first bytes
+        // up to that length lie whole in one window.
+        let windowPlan = literals.flatMap { IndexPlan($0.map { Array($0.prefix(IndexBuilder.windowOverlap)) }) }
         return state.withLock { state -> Candidates? in
             drain(&state)
             guard state.phase == .ready, state.directories.contains(PathKey(base)) else { return nil }
-            return state.candidates(plan, under: base, isRoot: base == Array(root.utf8))
+            return state.candidates(plan, windowPlan: windowPlan, under: base, isRoot: base == Array(root.utf8))
         }
     }
 
@@ -369,8 +375,8 @@ public final class LiveIndex: Sendable {
         var results: [(UInt32, UInt32, BuildOutcome, [UInt32])] = []
         for (id, path, generation) in work {
             let outcome = reader.read(path)
-            results.append((id, generation, outcome, outcome.isIndexed ? reader.collector.keys : []))
-            reader.collector.reset()
+            results.append((id, generation, outcome, outcome.isIndexed ? reader.allKeys : []))
+            reader.reset()
         }
         return state.withLock { state -> Int in
             drain(&state)

@@ -181,4 +181,43 @@ extension IndexStoreTests {
         #expect(index.statistics().reason?.contains("loaded") == true, "\(index.statistics().reason ?? "")")
         #expect(try candidates(index, "word123", under: dir.path) == [dir.path("d4/f123.txt")])
     }
+
+    /// A big file is indexed in overlapping windows: it is a candidate only when one
+    /// window holds every trigram of the literal, and a match across a window's edge,
+    /// even one longer than the overlap, still finds it.
+    @Test func bigFilesAreIndexedInWindows() throws {
+        let dir = try TemporaryDirectory()
+        let size = 3 << 20
+        func filler(_ count: Int) -> [UInt8] {
+            var random = SplitMix64(seed: 9)
+            let letters = Array("abcfghijkmopqrstuvwxyz \n".utf8)  // no d, e, l, n: no trigram of "needle"
+            return (0..<count).map { _ in letters[random.next(upTo: letters.count)] }
+        }
+        // Every trigram of "needle" far apart, never together: not a candidate.
+        var scattered = filler(size)
+        for (position, piece) in [(100, "nee"), (1_000_000, "eed"), (2_000_000, "edl"), (2_900_000, "dle")] {
+            scattered.replaceSubrange(position..<(position + 3), with: Array(piece.utf8))
+        }
+        try Data(scattered).write(to: URL(fileURLWithPath: dir.path("scattered.txt")))
+        // "needle" across the first window's edge, and a 600-byte literal across the second.
+        var across = filler(size)
+        let edge = IndexBuilder.windowSize
+        across.replaceSubrange((edge - 3)..<(edge + 3), with: Array("needle".utf8))
+        let long = Array(String(repeating: "de", count: 300).utf8)
+        across.replaceSubrange((2 * edge - 300)..<(2 * edge + 300), with: long)
+        try Data(across).write(to: URL(fileURLWithPath: dir.path("across.txt")))
+        let cache = try TemporaryDirectory("cache")
+        let store = IndexStore(directory: cache.path)
+        let built = LiveIndex(root: dir.path, walkOptions: WalkOptions())
+        built.build(store: store)
+        let loaded = LiveIndex(root: dir.path, walkOptions: WalkOptions())
+        loaded.build(store: store)
+        #expect(loaded.statistics().reason?.contains("loaded") == true)
+        for index in [built, loaded] {
+            #expect(try candidates(index, "needle", under: dir.path) == [dir.path("across.txt")])
+            let matcher = try SearchQuery(patterns: [String(decoding: long, as: UTF8.self)]).makeMatcher()
+            #expect(index.candidates(for: matcher, configuration: SearcherConfiguration(), walkOptions: WalkOptions(), under: Array(dir.path.utf8))?
+                .paths == [Array(dir.path("across.txt").utf8)])
+        }
+    }
 }
