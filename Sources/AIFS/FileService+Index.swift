@@ -223,36 +223,20 @@ extension FileService {
             report.set(IndexUse(reason: "no index"))
             return try search(query, in: paths, walkOptions: walkOptions, configuration: configuration, capacity: capacity, progress: progress)
         }
-        let matcher = try query.makeMatcher()
-        let channel = BoundedChannel<[SearchEvent]>(capacity: max(4, capacity / 16))
-        let invert = configuration.invert
-        do throws(CoreError) {
-            let (walker, resolved) = try preparedSearch(paths, walkOptions: walkOptions, matcher: matcher, configuration: configuration)
-            let threads = walkOptions.threads > 0 ? walkOptions.threads : DedicatedThreads.processorCount
-            let makeHandler = { @Sendable () -> any SearchHandler in
-                let handler = ChannelHandler(channel: channel, matcher: matcher, invert: invert)
-                guard let progress else { return handler }
-                return CountingHandler(handler, progress: progress)
+        let threads = walkOptions.threads > 0 ? walkOptions.threads : DedicatedThreads.processorCount
+        return try streamedSearch(
+            query, in: paths, walkOptions: walkOptions, configuration: configuration, capacity: capacity, progress: progress
+        ) { walker, resolved, matcher, makeHandler in
+            let chosen = FileService.candidates(index, matcher: matcher, configuration: configuration, walkOptions: walkOptions, paths: resolved)
+            switch chosen {
+            case .success(let candidates):
+                report.set(IndexUse(usedIndex: true, candidates: candidates.paths.count, filesUnderBase: candidates.filesUnderBase))
+                FileService.searchFiles(candidates, matcher: matcher, threads: threads, configuration: configuration, makeHandler: makeHandler)
+            case .failure(let reason):
+                report.set(IndexUse(reason: reason.text))
+                walker.run(resolved, makeHandler: makeHandler)
             }
-            let started = DedicatedThreads.tryStart(name: "aifs-search") {
-                let chosen = FileService.candidates(index, matcher: matcher, configuration: configuration, walkOptions: walkOptions, paths: resolved)
-                switch chosen {
-                case .success(let candidates):
-                    report.set(IndexUse(usedIndex: true, candidates: candidates.paths.count, filesUnderBase: candidates.filesUnderBase))
-                    FileService.searchFiles(candidates, matcher: matcher, threads: threads, configuration: configuration, makeHandler: makeHandler)
-                case .failure(let reason):
-                    report.set(IndexUse(reason: reason.text))
-                    walker.run(resolved, makeHandler: makeHandler)
-                }
-                channel.finish()
-            }
-            if !started {
-                throw CoreError(.io, "cannot search: no thread could be started for the search (the process's thread limit?)")
-            }
-        } catch {
-            throw SearchError(error)
         }
-        return SearchStream(owner: SearchStream.Owner(channel: channel))
     }
 
     private struct NotIndexed: Error {

@@ -38,20 +38,39 @@ extension FileService {
         configuration: SearcherConfiguration = FileService.streamingSearchConfiguration,
         capacity: Int = 256, progress: SearchProgress? = nil
     ) throws(SearchError) -> SearchStream {
+        try streamedSearch(
+            query, in: paths, walkOptions: walkOptions, configuration: configuration, capacity: capacity, progress: progress
+        ) { walker, resolved, _, makeHandler in
+            walker.run(resolved, makeHandler: makeHandler)
+        }
+    }
+
+    /// Prepares a search and runs `run` on a thread of its own with the walk, its
+    /// starting paths, the matcher and a maker of the workers' handlers (each sends to
+    /// the stream, and counts into `progress`); the stream ends when `run` returns.
+    func streamedSearch(
+        _ query: SearchQuery, in paths: [String], walkOptions: WalkOptions, configuration: SearcherConfiguration,
+        capacity: Int, progress: SearchProgress?,
+        run: @escaping @Sendable (
+            _ walker: ParallelSearch, _ resolved: [String], _ matcher: any Matcher,
+            _ makeHandler: @escaping @Sendable () -> any SearchHandler
+        ) -> Void
+    ) throws(SearchError) -> SearchStream {
         let matcher = try query.makeMatcher()
         // Workers send batches of up to ChannelSink.batchSize events.
         let channel = BoundedChannel<[SearchEvent]>(capacity: max(4, capacity / 16))
         let invert = configuration.invert
         do throws(CoreError) {
             let (walker, resolved) = try preparedSearch(paths, walkOptions: walkOptions, matcher: matcher, configuration: configuration)
+            let makeHandler = { @Sendable () -> any SearchHandler in
+                let handler = ChannelHandler(channel: channel, matcher: matcher, invert: invert)
+                guard let progress else { return handler }
+                return CountingHandler(handler, progress: progress)
+            }
             // Not `start`: run on the caller's thread, the search would block on the
             // full channel before its consumer exists.
             let started = DedicatedThreads.tryStart(name: "aifs-search") {
-                walker.run(resolved) { () -> any SearchHandler in
-                    let handler = ChannelHandler(channel: channel, matcher: matcher, invert: invert)
-                    guard let progress else { return handler }
-                    return CountingHandler(handler, progress: progress)
-                }
+                run(walker, resolved, matcher, makeHandler)
                 channel.finish()
             }
             if !started {
