@@ -281,7 +281,8 @@ struct SearchCommand: ParsableCommand {
             try? Console.standardError.write("aifs: \(error.message)\n")
             throw ExitCode(2)
         }
-        if let problem = RegexMatcher.pcre2LoadProblem, matcher is RegexMatcher {
+        // Only a regex loads PCRE2: a literal pattern never opens the library.
+        if matcher is RegexMatcher, let problem = RegexMatcher.pcre2LoadProblem {
             try? Console.standardError.write("aifs: warning: \(problem); using the slower fallback regex engine\n")
         }
 
