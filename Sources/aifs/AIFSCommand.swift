@@ -29,12 +29,11 @@ struct AIFSCommand: AsyncParsableCommand {
                 try printParsedCommand(arguments, forcingArgumentParser: hook == "argument-parser")
             }
             // `search` and `files` skip ArgumentParser's parse when they can (issue 18).
-            var command: any ParsableCommand
             if let direct = DirectParsing.command(arguments) {
-                command = direct
-            } else {
-                command = try TrailingPaths.parse(arguments, as: Self.self)
+                try direct.run()
+                return
             }
+            var command = try TrailingPaths.parse(arguments, as: Self.self)
             if var asynchronous = command as? any AsyncParsableCommand {
                 try await asynchronous.run()
             } else {
@@ -56,10 +55,17 @@ struct AIFSCommand: AsyncParsableCommand {
     /// For the tests: prints which parser built the command and every value in it,
     /// then exits.
     static func printParsedCommand(_ arguments: [String], forcingArgumentParser: Bool) throws -> Never {
-        let direct = forcingArgumentParser ? nil : DirectParsing.command(arguments)
-        let command = try direct ?? TrailingPaths.parse(arguments, as: Self.self)
-        print(direct == nil ? "argument-parser" : "direct")
-        print(String(reflecting: command))
+        if !forcingArgumentParser, let direct = DirectParsing.command(arguments) {
+            print("direct\n" + direct.values)
+            exitProcess(0)
+        }
+        let command = try TrailingPaths.parse(arguments, as: Self.self)
+        let values = switch command {
+        case let search as SearchCommand: String(reflecting: search.arguments)
+        case let files as FilesCommand: String(reflecting: files.arguments)
+        default: String(reflecting: command)
+        }
+        print("argument-parser\n" + values)
         exitProcess(0)
     }
 

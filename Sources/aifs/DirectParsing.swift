@@ -7,8 +7,9 @@ import ArgumentParser
 /// every start: for `aifs search PATTERN DIR`, 3.7 ms of the 10.4 ms the process took,
 /// where `rg` takes 3.9 ms in all (issue 18). After the rewrite, a command line that
 /// parses is a list of `--long` and `--long=value` tokens, `--`, then the positional
-/// arguments; reading that takes microseconds. The values are set on the same command
-/// types, so `run()` and `validate()` are shared, and `--help` stays ArgumentParser's.
+/// arguments; reading that takes microseconds. The values go into the plain structures
+/// both parsers fill (``SearchArguments``, ``FilesArguments``), which hold `run()` and
+/// `validate()`; `--help` stays ArgumentParser's.
 ///
 /// Whenever this parser is not sure, it answers `nil` and ArgumentParser parses the
 /// command line as before, so errors keep their wording and status: an option it does
@@ -20,21 +21,42 @@ import ArgumentParser
 /// The end-to-end tests compare the commands both parsers build, flag by flag
 /// (`AIFS_TEST_PARSED_COMMAND`, see ``AIFSCommand``).
 enum DirectParsing {
+    /// A command read without ArgumentParser.
+    enum Command {
+        case search(SearchArguments)
+        case files(FilesArguments)
+
+        func run() throws {
+            switch self {
+            case .search(let arguments): try arguments.run()
+            case .files(let arguments): try arguments.run()
+            }
+        }
+
+        /// The values read, for the tests (``AIFSCommand/printParsedCommand(_:forcingArgumentParser:)``).
+        var values: String {
+            switch self {
+            case .search(let arguments): String(reflecting: arguments)
+            case .files(let arguments): String(reflecting: arguments)
+            }
+        }
+    }
+
     /// The command, or `nil` when ArgumentParser must parse `arguments`.
-    static func command(_ arguments: [String]) -> (any ParsableCommand)? {
+    static func command(_ arguments: [String]) -> Command? {
         guard let name = arguments.first, let table = RipgrepArguments.table(for: name),
               let options = ParsedOptions(arguments.dropFirst(), table: table)
         else { return nil }
         do throws(ParsedOptions.Unparsable) {
             switch name {
             case "search":
-                let command = try SearchCommand(options)
-                guard options.consumedAll, (try? command.validate()) != nil else { return nil }
-                return command
+                let search = try SearchArguments(options)
+                guard options.consumedAll, (try? search.validate()) != nil else { return nil }
+                return .search(search)
             case "files":
-                let command = try FilesCommand(options)
+                let files = try FilesArguments(options)
                 guard options.consumedAll else { return nil }
-                return command
+                return .files(files)
             default:
                 return nil
             }
@@ -137,126 +159,126 @@ final class ParsedOptions {
     }
 }
 
-// Each initializer below sets every property of its type, the ones not given to their
-// declared defaults: a property left unset would stop `run()` with ArgumentParser's
-// "can't read a value from a parsable argument definition".
+// Each initializer below gives every value through the memberwise initializer, which
+// has no defaults: the compiler checks that none is forgotten.
 
-extension SearchCommand {
+extension SearchArguments {
     init(_ options: ParsedOptions) throws(ParsedOptions.Unparsable) {
-        self.init()
-        positionals = options.positionals
-        patterns = try options.list("regexp")
-        fixedStrings = try options.flag("fixed-strings")
-        ignoreCase = try options.flag("ignore-case")
-        smartCase = try options.flag("smart-case")
-        caseSensitive = try options.flag("case-sensitive")
-        wordRegexp = try options.flag("word-regexp")
-        lineRegexp = try options.flag("line-regexp")
-        invertMatch = try options.flag("invert-match")
-        count = try options.flag("count")
-        countMatches = try options.flag("count-matches")
-        filesWithMatches = try options.flag("files-with-matches")
-        filesWithoutMatch = try options.flag("files-without-match")
-        onlyMatching = try options.flag("only-matching")
-        lineNumber = try options.flag("line-number")
-        noLineNumber = try options.flag("no-line-number")
-        column = try options.flag("column")
-        afterContext = try options.integer("after-context")
-        beforeContext = try options.integer("before-context")
-        context = try options.integer("context")
-        maxCount = try options.integer("max-count")
-        json = try options.flag("json")
-        text = try options.flag("text")
-        encoding = try options.string("encoding")
-        patternFiles = try options.list("file")
-        replace = try options.string("replace")
-        byteOffset = try options.flag("byte-offset")
-        trim = try options.flag("trim")
-        vimgrep = try options.flag("vimgrep")
-        maxColumnsPreview = try options.flag("max-columns-preview")
-        passthru = try options.flag("passthru")
-        pcre2 = try options.flag("pcre2")
-        engine = try options.string("engine")
-        regexSizeLimit = try options.string("regex-size-limit")
-        dfaSizeLimit = try options.string("dfa-size-limit")
-        searchZip = try options.flag("search-zip")
-        pre = try options.string("pre")
-        preGlobs = try options.list("pre-glob")
-        multiline = try options.flag("multiline")
-        multilineDotall = try options.flag("multiline-dotall")
-        colorSpecs = try options.list("colors")
-        nullData = try options.flag("null-data")
-        crlf = try options.flag("crlf")
-        noUnicode = try options.flag("no-unicode")
-        binary = try options.flag("binary")
-        stats = try options.flag("stats")
-        quiet = try options.flag("quiet")
-        withFilename = try options.flag("with-filename")
-        noFilename = try options.flag("no-filename")
-        heading = try options.flag("heading")
-        noHeading = try options.flag("no-heading")
-        color = try options.choice("color", as: ColorChoice.self) ?? .auto
-        null = try options.flag("null")
-        listFiles = try options.flag("files")
-        maxColumns = try options.integer("max-columns")
-        includeZero = try options.flag("include-zero")
-        contextSeparator = try options.string("context-separator")
-        noContextSeparator = try options.flag("no-context-separator")
-        fieldContextSeparator = try options.string("field-context-separator")
-        fieldMatchSeparator = try options.string("field-match-separator")
-        walk = try WalkFlags(options)
-        listing = try ListingFlags(options)
+        self.init(
+            positionals: options.positionals,
+            patterns: try options.list("regexp"),
+            fixedStrings: try options.flag("fixed-strings"),
+            ignoreCase: try options.flag("ignore-case"),
+            smartCase: try options.flag("smart-case"),
+            caseSensitive: try options.flag("case-sensitive"),
+            wordRegexp: try options.flag("word-regexp"),
+            lineRegexp: try options.flag("line-regexp"),
+            invertMatch: try options.flag("invert-match"),
+            count: try options.flag("count"),
+            countMatches: try options.flag("count-matches"),
+            filesWithMatches: try options.flag("files-with-matches"),
+            filesWithoutMatch: try options.flag("files-without-match"),
+            onlyMatching: try options.flag("only-matching"),
+            lineNumber: try options.flag("line-number"),
+            noLineNumber: try options.flag("no-line-number"),
+            column: try options.flag("column"),
+            afterContext: try options.integer("after-context"),
+            beforeContext: try options.integer("before-context"),
+            context: try options.integer("context"),
+            maxCount: try options.integer("max-count"),
+            json: try options.flag("json"),
+            text: try options.flag("text"),
+            encoding: try options.string("encoding"),
+            patternFiles: try options.list("file"),
+            replace: try options.string("replace"),
+            byteOffset: try options.flag("byte-offset"),
+            trim: try options.flag("trim"),
+            vimgrep: try options.flag("vimgrep"),
+            maxColumnsPreview: try options.flag("max-columns-preview"),
+            passthru: try options.flag("passthru"),
+            pcre2: try options.flag("pcre2"),
+            engine: try options.string("engine"),
+            regexSizeLimit: try options.string("regex-size-limit"),
+            dfaSizeLimit: try options.string("dfa-size-limit"),
+            searchZip: try options.flag("search-zip"),
+            pre: try options.string("pre"),
+            preGlobs: try options.list("pre-glob"),
+            multiline: try options.flag("multiline"),
+            multilineDotall: try options.flag("multiline-dotall"),
+            colorSpecs: try options.list("colors"),
+            nullData: try options.flag("null-data"),
+            crlf: try options.flag("crlf"),
+            noUnicode: try options.flag("no-unicode"),
+            binary: try options.flag("binary"),
+            stats: try options.flag("stats"),
+            quiet: try options.flag("quiet"),
+            withFilename: try options.flag("with-filename"),
+            noFilename: try options.flag("no-filename"),
+            heading: try options.flag("heading"),
+            noHeading: try options.flag("no-heading"),
+            color: try options.choice("color", as: SearchCommand.ColorChoice.self) ?? .auto,
+            null: try options.flag("null"),
+            listFiles: try options.flag("files"),
+            maxColumns: try options.integer("max-columns"),
+            includeZero: try options.flag("include-zero"),
+            contextSeparator: try options.string("context-separator"),
+            noContextSeparator: try options.flag("no-context-separator"),
+            fieldContextSeparator: try options.string("field-context-separator"),
+            fieldMatchSeparator: try options.string("field-match-separator"),
+            walk: try WalkArguments(options),
+            listing: try ListingArguments(options)
+        )
     }
 }
 
-extension FilesCommand {
+extension FilesArguments {
     init(_ options: ParsedOptions) throws(ParsedOptions.Unparsable) {
-        self.init()
-        walk = try WalkFlags(options)
-        listing = try ListingFlags(options)
-        null = try options.flag("null")
-        paths = options.positionals
+        self.init(
+            walk: try WalkArguments(options), listing: try ListingArguments(options), null: try options.flag("null"),
+            paths: options.positionals)
     }
 }
 
-extension WalkFlags {
+extension WalkArguments {
     init(_ options: ParsedOptions) throws(ParsedOptions.Unparsable) {
-        self.init()
-        hidden = try options.flag("hidden")
-        noIgnore = try options.flag("no-ignore")
-        noIgnoreParent = try options.flag("no-ignore-parent")
-        noIgnoreVCS = try options.flag("no-ignore-vcs")
-        noIgnoreDot = try options.flag("no-ignore-dot")
-        noIgnoreExclude = try options.flag("no-ignore-exclude")
-        noIgnoreGlobal = try options.flag("no-ignore-global")
-        noIgnoreFiles = try options.flag("no-ignore-files")
-        noRequireGit = try options.flag("no-require-git")
-        ignoreFiles = try options.list("ignore-file")
-        ignoreFileCaseInsensitive = try options.flag("ignore-file-case-insensitive")
-        follow = try options.flag("follow")
-        maxDepth = try options.integer("max-depth")
-        globs = try options.list("glob")
-        globCaseInsensitive = try options.flag("glob-case-insensitive")
-        iglobs = try options.list("iglob")
-        maxFileSize = try options.string("max-filesize")
-        oneFileSystem = try options.flag("one-file-system")
-        sort = try options.choice("sort", as: SortMode.self)
-        sortReverse = try options.choice("sortr", as: SortMode.self)
-        threads = try options.integer("threads") ?? 0
+        self.init(
+            hidden: try options.flag("hidden"),
+            noIgnore: try options.flag("no-ignore"),
+            noIgnoreParent: try options.flag("no-ignore-parent"),
+            noIgnoreVCS: try options.flag("no-ignore-vcs"),
+            noIgnoreDot: try options.flag("no-ignore-dot"),
+            noIgnoreExclude: try options.flag("no-ignore-exclude"),
+            noIgnoreGlobal: try options.flag("no-ignore-global"),
+            noIgnoreFiles: try options.flag("no-ignore-files"),
+            noRequireGit: try options.flag("no-require-git"),
+            ignoreFiles: try options.list("ignore-file"),
+            ignoreFileCaseInsensitive: try options.flag("ignore-file-case-insensitive"),
+            follow: try options.flag("follow"),
+            maxDepth: try options.integer("max-depth"),
+            globs: try options.list("glob"),
+            globCaseInsensitive: try options.flag("glob-case-insensitive"),
+            iglobs: try options.list("iglob"),
+            maxFileSize: try options.string("max-filesize"),
+            oneFileSystem: try options.flag("one-file-system"),
+            sort: try options.choice("sort", as: WalkFlags.SortMode.self),
+            sortReverse: try options.choice("sortr", as: WalkFlags.SortMode.self),
+            threads: try options.integer("threads") ?? 0
+        )
     }
 }
 
-extension ListingFlags {
+extension ListingArguments {
     init(_ options: ParsedOptions) throws(ParsedOptions.Unparsable) {
-        self.init()
         // The rewrite turns -t, -T, --type-add and --type-clear into --type-change.
-        types = []
-        typesNot = []
-        typeAdds = []
-        typeClears = []
-        typeChanges = try options.list("type-change")
-        typeList = try options.flag("type-list")
-        noMessages = try options.flag("no-messages")
-        pathSeparator = try options.string("path-separator")
+        self.init(
+            types: [],
+            typesNot: [],
+            typeAdds: [],
+            typeClears: [],
+            typeChanges: try options.list("type-change"),
+            typeList: try options.flag("type-list"),
+            noMessages: try options.flag("no-messages"),
+            pathSeparator: try options.string("path-separator")
+        )
     }
 }

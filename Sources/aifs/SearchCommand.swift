@@ -206,6 +206,152 @@ struct SearchCommand: ParsableCommand {
         case never, auto, always, ansi
     }
 
+    /// The values given, for ``SearchArguments/run()``.
+    var arguments: SearchArguments {
+        SearchArguments(
+            positionals: positionals,
+            patterns: patterns,
+            fixedStrings: fixedStrings,
+            ignoreCase: ignoreCase,
+            smartCase: smartCase,
+            caseSensitive: caseSensitive,
+            wordRegexp: wordRegexp,
+            lineRegexp: lineRegexp,
+            invertMatch: invertMatch,
+            count: count,
+            countMatches: countMatches,
+            filesWithMatches: filesWithMatches,
+            filesWithoutMatch: filesWithoutMatch,
+            onlyMatching: onlyMatching,
+            lineNumber: lineNumber,
+            noLineNumber: noLineNumber,
+            column: column,
+            afterContext: afterContext,
+            beforeContext: beforeContext,
+            context: context,
+            maxCount: maxCount,
+            json: json,
+            text: text,
+            encoding: encoding,
+            patternFiles: patternFiles,
+            replace: replace,
+            byteOffset: byteOffset,
+            trim: trim,
+            vimgrep: vimgrep,
+            maxColumnsPreview: maxColumnsPreview,
+            passthru: passthru,
+            pcre2: pcre2,
+            engine: engine,
+            regexSizeLimit: regexSizeLimit,
+            dfaSizeLimit: dfaSizeLimit,
+            searchZip: searchZip,
+            pre: pre,
+            preGlobs: preGlobs,
+            multiline: multiline,
+            multilineDotall: multilineDotall,
+            colorSpecs: colorSpecs,
+            nullData: nullData,
+            crlf: crlf,
+            noUnicode: noUnicode,
+            binary: binary,
+            stats: stats,
+            quiet: quiet,
+            withFilename: withFilename,
+            noFilename: noFilename,
+            heading: heading,
+            noHeading: noHeading,
+            color: color,
+            null: null,
+            listFiles: listFiles,
+            maxColumns: maxColumns,
+            includeZero: includeZero,
+            contextSeparator: contextSeparator,
+            noContextSeparator: noContextSeparator,
+            fieldContextSeparator: fieldContextSeparator,
+            fieldMatchSeparator: fieldMatchSeparator,
+            walk: walk.arguments,
+            listing: listing.arguments
+        )
+    }
+
+    func validate() throws { try arguments.validate() }
+
+    func run() throws { try arguments.run() }
+}
+
+/// The values of an `aifs search` command line, whichever parser read them
+/// (ArgumentParser through ``SearchCommand``, or ``DirectParsing``), and the search they
+/// ask for.
+///
+/// Plain values, so that a search does not pay at every start for ArgumentParser's
+/// property wrappers (issue 18). No defaults: both parsers must give every value, which
+/// the compiler checks.
+struct SearchArguments {
+    var positionals: [String]
+    var patterns: [String]
+    var fixedStrings: Bool
+    var ignoreCase: Bool
+    var smartCase: Bool
+    var caseSensitive: Bool
+    var wordRegexp: Bool
+    var lineRegexp: Bool
+    var invertMatch: Bool
+    var count: Bool
+    var countMatches: Bool
+    var filesWithMatches: Bool
+    var filesWithoutMatch: Bool
+    var onlyMatching: Bool
+    var lineNumber: Bool
+    var noLineNumber: Bool
+    var column: Bool
+    var afterContext: Int?
+    var beforeContext: Int?
+    var context: Int?
+    var maxCount: Int?
+    var json: Bool
+    var text: Bool
+    var encoding: String?
+    var patternFiles: [String]
+    var replace: String?
+    var byteOffset: Bool
+    var trim: Bool
+    var vimgrep: Bool
+    var maxColumnsPreview: Bool
+    var passthru: Bool
+    var pcre2: Bool
+    var engine: String?
+    var regexSizeLimit: String?
+    var dfaSizeLimit: String?
+    var searchZip: Bool
+    var pre: String?
+    var preGlobs: [String]
+    var multiline: Bool
+    var multilineDotall: Bool
+    var colorSpecs: [String]
+    var nullData: Bool
+    var crlf: Bool
+    var noUnicode: Bool
+    var binary: Bool
+    var stats: Bool
+    var quiet: Bool
+    var withFilename: Bool
+    var noFilename: Bool
+    var heading: Bool
+    var noHeading: Bool
+    var color: SearchCommand.ColorChoice
+    var null: Bool
+    var listFiles: Bool
+    var maxColumns: Int?
+    var includeZero: Bool
+    var contextSeparator: String?
+    var noContextSeparator: Bool
+    var fieldContextSeparator: String?
+    var fieldMatchSeparator: String?
+    var walk: WalkArguments
+    var listing: ListingArguments
+}
+
+extension SearchArguments {
     func validate() throws {
         if let engine, !["default", "pcre2", "auto"].contains(engine) {
             throw ValidationError("invalid --engine value '\(engine)': expected default, pcre2 or auto")
@@ -231,12 +377,7 @@ struct SearchCommand: ParsableCommand {
         }
         if listFiles {
             // `rg --files`: patterns are not used, every positional is a path.
-            var files = FilesCommand()
-            files.walk = walk
-            files.listing = listing
-            files.null = null
-            files.paths = positionals
-            try files.run()
+            try FilesArguments(walk: walk, listing: listing, null: null, paths: positionals).run()
             return
         }
         let walkOptions = try walk.options(typeChanges: listing.fileTypeChanges)
