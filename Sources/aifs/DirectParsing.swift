@@ -66,8 +66,12 @@ enum DirectParsing {
     }
 }
 
-/// The options of one rewritten command line, by long name; each read marks the name
-/// as consumed.
+/// The options of one rewritten command line, in order; each read marks the options
+/// of its name as consumed.
+///
+/// A plain array searched linearly: a command line has a few options, and a dictionary
+/// of arrays cost more at start than every lookup (its generic metadata is built at run
+/// time).
 ///
 /// ## Threading
 /// One parse, on one thread.
@@ -75,12 +79,14 @@ final class ParsedOptions {
     /// A value that does not convert, or a flag given a value: ArgumentParser decides.
     struct Unparsable: Error {}
 
-    private var flags: Set<String> = []
-    /// The last value of each option that takes one (the rewrite keeps only the last).
-    private var values: [String: String] = [:]
-    /// Every value of a repeatable option, in order.
-    private var lists: [String: [String]] = [:]
-    private var consumed: Set<String> = []
+    private struct Entry {
+        let name: String
+        /// `nil` for a flag.
+        let value: String?
+        var consumed = false
+    }
+
+    private var entries: [Entry] = []
     let positionals: [String]
 
     /// Reads rewritten arguments; `nil` for any token that is not `--long`,
@@ -104,44 +110,45 @@ final class ParsedOptions {
                 guard let next = rest.popFirst() else { return nil }
                 value = next
             }
-            guard let value else {
-                flags.insert(name)
-                continue
-            }
-            if name == "type-change" || table.option(long: name)?.repeatable == true {
-                lists[name, default: []].append(value)
-            } else {
-                values[name] = value
-            }
+            entries.append(Entry(name: name, value: value))
         }
         self.positionals = positionals
     }
 
     /// Whether every option given was read by the command.
-    var consumedAll: Bool {
-        flags.isSubset(of: consumed) && values.keys.allSatisfy(consumed.contains)
-            && lists.keys.allSatisfy(consumed.contains)
+    var consumedAll: Bool { entries.allSatisfy(\.consumed) }
+
+    /// The values given for `name` (`nil` for each time it was given as a flag), marked
+    /// as consumed.
+    private func take(_ name: String) -> [String?] {
+        var found: [String?] = []
+        for index in entries.indices where entries[index].name == name {
+            entries[index].consumed = true
+            found.append(entries[index].value)
+        }
+        return found
     }
 
     /// Whether the flag was given.
     func flag(_ name: String) throws(Unparsable) -> Bool {
-        consumed.insert(name)
-        guard values[name] == nil, lists[name] == nil else { throw Unparsable() }
-        return flags.contains(name)
+        let found = take(name)
+        guard found.allSatisfy({ $0 == nil }) else { throw Unparsable() }
+        return !found.isEmpty
     }
 
     /// The value of an option given once (or the last one given).
     func string(_ name: String) throws(Unparsable) -> String? {
-        consumed.insert(name)
-        guard !flags.contains(name) else { throw Unparsable() }
-        return values[name]
+        try list(name).last
     }
 
     /// The values of a repeatable option.
     func list(_ name: String) throws(Unparsable) -> [String] {
-        consumed.insert(name)
-        guard !flags.contains(name) else { throw Unparsable() }
-        return lists[name] ?? []
+        var values: [String] = []
+        for value in take(name) {
+            guard let value else { throw Unparsable() }
+            values.append(value)
+        }
+        return values
     }
 
     /// A number, read as ArgumentParser reads an `Int`.

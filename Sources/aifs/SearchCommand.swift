@@ -353,17 +353,18 @@ struct SearchArguments {
 
 extension SearchArguments {
     func validate() throws {
-        if let engine, !["default", "pcre2", "auto"].contains(engine) {
+        // Written out, without arrays of tuples: their generic metadata, built at run
+        // time, cost more than the checks at every start (issue 18).
+        if let engine, engine != "default" && engine != "pcre2" && engine != "auto" {
             throw ValidationError("invalid --engine value '\(engine)': expected default, pcre2 or auto")
         }
-        for (name, value) in [("--regex-size-limit", regexSizeLimit), ("--dfa-size-limit", dfaSizeLimit)] {
-            if let value, Self.sizeInBytes(value) == nil {
-                throw ValidationError("invalid \(name) value '\(value)': expected a number with an optional K, M or G suffix")
-            }
-        }
-        for (name, value) in [("-A", afterContext), ("-B", beforeContext), ("-C", context), ("-m", maxCount), ("-M", maxColumns)] {
-            if let value, value < 0 { throw ValidationError("invalid \(name) value \(value): it must be 0 or more") }
-        }
+        try Self.checkSize(regexSizeLimit, of: "--regex-size-limit")
+        try Self.checkSize(dfaSizeLimit, of: "--dfa-size-limit")
+        try Self.checkNotNegative(afterContext, of: "-A")
+        try Self.checkNotNegative(beforeContext, of: "-B")
+        try Self.checkNotNegative(context, of: "-C")
+        try Self.checkNotNegative(maxCount, of: "-m")
+        try Self.checkNotNegative(maxColumns, of: "-M")
         let modes = [count, countMatches, filesWithMatches, filesWithoutMatch].filter { $0 }.count
         if json && (modes > 0 || onlyMatching) {
             throw ValidationError("--json cannot be combined with -c, --count-matches, -l, --files-without-match or -o")
@@ -575,6 +576,16 @@ extension SearchArguments {
         if quiet && succeeded { throw ExitCode(0) }
         if report.errored.load(ordering: .relaxed) { throw ExitCode(2) }
         if !succeeded { throw ExitCode(1) }
+    }
+
+    private static func checkSize(_ value: String?, of name: String) throws {
+        if let value, sizeInBytes(value) == nil {
+            throw ValidationError("invalid \(name) value '\(value)': expected a number with an optional K, M or G suffix")
+        }
+    }
+
+    private static func checkNotNegative(_ value: Int?, of name: String) throws {
+        if let value, value < 0 { throw ValidationError("invalid \(name) value \(value): it must be 0 or more") }
     }
 
     /// What ripgrep says when every file was filtered out of a search of the current
