@@ -124,7 +124,23 @@ let package = Package(
                 "AIFSWork",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            // Release builds link the Swift runtime and Foundation in, as a position-dependent
+            // executable that exports nothing: loading a dozen shared libraries, then
+            // relocating 51,000 pointers and scanning 11,000 exported symbols, was most of a
+            // one-file search's start (issue 18; docs/design/0011-start-up.md). The static
+            // libraries and lld ship with the Swift toolchain for Linux; the two `-l` are the
+            // static Foundation's own dependencies, which only a `-static-stdlib` compile
+            // would name. Debug builds, and so `swift test`, keep the shared libraries.
+            linkerSettings: [
+                .unsafeFlags(
+                    [
+                        "-static-stdlib", "-l_FoundationCollections", "-l_FoundationCShims", "-use-ld=lld",
+                        "-Xlinker", "-no-pie", "-Xlinker", "--no-export-dynamic",
+                    ],
+                    .when(platforms: [.linux], configuration: .release)
+                )
+            ]
         ),
         // The MCP server over stdio, as its own program (`aifs serve` hands over to it).
         .executableTarget(

@@ -64,6 +64,18 @@ public enum FileSystemCalls {
         try Syscall.synchronize(fd: fd)
     }
 
+    /// The names in a directory, except `.` and `..`, in the order the kernel lists
+    /// them: one `getdents64` loop on the calling thread, for small directories where
+    /// starting the walker's threads would cost more than the listing.
+    public static func directoryNames(_ path: String) throws(Errno) -> [String] {
+        try checked(path)
+        let fd = try path.withCPath { cPath throws(Errno) in try Syscall.openDirectory(cPath: cPath) }
+        defer { Syscall.close(fd) }
+        var listing = DirectoryListing()
+        try DirectoryReader(bufferSize: 8 * 1024).readAll(fd: fd, into: &listing)
+        return listing.records.map { String(decoding: listing.name(of: $0), as: UTF8.self) }
+    }
+
     /// The bytes that may still be written on the file system holding `path`.
     public static func availableBytes(_ path: String) throws(Errno) -> Int64 {
         try checked(path)

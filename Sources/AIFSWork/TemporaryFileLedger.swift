@@ -159,14 +159,12 @@ final class LockFile: @unchecked Sendable {
 /// Listing and removing the small directories of journals and ledgers.
 enum JournalFiles {
     /// The entries of `directory`, as full paths, sorted.
+    ///
+    /// Every `aifs` start lists the state directories, so this reads them on the calling
+    /// thread: the parallel walker's threads cost more than these listings (issue 18).
     static func children(of directory: String) -> [String] {
-        var options = WalkOptions()
-        options.includeHidden = true
-        options.respectIgnoreFiles = false
-        options.readParentIgnoreFiles = false
-        options.maxDepth = 1
-        guard let walker = try? Walker(options: options) else { return [] }
-        return walker.collect([directory]).entries.filter { $0.depth == 1 }.map(\.path).sorted()
+        guard let names = try? FileSystemCalls.directoryNames(directory) else { return [] }
+        return names.map { directory + "/" + $0 }.sorted()
     }
 
     /// Removes a directory and the files in it.

@@ -15,12 +15,24 @@ struct AIFSCommand: AsyncParsableCommand {
 
     /// Parses and runs, with ripgrep's exit codes: 0 success, 1 nothing found, 2 for
     /// any error, usage errors included (ArgumentParser's default would be 64).
+    ///
+    /// With `AIFS_TEST_PARSED_COMMAND` set, prints which parser built the command
+    /// (``DirectParsing`` or ArgumentParser; `argument-parser` as the value forces the
+    /// latter) and the command's values, then exits 0 without running it.
     static func main() async {
         StartupRecovery.run()
         do {
             // `aifs watch --poll` and `--await-write-finish` take an optional `=MS`.
             var arguments = WatchCommand.expandingOptionalValues(Array(CommandLine.arguments.dropFirst()))
             arguments = RipgrepArguments.normalize(arguments, config: try configArguments(arguments))
+            if let hook = FileSystemCalls.environment("AIFS_TEST_PARSED_COMMAND") {
+                try printParsedCommand(arguments, forcingArgumentParser: hook == "argument-parser")
+            }
+            // `search` and `files` skip ArgumentParser's parse when they can (issue 18).
+            if let direct = DirectParsing.command(arguments) {
+                try direct.run()
+                return
+            }
             var command = try TrailingPaths.parse(arguments, as: Self.self)
             if var asynchronous = command as? any AsyncParsableCommand {
                 try await asynchronous.run()
@@ -40,10 +52,27 @@ struct AIFSCommand: AsyncParsableCommand {
         }
     }
 
+    /// For the tests: prints which parser built the command and every value in it,
+    /// then exits.
+    static func printParsedCommand(_ arguments: [String], forcingArgumentParser: Bool) throws -> Never {
+        if !forcingArgumentParser, let direct = DirectParsing.command(arguments) {
+            print("direct\n" + direct.values)
+            exitProcess(0)
+        }
+        let command = try TrailingPaths.parse(arguments, as: Self.self)
+        let values = switch command {
+        case let search as SearchCommand: String(reflecting: search.arguments)
+        case let files as FilesCommand: String(reflecting: files.arguments)
+        default: String(reflecting: command)
+        }
+        print("argument-parser\n" + values)
+        exitProcess(0)
+    }
+
     /// The arguments of the `AIFS_CONFIG_PATH` file for `search` and `files`, unless
     /// `--no-config` is given; none when the variable is unset or empty.
     static func configArguments(_ arguments: [String]) throws -> [String] {
-        guard let command = arguments.first, RipgrepArguments.tables[command] != nil,
+        guard let command = arguments.first, RipgrepArguments.table(for: command) != nil,
               !arguments.contains("--no-config"),
               let path = FileSystemCalls.environment("AIFS_CONFIG_PATH"), !path.isEmpty
         else { return [] }

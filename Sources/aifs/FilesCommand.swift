@@ -26,6 +26,25 @@ struct FilesCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Files and directories to list (default: the current directory).", valueName: "PATH"))
     var paths: [String] = []
 
+    /// The values given, for ``FilesArguments/run()``.
+    var arguments: FilesArguments {
+        FilesArguments(walk: walk.arguments, listing: listing.arguments, null: null, paths: paths)
+    }
+
+    func run() throws { try arguments.run() }
+}
+
+/// The values of an `aifs files` command line, whichever parser read them
+/// (``DirectParsing``), and the listing they ask for: plain values, without
+/// ArgumentParser's property wrappers (issue 18).
+struct FilesArguments {
+    var walk: WalkArguments
+    var listing: ListingArguments
+    var null: Bool
+    var paths: [String]
+}
+
+extension FilesArguments {
     func run() throws {
         if listing.typeList {
             try Console.standardOutput.write(try listing.typeListing())

@@ -25,6 +25,41 @@ struct ListingFlags: ParsableArguments {
     @Flag(name: .customLong("type-list"), help: "Print every known file type and its globs, then exit.")
     var typeList = false
 
+    @Flag(name: .customLong("no-messages"), help: "Do not print error messages about files that cannot be opened or read (the exit status still says so).")
+    var noMessages = false
+
+    @Option(name: .customLong("path-separator"), help: ArgumentHelp("Print paths with this single byte instead of '/' between their components.", valueName: "SEPARATOR"))
+    var pathSeparator: String?
+
+    /// The values given.
+    var arguments: ListingArguments {
+        ListingArguments(
+            types: types,
+            typesNot: typesNot,
+            typeAdds: typeAdds,
+            typeClears: typeClears,
+            typeChanges: typeChanges,
+            typeList: typeList,
+            noMessages: noMessages,
+            pathSeparator: pathSeparator
+        )
+    }
+}
+
+/// The values of ``ListingFlags``, whichever parser read them (``DirectParsing``): plain
+/// values, without ArgumentParser's property wrappers (issue 18).
+struct ListingArguments {
+    var types: [String]
+    var typesNot: [String]
+    var typeAdds: [String]
+    var typeClears: [String]
+    var typeChanges: [String]
+    var typeList: Bool
+    var noMessages: Bool
+    var pathSeparator: String?
+}
+
+extension ListingArguments {
     /// The type changes in command-line order.
     var fileTypeChanges: [FileTypes.Change] {
         // Without the rewrite (a caller that parses directly), the order between the
@@ -52,13 +87,6 @@ struct ListingFlags: ParsableArguments {
         return fileTypes.definitions.map { "\($0.name): \($0.globs.joined(separator: ", "))\n" }.joined()
     }
 
-
-    @Flag(name: .customLong("no-messages"), help: "Do not print error messages about files that cannot be opened or read (the exit status still says so).")
-    var noMessages = false
-
-    @Option(name: .customLong("path-separator"), help: ArgumentHelp("Print paths with this single byte instead of '/' between their components.", valueName: "SEPARATOR"))
-    var pathSeparator: String?
-
     /// The byte of `--path-separator`, or `nil` for '/'.
     func pathSeparatorByte() throws -> UInt8? {
         guard let pathSeparator else { return nil }
@@ -68,5 +96,4 @@ struct ListingFlags: ParsableArguments {
         }
         return bytes[0] == UInt8(ascii: "/") ? nil : bytes[0]
     }
-
 }

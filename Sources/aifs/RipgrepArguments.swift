@@ -37,19 +37,22 @@ enum RipgrepArguments {
     }
 
     /// The options of one command.
+    ///
+    /// Looked up by a linear search: a command line has a few options, and building
+    /// dictionaries of these at every start cost more than all the searches (issue 18).
     struct Table: Sendable {
-        let byLong: [String: Option]
-        let byShort: [Character: Option]
+        let options: [Option]
 
-        init(_ options: [Option]) {
-            var byLong: [String: Option] = [:]
-            var byShort: [Character: Option] = [:]
-            for option in options {
-                byLong[option.long] = option
-                if let short = option.short { byShort[short] = option }
-            }
-            self.byLong = byLong
-            self.byShort = byShort
+        init(_ options: [Option]) { self.options = options }
+
+        /// The option with this long name.
+        func option(long: some StringProtocol) -> Option? {
+            options.first { $0.long == long }
+        }
+
+        /// The option with this short letter.
+        func option(short: Character) -> Option? {
+            options.first { $0.short == short }
         }
     }
 
@@ -60,7 +63,7 @@ enum RipgrepArguments {
     ///   command's own (so the command line overrides them), as ripgrep does with
     ///   `RIPGREP_CONFIG_PATH`.
     static func normalize(_ arguments: [String], config: [String] = []) -> [String] {
-        guard let command = arguments.first, let table = tables[command] else { return arguments }
+        guard let command = arguments.first, let table = table(for: command) else { return arguments }
         return [command] + normalize(config + arguments.dropFirst(), table: table)
     }
 
@@ -96,7 +99,7 @@ enum RipgrepArguments {
                 let body = argument.dropFirst(2)
                 let name = body.prefix { $0 != "=" }
                 let attached = name.endIndex < body.endIndex ? String(body[body.index(after: name.endIndex)...]) : nil
-                guard let option = table.byLong[String(name)] else {
+                guard let option = table.option(long: name) else {
                     unknown.append(argument)
                     continue
                 }
@@ -121,7 +124,7 @@ enum RipgrepArguments {
                     unrestricted += 1
                     continue
                 }
-                guard let option = table.byShort[letter] else {
+                guard let option = table.option(short: letter) else {
                     unknown.append("-\(letter)")
                     continue
                 }
@@ -136,7 +139,7 @@ enum RipgrepArguments {
                 if let value { add(option, value: value) } else { unknown.append("-\(letter)") }
             }
             for level in Self.unrestrictedLevels.prefix(unrestricted) {
-                if let option = table.byLong[level] { add(option, value: nil) }
+                if let option = table.option(long: level) { add(option, value: nil) }
             }
         }
 
@@ -304,11 +307,17 @@ enum RipgrepArguments {
         Option(long: "field-match-separator", takesValue: true),
     ]
 
-    /// The commands that speak ripgrep's syntax, by name.
-    static let tables: [String: Table] = [
-        "search": Table(searchOptions),
-        "files": Table(walkOptions),
-    ]
+    /// The options of a command that speaks ripgrep's syntax; `nil` for the others.
+    static func table(for command: String) -> Table? {
+        switch command {
+        case "search": searchTable
+        case "files": filesTable
+        default: nil
+        }
+    }
+
+    private static let searchTable = Table(searchOptions)
+    private static let filesTable = Table(walkOptions)
 }
 
 extension Substring {

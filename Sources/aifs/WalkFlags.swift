@@ -71,6 +71,69 @@ struct WalkFlags: ParsableArguments {
         case path, modified, accessed, created, none
     }
 
+    /// The values given.
+    var arguments: WalkArguments {
+        WalkArguments(
+            hidden: hidden,
+            noIgnore: noIgnore,
+            noIgnoreParent: noIgnoreParent,
+            noIgnoreVCS: noIgnoreVCS,
+            noIgnoreDot: noIgnoreDot,
+            noIgnoreExclude: noIgnoreExclude,
+            noIgnoreGlobal: noIgnoreGlobal,
+            noIgnoreFiles: noIgnoreFiles,
+            noRequireGit: noRequireGit,
+            ignoreFiles: ignoreFiles,
+            ignoreFileCaseInsensitive: ignoreFileCaseInsensitive,
+            follow: follow,
+            maxDepth: maxDepth,
+            globs: globs,
+            globCaseInsensitive: globCaseInsensitive,
+            iglobs: iglobs,
+            maxFileSize: maxFileSize,
+            oneFileSystem: oneFileSystem,
+            sort: sort,
+            sortReverse: sortReverse,
+            threads: threads
+        )
+    }
+
+    /// See ``WalkArguments/collectedOrder``.
+    var collectedOrder: FileOrder? { arguments.collectedOrder }
+
+    /// See ``WalkArguments/options(typeChanges:)``.
+    func options(typeChanges: [FileTypes.Change] = []) throws -> WalkOptions {
+        try arguments.options(typeChanges: typeChanges)
+    }
+}
+
+/// The values of ``WalkFlags``, whichever parser read them (``DirectParsing``): plain
+/// values, without ArgumentParser's property wrappers (issue 18).
+struct WalkArguments {
+    var hidden: Bool
+    var noIgnore: Bool
+    var noIgnoreParent: Bool
+    var noIgnoreVCS: Bool
+    var noIgnoreDot: Bool
+    var noIgnoreExclude: Bool
+    var noIgnoreGlobal: Bool
+    var noIgnoreFiles: Bool
+    var noRequireGit: Bool
+    var ignoreFiles: [String]
+    var ignoreFileCaseInsensitive: Bool
+    var follow: Bool
+    var maxDepth: Int?
+    var globs: [String]
+    var globCaseInsensitive: Bool
+    var iglobs: [String]
+    var maxFileSize: String?
+    var oneFileSystem: Bool
+    var sort: WalkFlags.SortMode?
+    var sortReverse: WalkFlags.SortMode?
+    var threads: Int
+}
+
+extension WalkArguments {
     /// The order to put a collected walk in, when the walk's own path order is not it
     /// (`--sort modified`, `--sortr …`); `nil` otherwise.
     var collectedOrder: FileOrder? {

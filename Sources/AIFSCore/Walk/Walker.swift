@@ -57,7 +57,8 @@ public struct Walker: Sendable {
             ? nil : try OverrideGlobs(
                 options.globs, caseInsensitive: options.globsCaseInsensitive,
                 caseInsensitivePatterns: options.caseInsensitiveGlobs)
-        self.types = try FileTypes().filter(options.typeChanges)
+        // Building ripgrep's type table costs more than a one-file search: only when asked.
+        self.types = options.typeChanges.isEmpty ? nil : try FileTypes().filter(options.typeChanges)
         self.extraIgnores = ExtraIgnoreRules(options: options)
     }
 
