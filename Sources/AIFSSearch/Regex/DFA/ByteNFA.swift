@@ -35,7 +35,8 @@ struct ByteNFA: Sendable {
         case .empty:
             return next
         case .character(let set):
-            return try compileSequences(set.utf8Sequences[...], depth: 0, next: next)
+            let sequences = sortedSequences(of: set)
+            return try compileSequences(sequences, 0..<sequences.count, depth: 0, next: next)
         case .concatenation(let items):
             var entry = next
             for item in items.reversed() { entry = try compile(item, next: entry) }
@@ -64,31 +65,50 @@ struct ByteNFA: Sendable {
         }
     }
 
-    /// The byte sequences `sequences[...]`, all at `depth`, sharing common first ranges
-    /// (a trie), each going on to `next` after its last byte.
+    /// Each character set's UTF-8 sequences, sorted (``sortedSequences(of:)``), so that
+    /// a set repeated (`\w{9}`) is split into sequences once.
+    private var sequenceCache: [ScalarSet: [[ClosedRange<UInt8>]]] = [:]
+
+    /// `set`'s UTF-8 sequences in lexicographic order of their ranges (a sequence
+    /// before any longer one it begins), so that those sharing first ranges are
+    /// adjacent at every depth.
+    private mutating func sortedSequences(of set: ScalarSet) -> [[ClosedRange<UInt8>]] {
+        if let cached = sequenceCache[set] { return cached }
+        let sorted = set.utf8Sequences.sorted { lhs, rhs in
+            for (left, right) in zip(lhs, rhs) where left != right {
+                return (left.lowerBound, left.upperBound) < (right.lowerBound, right.upperBound)
+            }
+            return lhs.count < rhs.count
+        }
+        sequenceCache[set] = sorted
+        return sorted
+    }
+
+    /// The byte sequences `sequences[range]`, which agree on their ranges before
+    /// `depth`, as a trie (sequences sharing a range at `depth` share its state), each
+    /// going on to `next` after its last byte.
     private mutating func compileSequences(
-        _ sequences: ArraySlice<[ClosedRange<UInt8>]>, depth: Int, next: Int32
+        _ sequences: [[ClosedRange<UInt8>]], _ range: Range<Int>, depth: Int, next: Int32
     ) throws(TooBig) -> Int32 {
         guard states.count < Self.stateLimit else { throw TooBig() }
         var targets: [Int32] = []
-        // Sequences are grouped by their range at `depth`; the groups of the UTF-8
-        // splitter come out sorted when each scalar range is, but equal ranges need not
-        // be adjacent, so sort within this call.
-        let sorted = sequences.sorted { lhs, rhs in
-            (lhs[depth].lowerBound, lhs[depth].upperBound, lhs.count) < (rhs[depth].lowerBound, rhs[depth].upperBound, rhs.count)
-        }
-        var index = 0
-        while index < sorted.count {
-            let range = sorted[index][depth]
+        var index = range.lowerBound
+        while index < range.upperBound {
+            let byteRange = sequences[index][depth]
             var end = index
-            while end < sorted.count, sorted[end][depth] == range { end += 1 }
-            let group = sorted[index..<end]
-            let rest = group.filter { $0.count > depth + 1 }
+            while end < range.upperBound, sequences[end][depth] == byteRange { end += 1 }
+            // In lexicographic order a sequence that ends here comes before the longer
+            // ones with the same ranges.
+            var restStart = index
             var after: [Int32] = []
-            if group.contains(where: { $0.count == depth + 1 }) { after.append(next) }
-            if !rest.isEmpty { after.append(try compileSequences(rest[...], depth: depth + 1, next: next)) }
+            if sequences[index].count == depth + 1 {
+                after.append(next)
+                restStart = index + 1
+                while restStart < end, sequences[restStart].count == depth + 1 { restStart += 1 }
+            }
+            if restStart < end { after.append(try compileSequences(sequences, restStart..<end, depth: depth + 1, next: next)) }
             let continuation = after.count == 1 ? after[0] : add(.split(after))
-            targets.append(add(.byteRange(low: range.lowerBound, high: range.upperBound, next: continuation)))
+            targets.append(add(.byteRange(low: byteRange.lowerBound, high: byteRange.upperBound, next: continuation)))
             index = end
         }
         if targets.isEmpty { return add(.split([])) }  // an empty class matches nothing

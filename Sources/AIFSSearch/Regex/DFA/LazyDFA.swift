@@ -72,20 +72,6 @@ final class LazyDFA: Sendable {
         matchesEmpty = matched
     }
 
-    /// How often, per byte of typical text (``ByteFrequencies``), a byte that can start
-    /// a match occurs: the share of positions where a backtracking engine, which skips
-    /// to the possible first bytes, has to try the pattern.
-    var startByteFrequency: Double {
-        var bytes = [Bool](repeating: false, count: 256)
-        for state in startSet {
-            if case .byteRange(let low, let high, _) = nfa.states[Int(state)] {
-                for byte in low...high { bytes[Int(byte)] = true }
-            }
-        }
-        let total = bytes.indices.filter { bytes[$0] }.reduce(0) { $0 + UInt64(ByteFrequencies.table[$1]) }
-        return Double(total) / Double(1 << 24)
-    }
-
     /// Searches `haystack[start...]` for the first position where a match ends.
     /// `twoWalks: false` (for tests) searches with one walk only.
     func firstMatchEnd(in haystack: UnsafeBufferPointer<UInt8>, from start: Int, twoWalks: Bool = true) -> Outcome {

@@ -29,6 +29,40 @@ extension RegexSyntax {
         }
     }
 
+    /// The bytes a match can start with (the lead bytes of its first characters), and
+    /// whether it can be empty.
+    var firstBytes: (bytes: [Bool], canBeEmpty: Bool) {
+        var bytes = [Bool](repeating: false, count: 256)
+        let canBeEmpty = addFirstBytes(to: &bytes)
+        return (bytes, canBeEmpty)
+    }
+
+    /// Adds the first bytes to `bytes`; returns whether the node can match the empty
+    /// string (so what follows it can start a match too).
+    private func addFirstBytes(to bytes: inout [Bool]) -> Bool {
+        switch self {
+        case .empty:
+            return true
+        case .character(let set):
+            for range in set.ranges {
+                let low = Int(ScalarSet.leadByte(of: range.lowerBound))
+                let high = Int(ScalarSet.leadByte(of: range.upperBound))
+                // UTF-8 keeps the order of scalars: the leads in between are all there.
+                for byte in low...high where byte < 0x80 || (0xC2...0xF4).contains(byte) { bytes[byte] = true }
+            }
+            return false
+        case .concatenation(let items):
+            for item in items where !item.addFirstBytes(to: &bytes) { return false }
+            return true
+        case .alternation(let branches):
+            var canBeEmpty = false
+            for branch in branches where branch.addFirstBytes(to: &bytes) { canBeEmpty = true }
+            return canBeEmpty
+        case .repetition(let item, let minimum, _):
+            return item.addFirstBytes(to: &bytes) || minimum == 0
+        }
+    }
+
     private var hasUnboundedRepetition: Bool {
         switch self {
         case .empty, .character: false

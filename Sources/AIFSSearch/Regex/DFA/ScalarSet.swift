@@ -149,6 +149,16 @@ struct ScalarSet: Hashable, Sendable {
         }
     }
 
+    /// The first byte of `scalar`'s UTF-8 encoding.
+    static func leadByte(of scalar: UInt32) -> UInt8 {
+        switch scalar {
+        case 0..<0x80: UInt8(scalar)
+        case 0x80..<0x800: UInt8(0xC0 | scalar >> 6)
+        case 0x800..<0x10000: UInt8(0xE0 | scalar >> 12)
+        default: UInt8(0xF0 | scalar >> 18)
+        }
+    }
+
     private static func encode(_ scalar: UInt32) -> [UInt8] {
         switch scalar {
         case 0..<0x80: [UInt8(scalar)]
