@@ -27,9 +27,12 @@
 /// ``candidate(in:from:)`` first looks for a literal that every match must contain,
 /// worked out from the pattern (`Manager` in `[A-Z][a-z]+Manager`; `foo` or `bar`,
 /// whichever is rarer, in `foo\d+bar`; one of several for `Error|Warning`), with `memchr`
-/// or a SIMD scan. Without one, it runs the regex over the whole buffer, or, when the
+/// or a SIMD scan. Without one, a lazy DFA over bytes (``LazyDFA``, design note 0012)
+/// finds where the first match ends, for the patterns it models and where it measured
+/// faster than PCRE2; otherwise the regex runs over the whole buffer, or, when the
 /// pattern's meaning depends on where a line ends (`^`, `$`, lookaround), over each
-/// `\n`-terminated line in turn (also trying a line without a final `\r`).
+/// `\n`-terminated line in turn (also trying a line without a final `\r`). PCRE2 always
+/// confirms the line and finds the match's span.
 ///
 /// ## Threading
 /// Immutable after `init`: one matcher serves every thread at once. Each thread gets its
@@ -54,11 +57,23 @@ public final class RegexMatcher: Matcher {
         case fallback
     }
 
+    /// Whether to use the lazy DFA where it applies: tests force it on or off.
+    enum DFAChoice: Sendable {
+        /// Where it measured faster than PCRE2 (``makeDFA(_:options:choice:)``).
+        case measured
+        /// Wherever the pattern allows.
+        case always
+        case never
+    }
+
     private enum Prefilter: Sendable {
         /// Scan for a required literal (``literals``).
         case literals
         /// Run the regex once over the rest of the buffer.
         case wholeBuffer
+        /// Run the lazy DFA over the rest of the buffer (``dfa``); where its cache
+        /// thrashes, as ``wholeBuffer``.
+        case dfa
         /// Run the regex on each line.
         case lineByLine
         /// There are no patterns: nothing matches.
@@ -76,6 +91,8 @@ public final class RegexMatcher: Matcher {
     private let captureCount: Int
     private let prefilter: Prefilter
     private let literals: LiteralSetScanner?
+    /// The lazy DFA that finds candidate lines when there is no required literal.
+    let dfa: LazyDFA?
     /// What the pattern analysis found (for tests and logs).
     let analysis: PatternAnalysis
 
@@ -131,7 +148,9 @@ public final class RegexMatcher: Matcher {
     }
 
     /// Compiles `patterns` with the engine chosen (tests use this to force one).
-    init(patterns: [String], options: RegexOptions, engine choice: EngineChoice) throws(SearchError) {
+    init(
+        patterns: [String], options: RegexOptions, engine choice: EngineChoice, dfa dfaChoice: DFAChoice = .measured
+    ) throws(SearchError) {
         let pieces = patterns.isEmpty ? ["(?!)"] : RegexPatternBuilder.pieces(of: patterns, options: options)
         var analysis = PatternAnalysis.alternation(
             of: pieces.map { PatternAnalysis(pattern: $0.utf8, caseInsensitive: options.caseInsensitive) })
@@ -169,10 +188,14 @@ public final class RegexMatcher: Matcher {
         self.analysis = analysis
 
         literals = analysis.requiredLiterals.map(LiteralSetScanner.init)
+        dfa = patterns.isEmpty || literals != nil || pcre2 == nil || analysis.matchesDependOnLineBounds
+            ? nil : Self.makeDFA(pieces, options: options, choice: dfaChoice)
         if patterns.isEmpty {
             prefilter = .nothing
         } else if literals != nil {
             prefilter = .literals
+        } else if dfa != nil {
+            prefilter = .dfa
         } else if pcre2 != nil, !analysis.matchesDependOnLineBounds {
             prefilter = .wholeBuffer
         } else {
@@ -188,12 +211,40 @@ public final class RegexMatcher: Matcher {
         switch prefilter {
         case .literals: "literal " + (literals?.scanners.map(\.literal.description).joined(separator: "|") ?? "")
         case .wholeBuffer: "whole buffer"
+        case .dfa: "lazy DFA"
         case .lineByLine: "line by line"
         case .nothing: "nothing"
         }
     }
 
     // MARK: Compiling
+
+    /// The lazy DFA for `pieces`, or nil when some piece uses syntax it does not model,
+    /// or an option it does not (`-w`, `-x`, `-U`, `--no-unicode`), or when PCRE2's JIT
+    /// over the whole buffer is the faster engine: see design note 0012.
+    static func makeDFA(_ pieces: [String], options: RegexOptions, choice: DFAChoice = .measured) -> LazyDFA? {
+        if choice == .never { return nil }
+        guard options.unicode, !options.wordBoundary, !options.wholeLine, !options.multiline else { return nil }
+        var branches: [RegexSyntax] = []
+        for piece in pieces {
+            guard let tree = try? RegexSyntaxParser.parse(piece, caseless: options.caseInsensitive) else { return nil }
+            branches.append(tree)
+        }
+        let syntax = branches.count == 1 ? branches[0] : .alternation(branches)
+        // Measured on the bench corpus (0012): the JIT skips to a possible first byte
+        // and is 1.5-2.5x faster than the DFA when those are rare (`[A-Z][a-z]{12}`,
+        // `[0-9]{5}[a-z]`), and 2-4x slower when they are common (`[a-z]{20}`,
+        // `\w+\s\d`) or when nested repetitions make it backtrack (`([a-z]+\s+){5}\d{6}`).
+        // A pattern that matches the empty string matches every line either way.
+        if choice == .measured {
+            let (first, canBeEmpty) = syntax.firstBytes
+            if canBeEmpty { return nil }
+            let frequency = first.indices.filter { first[$0] }.reduce(0) { $0 + UInt64(ByteFrequencies.table[$1]) }
+            if Double(frequency) / Double(1 << 24) < 0.1, !syntax.hasNestedRepetition { return nil }
+        }
+        guard let dfa = LazyDFA(syntax) else { return nil }
+        return dfa
+    }
 
     private static let compileOptions = PCRE2.utf | PCRE2.matchInvalidUTF | PCRE2.ucp
 
@@ -310,27 +361,41 @@ public final class RegexMatcher: Matcher {
         case .literals:
             let lineStart = LineBoundaries.start(containing: start, in: haystack)
             return literals?.firstOccurrence(in: haystack, from: lineStart).map { max($0, start) }
-        case .wholeBuffer:
-            guard let code = pcre2 else { return lineByLineCandidate(in: haystack, from: start) }
+        case .dfa:
             let lineStart = LineBoundaries.start(containing: start, in: haystack)
-            // When the buffer ends in invalid UTF-8 and the JIT would read past it (see
-            // PCRE2Code), the JIT searches up to the last line's start and the last line
-            // is tried alone, instead of the interpreter running over the whole buffer.
-            let searchEnd = code.jitMayReadPastEnd(of: haystack)
-                ? LineBoundaries.start(containing: haystack.count, in: haystack) : haystack.count
-            if lineStart < searchEnd || searchEnd == haystack.count {
-                switch code.match(UnsafeBufferPointer(rebasing: haystack[..<searchEnd]), from: lineStart) {
-                case .match(let range): return max(range.lowerBound, start)
-                case .noMatch: break
-                // A limit hit over the long buffer says nothing about single lines.
-                case .failed: return lineByLineCandidate(in: haystack, from: start)
-                }
+            switch dfa?.firstMatchEnd(in: haystack, from: lineStart) {
+            // The line where the first match ends holds the first match, or comes before
+            // the first line that holds one (a match can span a `\n`, a line cannot).
+            case .match(let end): return max(end - 1, start)
+            case .noMatch: return nil
+            case .gaveUp, nil: return wholeBufferCandidate(in: haystack, from: start)
             }
-            guard searchEnd < haystack.count else { return nil }
-            return lineByLineCandidate(in: haystack, from: max(searchEnd, start))
+        case .wholeBuffer:
+            return wholeBufferCandidate(in: haystack, from: start)
         case .lineByLine:
             return lineByLineCandidate(in: haystack, from: start)
         }
+    }
+
+    /// The first match of the regex over the buffer from `start`'s line on.
+    private func wholeBufferCandidate(in haystack: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard let code = pcre2 else { return lineByLineCandidate(in: haystack, from: start) }
+        let lineStart = LineBoundaries.start(containing: start, in: haystack)
+        // When the buffer ends in invalid UTF-8 and the JIT would read past it (see
+        // PCRE2Code), the JIT searches up to the last line's start and the last line
+        // is tried alone, instead of the interpreter running over the whole buffer.
+        let searchEnd = code.jitMayReadPastEnd(of: haystack)
+            ? LineBoundaries.start(containing: haystack.count, in: haystack) : haystack.count
+        if lineStart < searchEnd || searchEnd == haystack.count {
+            switch code.match(UnsafeBufferPointer(rebasing: haystack[..<searchEnd]), from: lineStart) {
+            case .match(let range): return max(range.lowerBound, start)
+            case .noMatch: break
+            // A limit hit over the long buffer says nothing about single lines.
+            case .failed: return lineByLineCandidate(in: haystack, from: start)
+            }
+        }
+        guard searchEnd < haystack.count else { return nil }
+        return lineByLineCandidate(in: haystack, from: max(searchEnd, start))
     }
 
     /// The first line from `start`'s on that matches, tried alone (and, if it ends in
