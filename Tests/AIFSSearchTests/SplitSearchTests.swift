@@ -92,6 +92,30 @@ private final class TimelessSink: Sink {
     }
 }
 
+/// Cuts the file short at the first match it is told of.
+private final class TruncatingSink: Sink {
+    let path: String
+    let size: UInt64
+    var offsets: [Int64] = []
+    var finished = false
+
+    init(path: String, size: UInt64) {
+        self.path = path
+        self.size = size
+    }
+
+    func matched(_ match: SinkMatch) -> Bool {
+        if offsets.isEmpty, let handle = FileHandle(forWritingAtPath: path) {
+            try? handle.truncate(atOffset: size)
+            try? handle.close()
+        }
+        offsets.append(match.absoluteOffset)
+        return true
+    }
+
+    func finish(_ finish: SinkFinish) { finished = true }
+}
+
 /// A deterministic generator (SplitMix64), so a failing case can be replayed.
 private struct Random {
     var state: UInt64
@@ -384,6 +408,26 @@ struct SplitSearchTests {
         try expectSameAnswers(path, matcher: literal, configuration: unnumbered, printer: printing { $0.lineNumber = false })
         for stop in [3, 40] {
             try expectSameAnswers(path, matcher: literal, configuration: small, stopAtMatch: stop)
+        }
+    }
+
+    /// The file shrinks while its parts are searched: the parts are read, never mapped,
+    /// so nothing crashes; each part ends where the file now does, and the search ends.
+    @Test func fileTruncatedDuringTheSearch() throws {
+        let directory = try TemporaryDirectory()
+        let bytes = text(size: 400_000, seed: 12)
+        let matcher = try LiteralMatcher("needle")
+        var configuration = lineNumbered()
+        configuration.splitting = splitting(threads: 4)
+        for newSize in [0, 1000, 150_000, 390_000] {
+            let path = try directory.write("big.txt", bytes: bytes)
+            let sink = TruncatingSink(path: path, size: UInt64(newSize))
+            let searcher = Searcher(matcher: matcher, configuration: configuration)
+            try searcher.search(path: path, binaryDetection: .convertMapped, sink: sink)
+            #expect(searcher.partsSearched == 4)
+            #expect(sink.finished)
+            #expect(sink.offsets == sink.offsets.sorted())
+            #expect(sink.offsets.allSatisfy { $0 < Int64(bytes.count) })
         }
     }
 
