@@ -57,12 +57,13 @@ extension Searcher {
     /// How to split `file`, or nil to search it on one thread.
     func splitPlan(for file: borrowing ReadableFile, binaryDetection: BinaryDetection) -> SplitPlan? {
         let splitting = configuration.splitting
-        let threads = splitting.threads > 0 ? splitting.threads : DedicatedThreads.processorCount
-        guard threads > 1, onRead == nil, let size = file.sizeWhenOpened, size >= splitting.minimumFileSize,
+        guard splitting.threads != 1, onRead == nil, let size = file.sizeWhenOpened, size >= splitting.minimumFileSize,
               !configuration.multiline, !configuration.passthru, configuration.beforeContext == 0,
               configuration.afterContext == 0, configuration.maxReportedLines == nil,
               binaryDetection == .none || binaryDetection == .convertMapped
         else { return nil }
+        // Counted only for a file big enough (a system call).
+        let threads = splitting.threads > 0 ? splitting.threads : DedicatedThreads.processorCount
         let encoding = configuration.encoding.kind
         guard encoding == .automatic || encoding == .none else { return nil }
         let minimumPart = max(splitting.minimumPartSize, RipgrepReadWindows.ripgrepCapacity)
