@@ -13,8 +13,9 @@ import SystemPackage
 /// ```
 ///
 /// ## Threading
-/// Use from one thread at a time.
-public struct ReadableFile: ~Copyable {
+/// Use from one thread at a time. It is `Sendable` because it cannot be copied: moved
+/// to another thread, it still has exactly one owner.
+public struct ReadableFile: ~Copyable, Sendable {
     // Internal (not private) so the positional read in ReadableFile+Positional.swift can use it.
     let fd: CInt
     /// The path, as given, for messages.
@@ -66,6 +67,24 @@ public struct ReadableFile: ~Copyable {
         // Known only for a regular file; a pipe is read until a read returns 0.
         let identity = try? Syscall.status(fd: fd)
         sizeWhenOpened = identity?.kind == .regular ? identity?.size : nil
+    }
+
+    /// Opens a second descriptor for the same open file (`F_DUPFD_CLOEXEC`), so that
+    /// another thread can read it with ``read(into:atOffset:)`` while this one reads on:
+    /// both see the same file even if its path is replaced meanwhile.
+    ///
+    /// - Throws: ``CoreError`` when the descriptor cannot be duplicated (the process's
+    ///   descriptor limit).
+    public func duplicate() throws(CoreError) -> ReadableFile {
+        try ReadableFile(duplicating: fd, path: path, sizeWhenOpened: sizeWhenOpened)
+    }
+
+    private init(duplicating original: CInt, path: String, sizeWhenOpened: Int64?) throws(CoreError) {
+        do { fd = try Syscall.duplicate(fd: original) } catch {
+            throw CoreError(errno: error, operation: "read", path: path)
+        }
+        self.path = path
+        self.sizeWhenOpened = sizeWhenOpened
     }
 
     /// Opens a file for reading only if it is a regular file (after following symbolic

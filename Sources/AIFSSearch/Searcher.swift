@@ -49,6 +49,9 @@ public struct SearcherConfiguration: Sendable, Hashable {
     /// overlapping pieces of this size and reported cut (see ``Searcher``'s "Lines
     /// longer than the buffer").
     public var maximumBufferSize = 64 * 1024 * 1024
+    /// Whether and how one big file is searched on several threads (see
+    /// ``SearchSplitting``); only files named by path are.
+    public var splitting = SearchSplitting()
 
     /// Creates the default configuration.
     public init() {}
@@ -111,7 +114,7 @@ public final class Searcher {
 
     private var storage: UnsafeMutableRawBufferPointer
     private var base: UnsafeMutablePointer<UInt8>
-    private var capacity: Int
+    private(set) var capacity: Int
 
     // The state of the current file. Offsets are into `base` unless named absolute.
     private var end = 0
@@ -131,15 +134,29 @@ public final class Searcher {
     private var pendingBinary: (offset: Int64, searchedEnd: Int64)?
     private var stopped = false
     private var maxReached = false
-    private var sink: (any Sink)?
+    private(set) var sink: (any Sink)?
     private var binaryDetection: BinaryDetection = .quit
-    private var path: [UInt8] = []
+    var path: [UInt8] = []
     /// Problems beyond ``problemLimit``, counted but not kept.
-    private var problemsNotKept = 0
+    var problemsNotKept = 0
+    /// The problems kept, at most ``problemLimit``, their lines named when they are
+    /// shown (see ``ProblemDraft``).
+    var problemDrafts: [ProblemDraft] = []
 
     /// The lines of the file searched last (or being searched) that could not be
     /// searched exactly; also in ``SinkFinish/problems``.
-    public private(set) var problems: [SearchError] = []
+    public var problems: [SearchError] {
+        var shown = problemDrafts.map { $0.error(path: path) }
+        if problemsNotKept > 0 {
+            let name = String(decoding: path, as: UTF8.self)
+            shown.append(SearchError(
+                problemDrafts[0].code, "\(name): \(problemsNotKept) more lines like the ones above", path: name))
+        }
+        return shown
+    }
+    /// How many parts the file searched last was split into: 1 unless it was searched
+    /// on several threads (see ``SearchSplitting``).
+    public internal(set) var partsSearched = 1
     /// The most problems kept per file.
     public static let problemLimit = 10
 
@@ -159,6 +176,8 @@ public final class Searcher {
         var matched = false
         /// Why the engine could not decide a piece, when it could not.
         var undecidedReason: String?
+
+        var problemLine: ProblemDraft.Line { ProblemDraft.Line(number: lineNumber, offset: start) }
     }
 
     /// Where a reported line stands in the file, when it is not simply where its bytes
@@ -216,6 +235,12 @@ public final class Searcher {
         pathBytes: [UInt8], displayPath: [UInt8]? = nil, binaryDetection: BinaryDetection? = nil, sink: any Sink
     ) throws(SearchError) {
         let file = try Searcher.open(pathBytes)
+        let detection = binaryDetection ?? configuration.binaryDetection
+        partsSearched = 1
+        if let plan = splitPlan(for: file, binaryDetection: detection) {
+            try searchSplit(file: file, plan: plan, displayPath: displayPath ?? pathBytes, binaryDetection: detection, sink: sink)
+            return
+        }
         try search(file: file, displayPath: displayPath ?? pathBytes, binaryDetection: binaryDetection, sink: sink)
     }
 
@@ -359,7 +384,7 @@ public final class Searcher {
 
     // MARK: - The read loop
 
-    private func reset(sink: any Sink) {
+    func reset(sink: any Sink) {
         end = 0
         searchStart = 0
         keepStart = 0
@@ -374,7 +399,7 @@ public final class Searcher {
         windows = RipgrepReadWindows()
         stopped = false
         maxReached = false
-        problems = []
+        problemDrafts = []
         problemsNotKept = 0
         longLine = nil
         longLineTail = nil
@@ -382,20 +407,20 @@ public final class Searcher {
     }
 
     /// Notes a line that could not be searched exactly.
-    private func addProblem(_ problem: @autoclosure () -> SearchError) {
-        if problems.count < Searcher.problemLimit {
-            problems.append(problem())
+    func addProblem(_ problem: @autoclosure () -> ProblemDraft) {
+        if let recorder = sink as? PartRecorder {
+            // A part of a split search: the calling thread keeps the file's problems.
+            recorder.problem(problem())
+        } else if problemDrafts.count < Searcher.problemLimit {
+            problemDrafts.append(problem())
         } else {
             problemsNotKept += 1
         }
     }
 
-    /// How to name the line that starts at `position` in a message: `PATH:LINE` when
-    /// lines are counted, else `PATH` and the line's byte offset.
-    private func lineDescription(at position: Int) -> String {
-        let shown = String(decoding: path, as: UTF8.self)
-        if let number = lineNumber(at: position) { return "\(shown):\(number)" }
-        return "\(shown): the line at byte offset \(bufferOffset + Int64(position))"
+    /// The line that starts at `position`, as a problem names it.
+    private func problemLine(at position: Int) -> ProblemDraft.Line {
+        ProblemDraft.Line(number: lineNumber(at: position), offset: bufferOffset + Int64(position))
     }
 
     private func run(
@@ -416,6 +441,46 @@ public final class Searcher {
             finish(sink: sink, started: started)
             return
         }
+        try readLoop(fill: fill)
+        finish(sink: sink, started: started)
+    }
+
+    /// Searches `region` of `file` as one part of a split search (see
+    /// ``searchSplit(file:plan:displayPath:binaryDetection:sink:)``): line numbers
+    /// count on from `lineBase`, offsets are the file's, and the sink gets neither
+    /// ``Sink/begin(path:)`` nor ``Sink/finish(_:)``.
+    ///
+    /// - Parameter cancelled: Read before each read; once true, the part ends there.
+    func searchPart(
+        of file: borrowing ReadableFile, region: Range<Int64>, displayPath: [UInt8], binaryDetection: BinaryDetection,
+        lineBase: Int, sink: any Sink, cancelled: SplitControl?
+    ) throws(SearchError) -> PartSummary {
+        self.binaryDetection = binaryDetection
+        reset(sink: sink)
+        path = displayPath
+        defer { self.sink = nil }
+        bufferOffset = region.lowerBound
+        countedLine = 1 + lineBase
+        var position = region.lowerBound
+        func readPart(_ buffer: UnsafeMutableRawBufferPointer) throws(CoreError) -> Int {
+            if cancelled?.isCancelled == true { return 0 }
+            let wanted = Int(min(Int64(buffer.count), region.upperBound - position))
+            guard wanted > 0 else { return 0 }
+            let count = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<wanted]), atOffset: position)
+            position += Int64(count)
+            return count
+        }
+        try readLoop(fill: readPart)
+        // The lines of the whole part, for the line numbers of the parts after it.
+        if configuration.lineNumbers && !stopped { _ = lineNumber(at: end) }
+        return PartSummary(
+            lines: countedLine - 1 - lineBase, bytesSearched: bufferOffset + Int64(searchStart), stopped: stopped)
+    }
+
+    /// The read loop: fills the buffer with `fill` and searches what it holds, until
+    /// `fill` returns 0 or the search stops.
+    private func readLoop(fill: (UnsafeMutableRawBufferPointer) throws(CoreError) -> Int) throws(SearchError) {
+        guard let sink else { return }
         var atEnd = false
         while !atEnd && !stopped {
             makeRoom()
@@ -491,7 +556,6 @@ public final class Searcher {
             if !stopped && pendingBinary == nil && binaryOffset != nil { advance(to: regionEnd) }
             if maxReached && afterRemaining == 0 { stopped = true }
         }
-        finish(sink: sink, started: started)
     }
 
     /// Replaces the buffer with one of `grown` bytes, keeping its first `count` bytes.
@@ -558,11 +622,10 @@ public final class Searcher {
             case .match(let range): found = range
             case .noMatch: from = end + 1; continue
             case .undecided(let reason):
-                addProblem(SearchError(
-                    .undecidedLine,
-                    "\(String(decoding: path, as: UTF8.self)): the regex engine gave up (\(reason)) from byte offset \(from) "
-                        + "on, so matches after it are not reported; simplify the pattern",
-                    path: String(decoding: path, as: UTF8.self)))
+                addProblem(ProblemDraft(
+                    .undecidedLine, line: nil,
+                    "the regex engine gave up (\(reason)) from byte offset \(from) "
+                        + "on, so matches after it are not reported; simplify the pattern"))
                 from = end + 1
                 continue
             }
@@ -663,14 +726,9 @@ public final class Searcher {
         return sink!.binaryData(offset: binaryOffset!)
     }
 
-    private func finish(sink: any Sink, started: ContinuousClock.Instant) {
+    func finish(sink: any Sink, started: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - started
         let (seconds, attoseconds) = elapsed.components
-        if problemsNotKept > 0 {
-            let shown = String(decoding: path, as: UTF8.self)
-            problems.append(SearchError(
-                problems[0].code, "\(shown): \(problemsNotKept) more lines like the ones above", path: shown))
-        }
         sink.finish(SinkFinish(
             bytesSearched: bufferOffset + Int64(searchStart),
             binaryOffset: binaryOffset,
@@ -771,12 +829,11 @@ public final class Searcher {
             self.lastPrinted = bufferOffset + Int64(lastPiece.upperBound)
         }
         if !line.matched, line.pieces > 1, matcher.maximumMatchLength.map({ $0 > overlap + 1 }) ?? true {
-            addProblem(SearchError(
-                .longLineSearchedInPieces,
-                "\(describe(line)): the line is longer than the search buffer (\(capacity) bytes), so it was "
+            addProblem(ProblemDraft(
+                .longLineSearchedInPieces, line: line.problemLine,
+                "the line is longer than the search buffer (\(capacity) bytes), so it was "
                     + "searched in pieces that overlap by \(overlap) bytes; a match longer than that across two "
-                    + "pieces would have been missed",
-                path: String(decoding: path, as: UTF8.self)))
+                    + "pieces would have been missed"))
         }
         searchStart = lastPiece.upperBound
         if configuration.beforeContext > 0 {
@@ -795,31 +852,24 @@ public final class Searcher {
             lineOffset: bufferOffset + Int64(piece.lowerBound) - line.start)
     }
 
-    /// How a message names an over-long line: `PATH:LINE`, or `PATH` and its offset.
-    private func describe(_ line: LongLine) -> String {
-        let shown = String(decoding: path, as: UTF8.self)
-        if let number = line.lineNumber { return "\(shown):\(number)" }
-        return "\(shown): the line at byte offset \(line.start)"
+    private func undecidedProblem(describing line: LongLine, reason: String) -> ProblemDraft {
+        ProblemDraft(.undecidedLine, line: line.problemLine, Searcher.undecidedDetail(reason))
     }
 
-    private func undecidedProblem(describing line: LongLine, reason: String) -> SearchError {
-        SearchError(
-            .undecidedLine,
-            "\(describe(line)): the regex engine gave up on this line (\(reason)), so whether it matches is "
-                + "unknown and it is not reported; simplify the pattern (nested quantifiers such as (a+)+ "
-                + "backtrack exponentially)",
-            path: String(decoding: path, as: UTF8.self))
+    /// What a problem says of a line the regex engine could not decide.
+    static func undecidedDetail(_ reason: String) -> String {
+        "the regex engine gave up on this line (\(reason)), so whether it matches is "
+            + "unknown and it is not reported; simplify the pattern (nested quantifiers such as (a+)+ "
+            + "backtrack exponentially)"
     }
 
     /// Notes that a piece of an over-long line was shown in its place.
     private func noteCut(_ place: LinePlace, shownBytes: Int) {
-        let line = LongLine(start: place.absoluteOffset, lineNumber: place.lineNumber)
-        addProblem(SearchError(
-            .longLineCut,
-            "\(describe(line)): the line is longer than the search buffer (\(capacity) bytes), so only \(shownBytes) "
+        addProblem(ProblemDraft(
+            .longLineCut, line: ProblemDraft.Line(number: place.lineNumber, offset: place.absoluteOffset),
+            "the line is longer than the search buffer (\(capacity) bytes), so only \(shownBytes) "
                 + "of its bytes, from byte \(place.lineOffset) of the line on, are shown; its line number, "
-                + "offset and columns are right, but matches outside those bytes are not shown or counted",
-            path: String(decoding: path, as: UTF8.self)))
+                + "offset and columns are right, but matches outside those bytes are not shown or counted"))
     }
 
     // MARK: - Searching a region
@@ -887,12 +937,7 @@ public final class Searcher {
         case .match: return true
         case .noMatch: return false
         case .undecided(let reason):
-            addProblem(SearchError(
-                .undecidedLine,
-                "\(lineDescription(at: line.lowerBound)): the regex engine gave up on this line (\(reason)), so "
-                    + "whether it matches is unknown and it is not reported; simplify the pattern (nested "
-                    + "quantifiers such as (a+)+ backtrack exponentially)",
-                path: String(decoding: path, as: UTF8.self)))
+            addProblem(ProblemDraft(.undecidedLine, line: problemLine(at: line.lowerBound), Searcher.undecidedDetail(reason)))
             // Inverted, a line counts as reported when it does not match: treating it as
             // a match keeps it out of the report there too.
             return configuration.invert

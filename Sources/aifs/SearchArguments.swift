@@ -190,6 +190,8 @@ extension SearchArguments {
         }
         let showLineNumbers = !noLineNumber && (lineNumber || column || vimgrep || (terminal && !json && mode == .lines))
         searcher.lineNumbers = showLineNumbers || json
+        // One big file is searched on as many threads as files are (`-j 1`: one).
+        searcher.splitting.threads = walkOptions.threads
 
         var printer = StandardPrinter.Configuration()
         printer.byteOffset = byteOffset
