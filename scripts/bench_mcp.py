@@ -44,14 +44,19 @@ usage:
                                               one server; its resident memory sampled every
                                               second into OUT/soak.csv (and soak.png)
 """
-import json, os, random, statistics, subprocess, sys, threading, time
+import atexit, json, os, random, shutil, statistics, subprocess, sys, tempfile, threading, time
+
+# The servers save their live index under XDG_CACHE_HOME: a directory of this run's own,
+# removed at exit, so benchmarks never fill the user's ~/.cache (`index` passes its own).
+BENCH_CACHE = tempfile.mkdtemp(prefix="aifs-bench-cache-")
+atexit.register(shutil.rmtree, BENCH_CACHE, True)
 
 
 class Server:
     def __init__(self, aifs, root, extra=(), env=None):
         self.process = subprocess.Popen(
             [aifs, "serve", "--root", root, *extra], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, env=env)
+            stderr=subprocess.DEVNULL, env=env or dict(os.environ, XDG_CACHE_HOME=BENCH_CACHE))
         self.next_id = 0
         self.request("initialize", {
             "protocolVersion": "2025-06-18", "capabilities": {},
