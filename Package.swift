@@ -67,6 +67,7 @@ let package = Package(
             dependencies: [
                 "AIFSCore",
                 "AIFSSearch",
+                "AIFSWork",
                 "CAIFSShims",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],

@@ -306,12 +306,6 @@ private final class CandidateList: Sendable {
     }
 }
 
-extension Array where Element == UInt8 {
-    fileprivate func isWithin(_ directory: [UInt8]) -> Bool {
-        self == directory || (count > directory.count && starts(with: directory) && self[directory.count] == UInt8(ascii: "/"))
-    }
-}
-
 /// A live index as the memory monitor sees it: its bytes, and, when the process nears its
 /// budget, a drop (an index cannot shrink by halves; searches then scan, and the
 /// statistics say why).

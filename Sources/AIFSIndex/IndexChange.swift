@@ -36,7 +36,7 @@ extension Array where Element == UInt8 {
     }
 
     /// Whether the path is `directory` or below it.
-    func isWithin(_ directory: [UInt8]) -> Bool {
+    package func isWithin(_ directory: [UInt8]) -> Bool {
         if self == directory { return true }
         if directory == [UInt8(ascii: "/")] { return first == UInt8(ascii: "/") }
         return count > directory.count && starts(with: directory) && self[directory.count] == UInt8(ascii: "/")

@@ -25,7 +25,8 @@ struct IndexPlan: Sendable, Hashable {
         var result: [UInt32] = []
         for keys in alternatives {
             // Shortest lists first: the intersection shrinks fastest.
-            let ordered = keys.sorted { segment.listBytes($0) < segment.listBytes($1) }
+            let sizes = keys.map(segment.listBytes)
+            let ordered = keys.indices.sorted { sizes[$0] < sizes[$1] }.map { keys[$0] }
             var files: [UInt32]?
             for key in ordered {
                 guard var list = segment.files(with: key) else { return nil }

@@ -1,11 +1,12 @@
 @_spi(Syscalls) import AIFSCore
+import AIFSWork
 import SystemPackage
 
 /// Where indexes are saved: one file per root under `$XDG_CACHE_HOME/aifs/index`
 /// (`~/.cache/aifs/index` without it), named by a hash of the root's path.
 ///
 /// A file is written whole to a temporary name in the same directory and renamed over
-/// the old one, so a reader sees the old file or the new, never a mix, and two servers
+/// the old one (``AIFSWork/AtomicFile``), so a reader sees the old file or the new, never a mix, and two servers
 /// on one root never corrupt it (the last to save wins). A file that is truncated,
 /// corrupt (its checksum differs), of another format version, or for another root or
 /// walk is discarded, never trusted.
@@ -59,27 +60,16 @@ public struct IndexStore: Sendable {
         }
     }
 
+    /// Saves through ``AIFSWork/AtomicFile``: a temporary file beside the target (in the
+    /// crash ledger, so a killed save leaves nothing behind after the next start),
+    /// `fsync`, a rename over the old one, the directory flushed.
     func save(_ state: IndexState, root: String, walkOptions: WalkOptions) -> Result<Int, SaveFailure> {
         let bytes = IndexFormat.encode(state, root: root, walkOptions: walkOptions)
-        // A relative directory is made relative to the current one, never from `/`.
-        var made = directory.hasPrefix("/") ? "" : "."
-        for component in directory.split(separator: "/") {
-            made += "/" + component
-            do { try FileSystemCalls.makeDirectory(made, permissions: 0o700) } catch .fileExists {} catch {
-                return .failure(SaveFailure(reason: "cannot make '\(made)': \(error)"))
-            }
-        }
         let final = path(for: root)
-        let temporary = final + ".\(FileSystemCalls.processID).\(UInt32.random(in: 0...UInt32.max)).tmp"
         do {
-            let file = try WritableFile(creatingExclusively: temporary, permissions: 0o600)
-            try file.write(bytes)
-            try file.synchronize()
-            _ = consume file
-            try FileSystemCalls.rename(temporary, to: final)
+            try AtomicFile.write(bytes, to: final, createDirectories: true, permissions: 0o600)
         } catch {
-            try? FileSystemCalls.unlink(temporary)
-            return .failure(SaveFailure(reason: "cannot write '\(final)': \(error)"))
+            return .failure(SaveFailure(reason: "cannot write '\(final)': \(error.message)"))
         }
         return .success(bytes.count)
     }
